@@ -1,0 +1,201 @@
+/**
+ * Runs after-commit deliveries: each receiver on its own, its outcome recorded on its own
+ * delivery row. A failing receiver never stops the others.
+ */
+import type Emittery from 'emittery';
+import type { Knex } from 'knex';
+import type { ResolvedSettings } from '../settings.js';
+import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
+import type { Signal } from '../signals/types.js';
+import type { EventStore } from '../store/events.js';
+import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from '../store/types.js';
+import { nextAttemptAt } from './backoff.js';
+
+/** What `pay.on()` reports, through emittery. */
+export interface PaymentsHooks {
+  /** An event was stored (after COMMIT). */
+  'event.stored': { event: StoredEvent; duplicate: boolean };
+  /** A receiver ran and succeeded. */
+  'delivery.succeeded': { event: StoredEvent; receiver: string; attempt: number };
+  /** A receiver threw; it will be retried at `nextAttemptAt`. */
+  'delivery.failed': {
+    event: StoredEvent;
+    receiver: string;
+    attempt: number;
+    error: unknown;
+    nextAttemptAt: Date;
+  };
+  /** A receiver failed its last attempt. */
+  'delivery.dead': { event: StoredEvent; receiver: string; attempt: number; error: unknown };
+  /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
+  'event.settled': { event: StoredEvent; status: EventStatus };
+}
+
+const MAX_ERROR_LENGTH = 4_000;
+
+/** Text stored in `last_error`: the stack (or message), truncated. */
+export function describeError(error: unknown): string {
+  const text =
+    error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
+}
+
+/** Builds the signal a receiver is called with. */
+export function buildSignal(
+  event: StoredEvent,
+  data: unknown,
+  attempt: number,
+  trx?: Knex.Transaction,
+): Signal {
+  const signal: {
+    -readonly [K in keyof Signal]: Signal[K];
+  } = {
+    type: event.type,
+    data,
+    event,
+    variant: event.variant,
+    provider: event.provider,
+    attempt,
+  };
+  if (trx !== undefined) signal.trx = trx;
+  return signal;
+}
+
+/** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
+export class Dispatcher {
+  readonly #store: EventStore;
+  readonly #registry: RegistryCore;
+  readonly #settings: ResolvedSettings;
+  readonly #hooks: Emittery<PaymentsHooks>;
+  readonly #dataOf: (event: StoredEvent) => unknown;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    store: EventStore,
+    registry: RegistryCore,
+    settings: ResolvedSettings,
+    hooks: Emittery<PaymentsHooks>,
+    dataOf: (event: StoredEvent) => unknown,
+  ) {
+    this.#store = store;
+    this.#registry = registry;
+    this.#settings = settings;
+    this.#hooks = hooks;
+    this.#dataOf = dataOf;
+  }
+
+  /** Number of dispatch runs in progress. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Runs `deliveries` of `event` (already leased by the caller) concurrently, records each
+   * outcome, then refreshes the event's status. Never rejects: failures are recorded.
+   */
+  run(event: StoredEvent, deliveries: readonly Delivery[], data?: unknown): Promise<void> {
+    const run = this.#run(event, deliveries, data).finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+    return run;
+  }
+
+  /** Resolves when every run in flight has settled (or after `timeoutMs`); returns how many were left. */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    while (this.#inFlight.size > 0) {
+      const settled = Promise.allSettled([...this.#inFlight]).then(() => true);
+      const done = await Promise.race([settled, timeout.then(() => false)]);
+      if (!done) break;
+    }
+    clearTimeout(timer);
+    return this.#inFlight.size;
+  }
+
+  /** Emits a hook; a throwing listener is logged, never mistaken for a receiver failure. */
+  async #emit<K extends keyof PaymentsHooks>(name: K, data: PaymentsHooks[K]): Promise<void> {
+    try {
+      await this.#hooks.emit(name, data);
+    } catch (error) {
+      this.#settings.logger.error({ err: error, hook: name }, 'koa-payments: a hook listener threw');
+    }
+  }
+
+  async #run(event: StoredEvent, deliveries: readonly Delivery[], data?: unknown): Promise<void> {
+    if (deliveries.length === 0) return;
+    const payloadData = data !== undefined ? data : this.#dataOf(event);
+    const { logger } = this.#settings;
+    await Promise.all(deliveries.map((d) => this.#deliver(event, d, payloadData)));
+    try {
+      const status = await this.#store.refreshStatus(event.id);
+      await this.#emit('event.settled', { event: { ...event, status }, status });
+    } catch (error) {
+      logger.error(
+        { err: error, event: event.id },
+        'koa-payments: could not update the event status',
+      );
+    }
+  }
+
+  async #deliver(event: StoredEvent, delivery: Delivery, data: unknown): Promise<DeliveryStatus> {
+    const { logger, retry } = this.#settings;
+    const attempt = delivery.attempts + 1;
+    const entry: RegisteredReceiver | undefined = this.#registry.get(delivery.receiver);
+    try {
+      await this.#store.markRunning(delivery, retry.leaseMs);
+      if (entry === undefined) {
+        throw new Error(
+          `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
+        );
+      }
+      try {
+        await entry.fn(buildSignal(event, data, attempt));
+      } catch (error) {
+        const next = nextAttemptAt(attempt, retry);
+        const status = await this.#store.recordFailure(delivery, describeError(error), next);
+        if (next === null) {
+          logger.warn(
+            { event: event.id, eventId: event.eventId, receiver: delivery.receiver, attempt },
+            'koa-payments: receiver failed its last attempt; the delivery is dead',
+          );
+          await this.#emit('delivery.dead', {
+            event,
+            receiver: delivery.receiver,
+            attempt,
+            error,
+          });
+        } else {
+          logger.info(
+            { event: event.id, receiver: delivery.receiver, attempt, nextAttemptAt: next },
+            'koa-payments: receiver failed; it will be retried',
+          );
+          await this.#emit('delivery.failed', {
+            event,
+            receiver: delivery.receiver,
+            attempt,
+            error,
+            nextAttemptAt: next,
+          });
+        }
+        return status;
+      }
+      await this.#store.recordSuccess(delivery);
+      await this.#emit('delivery.succeeded', {
+        event,
+        receiver: delivery.receiver,
+        attempt,
+      });
+      return 'succeeded';
+    } catch (error) {
+      // The store failed while recording: the lease expires and the delivery is retried later.
+      logger.error(
+        { err: error, event: event.id, receiver: delivery.receiver },
+        'koa-payments: could not record a delivery outcome; it will be retried after its lease',
+      );
+      return 'running';
+    }
+  }
+}

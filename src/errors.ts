@@ -1,0 +1,122 @@
+/**
+ * Error classes. Every error the library raises on purpose carries a stable `code`; the HTTP
+ * layer turns a {@link PaymentsError} into `{ "error": { "code", "message" } }` with its `status`,
+ * and shows the message only when `expose` is true (as Koa does with `ctx.throw`).
+ */
+
+/** Stable codes of the JSON error bodies the middleware answers with. */
+export type ErrorCode =
+  | 'invalid_signature'
+  | 'unknown_variant'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'raw_body_unavailable'
+  | 'receiver_failed'
+  | 'store_unavailable'
+  | 'shutting_down'
+  | 'internal_error';
+
+/**
+ * Base class of every error koa-payments raises on purpose.
+ *
+ * @example
+ * try { await something(); } catch (err) {
+ *   if (err instanceof PaymentsError && err.code === 'store_unavailable') retryLater();
+ * }
+ */
+export class PaymentsError extends Error {
+  /** Stable machine-readable code, also the `error.code` of the HTTP answer. */
+  readonly code: ErrorCode;
+  /** HTTP status the middleware answers with. */
+  readonly status: number;
+  /** Whether `message` may be shown to the client. It never contains a secret or a payload. */
+  readonly expose: boolean;
+
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    options: { expose?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PaymentsError';
+    this.code = code;
+    this.status = status;
+    this.expose = options.expose ?? status < 500;
+  }
+}
+
+/** Why a webhook failed verification; one code per failure, stable across releases. */
+export type SignatureFailureReason =
+  | 'missing_signature'
+  | 'malformed_signature'
+  | 'no_matching_signature'
+  | 'timestamp_out_of_tolerance'
+  | 'invalid_payload'
+  | 'ip_not_allowed';
+
+/**
+ * Thrown by a provider's `verify()` when a request is not a genuine, fresh, parsable webhook.
+ * The middleware answers 400 `invalid_signature` with the `reason`, and stores no event.
+ *
+ * @example
+ * throw new SignatureVerificationError('missing_signature', 'No Stripe-Signature header.');
+ */
+export class SignatureVerificationError extends PaymentsError {
+  /** The precise failure, for logs, metrics and the `reason` field of the 400 answer. */
+  readonly reason: SignatureFailureReason;
+
+  constructor(reason: SignatureFailureReason, message: string) {
+    super('invalid_signature', 400, message, { expose: true });
+    this.name = 'SignatureVerificationError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * A setting is wrong. Thrown at construction (by `payments()`, a provider factory or
+ * `receiver()`), never while serving a request. The message names the variant and the option.
+ */
+export class ConfigurationError extends Error {
+  /** The option at fault, as a dotted path (`variants.stripe.endpointSecret`). */
+  readonly option: string;
+  /** The variant at fault, when the option belongs to one. */
+  readonly variant: string | undefined;
+
+  constructor(option: string, message: string, variant?: string) {
+    super(`koa-payments: ${option}: ${message}`);
+    this.name = 'ConfigurationError';
+    this.option = option;
+    this.variant = variant;
+  }
+}
+
+/** The database could not be reached or stayed busy; the webhook should be redelivered. */
+export class StoreUnavailableError extends PaymentsError {
+  constructor(cause: unknown) {
+    super(
+      'store_unavailable',
+      503,
+      'The payment event store is unavailable; the event was not stored. Retry later.',
+      { expose: true, cause },
+    );
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** An `atomic: true` receiver threw: the storing transaction was rolled back. */
+export class ReceiverFailedError extends PaymentsError {
+  /** Name of the receiver that threw. */
+  readonly receiver: string;
+
+  constructor(receiver: string, cause: unknown) {
+    super(
+      'receiver_failed',
+      500,
+      `Receiver "${receiver}" failed; the event was not stored and should be redelivered.`,
+      { expose: true, cause },
+    );
+    this.name = 'ReceiverFailedError';
+    this.receiver = receiver;
+  }
+}

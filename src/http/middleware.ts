@@ -1,0 +1,94 @@
+/**
+ * The Koa middleware: routes `<prefix>/<variant>/` (slash optional) to the pipeline and answers
+ * in JSON; every other path goes to `next()`.
+ */
+import type { Context, Middleware, Next } from 'koa';
+import { PaymentsError } from '../errors.js';
+import type { Received } from '../pipeline.js';
+import type { WebhookRequest } from '../providers/types.js';
+import type { Logger } from '../settings.js';
+import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
+import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';
+
+/** What the middleware needs from its `payments()` instance. */
+export interface MiddlewareOptions {
+  prefix: string;
+  bodyLimit: number;
+  logger: Logger;
+  dispatch: 'inline' | 'background';
+  hasVariant(variant: string): boolean;
+  isClosing(): boolean;
+  receive(variant: string, request: WebhookRequest): Promise<Received>;
+}
+
+/**
+ * The variant a request is for, or undefined when the path is not a variant route. Under a
+ * @koa/router route with a `:variant` parameter, the parameter decides.
+ */
+function variantOf(ctx: Context, prefix: string): string | undefined {
+  const params = (ctx as Context & { params?: Record<string, string> }).params;
+  if (typeof params?.variant === 'string' && params.variant !== '') return params.variant;
+  const path = ctx.path;
+  if (!path.startsWith(`${prefix}/`)) return undefined;
+  const rest = path.slice(prefix.length + 1);
+  const segment = rest.endsWith('/') ? rest.slice(0, -1) : rest;
+  if (segment === '' || segment.includes('/')) return undefined;
+  return segment;
+}
+
+/** Builds the named middleware. */
+export function createMiddleware(options: MiddlewareOptions): Middleware {
+  const { prefix, bodyLimit, logger, dispatch } = options;
+  let warnedRawBody = false;
+
+  return async function koaPayments(ctx: Context, next: Next): Promise<void> {
+    const variant = variantOf(ctx, prefix);
+    if (variant === undefined) return next();
+    if (!options.hasVariant(variant)) {
+      sendError(
+        ctx,
+        new PaymentsError('unknown_variant', 404, 'No payment variant is configured at this path.'),
+      );
+      return;
+    }
+    if (ctx.method !== 'POST') {
+      sendMethodNotAllowed(ctx);
+      return;
+    }
+    const receivedAt = new Date();
+    try {
+      if (options.isClosing()) {
+        throw new PaymentsError(
+          'store_unavailable',
+          503,
+          'The webhook receiver is shutting down; retry later.',
+        );
+      }
+      const rawBody = await readRawBody(ctx, bodyLimit);
+      const received = await options.receive(variant, {
+        headers: ctx.req.headers,
+        rawBody,
+        url: ctx.href,
+        receivedAt,
+        remoteIp: ctx.ip,
+      });
+      if (dispatch === 'inline') await received.dispatched;
+      sendReceived(ctx, received.event.eventId, received.duplicate);
+    } catch (error) {
+      if (error instanceof RawBodyUnavailableError && !warnedRawBody) {
+        warnedRawBody = true;
+        logger.error({ variant }, error.message);
+      }
+      if (error instanceof PaymentsError) {
+        logger.debug(
+          { variant, code: error.code, reason: (error as { reason?: string }).reason },
+          'koa-payments: webhook refused',
+        );
+        sendError(ctx, error);
+        return;
+      }
+      logger.error({ err: error, variant }, 'koa-payments: unexpected error receiving a webhook');
+      sendError(ctx, new PaymentsError('internal_error', 500, 'Internal error.', { expose: false }));
+    }
+  };
+}

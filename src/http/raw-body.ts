@@ -1,0 +1,75 @@
+/**
+ * Gets the body byte for byte: from the request stream (raw-body, bounded by `bodyLimit`), or
+ * from the raw text a body parser that ran first kept (koa-bodyparser's `ctx.request.rawBody`,
+ * koa-body's unparsed body with `includeUnparsed: true`).
+ */
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import { PaymentsError } from '../errors.js';
+
+const UNPARSED = Symbol.for('unparsedBody');
+
+/** The body is gone: a body parser consumed the stream and kept no raw copy. */
+export class RawBodyUnavailableError extends PaymentsError {
+  constructor() {
+    super(
+      'raw_body_unavailable',
+      500,
+      'The raw request body is not available: a body parser consumed it before koa-payments. ' +
+        'Mount the koa-payments middleware before the body parser (or keep the raw body: ' +
+        "koa-bodyparser does by default, koa-body with includeUnparsed: true). Signatures are computed over the exact bytes received.",
+      { expose: true },
+    );
+    this.name = 'RawBodyUnavailableError';
+  }
+}
+
+function tooLarge(limit: number): PaymentsError {
+  return new PaymentsError(
+    'payload_too_large',
+    413,
+    `The request body is larger than the ${limit}-byte limit (bodyLimit).`,
+  );
+}
+
+/** What a body parser left behind, if it kept the raw text. */
+function keptRawBody(ctx: Context): Buffer | undefined {
+  const request = ctx.request as Context['request'] & { rawBody?: unknown; body?: unknown };
+  if (typeof request.rawBody === 'string') return Buffer.from(request.rawBody, 'utf8');
+  if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
+  const body = request.body as Record<symbol, unknown> | undefined;
+  if (body !== null && typeof body === 'object') {
+    const unparsed = body[UNPARSED];
+    if (typeof unparsed === 'string') return Buffer.from(unparsed, 'utf8');
+    if (Buffer.isBuffer(unparsed)) return unparsed;
+  }
+  return undefined;
+}
+
+/** Reads the raw body of `ctx`, at most `limit` bytes. */
+export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
+  const kept = keptRawBody(ctx);
+  if (kept !== undefined) {
+    if (kept.length > limit) throw tooLarge(limit);
+    return kept;
+  }
+  const req = ctx.req;
+  if (req.readableEnded || req.destroyed) {
+    throw new RawBodyUnavailableError();
+  }
+  const declared = req.headers['content-length'];
+  const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > limit) throw tooLarge(limit);
+  try {
+    return await getRawBody(req, { limit, ...(length === undefined ? {} : { length }) });
+  } catch (error) {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') throw tooLarge(limit);
+    throw new PaymentsError(
+      'invalid_signature',
+      400,
+      'The request body could not be read completely.',
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The receiving pipeline, independent of Koa: verify → store (one transaction, atomic receivers
+ * inside) → COMMIT → dispatch the after-commit receivers.
+ */
+import {
+  PaymentsError,
+  ReceiverFailedError,
+  SignatureVerificationError,
+  StoreUnavailableError,
+} from './errors.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+import { buildSignal } from './dispatch/dispatcher.js';
+import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
+import type { ResolvedSettings } from './settings.js';
+import type { RegistryCore } from './signals/registry.js';
+import type { EventStore } from './store/events.js';
+import type { StoredEvent } from './store/types.js';
+
+/** Outcome of receiving one webhook. */
+export interface Received {
+  event: StoredEvent;
+  duplicate: boolean;
+  /** Settles when the after-commit receivers of this request have run and been recorded. */
+  dispatched: Promise<void>;
+}
+
+function checkVerified(verified: VerifiedEvent, provider: string): void {
+  if (verified === null || typeof verified !== 'object') {
+    throw new SignatureVerificationError('invalid_payload', `The ${provider} provider returned no event.`);
+  }
+  for (const field of ['id', 'type'] as const) {
+    if (typeof verified[field] !== 'string' || verified[field] === '') {
+      throw new SignatureVerificationError(
+        'invalid_payload',
+        `The ${provider} payload has no event ${field}.`,
+      );
+    }
+  }
+}
+
+function isMissingTable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /no such table|relation .* does not exist/i.test(message);
+}
+
+/** The pipeline of one `payments()` instance. */
+export class Pipeline {
+  readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #store: EventStore;
+  readonly #registry: RegistryCore;
+  readonly #dispatcher: Dispatcher;
+  readonly #settings: ResolvedSettings;
+  readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
+
+  constructor(
+    providers: ReadonlyMap<string, Provider>,
+    store: EventStore,
+    registry: RegistryCore,
+    dispatcher: Dispatcher,
+    settings: ResolvedSettings,
+    onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>,
+  ) {
+    this.#providers = providers;
+    this.#store = store;
+    this.#registry = registry;
+    this.#dispatcher = dispatcher;
+    this.#settings = settings;
+    this.#onStored = onStored;
+  }
+
+  /** Verifies and stores one webhook for `variant`, then starts its after-commit receivers. */
+  async receive(variant: string, request: WebhookRequest): Promise<Received> {
+    const provider = this.#providers.get(variant);
+    if (provider === undefined) {
+      throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
+    }
+    const verified = await this.#verify(provider, request);
+    checkVerified(verified, provider.name);
+    const receivers = this.#registry.match(verified.type, variant);
+    const { leaseMs } = this.#settings.retry;
+    let stored: Awaited<ReturnType<EventStore['store']>>;
+    try {
+      stored = await this.#store.store(
+        {
+          variant,
+          provider: provider.name,
+          eventId: verified.id,
+          type: verified.type,
+          livemode: verified.livemode,
+          payloadText: request.rawBody.toString('utf8'),
+          payload: verified.payload,
+          receivedAt: request.receivedAt,
+          createdAt: verified.createdAt,
+        },
+        receivers,
+        async (trx, event, entry) => {
+          try {
+            await entry.fn(buildSignal(event, verified.data, 1, trx));
+          } catch (error) {
+            throw new ReceiverFailedError(entry.name, error);
+          }
+        },
+        leaseMs,
+      );
+    } catch (error) {
+      if (error instanceof ReceiverFailedError) {
+        this.#settings.logger.error(
+          { err: error.cause, variant, eventId: verified.id, receiver: error.receiver },
+          'koa-payments: an atomic receiver failed; the event was rolled back',
+        );
+        throw error;
+      }
+      this.#settings.logger.error(
+        { err: error, variant, eventId: verified.id },
+        isMissingTable(error)
+          ? 'koa-payments: the payments tables are missing; run `await pay.migrate()` at start-up'
+          : 'koa-payments: the event store is unavailable; answering 503 so the provider retries',
+      );
+      throw new StoreUnavailableError(error);
+    }
+    const { event, duplicate } = stored;
+    let deliveries = stored.deliveries;
+    if (duplicate) {
+      // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
+      deliveries = await this.#store.claimFailed(event.id, leaseMs).catch(() => []);
+    }
+    await this.#onStored(event, duplicate);
+    const dispatched = this.#dispatcher.run(event, deliveries, duplicate ? undefined : verified.data);
+    return { event, duplicate, dispatched };
+  }
+
+  async #verify(provider: Provider, request: WebhookRequest): Promise<VerifiedEvent> {
+    try {
+      return await provider.verify(request);
+    } catch (error) {
+      if (error instanceof PaymentsError) throw error;
+      this.#settings.logger.error(
+        { err: error, provider: provider.name },
+        'koa-payments: the provider threw something other than a SignatureVerificationError',
+      );
+      throw new PaymentsError('internal_error', 500, 'The provider failed to verify the request.', {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What a provider is given to verify: the request exactly as received. */
+export interface WebhookRequest {
+  /** Request headers, keys in lower case (Node's `IncomingMessage.headers`). */
+  readonly headers: IncomingHttpHeaders;
+  /** The body byte for byte. Signatures are computed over this, never over re-serialised JSON. */
+  readonly rawBody: Buffer;
+  /** The absolute URL the request was sent to (Square signs it). */
+  readonly url: string;
+  /** When the request arrived. Timestamp tolerances are measured against it (injectable in tests). */
+  readonly receivedAt: Date;
+  /** The client's address, as resolved by the middleware (for IP allow-lists). */
+  readonly remoteIp?: string;
+}
+
+/** A verified webhook, normalised across providers. */
+export interface VerifiedEvent {
+  /** The provider's event id, or an id derived from the payload when the provider sends none. */
+  id: string;
+  /** The event type, e.g. `charge.succeeded`; receivers are matched on it. */
+  type: string;
+  /** The event's data object (Stripe `data.object`, Paystack `data`, ...): `signal.data`. */
+  data: unknown;
+  /** The whole parsed payload. */
+  payload: unknown;
+  /** Whether the event comes from live mode, when the provider says. */
+  livemode?: boolean;
+  /** When the provider created the event, when it says. */
+  createdAt?: Date;
+}
+
+/**
+ * A webhook provider: verifies a request and normalises its payload. Implementations throw
+ * `SignatureVerificationError` with a `reason` for anything that is not a genuine webhook.
+ *
+ * @example
+ * const acme: Provider = {
+ *   name: 'acme',
+ *   verify({ headers, rawBody }) {
+ *     if (headers['x-acme-token'] !== process.env.ACME_TOKEN)
+ *       throw new SignatureVerificationError('no_matching_signature', 'Bad token.');
+ *     const payload = JSON.parse(rawBody.toString('utf8'));
+ *     return { id: payload.id, type: payload.kind, data: payload, payload };
+ *   },
+ * };
+ */
+export interface Provider {
+  /** Provider name, stored on every event row (`stripe`, `paystack`, ...). */
+  readonly name: string;
+  /** Verifies the request; returns the normalised event or throws `SignatureVerificationError`. */
+  verify(request: WebhookRequest): VerifiedEvent | Promise<VerifiedEvent>;
+  /**
+   * Finds `data` in a stored payload, for retries that run from the database. Return the same
+   * value `verify()` returned as `data`. Default: `payload.data`.
+   */
+  dataOf?(payload: unknown): unknown;
+  /** Header names whose values must never be logged or stored (besides the built-in list). */
+  readonly secretHeaders?: readonly string[];
+}
+
+/** What a built-in provider factory learns about the variant it serves. */
+export interface ProviderContext {
+  /** The variant name (the URL segment). */
+  readonly variant: string;
+  /** The public URL of this variant's route, from `payments({ host, protocol, prefix })`. */
+  webhookUrl(): string;
+}
+
+/** A secret, or several during a rotation: any one of them verifies. */
+export type Secret = string | readonly string[];

@@ -1,0 +1,271 @@
+/**
+ * Settings of `payments()`: their types, their defaults (applied once, with `??`) and their
+ * validation. A wrong setting throws a `ConfigurationError` naming the option (and the variant).
+ */
+import type { Knex } from 'knex';
+import { ConfigurationError } from './errors.js';
+import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
+import { describe } from './providers/signature.js';
+import type { Provider, ProviderContext } from './providers/types.js';
+import type { RegistryCore } from './signals/registry.js';
+
+/** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
+export type BuiltinVariantSettings = {
+  [P in keyof BuiltinProviderOptions]: { provider: P } & BuiltinProviderOptions[P];
+}[keyof BuiltinProviderOptions];
+
+/** A variant using your own provider object. */
+export interface CustomVariantSettings {
+  provider: Provider;
+}
+
+/** One payment variant: a provider and its settings (django-payments' PAYMENT_VARIANTS). */
+export type VariantSettings = BuiltinVariantSettings | CustomVariantSettings;
+
+/** `{ debug, info, warn, error }`, called pino-style: `(fields, message)`. pino and console fit. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** The embedded SQLite database, with its file and busy timeout. */
+export interface SqliteFileSettings {
+  /** Path of the database file. Default `./payments.sqlite3`. */
+  filename: string;
+  /** How long a write waits for another connection's lock before answering 503. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** Where events are stored. */
+export type DatabaseSetting = string | SqliteFileSettings | Knex | Knex.Config;
+
+/** Retry schedule of failed deliveries. */
+export interface RetrySettings {
+  /** Attempts before a delivery is `dead` (the first run counts). Default 10. */
+  maxAttempts?: number;
+  /** Smallest delay before a retry. Default 5 000 ms. */
+  minDelayMs?: number;
+  /** Largest delay before a retry. Default 6 hours. */
+  maxDelayMs?: number;
+  /** How long a claimed delivery stays locked to its runner. Default 60 000 ms. */
+  leaseMs?: number;
+}
+
+/** Settings of {@link payments}. Only `variants` is required. */
+export interface PaymentsSettings {
+  /** Public host of the app, used by `webhookUrl()`: a string or a function returning one. */
+  host?: string | (() => string);
+  /** Scheme of `webhookUrl()`. Default `'https'`. */
+  protocol?: 'https' | 'http';
+  /** Path under which variants are routed. Default `'/payments/process'`. */
+  prefix?: string;
+  /**
+   * Default: the embedded SQLite file `./payments.sqlite3`. A string is another SQLite file;
+   * `{ filename, busyTimeoutMs }` tunes it; a Knex instance (the host's database, never closed by
+   * the library) or a Knex config object is used as given.
+   */
+  database?: DatabaseSetting;
+  /** Prefix of every table the library owns. Default `'payments_'`. */
+  tablePrefix?: string;
+  /** Variant name (the URL segment) → provider settings. */
+  variants: Record<string, VariantSettings>;
+  /**
+   * `'inline'` (default): run the after-commit receivers before answering. `'background'`:
+   * answer right after the commit, then run them.
+   */
+  dispatch?: 'inline' | 'background';
+  /** Retry schedule. */
+  retry?: RetrySettings;
+  /** Largest body accepted: bytes or a string like `'2mb'`. Default `'2mb'`. */
+  bodyLimit?: string | number;
+  /** Receiver registry. Default: the module-level registry `receiver` writes to. */
+  registry?: RegistryCore;
+  /** Logger. Default: quiet. */
+  logger?: Logger;
+}
+
+/** Settings with every default applied. */
+export interface ResolvedSettings {
+  host: (() => string) | undefined;
+  protocol: 'https' | 'http';
+  prefix: string;
+  database: DatabaseSetting | undefined;
+  tablePrefix: string;
+  dispatch: 'inline' | 'background';
+  retry: Required<RetrySettings>;
+  bodyLimit: number;
+  logger: Logger;
+}
+
+const SETTINGS_KEYS = new Set([
+  'host',
+  'protocol',
+  'prefix',
+  'database',
+  'tablePrefix',
+  'variants',
+  'dispatch',
+  'retry',
+  'bodyLimit',
+  'registry',
+  'logger',
+]);
+const RETRY_KEYS = new Set(['maxAttempts', 'minDelayMs', 'maxDelayMs', 'leaseMs']);
+const VARIANT_NAME = /^[a-z0-9_-]+$/;
+
+/** A logger that drops everything (the default). */
+export const quietLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/** Validates `settings` and applies the defaults. Never mutates the caller's object. */
+export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
+  if (settings === null || typeof settings !== 'object') {
+    throw new ConfigurationError('settings', 'payments() needs a settings object');
+  }
+  for (const key of Object.keys(settings)) {
+    if (!SETTINGS_KEYS.has(key)) throw new ConfigurationError(key, 'unknown option');
+  }
+  const protocol = settings.protocol ?? 'https';
+  if (protocol !== 'https' && protocol !== 'http') {
+    throw new ConfigurationError('protocol', `must be 'https' or 'http'`);
+  }
+  const prefix = (settings.prefix ?? '/payments/process').replace(/\/+$/, '');
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) {
+    throw new ConfigurationError('prefix', `must be a path like '/payments/process'`);
+  }
+  const host = settings.host;
+  if (host !== undefined && typeof host !== 'function' && (typeof host !== 'string' || host === '')) {
+    throw new ConfigurationError('host', 'must be a host name (string) or a function returning one');
+  }
+  const tablePrefix = settings.tablePrefix ?? 'payments_';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tablePrefix) && tablePrefix !== '') {
+    throw new ConfigurationError('tablePrefix', 'must contain only letters, digits and _');
+  }
+  const dispatch = settings.dispatch ?? 'inline';
+  if (dispatch !== 'inline' && dispatch !== 'background') {
+    throw new ConfigurationError('dispatch', `must be 'inline' or 'background'`);
+  }
+  const retry = settings.retry ?? {};
+  for (const key of Object.keys(retry)) {
+    if (!RETRY_KEYS.has(key)) throw new ConfigurationError(`retry.${key}`, 'unknown option');
+  }
+  const resolvedRetry: Required<RetrySettings> = {
+    maxAttempts: positive(retry.maxAttempts ?? 10, 'retry.maxAttempts'),
+    minDelayMs: positive(retry.minDelayMs ?? 5_000, 'retry.minDelayMs'),
+    maxDelayMs: positive(retry.maxDelayMs ?? 6 * 60 * 60 * 1000, 'retry.maxDelayMs'),
+    leaseMs: positive(retry.leaseMs ?? 60_000, 'retry.leaseMs'),
+  };
+  if (resolvedRetry.maxDelayMs < resolvedRetry.minDelayMs) {
+    throw new ConfigurationError('retry.maxDelayMs', 'must not be smaller than retry.minDelayMs');
+  }
+  const logger = settings.logger ?? quietLogger;
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    if (typeof logger[level] !== 'function') {
+      throw new ConfigurationError('logger', `needs a ${level}() method`);
+    }
+  }
+  return {
+    host: host === undefined ? undefined : typeof host === 'function' ? host : () => host,
+    protocol,
+    prefix,
+    database: settings.database,
+    tablePrefix,
+    dispatch,
+    retry: resolvedRetry,
+    bodyLimit: parseBytes(settings.bodyLimit ?? '2mb'),
+    logger,
+  };
+}
+
+/** Builds each variant's provider, validating names and provider options. */
+export function buildProviders(
+  variants: Record<string, VariantSettings> | undefined,
+  contextFor: (variant: string) => ProviderContext,
+): Map<string, Provider> {
+  if (variants === null || typeof variants !== 'object' || Object.keys(variants).length === 0) {
+    throw new ConfigurationError('variants', 'configure at least one variant');
+  }
+  const providers = new Map<string, Provider>();
+  for (const [name, variant] of Object.entries(variants)) {
+    if (!VARIANT_NAME.test(name)) {
+      throw new ConfigurationError(
+        `variants.${name}`,
+        'a variant name is a URL segment: lowercase letters, digits, - and _ only',
+        name,
+      );
+    }
+    if (variant === null || typeof variant !== 'object') {
+      throw new ConfigurationError(`variants.${name}`, 'must be an object with a provider', name);
+    }
+    providers.set(name, buildProvider(name, variant, contextFor(name)));
+  }
+  return providers;
+}
+
+function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {
+  const { provider, ...options } = variant as { provider: unknown } & Record<string, unknown>;
+  if (typeof provider === 'object' && provider !== null) {
+    const custom = provider as Partial<Provider>;
+    if (typeof custom.verify !== 'function' || typeof custom.name !== 'string') {
+      throw new ConfigurationError(
+        `variants.${name}.provider`,
+        'a custom provider needs a name (string) and a verify(request) function',
+        name,
+      );
+    }
+    const extra = Object.keys(options)[0];
+    if (extra !== undefined) {
+      throw new ConfigurationError(`variants.${name}.${extra}`, 'unknown option', name);
+    }
+    return custom as Provider;
+  }
+  if (typeof provider !== 'string' || !Object.hasOwn(builtinProviders, provider)) {
+    const known = Object.keys(builtinProviders).join(', ');
+    throw new ConfigurationError(
+      `variants.${name}.provider`,
+      `unknown provider ${typeof provider === 'string' ? `'${provider}'` : describe(provider)}; built-in providers are ${known}, or pass a provider object`,
+      name,
+    );
+  }
+  const definition = builtinProviders[provider as keyof BuiltinProviderOptions];
+  const allowed = new Set<string>(definition.options);
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
+      throw new ConfigurationError(
+        `variants.${name}.${key}`,
+        `unknown option for the ${provider} provider (it accepts ${[...allowed].join(', ')})`,
+        name,
+      );
+    }
+  }
+  return (definition.create as (o: unknown, c: ProviderContext) => Provider)(options, context);
+}
+
+function positive(value: number, option: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(option, `must be a positive number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** `'2mb'` → 2097152; a number is bytes. */
+export function parseBytes(value: string | number): number {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value > 0) return value;
+  } else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(value);
+    if (match) {
+      const bytes = Math.floor(Number(match[1]) * (UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1));
+      if (bytes > 0) return bytes;
+    }
+  }
+  throw new ConfigurationError('bodyLimit', `must be a byte count or a size like '2mb'`);
+}

@@ -1,0 +1,250 @@
+/**
+ * The receiver registry: named receivers keyed by the event types they listen to. Like Django
+ * signals, the default registry is module-level (`receiver` writes to it); `createRegistry()`
+ * makes a separate one for tests and for apps that mount several instances.
+ */
+import Emittery from 'emittery';
+import { ConfigurationError } from '../errors.js';
+import type {
+  LooseSignals,
+  ReceiverFunction,
+  ReceiverOptions,
+  Signal,
+  SignalPattern,
+} from './types.js';
+
+/** A receiver as the registry keeps it. */
+export interface RegisteredReceiver {
+  readonly name: string;
+  readonly pattern: string;
+  readonly variants: ReadonlySet<string> | undefined;
+  readonly atomic: boolean;
+  readonly fn: ReceiverFunction<Signal>;
+}
+
+/** Events a registry emits (through emittery) when receivers come and go. */
+export interface RegistryEvents {
+  registered: RegisteredReceiver;
+  unregistered: RegisteredReceiver;
+}
+
+/**
+ * A decorator for a static method, usable both as a TC39 standard decorator and with
+ * TypeScript's `experimentalDecorators`.
+ */
+export interface ReceiverDecorator<S> {
+  (value: ReceiverFunction<S>, context: ClassMethodDecoratorContext): void;
+  (
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<ReceiverFunction<S>>,
+  ): void;
+}
+
+/** The part of a registry that does not depend on its signal map: what `payments()` uses. */
+export interface RegistryCore {
+  /** The receivers that run for an event of `type` from `variant`, in registration order. */
+  match(type: string, variant: string): RegisteredReceiver[];
+  /** The receiver registered under `name`. */
+  get(name: string): RegisteredReceiver | undefined;
+  /** Every registered receiver. */
+  list(): RegisteredReceiver[];
+  /** Removes a receiver; returns whether it was registered. */
+  unregister(name: string): boolean;
+  /** Removes every receiver (for tests). */
+  clear(): void;
+  /** Emits `registered` / `unregistered`. */
+  readonly events: Emittery<RegistryEvents>;
+}
+
+/** A receiver registry for the signal map `M`. */
+export interface Registry<M = LooseSignals> extends RegistryCore {
+  /**
+   * Registers `fn` for events matching `type` (`'charge.succeeded'`, `'charge.*'` or `'*'`) and
+   * returns it.
+   *
+   * @example
+   * registry.receiver('charge.refunded', async function refundOrder({ data }) {});
+   */
+  receiver<P extends SignalPattern<M>>(
+    type: P,
+    fn: ReceiverFunction<Signal<P, M>>,
+    options?: ReceiverOptions,
+  ): ReceiverFunction<Signal<P, M>>;
+  /**
+   * Returns a decorator for a static method.
+   *
+   * @example
+   * class Orders {
+   *   @registry.receiver('checkout.session.completed')
+   *   static async markPaid({ data }: Signal<'checkout.session.completed'>) {}
+   * }
+   */
+  receiver<P extends SignalPattern<M>>(
+    type: P,
+    options?: ReceiverOptions,
+  ): ReceiverDecorator<Signal<P, M>>;
+}
+
+const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
+
+/**
+ * Creates a separate registry. Pass a signal map to type it strictly: misspelled types and
+ * mismatched data then fail to compile.
+ *
+ * @example
+ * const registry = createRegistry();
+ * registry.receiver('charge.succeeded', async function book({ data }) {});
+ * const pay = payments({ registry, variants: { ... } });
+ */
+export function createRegistry<M = LooseSignals>(): Registry<M> {
+  const receivers = new Map<string, RegisteredReceiver>();
+  const events = new Emittery<RegistryEvents>();
+
+  function add(
+    pattern: string,
+    fn: ReceiverFunction<Signal>,
+    options: ReceiverOptions,
+    name: string | undefined,
+  ): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`koa-payments: receiver('${pattern}') needs a function`);
+    }
+    if (name === undefined || name === '') {
+      throw new ConfigurationError(
+        'receiver.name',
+        `the receiver for '${pattern}' has no name. Pass { name: '...' } or use a named function: ` +
+          'the name keys its delivery rows, so it must be stable across deploys',
+      );
+    }
+    const existing = receivers.get(name);
+    if (existing !== undefined) {
+      throw new ConfigurationError(
+        'receiver.name',
+        `a receiver named '${name}' is already registered (for '${existing.pattern}'); names must be unique`,
+      );
+    }
+    const entry: RegisteredReceiver = {
+      name,
+      pattern,
+      variants: options.variants === undefined ? undefined : new Set(options.variants),
+      atomic: options.atomic ?? false,
+      fn,
+    };
+    receivers.set(name, entry);
+    void events.emit('registered', entry);
+  }
+
+  function validate(pattern: unknown, options: ReceiverOptions | undefined): ReceiverOptions {
+    if (typeof pattern !== 'string' || !PATTERN.test(pattern)) {
+      throw new ConfigurationError(
+        'receiver.type',
+        `expected an event type ('charge.succeeded'), a prefix ('charge.*') or '*', got ${JSON.stringify(pattern)}`,
+      );
+    }
+    const opts = options ?? {};
+    const allowed = new Set(['name', 'variants', 'atomic']);
+    for (const key of Object.keys(opts)) {
+      if (!allowed.has(key)) {
+        throw new ConfigurationError(`receiver.${key}`, `unknown option for '${pattern}'`);
+      }
+    }
+    if (
+      opts.variants !== undefined &&
+      (!Array.isArray(opts.variants) || opts.variants.some((v) => typeof v !== 'string'))
+    ) {
+      throw new ConfigurationError('receiver.variants', 'must be an array of variant names');
+    }
+    return opts;
+  }
+
+  function decorator(pattern: string, options: ReceiverOptions) {
+    return (target: unknown, context: unknown, descriptor?: PropertyDescriptor): void => {
+      if (typeof context === 'object' && context !== null && 'kind' in context) {
+        // TC39 standard decorator.
+        const ctx = context as ClassMethodDecoratorContext;
+        const method = String(ctx.name);
+        if (ctx.kind !== 'method' || !ctx.static) {
+          throw new ConfigurationError(
+            'receiver',
+            `@receiver('${pattern}') decorates static methods only (${method} is not one)`,
+          );
+        }
+        const fn = target as ReceiverFunction<Signal>;
+        ctx.addInitializer(function (this: unknown) {
+          const owner = this as { name?: string };
+          add(pattern, fn.bind(owner), options, options.name ?? `${owner.name}.${method}`);
+        });
+        return;
+      }
+      // experimentalDecorators: (constructor, name, descriptor) for a static method.
+      const method = String(context);
+      if (typeof target !== 'function' || typeof descriptor?.value !== 'function') {
+        throw new ConfigurationError(
+          'receiver',
+          `@receiver('${pattern}') decorates static methods only (${method} is not one)`,
+        );
+      }
+      const fn = descriptor.value as ReceiverFunction<Signal>;
+      add(pattern, fn.bind(target), options, options.name ?? `${target.name}.${method}`);
+    };
+  }
+
+  const registry = {
+    receiver(type: string, fnOrOptions?: unknown, maybeOptions?: ReceiverOptions) {
+      if (typeof fnOrOptions === 'function') {
+        const options = validate(type, maybeOptions);
+        const fn = fnOrOptions as ReceiverFunction<Signal>;
+        add(type, fn, options, options.name ?? fn.name);
+        return fn;
+      }
+      return decorator(type, validate(type, fnOrOptions as ReceiverOptions | undefined));
+    },
+    match(type: string, variant: string): RegisteredReceiver[] {
+      const found: RegisteredReceiver[] = [];
+      for (const entry of receivers.values()) {
+        if (entry.variants !== undefined && !entry.variants.has(variant)) continue;
+        if (matches(entry.pattern, type)) found.push(entry);
+      }
+      return found;
+    },
+    get: (name: string) => receivers.get(name),
+    list: () => [...receivers.values()],
+    unregister(name: string): boolean {
+      const entry = receivers.get(name);
+      if (entry === undefined) return false;
+      receivers.delete(name);
+      void events.emit('unregistered', entry);
+      return true;
+    },
+    clear(): void {
+      for (const name of [...receivers.keys()]) registry.unregister(name);
+    },
+    events,
+  };
+  return registry as unknown as Registry<M>;
+}
+
+/** Whether a receiver pattern matches an event type: exact, `'*'`, or a dot-segment prefix. */
+export function matches(pattern: string, type: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
+  return pattern === type;
+}
+
+/** The module-level registry that `receiver` writes to and `payments()` uses by default. */
+export const defaultRegistry: Registry = createRegistry();
+
+/**
+ * Registers a receiver on the module-level registry, as a plain function or as a decorator
+ * (TC39 standard or `experimentalDecorators`) on a static method.
+ *
+ * @example
+ * class Orders {
+ *   @receiver('checkout.session.completed')
+ *   static async markPaid({ data }: Signal<'checkout.session.completed'>) {}
+ * }
+ * receiver('charge.refunded', async function refundOrder({ data }) {});
+ * receiver('*', auditLog, { variants: ['stripe'], name: 'audit-log' });
+ */
+export const receiver: Registry['receiver'] = defaultRegistry.receiver.bind(defaultRegistry);

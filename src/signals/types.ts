@@ -1,0 +1,87 @@
+/**
+ * Typed signals. `PaymentSignals` maps an event type to its data type and is open for
+ * augmentation; `Signal<K>` is what a receiver is called with.
+ */
+import type { Knex } from 'knex';
+import type { StoredEvent } from '../store/types.js';
+
+/**
+ * Event type → data type, for every provider. Augment it to type your receivers:
+ *
+ * @example
+ * declare module 'koa-payments' {
+ *   interface PaymentSignals {
+ *     'order.paid': { orderId: string; amount: number };
+ *   }
+ * }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by users and by koa-payments/stripe
+export interface PaymentSignals {}
+
+/** The default map: the known signals typed, any other name still accepted with `unknown` data. */
+export type LooseSignals = PaymentSignals & { [type: string]: unknown };
+
+/** The string keys of a signal map. */
+export type SignalKeys<M> = Extract<keyof M, string>;
+
+/** `'a.b.c'` → `'a.*' | 'a.b.*'`: the dot-segment prefixes a receiver may subscribe to. */
+export type PrefixPatterns<K extends string> = K extends `${infer Head}.${infer Rest}`
+  ? `${Head}.*` | `${Head}.${PrefixPatterns<Rest>}`
+  : never;
+
+/** What `receiver()` accepts for a map: a type, a `prefix.*` pattern or `'*'`. */
+export type SignalPattern<M> = SignalKeys<M> | PrefixPatterns<SignalKeys<M>> | '*';
+
+/** The event types a pattern matches in a map. */
+export type MatchingKeys<M, P extends string> = P extends '*'
+  ? SignalKeys<M>
+  : P extends `${infer Prefix}.*`
+    ? Extract<SignalKeys<M>, `${Prefix}.${string}`>
+    : Extract<SignalKeys<M>, P>;
+
+/** The data type a receiver of pattern `P` gets: the union over the types it matches. */
+export type SignalData<M, P extends string> = [MatchingKeys<M, P>] extends [never]
+  ? unknown
+  : M[MatchingKeys<M, P>];
+
+/**
+ * What a receiver is called with.
+ *
+ * @example
+ * receiver('charge.refunded', async ({ data, event, attempt }: Signal<'charge.refunded'>) => {});
+ */
+export interface Signal<K extends string = string, M = LooseSignals> {
+  /** The event type, e.g. `charge.succeeded`. */
+  readonly type: [MatchingKeys<M, K>] extends [never] ? string : MatchingKeys<M, K>;
+  /** The event's data object (Stripe `data.object`, Paystack `data`, ...). */
+  readonly data: SignalData<M, K>;
+  /** The stored event row. */
+  readonly event: StoredEvent;
+  /** The variant the webhook came in on. */
+  readonly variant: string;
+  /** The provider name of that variant. */
+  readonly provider: string;
+  /** 1 on the first run, then 2, 3, ... on retries. */
+  readonly attempt: number;
+  /** The storing transaction, given to `atomic: true` receivers only. */
+  readonly trx?: Knex.Transaction;
+}
+
+/** A receiver function. Its return value is ignored; a throw (or rejection) is a failure. */
+export type ReceiverFunction<S = Signal> = (signal: S) => unknown;
+
+/** Options of `receiver()`. */
+export interface ReceiverOptions {
+  /**
+   * Stable name; keys the receiver's delivery rows, so retries re-run only what failed.
+   * Default: `Class.method` for a decorated static method, else the function's name.
+   */
+  name?: string;
+  /** Only events from these variants. Default: every variant. */
+  variants?: readonly string[];
+  /**
+   * Run inside the transaction that stores the event, with `signal.trx`. A throw rolls the event
+   * back and answers 500 so the provider redelivers. Default false: run after the commit.
+   */
+  atomic?: boolean;
+}

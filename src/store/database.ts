@@ -1,0 +1,127 @@
+/**
+ * Opens the event store: the embedded SQLite file by default, or the host's Knex instance or
+ * config. SQLite connections get WAL, a busy timeout, `synchronous=FULL` (a 200 means the event is
+ * on disk) and foreign keys.
+ */
+import knexFactory, { type Knex } from 'knex';
+import { ConfigurationError } from '../errors.js';
+import type { DatabaseSetting, Logger } from '../settings.js';
+
+/** The opened store. */
+export interface Database {
+  readonly knex: Knex;
+  /** Whether the library opened it (and so closes it on `close()`). */
+  readonly owned: boolean;
+  readonly dialect: 'sqlite' | 'postgres' | 'other';
+}
+
+/** Default path of the embedded database. */
+export const DEFAULT_SQLITE_FILE = './payments.sqlite3';
+/** Default SQLite busy timeout. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+interface SqliteConnection {
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+}
+
+function sqlitePragmas(busyTimeoutMs: number) {
+  return (connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) => {
+    try {
+      connection.pragma('journal_mode = WAL');
+      connection.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+      connection.pragma('synchronous = FULL');
+      connection.pragma('foreign_keys = ON');
+      done(null, connection);
+    } catch (err) {
+      done(err as Error, connection);
+    }
+  };
+}
+
+function isKnex(value: unknown): value is Knex {
+  return typeof value === 'function' && 'client' in value && 'transaction' in value;
+}
+
+function dialectOf(client: unknown): Database['dialect'] {
+  const name = typeof client === 'string' ? client : '';
+  if (/sqlite/.test(name)) return 'sqlite';
+  if (/^(pg|postgres|postgresql|pgnative)$/.test(name)) return 'postgres';
+  return 'other';
+}
+
+function sqliteConfig(filename: string, busyTimeoutMs: number): Knex.Config {
+  return {
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: { min: 1, max: 1, afterCreate: sqlitePragmas(busyTimeoutMs) },
+  };
+}
+
+/** Opens the database a `database` setting describes. */
+export function openDatabase(setting: DatabaseSetting | undefined, logger: Logger): Database {
+  if (setting === undefined || typeof setting === 'string') {
+    const knex = knexFactory(sqliteConfig(setting ?? DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS));
+    return { knex, owned: true, dialect: 'sqlite' };
+  }
+  if (isKnex(setting)) {
+    if ((setting as Knex & { isTransaction?: boolean }).isTransaction) {
+      throw new ConfigurationError(
+        'database',
+        'got a Knex transaction; pass the Knex instance, so that receivers run only after a real COMMIT',
+      );
+    }
+    const config = setting.client.config as Knex.Config;
+    const dialect = dialectOf(config.client);
+    if (dialect === 'sqlite') {
+      logger.debug(
+        {},
+        'koa-payments: using a host SQLite Knex instance; make sure its connections use WAL, busy_timeout and synchronous=FULL',
+      );
+    }
+    return { knex: setting, owned: false, dialect };
+  }
+  if (typeof setting !== 'object' || setting === null) {
+    throw new ConfigurationError(
+      'database',
+      'expected a SQLite file name, { filename }, a Knex instance or a Knex config',
+    );
+  }
+  if ('filename' in setting && !('client' in setting)) {
+    const { filename, busyTimeoutMs } = setting as { filename: unknown; busyTimeoutMs?: unknown };
+    if (typeof filename !== 'string' || filename === '') {
+      throw new ConfigurationError('database.filename', 'must be a file path');
+    }
+    const timeout = busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      throw new ConfigurationError('database.busyTimeoutMs', 'must be a number of milliseconds');
+    }
+    return { knex: knexFactory(sqliteConfig(filename, timeout)), owned: true, dialect: 'sqlite' };
+  }
+  const config = setting as Knex.Config;
+  const dialect = dialectOf(config.client);
+  if (config.client === 'better-sqlite3') {
+    // Our pragmas first, then the host's own afterCreate, if any.
+    const hostAfterCreate = config.pool?.afterCreate as
+      | ((c: unknown, done: (err: Error | null, c: unknown) => void) => void)
+      | undefined;
+    const ours = sqlitePragmas(DEFAULT_BUSY_TIMEOUT_MS);
+    const merged: Knex.Config = {
+      useNullAsDefault: true,
+      ...config,
+      pool: {
+        min: 1,
+        max: 1,
+        ...config.pool,
+        afterCreate(connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) {
+          ours(connection, (err) => {
+            if (err || hostAfterCreate === undefined) done(err, connection);
+            else hostAfterCreate(connection, done);
+          });
+        },
+      },
+    };
+    return { knex: knexFactory(merged), owned: true, dialect };
+  }
+  return { knex: knexFactory(config), owned: true, dialect };
+}

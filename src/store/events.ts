@@ -1,0 +1,269 @@
+/**
+ * Queries on the `events` and `deliveries` tables: the storing transaction and the recording of
+ * each delivery's outcome.
+ */
+import type { Knex } from 'knex';
+import type { RegisteredReceiver } from '../signals/registry.js';
+import type { Database } from './database.js';
+import type { TableNames } from './migrations.js';
+import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
+
+/** What the pipeline stores for one verified webhook. */
+export interface NewEvent {
+  variant: string;
+  provider: string;
+  eventId: string;
+  type: string;
+  livemode: boolean | undefined;
+  /** The body as received (JSON text). */
+  payloadText: string;
+  payload: unknown;
+  receivedAt: Date;
+  createdAt: Date | undefined;
+}
+
+/** Result of the storing transaction. */
+export interface StoreResult {
+  event: StoredEvent;
+  duplicate: boolean;
+  /** The after-commit deliveries this request created and holds the lease on. */
+  deliveries: Delivery[];
+}
+
+/** Runs one atomic receiver inside the storing transaction. */
+export type AtomicRunner = (
+  trx: Knex.Transaction,
+  event: StoredEvent,
+  receiver: RegisteredReceiver,
+) => Promise<void>;
+
+type Row = Record<string, unknown>;
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  return new Date(typeof value === 'string' && !/^\d+$/.test(value) ? value : Number(value));
+}
+
+/** Maps an `events` row (SQLite or Postgres) to a {@link StoredEvent}. */
+export function toEvent(row: Row, payload?: unknown): StoredEvent {
+  return {
+    id: Number(row.id),
+    variant: String(row.variant),
+    provider: String(row.provider),
+    eventId: String(row.event_id),
+    type: String(row.type),
+    livemode: row.livemode === null || row.livemode === undefined ? null : Boolean(row.livemode),
+    payload: payload !== undefined ? payload : JSON.parse(String(row.payload)),
+    status: row.status as EventStatus,
+    receivedAt: toDate(row.received_at) as Date,
+    createdAt: toDate(row.created_at),
+    processedAt: toDate(row.processed_at),
+  };
+}
+
+/** Maps a `deliveries` row to a {@link Delivery}. */
+export function toDelivery(row: Row): Delivery {
+  return {
+    id: Number(row.id),
+    event: Number(row.event),
+    receiver: String(row.receiver),
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
+    lastError: row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
+    nextAttemptAt: toDate(row.next_attempt_at),
+    lockedUntil: toDate(row.locked_until),
+    completedAt: toDate(row.completed_at),
+  };
+}
+
+/** Event and delivery queries for one database and table prefix. */
+export class EventStore {
+  readonly knex: Knex;
+  readonly #db: Database;
+  readonly #t: TableNames;
+
+  constructor(db: Database, tables: TableNames) {
+    this.#db = db;
+    this.knex = db.knex;
+    this.#t = tables;
+  }
+
+  /**
+   * One transaction: insert the event (idempotently), run the atomic receivers with the
+   * transaction, insert one delivery per receiver, COMMIT. Returns only after the commit.
+   * A duplicate inserts nothing and returns the stored event.
+   */
+  async store(
+    input: NewEvent,
+    receivers: readonly RegisteredReceiver[],
+    runAtomic: AtomicRunner,
+    leaseMs: number,
+  ): Promise<StoreResult> {
+    const t = this.#t;
+    // `knex.transaction(fn)` resolves only after COMMIT has completed (and rejects on rollback).
+    return this.knex.transaction(async (trx) => {
+      const now = new Date();
+      const afterCommit = receivers.filter((r) => !r.atomic);
+      const atomic = receivers.filter((r) => r.atomic);
+      const status: EventStatus =
+        receivers.length === 0 ? 'ignored' : afterCommit.length === 0 ? 'processed' : 'pending';
+      const inserted = (await trx(t.events)
+        .insert({
+          variant: input.variant,
+          provider: input.provider,
+          event_id: input.eventId,
+          type: input.type,
+          livemode: input.livemode ?? null,
+          payload: input.payloadText,
+          status: atomic.length > 0 ? 'pending' : status,
+          received_at: input.receivedAt,
+          created_at: input.createdAt ?? null,
+          processed_at: status === 'pending' || atomic.length > 0 ? null : now,
+        })
+        .onConflict(['variant', 'event_id'])
+        .ignore()
+        .returning('*')) as Row[];
+      const row = inserted[0];
+      if (row === undefined) {
+        const existing = (await trx(t.events)
+          .where({ variant: input.variant, event_id: input.eventId })
+          .first()) as Row;
+        return { event: toEvent(existing), duplicate: true, deliveries: [] };
+      }
+      let event = toEvent(row, input.payload);
+      for (const entry of atomic) await runAtomic(trx, event, entry);
+      if (atomic.length > 0) {
+        await trx(t.events)
+          .where({ id: event.id })
+          .update({ status, processed_at: status === 'pending' ? null : now });
+        event = { ...event, status, processedAt: status === 'pending' ? null : now };
+      }
+      const rows = [
+        ...atomic.map((r) => ({
+          event: event.id,
+          receiver: r.name,
+          status: 'succeeded',
+          attempts: 1,
+          completed_at: now,
+          created_at: now,
+        })),
+        ...afterCommit.map((r) => ({
+          event: event.id,
+          receiver: r.name,
+          status: 'pending',
+          attempts: 0,
+          // Leased to this request from birth: no worker takes it while it runs here.
+          locked_until: new Date(now.getTime() + leaseMs),
+          created_at: now,
+        })),
+      ];
+      let deliveries: Delivery[] = [];
+      if (rows.length > 0) {
+        const created = (await trx(t.deliveries).insert(rows).returning('*')) as Row[];
+        deliveries = created.map(toDelivery).filter((d) => d.status === 'pending');
+      }
+      return { event, duplicate: false, deliveries };
+    });
+  }
+
+  /**
+   * Claims the `failed` deliveries of an event whose lease is free, for an immediate re-run when
+   * the provider redelivers it. Succeeded deliveries are never claimed.
+   */
+  async claimFailed(eventId: number, leaseMs: number): Promise<Delivery[]> {
+    const now = new Date();
+    const candidates = (await this.knex(this.#t.deliveries)
+      .where({ event: eventId, status: 'failed' })
+      .select('id')) as Row[];
+    const claimed: Delivery[] = [];
+    for (const { id } of candidates) {
+      const rows = (await this.knex(this.#t.deliveries)
+        .where({ id: Number(id), status: 'failed' })
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+        .update({ locked_until: new Date(now.getTime() + leaseMs) })
+        .returning('*')) as Row[];
+      if (rows[0] !== undefined) claimed.push(toDelivery(rows[0]));
+    }
+    return claimed;
+  }
+
+  /** Marks a leased delivery as running. */
+  async markRunning(delivery: Delivery, leaseMs: number): Promise<void> {
+    await this.knex(this.#t.deliveries)
+      .where({ id: delivery.id })
+      .update({ status: 'running', locked_until: new Date(Date.now() + leaseMs) });
+  }
+
+  /** Records a successful run. */
+  async recordSuccess(delivery: Delivery): Promise<void> {
+    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
+      status: 'succeeded',
+      attempts: delivery.attempts + 1,
+      last_error: null,
+      next_attempt_at: null,
+      locked_until: null,
+      completed_at: new Date(),
+    });
+  }
+
+  /** Records a failed run: `failed` with the next attempt time, or `dead` when none is left. */
+  async recordFailure(
+    delivery: Delivery,
+    error: string,
+    nextAttemptAt: Date | null,
+  ): Promise<DeliveryStatus> {
+    const status: DeliveryStatus = nextAttemptAt === null ? 'dead' : 'failed';
+    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
+      status,
+      attempts: delivery.attempts + 1,
+      last_error: error,
+      next_attempt_at: nextAttemptAt,
+      locked_until: null,
+      completed_at: status === 'dead' ? new Date() : null,
+    });
+    return status;
+  }
+
+  /**
+   * Recomputes an event's status from its deliveries: `processed` when all succeeded, `failed`
+   * when any failed or is dead, else `pending`. The event row is locked on Postgres so that two
+   * runners finishing together cannot leave a stale status.
+   */
+  async refreshStatus(eventId: number): Promise<EventStatus> {
+    const t = this.#t;
+    return this.knex.transaction(async (trx) => {
+      const lock = trx(t.events).where({ id: eventId }).select('status');
+      const current = (await (this.#db.dialect === 'postgres' ? lock.forUpdate() : lock).first()) as
+        | Row
+        | undefined;
+      if (current === undefined) return 'pending';
+      if (current.status === 'ignored') return 'ignored';
+      const rows = (await trx(t.deliveries).where({ event: eventId }).select('status')) as Row[];
+      const statuses = rows.map((r) => r.status as DeliveryStatus);
+      const status: EventStatus = statuses.every((s) => s === 'succeeded')
+        ? 'processed'
+        : statuses.some((s) => s === 'failed' || s === 'dead')
+          ? 'failed'
+          : 'pending';
+      await trx(t.events)
+        .where({ id: eventId })
+        .update({ status, processed_at: status === 'processed' ? new Date() : null });
+      return status;
+    });
+  }
+
+  /** The event with row id `id`. */
+  async getEvent(id: number): Promise<StoredEvent | undefined> {
+    const row = (await this.knex(this.#t.events).where({ id }).first()) as Row | undefined;
+    return row === undefined ? undefined : toEvent(row);
+  }
+
+  /** The deliveries of an event, oldest first. */
+  async deliveriesOf(eventId: number): Promise<Delivery[]> {
+    const rows = (await this.knex(this.#t.deliveries)
+      .where({ event: eventId })
+      .orderBy('id')) as Row[];
+    return rows.map(toDelivery);
+  }
+}

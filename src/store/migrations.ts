@@ -1,0 +1,99 @@
+/**
+ * The shipped schema, as a Knex `migrationSource` (never a `directory`: Knex would silently drop
+ * the source). Migrations are recorded in the library's own table `<tablePrefix>knex_migrations`.
+ */
+import type { Knex } from 'knex';
+
+/** One migration: a timestamped name, `up` and `down`. */
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Names of the tables for a prefix. */
+export interface TableNames {
+  events: string;
+  deliveries: string;
+  migrations: string;
+}
+
+/** The table names for `tablePrefix`. */
+export function tableNames(tablePrefix: string): TableNames {
+  return {
+    events: `${tablePrefix}events`,
+    deliveries: `${tablePrefix}deliveries`,
+    migrations: `${tablePrefix}knex_migrations`,
+  };
+}
+
+function migrations(tablePrefix: string): Migration[] {
+  const t = tableNames(tablePrefix);
+  return [
+    {
+      name: '20261122000000_events_and_deliveries',
+      async up(knex) {
+        await knex.schema.createTable(t.events, (table) => {
+          table.increments('id').primary();
+          table.string('variant', 64).notNullable();
+          table.string('provider', 64).notNullable();
+          table.string('event_id', 255).notNullable();
+          table.string('type', 255).notNullable();
+          table.boolean('livemode').nullable();
+          table.text('payload').notNullable();
+          table.string('status', 16).notNullable().defaultTo('pending');
+          table.timestamp('received_at', { useTz: true }).notNullable();
+          table.timestamp('created_at', { useTz: true }).nullable();
+          table.timestamp('processed_at', { useTz: true }).nullable();
+          table.unique(['variant', 'event_id'], { indexName: `${t.events}_variant_event_id_unique` });
+          table.index(['status', 'received_at'], `${t.events}_status_received_at_index`);
+          table.index(['type'], `${t.events}_type_index`);
+        });
+        await knex.schema.createTable(t.deliveries, (table) => {
+          table.increments('id').primary();
+          table
+            .integer('event')
+            .unsigned()
+            .notNullable()
+            .references('id')
+            .inTable(t.events)
+            .onDelete('CASCADE')
+            .withKeyName(`${t.deliveries}_event_foreign`);
+          table.string('receiver', 255).notNullable();
+          table.string('status', 16).notNullable().defaultTo('pending');
+          table.integer('attempts').notNullable().defaultTo(0);
+          table.text('last_error').nullable();
+          table.timestamp('next_attempt_at', { useTz: true }).nullable();
+          table.timestamp('locked_until', { useTz: true }).nullable();
+          table.timestamp('completed_at', { useTz: true }).nullable();
+          table.timestamp('created_at', { useTz: true }).notNullable();
+          table.unique(['event', 'receiver'], { indexName: `${t.deliveries}_event_receiver_unique` });
+          table.index(['status', 'next_attempt_at'], `${t.deliveries}_status_next_attempt_at_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.deliveries);
+        await knex.schema.dropTableIfExists(t.events);
+      },
+    },
+  ];
+}
+
+/**
+ * The library's migrations as a Knex migration source, for hosts that run migrations themselves.
+ * Use it with the library's own migrations table so its history never mixes with yours.
+ *
+ * @example
+ * await knex.migrate.latest({
+ *   migrationSource: migrationSource('payments_'),
+ *   tableName: 'payments_knex_migrations',
+ * });
+ */
+export function migrationSource(tablePrefix = 'payments_'): Knex.MigrationSource<Migration> {
+  const list = migrations(tablePrefix);
+  return {
+    getMigrations: async () => list,
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => migration,
+  };
+}

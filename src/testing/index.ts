@@ -1,0 +1,1 @@
+export { type SignedWebhook, type SignOptions, signWebhook, stripeSignatureHeader } from './sign.js';
