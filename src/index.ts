@@ -1,5 +1,5 @@
-export type { PaymentsHooks } from './dispatch/dispatcher.js';
 export { backoffDelay } from './dispatch/backoff.js';
+export type { PaymentsHooks } from './dispatch/dispatcher.js';
 export {
   ConfigurationError,
   type ErrorCode,
@@ -12,11 +12,21 @@ export {
 export { type Payments, payments } from './payments.js';
 export type { Received } from './pipeline.js';
 export type { DummyOptions } from './providers/dummy.js';
+export type { FlutterwaveOptions } from './providers/flutterwave.js';
+export type { HmacOptions } from './providers/hmac.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
+export type { LemonSqueezyOptions } from './providers/lemonsqueezy.js';
+export type { PaddleOptions } from './providers/paddle.js';
+export type { PaystackOptions } from './providers/paystack.js';
+export type { PayvostOptions } from './providers/payvost.js';
+export type { RazorpayOptions } from './providers/razorpay.js';
+export type { SquareOptions } from './providers/square.js';
+export type { StandardOptions } from './providers/standard.js';
 export type { StripeOptions } from './providers/stripe.js';
 export type {
   Provider,
   ProviderContext,
+  ProviderDefinition,
   Secret,
   VerifiedEvent,
   WebhookRequest,

@@ -78,7 +78,10 @@ export function payments(settings: PaymentsSettings): Payments {
 
   const webhookUrl = (variant: string): string => {
     if (resolved.host === undefined) {
-      throw new ConfigurationError('host', 'webhookUrl() needs the public host: set payments({ host })');
+      throw new ConfigurationError(
+        'host',
+        'webhookUrl() needs the public host: set payments({ host })',
+      );
     }
     return `${resolved.protocol}://${resolved.host()}${resolved.prefix}/${variant}/`;
   };
@@ -97,13 +100,20 @@ export function payments(settings: PaymentsSettings): Payments {
     return (event.payload as { data?: unknown } | null)?.data ?? null;
   };
   const dispatcher = new Dispatcher(store, registry, resolved, hooks, dataOf);
-  const pipeline = new Pipeline(providers, store, registry, dispatcher, resolved, async (event, duplicate) => {
-    try {
-      await hooks.emit('event.stored', { event, duplicate });
-    } catch (error) {
-      resolved.logger.error({ err: error }, 'koa-payments: an event.stored listener threw');
-    }
-  });
+  const pipeline = new Pipeline(
+    providers,
+    store,
+    registry,
+    dispatcher,
+    resolved,
+    async (event, duplicate) => {
+      try {
+        await hooks.emit('event.stored', { event, duplicate });
+      } catch (error) {
+        resolved.logger.error({ err: error }, 'koa-payments: an event.stored listener threw');
+      }
+    },
+  );
 
   let closing: Promise<void> | undefined;
   const middleware = createMiddleware({

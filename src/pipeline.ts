@@ -2,14 +2,15 @@
  * The receiving pipeline, independent of Koa: verify → store (one transaction, atomic receivers
  * inside) → COMMIT → dispatch the after-commit receivers.
  */
+
+import type { Dispatcher } from './dispatch/dispatcher.js';
+import { buildSignal } from './dispatch/dispatcher.js';
 import {
   PaymentsError,
   ReceiverFailedError,
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
-import type { Dispatcher } from './dispatch/dispatcher.js';
-import { buildSignal } from './dispatch/dispatcher.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings } from './settings.js';
 import type { RegistryCore } from './signals/registry.js';
@@ -26,7 +27,10 @@ export interface Received {
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {
   if (verified === null || typeof verified !== 'object') {
-    throw new SignatureVerificationError('invalid_payload', `The ${provider} provider returned no event.`);
+    throw new SignatureVerificationError(
+      'invalid_payload',
+      `The ${provider} provider returned no event.`,
+    );
   }
   for (const field of ['id', 'type'] as const) {
     if (typeof verified[field] !== 'string' || verified[field] === '') {
@@ -125,7 +129,11 @@ export class Pipeline {
       deliveries = await this.#store.claimFailed(event.id, leaseMs).catch(() => []);
     }
     await this.#onStored(event, duplicate);
-    const dispatched = this.#dispatcher.run(event, deliveries, duplicate ? undefined : verified.data);
+    const dispatched = this.#dispatcher.run(
+      event,
+      deliveries,
+      duplicate ? undefined : verified.data,
+    );
     return { event, duplicate, dispatched };
   }
 

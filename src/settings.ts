@@ -140,8 +140,15 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     throw new ConfigurationError('prefix', `must be a path like '/payments/process'`);
   }
   const host = settings.host;
-  if (host !== undefined && typeof host !== 'function' && (typeof host !== 'string' || host === '')) {
-    throw new ConfigurationError('host', 'must be a host name (string) or a function returning one');
+  if (
+    host !== undefined &&
+    typeof host !== 'function' &&
+    (typeof host !== 'string' || host === '')
+  ) {
+    throw new ConfigurationError(
+      'host',
+      'must be a host name (string) or a function returning one',
+    );
   }
   const tablePrefix = settings.tablePrefix ?? 'payments_';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tablePrefix) && tablePrefix !== '') {

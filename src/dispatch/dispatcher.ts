@@ -120,7 +120,10 @@ export class Dispatcher {
     try {
       await this.#hooks.emit(name, data);
     } catch (error) {
-      this.#settings.logger.error({ err: error, hook: name }, 'koa-payments: a hook listener threw');
+      this.#settings.logger.error(
+        { err: error, hook: name },
+        'koa-payments: a hook listener threw',
+      );
     }
   }
 

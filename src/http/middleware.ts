@@ -70,7 +70,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         rawBody,
         url: ctx.href,
         receivedAt,
-        remoteIp: ctx.ip,
+        remoteIp: ctx.req.socket.remoteAddress,
       });
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
@@ -88,7 +88,10 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         return;
       }
       logger.error({ err: error, variant }, 'koa-payments: unexpected error receiving a webhook');
-      sendError(ctx, new PaymentsError('internal_error', 500, 'Internal error.', { expose: false }));
+      sendError(
+        ctx,
+        new PaymentsError('internal_error', 500, 'Internal error.', { expose: false }),
+      );
     }
   };
 }

@@ -17,7 +17,7 @@ export class RawBodyUnavailableError extends PaymentsError {
       500,
       'The raw request body is not available: a body parser consumed it before koa-payments. ' +
         'Mount the koa-payments middleware before the body parser (or keep the raw body: ' +
-        "koa-bodyparser does by default, koa-body with includeUnparsed: true). Signatures are computed over the exact bytes received.",
+        'koa-bodyparser does by default, koa-body with includeUnparsed: true). Signatures are computed over the exact bytes received.',
       { expose: true },
     );
     this.name = 'RawBodyUnavailableError';

@@ -39,6 +39,10 @@ export function sendMethodNotAllowed(ctx: Context): void {
   ctx.set('Allow', 'POST');
   sendError(
     ctx,
-    new PaymentsError('method_not_allowed', 405, `${ctx.method} is not allowed; webhooks are POSTed.`),
+    new PaymentsError(
+      'method_not_allowed',
+      405,
+      `${ctx.method} is not allowed; webhooks are POSTed.`,
+    ),
   );
 }

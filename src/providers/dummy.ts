@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import { parseJsonObject, requireString } from './signature.js';
-import type { Provider, ProviderContext, VerifiedEvent, WebhookRequest } from './types.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderDefinition,
+  VerifiedEvent,
+  WebhookRequest,
+} from './types.js';
 
 /** Options of a `provider: 'dummy'` variant. */
 export interface DummyOptions {
@@ -40,3 +46,9 @@ export function dummy(options: DummyOptions, context: ProviderContext): Provider
     },
   };
 }
+
+/** The dummy provider's option keys and factory. */
+export const definition: ProviderDefinition<DummyOptions> = {
+  options: ['allowInProduction'],
+  create: dummy,
+};

@@ -1,28 +1,48 @@
 /** The built-in providers, by the name a variant's `provider:` option uses. */
-import { type DummyOptions, dummy } from './dummy.js';
-import { type StripeOptions, stripe } from './stripe.js';
-import type { Provider, ProviderContext } from './types.js';
+
+import { type DummyOptions, definition as dummy } from './dummy.js';
+import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave.js';
+import { type HmacOptions, definition as hmac } from './hmac.js';
+import { type LemonSqueezyOptions, definition as lemonsqueezy } from './lemonsqueezy.js';
+import { type PaddleOptions, definition as paddle } from './paddle.js';
+import { type PaystackOptions, definition as paystack } from './paystack.js';
+import { type PayvostOptions, definition as payvost } from './payvost.js';
+import { type RazorpayOptions, definition as razorpay } from './razorpay.js';
+import { type SquareOptions, definition as square } from './square.js';
+import { type StandardOptions, definition as standard } from './standard.js';
+import { type StripeOptions, definition as stripe } from './stripe.js';
+import type { ProviderDefinition } from './types.js';
 
 /** Options of each built-in provider, by name. */
 export interface BuiltinProviderOptions {
   stripe: StripeOptions;
   dummy: DummyOptions;
-}
-
-/** A built-in provider: its accepted option keys and its factory. */
-export interface ProviderDefinition<O> {
-  /** Every option key the provider accepts (besides `provider`); others are refused. */
-  readonly options: readonly (keyof O & string)[];
-  /** Validates the options (throwing `ConfigurationError`) and builds the provider. */
-  create(options: O, context: ProviderContext): Provider;
+  paystack: PaystackOptions;
+  flutterwave: FlutterwaveOptions;
+  payvost: PayvostOptions;
+  standard: StandardOptions;
+  razorpay: RazorpayOptions;
+  paddle: PaddleOptions;
+  square: SquareOptions;
+  lemonsqueezy: LemonSqueezyOptions;
+  hmac: HmacOptions;
 }
 
 /** The built-in providers. */
 export const builtinProviders: {
   [P in keyof BuiltinProviderOptions]: ProviderDefinition<BuiltinProviderOptions[P]>;
 } = {
-  stripe: { options: ['endpointSecret', 'tolerance'], create: stripe },
-  dummy: { options: ['allowInProduction'], create: dummy },
+  stripe,
+  dummy,
+  paystack,
+  flutterwave,
+  payvost,
+  standard,
+  razorpay,
+  paddle,
+  square,
+  lemonsqueezy,
+  hmac,
 };
 
 /** The name of a built-in provider. */

@@ -14,7 +14,14 @@ import {
   secrets,
   tolerance,
 } from './signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from './types.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderDefinition,
+  Secret,
+  VerifiedEvent,
+  WebhookRequest,
+} from './types.js';
 
 /** Options of a `provider: 'stripe'` variant. */
 export interface StripeOptions {
@@ -30,7 +37,7 @@ export const STRIPE_DEFAULT_TOLERANCE = 300;
 const RAW_BODY_HINT =
   'Are you passing the raw request body you received from Stripe? Mount koa-payments before any ' +
   'body parser: a re-serialised JSON body never matches. Also check that endpointSecret is the ' +
-  "signing secret of this endpoint (whsec_...), not an API key.";
+  'signing secret of this endpoint (whsec_...), not an API key.';
 
 /** Parses a Stripe-style `t=...,v1=...` header; shared with Payvost, which uses the same scheme. */
 export function parseStripeStyleHeader(
@@ -68,7 +75,13 @@ export function parseStripeStyleHeader(
  */
 export function verifyStripeScheme(
   request: WebhookRequest,
-  options: { headerName: string; secrets: readonly string[]; tolerance: number; label: string; hint: string },
+  options: {
+    headerName: string;
+    secrets: readonly string[];
+    tolerance: number;
+    label: string;
+    hint: string;
+  },
 ): Record<string, unknown> {
   const value = header(request.headers, options.headerName);
   if (value === undefined) {
@@ -129,3 +142,9 @@ export function stripe(options: StripeOptions, context: ProviderContext): Provid
     },
   };
 }
+
+/** The stripe provider's option keys and factory. */
+export const definition: ProviderDefinition<StripeOptions> = {
+  options: ['endpointSecret', 'tolerance'],
+  create: stripe,
+};

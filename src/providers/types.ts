@@ -69,3 +69,11 @@ export interface ProviderContext {
 
 /** A secret, or several during a rotation: any one of them verifies. */
 export type Secret = string | readonly string[];
+
+/** A built-in provider: its accepted option keys and its factory. */
+export interface ProviderDefinition<O> {
+  /** Every option key the provider accepts (besides `provider`); others are refused. */
+  readonly options: readonly (keyof O & string)[];
+  /** Validates the options (throwing `ConfigurationError`) and builds the provider. */
+  create(options: O, context: ProviderContext): Provider;
+}

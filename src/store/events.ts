@@ -70,7 +70,8 @@ export function toDelivery(row: Row): Delivery {
     receiver: String(row.receiver),
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
-    lastError: row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
+    lastError:
+      row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
     nextAttemptAt: toDate(row.next_attempt_at),
     lockedUntil: toDate(row.locked_until),
     completedAt: toDate(row.completed_at),
@@ -197,14 +198,16 @@ export class EventStore {
 
   /** Records a successful run. */
   async recordSuccess(delivery: Delivery): Promise<void> {
-    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
-      status: 'succeeded',
-      attempts: delivery.attempts + 1,
-      last_error: null,
-      next_attempt_at: null,
-      locked_until: null,
-      completed_at: new Date(),
-    });
+    await this.knex(this.#t.deliveries)
+      .where({ id: delivery.id })
+      .update({
+        status: 'succeeded',
+        attempts: delivery.attempts + 1,
+        last_error: null,
+        next_attempt_at: null,
+        locked_until: null,
+        completed_at: new Date(),
+      });
   }
 
   /** Records a failed run: `failed` with the next attempt time, or `dead` when none is left. */
@@ -214,14 +217,16 @@ export class EventStore {
     nextAttemptAt: Date | null,
   ): Promise<DeliveryStatus> {
     const status: DeliveryStatus = nextAttemptAt === null ? 'dead' : 'failed';
-    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
-      status,
-      attempts: delivery.attempts + 1,
-      last_error: error,
-      next_attempt_at: nextAttemptAt,
-      locked_until: null,
-      completed_at: status === 'dead' ? new Date() : null,
-    });
+    await this.knex(this.#t.deliveries)
+      .where({ id: delivery.id })
+      .update({
+        status,
+        attempts: delivery.attempts + 1,
+        last_error: error,
+        next_attempt_at: nextAttemptAt,
+        locked_until: null,
+        completed_at: status === 'dead' ? new Date() : null,
+      });
     return status;
   }
 

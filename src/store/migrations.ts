@@ -45,7 +45,9 @@ function migrations(tablePrefix: string): Migration[] {
           table.timestamp('received_at', { useTz: true }).notNullable();
           table.timestamp('created_at', { useTz: true }).nullable();
           table.timestamp('processed_at', { useTz: true }).nullable();
-          table.unique(['variant', 'event_id'], { indexName: `${t.events}_variant_event_id_unique` });
+          table.unique(['variant', 'event_id'], {
+            indexName: `${t.events}_variant_event_id_unique`,
+          });
           table.index(['status', 'received_at'], `${t.events}_status_received_at_index`);
           table.index(['type'], `${t.events}_type_index`);
         });
@@ -67,8 +69,13 @@ function migrations(tablePrefix: string): Migration[] {
           table.timestamp('locked_until', { useTz: true }).nullable();
           table.timestamp('completed_at', { useTz: true }).nullable();
           table.timestamp('created_at', { useTz: true }).notNullable();
-          table.unique(['event', 'receiver'], { indexName: `${t.deliveries}_event_receiver_unique` });
-          table.index(['status', 'next_attempt_at'], `${t.deliveries}_status_next_attempt_at_index`);
+          table.unique(['event', 'receiver'], {
+            indexName: `${t.deliveries}_event_receiver_unique`,
+          });
+          table.index(
+            ['status', 'next_attempt_at'],
+            `${t.deliveries}_status_next_attempt_at_index`,
+          );
         });
       },
       async down(knex) {

@@ -1,1 +1,3 @@
-export { type SignedWebhook, type SignOptions, signWebhook, stripeSignatureHeader } from './sign.js';
+export { type SignedWebhook, type SignOptions, signWebhook } from './sign.js';
+export { stripeSignatureHeader } from './signers/stripe.js';
+export type { SignerInput } from './signers/types.js';

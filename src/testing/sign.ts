@@ -2,7 +2,19 @@
  * Signs test webhooks exactly as the providers do, so host apps can test their receivers
  * without the real gateway.
  */
-import { hmac } from '../providers/signature.js';
+import type { BuiltinProviderName } from '../providers/index.js';
+import { sign as dummy } from './signers/dummy.js';
+import { sign as flutterwave } from './signers/flutterwave.js';
+import { sign as hmac } from './signers/hmac.js';
+import { sign as lemonsqueezy } from './signers/lemonsqueezy.js';
+import { sign as paddle } from './signers/paddle.js';
+import { sign as paystack } from './signers/paystack.js';
+import { sign as payvost } from './signers/payvost.js';
+import { sign as razorpay } from './signers/razorpay.js';
+import { sign as square } from './signers/square.js';
+import { sign as standard } from './signers/standard.js';
+import { sign as stripe } from './signers/stripe.js';
+import type { SignerInput } from './signers/types.js';
 
 /** What to sign. */
 export interface SignOptions {
@@ -12,6 +24,12 @@ export interface SignOptions {
   secret: string;
   /** Unix seconds to sign with. Default: now. */
   timestamp?: number;
+  /** Message/event id, for providers that send one in a header (Standard Webhooks, Razorpay). */
+  id?: string;
+  /** The notification URL, for providers that sign it (Square). */
+  url?: string;
+  /** Provider-specific options (the `hmac` provider's header, algorithm, encoding, ...). */
+  options?: Record<string, unknown>;
 }
 
 /** A signed request, ready to POST. */
@@ -22,21 +40,24 @@ export interface SignedWebhook {
   headers: Record<string, string>;
 }
 
+const signers: Record<BuiltinProviderName, (input: SignerInput) => Record<string, string>> = {
+  stripe,
+  dummy,
+  paystack,
+  flutterwave,
+  payvost,
+  standard,
+  razorpay,
+  paddle,
+  square,
+  lemonsqueezy,
+  hmac,
+};
+
 function bodyOf(payload: unknown): string {
   if (typeof payload === 'string') return payload;
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
   return JSON.stringify(payload);
-}
-
-/**
- * The `Stripe-Signature` header for a body, as Stripe sends it (and as stripe-node's
- * `webhooks.generateTestHeaderString` builds it).
- *
- * @example
- * const header = stripeSignatureHeader(body, 'whsec_test', Math.floor(Date.now() / 1000));
- */
-export function stripeSignatureHeader(body: string, secret: string, timestamp: number): string {
-  return `t=${timestamp},v1=${hmac('sha256', secret, [`${timestamp}.${body}`], 'hex')}`;
 }
 
 /**
@@ -46,18 +67,19 @@ export function stripeSignatureHeader(body: string, secret: string, timestamp: n
  * const { body, headers } = signWebhook('stripe', { payload: event, secret: 'whsec_test' });
  * await fetch(pay.webhookUrl('stripe'), { method: 'POST', body, headers });
  */
-export function signWebhook(provider: 'stripe' | 'dummy', options: SignOptions): SignedWebhook {
-  const body = bodyOf(options.payload);
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  switch (provider) {
-    case 'stripe':
-      headers['stripe-signature'] = stripeSignatureHeader(body, options.secret, timestamp);
-      break;
-    case 'dummy':
-      break;
-    default:
-      throw new TypeError(`koa-payments/testing: no signer for provider '${String(provider)}'`);
+export function signWebhook(provider: BuiltinProviderName, options: SignOptions): SignedWebhook {
+  const signer = signers[provider];
+  if (signer === undefined) {
+    throw new TypeError(`koa-payments/testing: no signer for provider '${String(provider)}'`);
   }
-  return { body, headers };
+  const body = bodyOf(options.payload);
+  const headers = signer({
+    body,
+    secret: options.secret,
+    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+    id: options.id,
+    url: options.url,
+    options: options.options,
+  });
+  return { body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }

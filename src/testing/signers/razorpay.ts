@@ -1,0 +1,6 @@
+import type { SignerInput } from './types.js';
+
+/** Headers razorpay sends with `body`. NOT IMPLEMENTED YET. */
+export function sign(_input: SignerInput): Record<string, string> {
+  throw new TypeError('koa-payments/testing: the razorpay signer is not implemented yet');
+}
