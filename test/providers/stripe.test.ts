@@ -9,6 +9,7 @@ import {
 import { stripe as stripeProvider } from '../../src/providers/stripe.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook, stripeSignatureHeader } from '../../src/testing/index.js';
+import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
 import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
 
 const SECRET = 'whsec_test_secret_for_koa_payments';
@@ -36,17 +37,7 @@ function request(
   headers: Record<string, string>,
   receivedAt = new Date(),
 ): WebhookRequest {
-  return { headers, rawBody: Buffer.from(body), url: context.webhookUrl(), receivedAt };
-}
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(SignatureVerificationError);
-    return (error as SignatureVerificationError).reason;
-  }
-  throw new Error('expected a SignatureVerificationError');
+  return webhookRequest(body, headers, { receivedAt, url: context.webhookUrl() });
 }
 
 describe('stripe provider', () => {
@@ -56,7 +47,7 @@ describe('stripe provider', () => {
   it('accepts a signature made by the official stripe SDK', () => {
     const body = JSON.stringify(stripeEvent());
     const header = stripeSdk.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
-    const event = provider.verify(request(body, { 'stripe-signature': header }));
+    const event = verifySync(provider, request(body, { 'stripe-signature': header }));
     expect(event).to.include({
       id: 'evt_1PzX2aKoaPayments',
       type: 'charge.succeeded',
@@ -89,7 +80,7 @@ describe('stripe provider', () => {
     const body = JSON.stringify(stripeEvent());
     const good = stripeSignatureHeader(body, SECRET, now);
     const header = `t=${now},v1=${'0'.repeat(64)},${good.split(',')[1]},v0=abc`;
-    expect(provider.verify(request(body, { 'stripe-signature': header })).id).to.equal(
+    expect(verifySync(provider, request(body, { 'stripe-signature': header })).id).to.equal(
       'evt_1PzX2aKoaPayments',
     );
   });
@@ -99,20 +90,20 @@ describe('stripe provider', () => {
     const body = JSON.stringify(stripeEvent());
     for (const secret of ['whsec_new_one', SECRET]) {
       const { headers } = signWebhook('stripe', { payload: body, secret });
-      expect(rotating.verify(request(body, headers)).type).to.equal('charge.succeeded');
+      expect(verifySync(rotating, request(body, headers)).type).to.equal('charge.succeeded');
     }
   });
 
   it('rejects a missing header with missing_signature and points at the raw body', () => {
     const body = JSON.stringify(stripeEvent());
-    expect(reasonOf(() => provider.verify(request(body, {})))).to.equal('missing_signature');
+    expect(reasonOf(() => verifySync(provider, request(body, {})))).to.equal('missing_signature');
   });
 
   it('rejects a garbage header with malformed_signature', () => {
     const body = JSON.stringify(stripeEvent());
     for (const header of ['garbage', 't=abc,v1=00', `t=${now}`, 'v1=deadbeef']) {
       expect(
-        reasonOf(() => provider.verify(request(body, { 'stripe-signature': header }))),
+        reasonOf(() => verifySync(provider, request(body, { 'stripe-signature': header }))),
       ).to.equal('malformed_signature');
     }
   });
@@ -120,10 +111,12 @@ describe('stripe provider', () => {
   it('rejects the wrong secret and a tampered body with no_matching_signature', () => {
     const body = JSON.stringify(stripeEvent());
     const wrong = signWebhook('stripe', { payload: body, secret: 'whsec_other' }).headers;
-    expect(reasonOf(() => provider.verify(request(body, wrong)))).to.equal('no_matching_signature');
+    expect(reasonOf(() => verifySync(provider, request(body, wrong)))).to.equal(
+      'no_matching_signature',
+    );
     const right = signWebhook('stripe', { payload: body, secret: SECRET }).headers;
     const tampered = body.replace('2000', '1');
-    expect(reasonOf(() => provider.verify(request(tampered, right)))).to.equal(
+    expect(reasonOf(() => verifySync(provider, request(tampered, right)))).to.equal(
       'no_matching_signature',
     );
   });
@@ -133,7 +126,7 @@ describe('stripe provider', () => {
     const reparsed = JSON.stringify(JSON.parse(body), null, 2);
     const { headers } = signWebhook('stripe', { payload: body, secret: SECRET });
     try {
-      provider.verify(request(reparsed, headers));
+      verifySync(provider, request(reparsed, headers));
       expect.fail('should have thrown');
     } catch (error) {
       expect((error as Error).message).to.match(/raw request body/);
@@ -148,7 +141,7 @@ describe('stripe provider', () => {
       secret: SECRET,
       timestamp: now - 301,
     });
-    expect(reasonOf(() => provider.verify(request(body, headers)))).to.equal(
+    expect(reasonOf(() => verifySync(provider, request(body, headers)))).to.equal(
       'timestamp_out_of_tolerance',
     );
   });
@@ -160,7 +153,7 @@ describe('stripe provider', () => {
       secret: SECRET,
       timestamp: now + 301,
     });
-    expect(reasonOf(() => provider.verify(request(body, headers)))).to.equal(
+    expect(reasonOf(() => verifySync(provider, request(body, headers)))).to.equal(
       'timestamp_out_of_tolerance',
     );
   });
@@ -173,7 +166,7 @@ describe('stripe provider', () => {
       timestamp: 1_600_000_000,
     });
     const at = new Date((1_600_000_000 + 299) * 1000);
-    expect(provider.verify(request(body, headers, at)).id).to.equal('evt_1PzX2aKoaPayments');
+    expect(verifySync(provider, request(body, headers, at)).id).to.equal('evt_1PzX2aKoaPayments');
   });
 
   it('rejects a signed body that is not JSON, or lacks id or type, with invalid_payload', () => {
@@ -184,7 +177,9 @@ describe('stripe provider', () => {
       JSON.stringify({ id: 'evt_1' }),
     ]) {
       const { headers } = signWebhook('stripe', { payload: body, secret: SECRET });
-      expect(reasonOf(() => provider.verify(request(body, headers)))).to.equal('invalid_payload');
+      expect(reasonOf(() => verifySync(provider, request(body, headers)))).to.equal(
+        'invalid_payload',
+      );
     }
   });
 
