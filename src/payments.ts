@@ -75,6 +75,7 @@ export function payments(settings: PaymentsSettings): Payments {
   ) {
     throw new ConfigurationError('registry', 'expected a registry from createRegistry()');
   }
+  registry.list(); // surfaces a decorator's registration error now, not on the first webhook
 
   const webhookUrl = (variant: string): string => {
     if (resolved.host === undefined) {

@@ -100,6 +100,12 @@ const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 export function createRegistry<M = LooseSignals>(): Registry<M> {
   const receivers = new Map<string, RegisteredReceiver>();
   const events = new Emittery<RegistryEvents>();
+  // TC39 decorators register from a class initializer, before transpilers such as esbuild have
+  // given the class its final name (`_Orders` for a moment): the name is read on next access.
+  const pending: (() => void)[] = [];
+  const flush = (): void => {
+    while (pending.length > 0) pending.shift()?.();
+  };
 
   function add(
     pattern: string,
@@ -173,7 +179,9 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
         const fn = target as ReceiverFunction<Signal>;
         ctx.addInitializer(function (this: unknown) {
           const owner = this as { name?: string };
-          add(pattern, fn.bind(owner), options, options.name ?? `${owner.name}.${method}`);
+          pending.push(() =>
+            add(pattern, fn.bind(owner), options, options.name ?? `${owner.name}.${method}`),
+          );
         });
         return;
       }
@@ -192,6 +200,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
 
   const registry = {
     receiver(type: string, fnOrOptions?: unknown, maybeOptions?: ReceiverOptions) {
+      flush();
       if (typeof fnOrOptions === 'function') {
         const options = validate(type, maybeOptions);
         const fn = fnOrOptions as ReceiverFunction<Signal>;
@@ -201,6 +210,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       return decorator(type, validate(type, fnOrOptions as ReceiverOptions | undefined));
     },
     match(type: string, variant: string): RegisteredReceiver[] {
+      flush();
       const found: RegisteredReceiver[] = [];
       for (const entry of receivers.values()) {
         if (entry.variants !== undefined && !entry.variants.has(variant)) continue;
@@ -208,9 +218,16 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       }
       return found;
     },
-    get: (name: string) => receivers.get(name),
-    list: () => [...receivers.values()],
+    get(name: string): RegisteredReceiver | undefined {
+      flush();
+      return receivers.get(name);
+    },
+    list(): RegisteredReceiver[] {
+      flush();
+      return [...receivers.values()];
+    },
     unregister(name: string): boolean {
+      flush();
       const entry = receivers.get(name);
       if (entry === undefined) return false;
       receivers.delete(name);
@@ -218,6 +235,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       return true;
     },
     clear(): void {
+      flush();
       for (const name of [...receivers.keys()]) registry.unregister(name);
     },
     events,

@@ -37,7 +37,9 @@ export type MatchingKeys<M, P extends string> = P extends '*'
   ? SignalKeys<M>
   : P extends `${infer Prefix}.*`
     ? Extract<SignalKeys<M>, `${Prefix}.${string}`>
-    : Extract<SignalKeys<M>, P>;
+    : P extends SignalKeys<M>
+      ? P
+      : never;
 
 /** The data type a receiver of pattern `P` gets: the union over the types it matches. */
 export type SignalData<M, P extends string> = [MatchingKeys<M, P>] extends [never]

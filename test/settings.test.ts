@@ -1,0 +1,166 @@
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import {
+  ConfigurationError,
+  createRegistry,
+  type PaymentsSettings,
+  payments,
+} from '../src/index.js';
+import { parseBytes } from '../src/settings.js';
+import { tempDir } from './helpers/server.js';
+
+const stripe = { provider: 'stripe', endpointSecret: 'whsec_settings' } as const;
+
+describe('payments() settings', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.remove());
+
+  function configError(settings: unknown): ConfigurationError {
+    try {
+      const pay = payments({ database: tmp.file(), ...(settings as PaymentsSettings) });
+      void pay.close();
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigurationError);
+      return error as ConfigurationError;
+    }
+    throw new Error('expected a ConfigurationError');
+  }
+
+  it('refuses an unknown provider, naming the variant and the option', () => {
+    const error = configError({ variants: { main: { provider: 'stripee', endpointSecret: 'x' } } });
+    expect(error.option).to.equal('variants.main.provider');
+    expect(error.variant).to.equal('main');
+    expect(error.message).to.match(/unknown provider 'stripee'.*stripe, dummy/);
+  });
+
+  it('refuses a missing secret, naming the variant and the option', () => {
+    const error = configError({ variants: { eu: { provider: 'stripe' } } });
+    expect(error.option).to.equal('variants.eu.endpointSecret');
+    expect(error.message).to.match(/is required/);
+  });
+
+  it('refuses a variant name that is not URL-safe', () => {
+    for (const name of ['Stripe', 'stripe eu', 'stripe/eu', 'strípe', '']) {
+      const error = configError({ variants: { [name]: stripe } });
+      expect(error.option, name).to.equal(`variants.${name}`);
+      expect(error.message).to.match(/lowercase letters, digits, - and _/);
+    }
+  });
+
+  it('refuses unknown option keys at every level', () => {
+    expect(configError({ variants: { stripe }, bodylimit: '1mb' }).option).to.equal('bodylimit');
+    expect(configError({ variants: { stripe: { ...stripe, tolerence: 10 } } }).option).to.equal(
+      'variants.stripe.tolerence',
+    );
+    expect(configError({ variants: { stripe }, retry: { maxAttempt: 3 } }).option).to.equal(
+      'retry.maxAttempt',
+    );
+  });
+
+  it('refuses bad values with the option named', () => {
+    expect(configError({ variants: {} }).option).to.equal('variants');
+    expect(configError({ variants: { stripe }, protocol: 'ftp' }).option).to.equal('protocol');
+    expect(configError({ variants: { stripe }, dispatch: 'later' }).option).to.equal('dispatch');
+    expect(configError({ variants: { stripe }, bodyLimit: 'huge' }).option).to.equal('bodyLimit');
+    expect(configError({ variants: { stripe }, retry: { maxAttempts: 0 } }).option).to.equal(
+      'retry.maxAttempts',
+    );
+    expect(configError({ variants: { stripe }, prefix: 'payments' }).option).to.equal('prefix');
+    expect(configError({ variants: { stripe }, tablePrefix: 'drop table;' }).option).to.equal(
+      'tablePrefix',
+    );
+    expect(configError({ variants: { stripe }, logger: { info() {} } }).option).to.equal('logger');
+    expect(configError({ variants: { stripe }, registry: {} }).option).to.equal('registry');
+    expect(configError({ variants: { main: { provider: { name: 'x' } } } }).option).to.equal(
+      'variants.main.provider',
+    );
+  });
+
+  it('refuses a Knex transaction as the database', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: tmp.file() },
+      useNullAsDefault: true,
+    });
+    try {
+      await knex.transaction(async (trx) => {
+        expect(() => payments({ database: trx, variants: { stripe } })).to.throw(
+          ConfigurationError,
+          /transaction/,
+        );
+      });
+    } finally {
+      await knex.destroy();
+    }
+  });
+
+  it('refuses the dummy provider under NODE_ENV=production unless allowInProduction', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const error = configError({ variants: { dev: { provider: 'dummy' } } });
+      expect(error.option).to.equal('variants.dev.provider');
+      const pay = payments({
+        database: tmp.file(),
+        variants: { dev: { provider: 'dummy', allowInProduction: true } },
+      });
+      await pay.close();
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
+  it('accepts a custom provider object', async () => {
+    const pay = payments({
+      database: tmp.file(),
+      registry: createRegistry(),
+      variants: {
+        acme: {
+          provider: {
+            name: 'acme',
+            verify: () => ({ id: '1', type: 't', data: null, payload: {} }),
+          },
+        },
+      },
+    });
+    expect(pay.variants).to.deep.equal(['acme']);
+    await pay.close();
+  });
+
+  it('applies defaults with ?? so that explicit values, even small ones, are kept', async () => {
+    const pay = payments({
+      database: tmp.file(),
+      host: () => 'dynamic.test:8443',
+      protocol: 'http',
+      prefix: '/hooks/',
+      variants: { stripe },
+    });
+    expect(pay.webhookUrl('stripe')).to.equal('http://dynamic.test:8443/hooks/stripe/');
+    await pay.close();
+    const noHost = payments({ database: tmp.file(), variants: { stripe } });
+    expect(() => noHost.webhookUrl('stripe')).to.throw(ConfigurationError, /host/);
+    await noHost.close();
+  });
+
+  it('parses body limits', () => {
+    expect(parseBytes('2mb')).to.equal(2 * 1024 * 1024);
+    expect(parseBytes('64kb')).to.equal(65536);
+    expect(parseBytes(100)).to.equal(100);
+    expect(() => parseBytes(0)).to.throw(ConfigurationError);
+    expect(() => parseBytes('-1mb')).to.throw(ConfigurationError);
+  });
+
+  it('never mutates the caller settings object', async () => {
+    const settings: PaymentsSettings = {
+      database: tmp.file(),
+      variants: { stripe: { ...stripe } },
+    };
+    const copy = JSON.stringify(settings);
+    const pay = payments(settings);
+    expect(JSON.stringify(settings)).to.equal(copy);
+    await pay.close();
+  });
+});

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { migrationSource, payments } from '../../src/index.js';
+import { tempDir } from '../helpers/server.js';
+
+const variants = { stripe: { provider: 'stripe', endpointSecret: 'whsec_migrations' } } as const;
+
+async function tables(knex: ReturnType<typeof knexFactory>): Promise<string[]> {
+  const rows = (await knex.raw(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  )) as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+describe('migrations', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.remove());
+
+  it('creates the tables behind tablePrefix, recorded in the library’s own migrations table, idempotently', async () => {
+    const pay = payments({ database: tmp.file(), tablePrefix: 'shop_pay_', variants });
+    await pay.migrate();
+    await pay.migrate();
+    expect(await tables(pay.knex)).to.deep.equal([
+      'shop_pay_deliveries',
+      'shop_pay_events',
+      'shop_pay_knex_migrations',
+      'shop_pay_knex_migrations_lock',
+    ]);
+    const done = await pay.knex('shop_pay_knex_migrations').select('name');
+    expect(done).to.deep.equal([{ name: '20261122000000_events_and_deliveries' }]);
+    await pay.close();
+  });
+
+  it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout and foreign keys', async () => {
+    const pay = payments({ database: tmp.file(), variants });
+    await pay.migrate();
+    const pragma = async (name: string) => {
+      const rows = (await pay.knex.raw(`PRAGMA ${name}`)) as Record<string, unknown>[];
+      return Object.values(rows[0]!)[0];
+    };
+    expect(await pragma('journal_mode')).to.equal('wal');
+    expect(await pragma('synchronous')).to.equal(2); // FULL
+    expect(await pragma('busy_timeout')).to.equal(5000);
+    expect(await pragma('foreign_keys')).to.equal(1);
+    await pay.close();
+  });
+
+  it('lives beside a host app’s own migrations without mixing histories', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: tmp.file() },
+      useNullAsDefault: true,
+    });
+    try {
+      await knex.schema.createTable('knex_migrations', (t) => {
+        t.increments('id');
+        t.string('name');
+      });
+      await knex('knex_migrations').insert({ name: 'host_001_orders' });
+      const pay = payments({ database: knex, variants });
+      await pay.migrate();
+      await pay.close();
+      expect(await knex('knex_migrations').select('name')).to.deep.equal([
+        { name: 'host_001_orders' },
+      ]);
+      expect(await knex('payments_knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    } finally {
+      await knex.destroy();
+    }
+  });
+
+  it('exports a migrationSource whose down() removes the tables', async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: tmp.file() },
+      useNullAsDefault: true,
+    });
+    try {
+      const options = { migrationSource: migrationSource('x_'), tableName: 'x_knex_migrations' };
+      await knex.migrate.latest(options);
+      expect(await tables(knex)).to.include.members(['x_events', 'x_deliveries']);
+      await knex.migrate.rollback(options, true);
+      expect(await tables(knex)).not.to.include.members(['x_events']);
+      expect(await tables(knex)).not.to.include('x_deliveries');
+    } finally {
+      await knex.destroy();
+    }
+  });
+});
