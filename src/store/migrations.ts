@@ -34,7 +34,7 @@ function migrations(tablePrefix: string): Migration[] {
       name: '20261122000000_events_and_deliveries',
       async up(knex) {
         await knex.schema.createTable(t.events, (table) => {
-          table.increments('id').primary();
+          table.increments('id');
           table.string('variant', 64).notNullable();
           table.string('provider', 64).notNullable();
           table.string('event_id', 255).notNullable();
@@ -52,7 +52,7 @@ function migrations(tablePrefix: string): Migration[] {
           table.index(['type'], `${t.events}_type_index`);
         });
         await knex.schema.createTable(t.deliveries, (table) => {
-          table.increments('id').primary();
+          table.increments('id');
           table
             .integer('event')
             .unsigned()

@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { createRegistry, type Payments, payments, type Registry } from '../../src/index.js';
 import { signWebhook } from '../../src/testing/index.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'whsec_dispatch_test';
 
@@ -26,298 +26,298 @@ function gate() {
   return { open, opened };
 }
 
-describe('after-commit dispatch', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let registry: Registry;
-  let pay: Payments;
-  let server: TestServer;
-  let reader: Database.Database;
+for (const dialect of DIALECTS)
+  describe(`after-commit dispatch on ${dialect}`, () => {
+    let db: TestDatabase;
+    let registry: Registry;
+    let pay: Payments;
+    let server: TestServer;
 
-  async function start(settings: Partial<Parameters<typeof payments>[0]> = {}) {
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
-      ...settings,
-    });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-    // A second, independent connection: it sees committed data only.
-    reader = new Database(tmp.file(), { readonly: true });
-  }
-
-  const send = (payload: unknown) => {
-    const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
-    return post(`${server.origin}/payments/process/stripe/`, body, headers);
-  };
-  const committedEvent = (eventId: string) =>
-    reader.prepare('SELECT status FROM payments_events WHERE event_id = ?').get(eventId) as
-      | { status: string }
-      | undefined;
-  const deliveries = () =>
-    pay
-      .knex('payments_deliveries')
-      .orderBy('receiver')
-      .select('receiver', 'status', 'attempts', 'last_error', 'next_attempt_at');
-
-  beforeEach(() => {
-    tmp = tempDir();
-    registry = createRegistry();
-  });
-
-  afterEach(async () => {
-    reader?.close();
-    await server?.close();
-    await pay?.close();
-    tmp.remove();
-  });
-
-  it('runs receivers after the COMMIT: a second connection already sees the event', async () => {
-    const seen: unknown[] = [];
-    registry.receiver('charge.succeeded', async function checkCommitted({ event }) {
-      seen.push(committedEvent(event.eventId));
-    });
-    await start();
-    const res = await send(event('evt_commit'));
-    expect(res.status).to.equal(200);
-    expect(seen).to.deep.equal([{ status: 'pending' }]);
-    expect(committedEvent('evt_commit')).to.deep.equal({ status: 'processed' });
-  });
-
-  it('runs atomic receivers inside the storing transaction, with signal.trx', async () => {
-    const seen: unknown[] = [];
-    registry.receiver(
-      'charge.succeeded',
-      async function bookRevenue({ event, trx, attempt }) {
-        seen.push({ outside: committedEvent(event.eventId), attempt, hasTrx: trx !== undefined });
-        await trx!('ledger').insert({ event_id: event.eventId });
-      },
-      { atomic: true },
-    );
-    await start();
-    await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
-    const res = await send(event('evt_atomic'));
-    expect(res.status).to.equal(200);
-    expect(seen).to.deep.equal([{ outside: undefined, attempt: 1, hasTrx: true }]);
-    expect(await pay.knex('ledger').select()).to.deep.equal([{ event_id: 'evt_atomic' }]);
-    expect(await deliveries()).to.deep.equal([
-      {
-        receiver: 'bookRevenue',
-        status: 'succeeded',
-        attempts: 1,
-        last_error: null,
-        next_attempt_at: null,
-      },
-    ]);
-    expect(committedEvent('evt_atomic')).to.deep.equal({ status: 'processed' });
-  });
-
-  it('rolls everything back and answers 500 receiver_failed when an atomic receiver throws', async () => {
-    let fail = true;
-    const after: string[] = [];
-    registry.receiver(
-      'charge.succeeded',
-      async function bookRevenue({ event, trx }) {
-        await trx!('ledger').insert({ event_id: event.eventId });
-        if (fail) throw new Error('ledger closed');
-      },
-      { atomic: true },
-    );
-    registry.receiver('charge.succeeded', async function email({ event }) {
-      after.push(event.eventId);
-    });
-    await start();
-    await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
-    const res = await send(event('evt_rollback'));
-    expect(res.status).to.equal(500);
-    expect(res.body.error.code).to.equal('receiver_failed');
-    expect(JSON.stringify(res.body)).not.to.contain('ledger closed');
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(await pay.knex('payments_deliveries').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(await pay.knex('ledger').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(after).to.deep.equal([]);
-    // The provider redelivers; this time it goes through, once.
-    fail = false;
-    const retry = await send(event('evt_rollback'));
-    expect(retry.status).to.equal(200);
-    expect(retry.body.duplicate).to.equal(false);
-    expect(after).to.deep.equal(['evt_rollback']);
-    expect(await pay.knex('ledger').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('records each outcome on its own delivery row; a failure stops no other receiver and keeps the 200', async () => {
-    const ran: string[] = [];
-    registry.receiver('charge.*', async function first() {
-      ran.push('first');
-    });
-    registry.receiver('charge.succeeded', async function broken() {
-      ran.push('broken');
-      throw new TypeError('cannot read order');
-    });
-    registry.receiver('*', async function last() {
-      ran.push('last');
-    });
-    await start();
-    const before = Date.now();
-    const res = await send(event('evt_partial'));
-    expect(res.status).to.equal(200);
-    expect(ran.sort()).to.deep.equal(['broken', 'first', 'last']);
-    const rows = await deliveries();
-    expect(rows.map((r) => [r.receiver, r.status, r.attempts])).to.deep.equal([
-      ['broken', 'failed', 1],
-      ['first', 'succeeded', 1],
-      ['last', 'succeeded', 1],
-    ]);
-    const broken = rows[0]!;
-    expect(broken.last_error).to.match(/^TypeError: cannot read order/);
-    expect(Number(broken.next_attempt_at)).to.be.greaterThan(before);
-    expect(committedEvent('evt_partial')).to.deep.equal({ status: 'failed' });
-  });
-
-  it('marks an event nobody listens to as ignored, with no deliveries', async () => {
-    registry.receiver('invoice.paid', async function unrelated() {});
-    await start();
-    const res = await send(event('evt_ignored'));
-    expect(res.status).to.equal(200);
-    expect(committedEvent('evt_ignored')).to.deep.equal({ status: 'ignored' });
-    expect(await pay.knex('payments_deliveries').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-  });
-
-  it('passes the variant, provider, type, stored event and attempt to receivers', async () => {
-    const signals: unknown[] = [];
-    registry.receiver('charge.succeeded', async function inspect(signal) {
-      signals.push({
-        type: signal.type,
-        data: signal.data,
-        variant: signal.variant,
-        provider: signal.provider,
-        attempt: signal.attempt,
-        trx: signal.trx,
-        eventId: signal.event.eventId,
-        livemode: signal.event.livemode,
-        createdAt: signal.event.createdAt?.toISOString(),
-        payloadType: (signal.event.payload as { type: string }).type,
+    async function start(settings: Partial<Parameters<typeof payments>[0]> = {}) {
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+        ...settings,
       });
-    });
-    await start();
-    await send(event('evt_signal'));
-    expect(signals).to.deep.equal([
-      {
-        type: 'charge.succeeded',
-        data: { id: 'obj_evt_signal' },
-        variant: 'stripe',
-        provider: 'stripe',
-        attempt: 1,
-        trx: undefined,
-        eventId: 'evt_signal',
-        livemode: true,
-        createdAt: '2023-11-14T22:13:20.000Z',
-        payloadType: 'charge.succeeded',
-      },
-    ]);
-  });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    }
 
-  it('stores concurrent copies of one event exactly once and runs each receiver once', async () => {
-    let runs = 0;
-    registry.receiver('charge.succeeded', async function countRuns() {
-      runs += 1;
-    });
-    await start();
-    const answers = await Promise.all(
-      Array.from({ length: 25 }, () => send(event('evt_concurrent'))),
-    );
-    expect(answers.map((a) => a.status)).to.deep.equal(Array(25).fill(200));
-    expect(answers.filter((a) => a.body.duplicate === false)).to.have.length(1);
-    expect(runs).to.equal(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-    expect(await pay.knex('payments_deliveries').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
+    const send = (payload: unknown) => {
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      return post(`${server.origin}/payments/process/stripe/`, body, headers);
+    };
+    // Read through the second, independent connection: it sees committed data only.
+    const committedEvent = (eventId: string): Promise<{ status: string } | undefined> =>
+      db.reader('payments_events').where({ event_id: eventId }).first('status');
+    const deliveries = () =>
+      pay
+        .knex('payments_deliveries')
+        .orderBy('receiver')
+        .select('receiver', 'status', 'attempts', 'last_error', 'next_attempt_at');
 
-  it('re-runs only the failed receivers when the provider redelivers', async () => {
-    let flaky = true;
-    const ran: string[] = [];
-    registry.receiver('charge.succeeded', async function steady() {
-      ran.push('steady');
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      registry = createRegistry();
     });
-    registry.receiver('charge.succeeded', async function wobbly({ attempt }) {
-      ran.push(`wobbly#${attempt}`);
-      if (flaky) throw new Error('temporary');
-    });
-    await start();
-    await send(event('evt_redeliver'));
-    flaky = false;
-    const res = await send(event('evt_redeliver'));
-    expect(res.body.duplicate).to.equal(true);
-    expect(ran).to.deep.equal(['steady', 'wobbly#1', 'wobbly#2']);
-    expect((await deliveries()).map((r) => [r.receiver, r.status, r.attempts])).to.deep.equal([
-      ['steady', 'succeeded', 1],
-      ['wobbly', 'succeeded', 2],
-    ]);
-    expect(committedEvent('evt_redeliver')).to.deep.equal({ status: 'processed' });
-    // A third delivery runs nothing.
-    await send(event('evt_redeliver'));
-    expect(ran).to.have.length(3);
-  });
 
-  it('marks a delivery dead after its last attempt and emits delivery.dead', async () => {
-    registry.receiver('charge.succeeded', async function alwaysFails() {
-      throw new Error('nope');
+    afterEach(async () => {
+      await server?.close();
+      await pay?.close();
+      await db.cleanup();
     });
-    await start({ retry: { maxAttempts: 2 } });
-    const dead: string[] = [];
-    pay.on('delivery.dead', ({ receiver, attempt }) => {
-      dead.push(`${receiver}#${attempt}`);
-    });
-    await send(event('evt_dead'));
-    await send(event('evt_dead'));
-    const [row] = await deliveries();
-    expect(row).to.include({ status: 'dead', attempts: 2, next_attempt_at: null });
-    expect(dead).to.deep.equal(['alwaysFails#2']);
-    expect(committedEvent('evt_dead')).to.deep.equal({ status: 'failed' });
-  });
 
-  it("with dispatch: 'background', answers after the COMMIT and runs receivers next", async () => {
-    const hold = gate();
-    let finished = false;
-    registry.receiver('charge.succeeded', async function slow() {
-      await hold.opened;
-      finished = true;
+    it('runs receivers after the COMMIT: a second connection already sees the event', async () => {
+      const seen: unknown[] = [];
+      registry.receiver('charge.succeeded', async function checkCommitted({ event }) {
+        seen.push(await committedEvent(event.eventId));
+      });
+      await start();
+      const res = await send(event('evt_commit'));
+      expect(res.status).to.equal(200);
+      expect(seen).to.deep.equal([{ status: 'pending' }]);
+      expect(await committedEvent('evt_commit')).to.deep.equal({ status: 'processed' });
     });
-    await start({ dispatch: 'background' });
-    const settled = pay.once('event.settled');
-    const res = await send(event('evt_background'));
-    expect(res.status).to.equal(200);
-    expect(finished).to.equal(false);
-    expect(committedEvent('evt_background')).to.deep.equal({ status: 'pending' });
-    hold.open();
-    const { status } = await settled;
-    expect(status).to.equal('processed');
-    expect(finished).to.equal(true);
-    expect(committedEvent('evt_background')).to.deep.equal({ status: 'processed' });
-  });
 
-  it('close() waits for in-flight receivers, then refuses new webhooks with 503', async () => {
-    const hold = gate();
-    const started = gate();
-    let finished = false;
-    registry.receiver('charge.succeeded', async function slow() {
-      started.open();
-      await hold.opened;
-      finished = true;
+    it('runs atomic receivers inside the storing transaction, with signal.trx', async () => {
+      const seen: unknown[] = [];
+      registry.receiver(
+        'charge.succeeded',
+        async function bookRevenue({ event, trx, attempt }) {
+          seen.push({
+            outside: await committedEvent(event.eventId),
+            attempt,
+            hasTrx: trx !== undefined,
+          });
+          await trx!('ledger').insert({ event_id: event.eventId });
+        },
+        { atomic: true },
+      );
+      await start();
+      await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+      const res = await send(event('evt_atomic'));
+      expect(res.status).to.equal(200);
+      expect(seen).to.deep.equal([{ outside: undefined, attempt: 1, hasTrx: true }]);
+      expect(await pay.knex('ledger').select()).to.deep.equal([{ event_id: 'evt_atomic' }]);
+      expect(await deliveries()).to.deep.equal([
+        {
+          receiver: 'bookRevenue',
+          status: 'succeeded',
+          attempts: 1,
+          last_error: null,
+          next_attempt_at: null,
+        },
+      ]);
+      expect(await committedEvent('evt_atomic')).to.deep.equal({ status: 'processed' });
     });
-    await start({ dispatch: 'background', database: tmp.file() });
-    await send(event('evt_closing'));
-    await started.opened;
-    const closed = pay.close();
-    const refused = await send(event('evt_after_close'));
-    expect(refused.status).to.equal(503);
-    expect(refused.body.error.code).to.equal('store_unavailable');
-    expect(finished).to.equal(false);
-    hold.open();
-    await closed;
-    expect(finished).to.equal(true);
-    expect(committedEvent('evt_closing')).to.deep.equal({ status: 'processed' });
-    expect(committedEvent('evt_after_close')).to.equal(undefined);
+
+    it('rolls everything back and answers 500 receiver_failed when an atomic receiver throws', async () => {
+      let fail = true;
+      const after: string[] = [];
+      registry.receiver(
+        'charge.succeeded',
+        async function bookRevenue({ event, trx }) {
+          await trx!('ledger').insert({ event_id: event.eventId });
+          if (fail) throw new Error('ledger closed');
+        },
+        { atomic: true },
+      );
+      registry.receiver('charge.succeeded', async function email({ event }) {
+        after.push(event.eventId);
+      });
+      await start();
+      await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+      const res = await send(event('evt_rollback'));
+      expect(res.status).to.equal(500);
+      expect(res.body.error.code).to.equal('receiver_failed');
+      expect(JSON.stringify(res.body)).not.to.contain('ledger closed');
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(pay.knex, 'payments_deliveries')).to.equal(0);
+      expect(await count(pay.knex, 'ledger')).to.equal(0);
+      expect(after).to.deep.equal([]);
+      // The provider redelivers; this time it goes through, once.
+      fail = false;
+      const retry = await send(event('evt_rollback'));
+      expect(retry.status).to.equal(200);
+      expect(retry.body.duplicate).to.equal(false);
+      expect(after).to.deep.equal(['evt_rollback']);
+      expect(await count(pay.knex, 'ledger')).to.equal(1);
+    });
+
+    it('records each outcome on its own delivery row; a failure stops no other receiver and keeps the 200', async () => {
+      const ran: string[] = [];
+      registry.receiver('charge.*', async function first() {
+        ran.push('first');
+      });
+      registry.receiver('charge.succeeded', async function broken() {
+        ran.push('broken');
+        throw new TypeError('cannot read order');
+      });
+      registry.receiver('*', async function last() {
+        ran.push('last');
+      });
+      await start();
+      const before = Date.now();
+      const res = await send(event('evt_partial'));
+      expect(res.status).to.equal(200);
+      expect(ran.sort()).to.deep.equal(['broken', 'first', 'last']);
+      const rows = await deliveries();
+      expect(rows.map((r) => [r.receiver, r.status, r.attempts])).to.deep.equal([
+        ['broken', 'failed', 1],
+        ['first', 'succeeded', 1],
+        ['last', 'succeeded', 1],
+      ]);
+      const broken = rows[0]!;
+      expect(broken.last_error).to.match(/^TypeError: cannot read order/);
+      expect(Number(broken.next_attempt_at)).to.be.greaterThan(before);
+      expect(await committedEvent('evt_partial')).to.deep.equal({ status: 'failed' });
+    });
+
+    it('marks an event nobody listens to as ignored, with no deliveries', async () => {
+      registry.receiver('invoice.paid', async function unrelated() {});
+      await start();
+      const res = await send(event('evt_ignored'));
+      expect(res.status).to.equal(200);
+      expect(await committedEvent('evt_ignored')).to.deep.equal({ status: 'ignored' });
+      expect(await count(pay.knex, 'payments_deliveries')).to.equal(0);
+    });
+
+    it('passes the variant, provider, type, stored event and attempt to receivers', async () => {
+      const signals: unknown[] = [];
+      registry.receiver('charge.succeeded', async function inspect(signal) {
+        signals.push({
+          type: signal.type,
+          data: signal.data,
+          variant: signal.variant,
+          provider: signal.provider,
+          attempt: signal.attempt,
+          trx: signal.trx,
+          eventId: signal.event.eventId,
+          livemode: signal.event.livemode,
+          createdAt: signal.event.createdAt?.toISOString(),
+          payloadType: (signal.event.payload as { type: string }).type,
+        });
+      });
+      await start();
+      await send(event('evt_signal'));
+      expect(signals).to.deep.equal([
+        {
+          type: 'charge.succeeded',
+          data: { id: 'obj_evt_signal' },
+          variant: 'stripe',
+          provider: 'stripe',
+          attempt: 1,
+          trx: undefined,
+          eventId: 'evt_signal',
+          livemode: true,
+          createdAt: '2023-11-14T22:13:20.000Z',
+          payloadType: 'charge.succeeded',
+        },
+      ]);
+    });
+
+    it('stores concurrent copies of one event exactly once and runs each receiver once', async () => {
+      let runs = 0;
+      registry.receiver('charge.succeeded', async function countRuns() {
+        runs += 1;
+      });
+      await start();
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => send(event('evt_concurrent'))),
+      );
+      expect(answers.map((a) => a.status)).to.deep.equal(Array(25).fill(200));
+      expect(answers.filter((a) => a.body.duplicate === false)).to.have.length(1);
+      expect(runs).to.equal(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(pay.knex, 'payments_deliveries')).to.equal(1);
+    });
+
+    it('re-runs only the failed receivers when the provider redelivers', async () => {
+      let flaky = true;
+      const ran: string[] = [];
+      registry.receiver('charge.succeeded', async function steady() {
+        ran.push('steady');
+      });
+      registry.receiver('charge.succeeded', async function wobbly({ attempt }) {
+        ran.push(`wobbly#${attempt}`);
+        if (flaky) throw new Error('temporary');
+      });
+      await start();
+      await send(event('evt_redeliver'));
+      flaky = false;
+      const res = await send(event('evt_redeliver'));
+      expect(res.body.duplicate).to.equal(true);
+      expect(ran).to.deep.equal(['steady', 'wobbly#1', 'wobbly#2']);
+      expect((await deliveries()).map((r) => [r.receiver, r.status, r.attempts])).to.deep.equal([
+        ['steady', 'succeeded', 1],
+        ['wobbly', 'succeeded', 2],
+      ]);
+      expect(await committedEvent('evt_redeliver')).to.deep.equal({ status: 'processed' });
+      // A third delivery runs nothing.
+      await send(event('evt_redeliver'));
+      expect(ran).to.have.length(3);
+    });
+
+    it('marks a delivery dead after its last attempt and emits delivery.dead', async () => {
+      registry.receiver('charge.succeeded', async function alwaysFails() {
+        throw new Error('nope');
+      });
+      await start({ retry: { maxAttempts: 2 } });
+      const dead: string[] = [];
+      pay.on('delivery.dead', ({ receiver, attempt }) => {
+        dead.push(`${receiver}#${attempt}`);
+      });
+      await send(event('evt_dead'));
+      await send(event('evt_dead'));
+      const [row] = await deliveries();
+      expect(row).to.include({ status: 'dead', attempts: 2, next_attempt_at: null });
+      expect(dead).to.deep.equal(['alwaysFails#2']);
+      expect(await committedEvent('evt_dead')).to.deep.equal({ status: 'failed' });
+    });
+
+    it("with dispatch: 'background', answers after the COMMIT and runs receivers next", async () => {
+      const hold = gate();
+      let finished = false;
+      registry.receiver('charge.succeeded', async function slow() {
+        await hold.opened;
+        finished = true;
+      });
+      await start({ dispatch: 'background' });
+      const settled = pay.once('event.settled');
+      const res = await send(event('evt_background'));
+      expect(res.status).to.equal(200);
+      expect(finished).to.equal(false);
+      expect(await committedEvent('evt_background')).to.deep.equal({ status: 'pending' });
+      hold.open();
+      const { status } = await settled;
+      expect(status).to.equal('processed');
+      expect(finished).to.equal(true);
+      expect(await committedEvent('evt_background')).to.deep.equal({ status: 'processed' });
+    });
+
+    it('close() waits for in-flight receivers, then refuses new webhooks with 503', async () => {
+      const hold = gate();
+      const started = gate();
+      let finished = false;
+      registry.receiver('charge.succeeded', async function slow() {
+        started.open();
+        await hold.opened;
+        finished = true;
+      });
+      await start({ dispatch: 'background', database: db.setting });
+      await send(event('evt_closing'));
+      await started.opened;
+      const closed = pay.close();
+      const refused = await send(event('evt_after_close'));
+      expect(refused.status).to.equal(503);
+      expect(refused.body.error.code).to.equal('store_unavailable');
+      expect(finished).to.equal(false);
+      hold.open();
+      await closed;
+      expect(finished).to.equal(true);
+      expect(await committedEvent('evt_closing')).to.deep.equal({ status: 'processed' });
+      expect(await committedEvent('evt_after_close')).to.equal(undefined);
+    });
   });
-});

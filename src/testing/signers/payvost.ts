@@ -1,6 +1,10 @@
+import { stripeSignatureHeader } from './stripe.js';
 import type { SignerInput } from './types.js';
 
-/** Headers payvost sends with `body`. NOT IMPLEMENTED YET. */
-export function sign(_input: SignerInput): Record<string, string> {
-  throw new TypeError('koa-payments/testing: the payvost signer is not implemented yet');
+/**
+ * Headers Payvost sends with `body`: `payvost-signature: t=<unix>,v1=<hex>`, the Stripe scheme
+ * (see docs/providers/payvost.md for why this is an assumption).
+ */
+export function sign({ body, secret, timestamp }: SignerInput): Record<string, string> {
+  return { 'payvost-signature': stripeSignatureHeader(body, secret, timestamp) };
 }

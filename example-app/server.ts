@@ -1,0 +1,33 @@
+/**
+ * `npm start`: runs the example shop on http://localhost:3000 with embedded SQLite.
+ */
+import { DEFAULT_SECRET } from './config.js';
+import { createShop } from './shop.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const shop = await createShop({
+  filename: process.env.SHOP_DATABASE ?? 'example-app/shop.sqlite3',
+  host: `localhost:${port}`,
+  stripeSecret: process.env.STRIPE_WEBHOOK_SECRET || DEFAULT_SECRET,
+});
+if ((await shop.knex('orders').count({ n: '*' }))[0]?.n === 0) {
+  await shop.knex('orders').insert({ item: 'Koa T-shirt', amount: 2500, currency: 'eur' });
+}
+
+const server = shop.app.listen(port, () => {
+  console.log(
+    `Example shop on http://localhost:${port}  (orders: http://localhost:${port}/orders)`,
+  );
+  console.log(`Stripe webhook URL: ${shop.pay.webhookUrl('stripe')}`);
+  console.log('Send a signed test event that marks order 1 paid:');
+  const url = port === 3000 ? '' : ` --url http://localhost:${port}`;
+  console.log(`  npx tsx example-app/send.ts checkout.session.completed --order 1${url}`);
+});
+
+async function stop() {
+  server.close();
+  await shop.close();
+  process.exit(0);
+}
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
