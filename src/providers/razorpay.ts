@@ -1,21 +1,139 @@
 /**
- * razorpay: NOT IMPLEMENTED YET (stub so that the provider table compiles).
+ * Razorpay: `X-Razorpay-Signature: <hex>`, HMAC-SHA256 of the raw body keyed by the webhook secret
+ * set in the Dashboard, as the razorpay SDK's `validateWebhookSignature` checks it. Razorpay signs
+ * no timestamp, so there is no tolerance; the event id comes from `X-Razorpay-Event-Id`.
  */
-import { ConfigurationError } from '../errors.js';
-import type { Provider, ProviderContext, ProviderDefinition, Secret } from './types.js';
+import { createHash } from 'node:crypto';
+import { ConfigurationError, SignatureVerificationError } from '../errors.js';
+import { header, hmac, parseJsonObject, requireString, safeEqual, secrets } from './signature.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderDefinition,
+  Secret,
+  VerifiedEvent,
+  WebhookRequest,
+} from './types.js';
 
 /** Options of a `provider: 'razorpay'` variant. */
 export interface RazorpayOptions {
+  /**
+   * The secret you typed when creating the webhook (Dashboard → Account & Settings → Webhooks),
+   * not the API key secret; or several while changing it.
+   */
   webhookSecret: Secret;
 }
 
-/** Builds the razorpay provider for one variant; validates its options. */
-export function razorpay(_options: RazorpayOptions, context: ProviderContext): Provider {
-  throw new ConfigurationError(
-    `variants.${context.variant}.provider`,
-    'the razorpay provider is not implemented yet',
-    context.variant,
-  );
+/** The header Razorpay puts the event id in (unsigned: see the docs page). */
+export const RAZORPAY_EVENT_ID_HEADER = 'x-razorpay-event-id';
+
+const SIGNATURE_HEADER = 'x-razorpay-signature';
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+/** Event ids are stored in a 255-character column. */
+const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
+
+const HINT =
+  'Are you passing the raw request body you received from Razorpay? Mount koa-payments before any ' +
+  'body parser: a re-serialised JSON body never matches. Also check that webhookSecret is the ' +
+  'secret entered for this webhook in the Dashboard, not the API key secret.';
+
+/**
+ * The id of an event delivered without `X-Razorpay-Event-Id`: a hash of the signed fields that
+ * identify it (account, event name, creation second and the ids of the entities it carries), so
+ * a redelivery of the same body gets the same id. Returns undefined when `created_at` is missing,
+ * since the event name alone would merge distinct events.
+ */
+export function deriveRazorpayEventId(payload: Record<string, unknown>): string | undefined {
+  const createdAt = payload.created_at;
+  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) return undefined;
+  const entities: string[] = [];
+  const contents = payload.payload;
+  if (contents !== null && typeof contents === 'object' && !Array.isArray(contents)) {
+    for (const [name, value] of Object.entries(contents as Record<string, unknown>)) {
+      const id = (value as { entity?: { id?: unknown } } | null)?.entity?.id;
+      if (typeof id === 'string' || typeof id === 'number') entities.push(`${name}=${id}`);
+    }
+  }
+  entities.sort();
+  const account = typeof payload.account_id === 'string' ? payload.account_id : '';
+  const canonical = JSON.stringify([account, payload.event, createdAt, entities]);
+  return `derived_${createHash('sha256').update(canonical).digest('hex').slice(0, 40)}`;
+}
+
+/** Builds the Razorpay provider for one variant; validates its options. */
+export function razorpay(options: RazorpayOptions, context: ProviderContext): Provider {
+  const { variant } = context;
+  const keys = secrets(options.webhookSecret, 'webhookSecret', variant);
+  for (const key of keys) {
+    if (/^rzp_(test|live)_/.test(key)) {
+      throw new ConfigurationError(
+        `variants.${variant}.webhookSecret`,
+        'looks like an API key id; use the secret entered when creating the webhook in the Dashboard',
+        variant,
+      );
+    }
+  }
+  return {
+    name: 'razorpay',
+    dataOf: (payload) => (payload as { payload?: unknown }).payload ?? null,
+    verify(request: WebhookRequest): VerifiedEvent {
+      const signature = header(request.headers, SIGNATURE_HEADER);
+      if (signature === undefined) {
+        throw new SignatureVerificationError(
+          'missing_signature',
+          `No X-Razorpay-Signature header found on the request. ${HINT}`,
+        );
+      }
+      if (!HEX_SHA256.test(signature)) {
+        throw new SignatureVerificationError(
+          'malformed_signature',
+          'The X-Razorpay-Signature header is not a hex HMAC-SHA256 (64 hex characters).',
+        );
+      }
+      const given = signature.toLowerCase();
+      let matched = false;
+      // Check every secret: no early exit that would reveal which one matched.
+      for (const key of keys) {
+        if (safeEqual(hmac('sha256', key, [request.rawBody], 'hex'), given)) matched = true;
+      }
+      if (!matched) {
+        throw new SignatureVerificationError(
+          'no_matching_signature',
+          `The X-Razorpay-Signature header does not match the payload. ${HINT}`,
+        );
+      }
+      const payload = parseJsonObject(request.rawBody, 'Razorpay');
+      const type = requireString(payload, 'event', 'Razorpay');
+      const id = eventIdOf(request, payload);
+      const event: VerifiedEvent = { id, type, data: payload.payload ?? null, payload };
+      if (typeof payload.created_at === 'number' && Number.isFinite(payload.created_at)) {
+        event.createdAt = new Date(payload.created_at * 1000);
+      }
+      return event;
+    },
+  };
+}
+
+function eventIdOf(request: WebhookRequest, payload: Record<string, unknown>): string {
+  const fromHeader = header(request.headers, RAZORPAY_EVENT_ID_HEADER);
+  if (fromHeader !== undefined) {
+    if (!EVENT_ID.test(fromHeader)) {
+      throw new SignatureVerificationError(
+        'invalid_payload',
+        'The X-Razorpay-Event-Id header is not a usable event id (1 to 255 printable characters).',
+      );
+    }
+    return fromHeader;
+  }
+  const derived = deriveRazorpayEventId(payload);
+  if (derived === undefined) {
+    throw new SignatureVerificationError(
+      'invalid_payload',
+      'The request has no X-Razorpay-Event-Id header and the Razorpay payload has no numeric ' +
+        '"created_at" to derive a stable event id from.',
+    );
+  }
+  return derived;
 }
 
 /** The razorpay provider's option keys and factory. */

@@ -1,22 +1,156 @@
 /**
- * square: NOT IMPLEMENTED YET (stub so that the provider table compiles).
+ * Square: `x-square-hmacsha256-signature: <base64>`, HMAC-SHA256 of the notification URL followed
+ * directly by the raw body, keyed by the subscription's signature key, as the square SDK's
+ * `WebhooksHelper.verifySignature` checks it. Square signs no timestamp, so there is no tolerance.
  */
-import { ConfigurationError } from '../errors.js';
-import type { Provider, ProviderContext, ProviderDefinition, Secret } from './types.js';
+import { ConfigurationError, SignatureVerificationError } from '../errors.js';
+import {
+  describe,
+  header,
+  hmac,
+  parseJsonObject,
+  requireString,
+  safeEqual,
+  secrets,
+} from './signature.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderDefinition,
+  Secret,
+  VerifiedEvent,
+  WebhookRequest,
+} from './types.js';
 
 /** Options of a `provider: 'square'` variant. */
 export interface SquareOptions {
+  /**
+   * The webhook subscription's signature key (Developer Console → Webhooks → Subscriptions →
+   * the subscription → Signature key), or several while rotating it.
+   */
   signatureKey: Secret;
+  /**
+   * The notification URL exactly as registered for the subscription: Square signs it, byte for
+   * byte. Default: `pay.webhookUrl(variant)`, which needs `payments({ host })`.
+   */
   notificationUrl?: string;
 }
 
-/** Builds the square provider for one variant; validates its options. */
-export function square(_options: SquareOptions, context: ProviderContext): Provider {
-  throw new ConfigurationError(
-    `variants.${context.variant}.provider`,
-    'the square provider is not implemented yet',
-    context.variant,
-  );
+const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
+/** A base64 SHA-256 digest: 32 bytes, 44 characters with one `=` of padding. */
+const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+
+/** Builds the Square provider for one variant; validates its options. */
+export function square(options: SquareOptions, context: ProviderContext): Provider {
+  const { variant } = context;
+  const keys = secrets(options.signatureKey, 'signatureKey', variant);
+  for (const key of keys) {
+    if (/^EAAA[\w-]{40,}$/.test(key)) {
+      throw new ConfigurationError(
+        `variants.${variant}.signatureKey`,
+        "looks like an access token; use the webhook subscription's signature key",
+        variant,
+      );
+    }
+  }
+  const notificationUrl = resolveUrl(options.notificationUrl, context);
+  const hint = (url: string) =>
+    `Check that notificationUrl (${url}) is exactly the URL registered for this subscription ` +
+    '(scheme, host, path and trailing slash), that signatureKey is its signature key, and that ' +
+    'koa-payments receives the raw body before any body parser.';
+  return {
+    name: 'square',
+    dataOf: (payload) => (payload as { data?: unknown }).data ?? null,
+    verify(request: WebhookRequest): VerifiedEvent {
+      // Resolved per request: `host` may be a function, and Square signs what it returns now.
+      const url = notificationUrl ?? context.webhookUrl();
+      const signature = header(request.headers, SIGNATURE_HEADER);
+      if (signature === undefined) {
+        throw new SignatureVerificationError(
+          'missing_signature',
+          `No x-square-hmacsha256-signature header found on the request. ${hint(url)}`,
+        );
+      }
+      if (!BASE64_SHA256.test(signature)) {
+        throw new SignatureVerificationError(
+          'malformed_signature',
+          'The x-square-hmacsha256-signature header is not a base64 HMAC-SHA256 (44 characters).',
+        );
+      }
+      let matched = false;
+      // Check every key: no early exit that would reveal which one matched.
+      for (const key of keys) {
+        if (safeEqual(hmac('sha256', key, [url, request.rawBody], 'base64'), signature)) {
+          matched = true;
+        }
+      }
+      if (!matched) {
+        throw new SignatureVerificationError(
+          'no_matching_signature',
+          `The x-square-hmacsha256-signature header does not match the payload. ${hint(url)}`,
+        );
+      }
+      const payload = parseJsonObject(request.rawBody, 'Square');
+      const id = requireString(payload, 'event_id', 'Square');
+      const type = requireString(payload, 'type', 'Square');
+      const event: VerifiedEvent = { id, type, data: payload.data ?? null, payload };
+      const createdAt = dateOf(payload.created_at);
+      if (createdAt !== undefined) event.createdAt = createdAt;
+      return event;
+    },
+  };
+}
+
+/**
+ * Validates an explicit `notificationUrl`, or checks that the default one can be built. Returns
+ * the explicit URL, or undefined to use `context.webhookUrl()`.
+ */
+function resolveUrl(value: string | undefined, context: ProviderContext): string | undefined {
+  const path = `variants.${context.variant}.notificationUrl`;
+  if (value === undefined) {
+    try {
+      context.webhookUrl();
+    } catch {
+      throw new ConfigurationError(
+        path,
+        'is required when payments({ host }) is not set: Square signs the notification URL, so ' +
+          'set host (the URL is then pay.webhookUrl(variant)) or the exact URL registered with Square',
+        context.variant,
+      );
+    }
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    throw new ConfigurationError(
+      path,
+      `must be a URL string, got ${describe(value)}`,
+      context.variant,
+    );
+  }
+  if (value.trim() !== value || !isHttpUrl(value)) {
+    throw new ConfigurationError(
+      path,
+      'must be the absolute http(s) URL registered with Square, without surrounding whitespace',
+      context.variant,
+    );
+  }
+  return value;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** An RFC 3339 string as a Date, or undefined when absent or unparsable. */
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The square provider's option keys and factory. */

@@ -18,23 +18,40 @@ import type { StoredEvent } from '../store/types.js';
 // biome-ignore lint/suspicious/noEmptyInterface: augmented by users and by koa-payments/stripe
 export interface PaymentSignals {}
 
-/** The default map: the known signals typed, any other name still accepted with `unknown` data. */
-export type LooseSignals = PaymentSignals & { [type: string]: unknown };
+declare const looseSignals: unique symbol;
 
-/** The string keys of a signal map. */
-export type SignalKeys<M> = Extract<keyof M, string>;
+/**
+ * The default map: the known signals typed, any other name still accepted with `unknown` data.
+ * (The brand marks it as loose; it exists only in types.)
+ */
+export type LooseSignals = PaymentSignals & { [type: string]: unknown } & {
+  readonly [looseSignals]: true;
+};
+
+/** Whether a map is the loose default one. */
+type IsLoose<M> = M extends { readonly [looseSignals]: true } ? true : false;
+
+/** The event types a map names explicitly (for the loose map: those of `PaymentSignals`). */
+export type SignalKeys<M> =
+  IsLoose<M> extends true ? Extract<keyof PaymentSignals, string> : Extract<keyof M, string>;
 
 /** `'a.b.c'` → `'a.*' | 'a.b.*'`: the dot-segment prefixes a receiver may subscribe to. */
 export type PrefixPatterns<K extends string> = K extends `${infer Head}.${infer Rest}`
   ? `${Head}.*` | `${Head}.${PrefixPatterns<Rest>}`
   : never;
 
-/** What `receiver()` accepts for a map: a type, a `prefix.*` pattern or `'*'`. */
-export type SignalPattern<M> = SignalKeys<M> | PrefixPatterns<SignalKeys<M>> | '*';
+/**
+ * What `receiver()` accepts for a map: a type, a `prefix.*` pattern or `'*'`. The loose
+ * default map accepts any string.
+ */
+export type SignalPattern<M> =
+  IsLoose<M> extends true ? string : SignalKeys<M> | PrefixPatterns<SignalKeys<M>> | '*';
 
 /** The event types a pattern matches in a map. */
 export type MatchingKeys<M, P extends string> = P extends '*'
-  ? SignalKeys<M>
+  ? IsLoose<M> extends true
+    ? never // any event at all, known or not
+    : SignalKeys<M>
   : P extends `${infer Prefix}.*`
     ? Extract<SignalKeys<M>, `${Prefix}.${string}`>
     : P extends SignalKeys<M>
@@ -44,7 +61,7 @@ export type MatchingKeys<M, P extends string> = P extends '*'
 /** The data type a receiver of pattern `P` gets: the union over the types it matches. */
 export type SignalData<M, P extends string> = [MatchingKeys<M, P>] extends [never]
   ? unknown
-  : M[MatchingKeys<M, P>];
+  : M[MatchingKeys<M, P> & keyof M];
 
 /**
  * What a receiver is called with.

@@ -1,4 +1,7 @@
 export { type SignedWebhook, type SignOptions, signWebhook } from './sign.js';
+export { paddleSignatureHeader } from './signers/paddle.js';
+export { razorpaySignature } from './signers/razorpay.js';
+export { squareSignature } from './signers/square.js';
+export { standardSignatureHeader } from './signers/standard.js';
 export { stripeSignatureHeader } from './signers/stripe.js';
 export type { SignerInput } from './signers/types.js';
-export { standardSignatureHeader } from './signers/standard.js';

@@ -1,0 +1,47 @@
+/**
+ * Type-level tests of `koa-payments/stripe` (checked by `npm run typecheck`, never executed).
+ */
+import 'koa-payments/stripe';
+import { createRegistry, receiver, type Signal } from 'koa-payments';
+import type { StripeSignalMap } from 'koa-payments/stripe';
+import type Stripe from 'stripe';
+
+// The module-level receiver is typed by importing koa-payments/stripe.
+receiver('charge.succeeded', async function bookCharge({ data }) {
+  const charge: Stripe.Charge = data;
+  const amount: number = data.amount;
+  return [charge, amount];
+});
+
+receiver('checkout.session.completed', async function checkout({ data }) {
+  const session: Stripe.Checkout.Session = data;
+  return session.client_reference_id;
+});
+
+receiver('charge.refunded', async function wrongField({ data }) {
+  // @ts-expect-error: a Stripe.Charge has no `amount_totally` field.
+  return data.amount_totally;
+});
+
+// A prefix gets the union of the matching objects.
+receiver('customer.subscription.*', async function subscriptions({ data }) {
+  const subscription: Stripe.Subscription = data;
+  return subscription.status;
+});
+
+export class Billing {
+  @receiver('invoice.paid', { name: 'billing.invoice-paid' })
+  static async paid({ data }: Signal<'invoice.paid'>) {
+    const invoice: Stripe.Invoice = data;
+    return invoice.id;
+  }
+}
+
+// A strict registry on the Stripe map refuses event types Stripe does not have.
+const strict = createRegistry<StripeSignalMap>();
+strict.receiver('payment_intent.succeeded', async function intent({ data }) {
+  const intent: Stripe.PaymentIntent = data;
+  return intent.status;
+});
+// @ts-expect-error: not a Stripe event type.
+strict.receiver('payment_intent.succeded', async function typo() {});
