@@ -1,5 +1,7 @@
 export { type SignedWebhook, type SignOptions, signWebhook } from './sign.js';
+export { flutterwaveSignature } from './signers/flutterwave.js';
 export { paddleSignatureHeader } from './signers/paddle.js';
+export { paystackSignature } from './signers/paystack.js';
 export { razorpaySignature } from './signers/razorpay.js';
 export { squareSignature } from './signers/square.js';
 export { standardSignatureHeader } from './signers/standard.js';
