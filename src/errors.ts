@@ -13,8 +13,9 @@ export type ErrorCode =
   | 'raw_body_unavailable'
   | 'receiver_failed'
   | 'store_unavailable'
-  | 'shutting_down'
-  | 'internal_error';
+  | 'internal_error'
+  | 'invalid_request'
+  | 'event_not_found';
 
 /**
  * Base class of every error koa-payments raises on purpose.

@@ -9,15 +9,43 @@ export {
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
-export { type Payments, payments } from './payments.js';
+export {
+  type EventDetails,
+  type EventsApi,
+  type Payments,
+  payments,
+  type ReplayOptions,
+} from './payments.js';
 export type { Received } from './pipeline.js';
 export type { DummyOptions } from './providers/dummy.js';
 export type { FlutterwaveOptions } from './providers/flutterwave.js';
+export type {
+  FlutterwaveSignals,
+  FlutterwaveV3Charge,
+  FlutterwaveV3Transfer,
+  FlutterwaveV4Charge,
+  FlutterwaveV4Transfer,
+} from './providers/flutterwave-signals.js';
 export type { HmacOptions } from './providers/hmac.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
 export type { LemonSqueezyOptions } from './providers/lemonsqueezy.js';
 export type { PaddleOptions } from './providers/paddle.js';
-export type { PaystackOptions } from './providers/paystack.js';
+export { PAYSTACK_IPS, type PaystackOptions } from './providers/paystack.js';
+export type {
+  PaystackAuthorization,
+  PaystackCharge,
+  PaystackCustomer,
+  PaystackDispute,
+  PaystackDomain,
+  PaystackExpiringCard,
+  PaystackInvoice,
+  PaystackMetadata,
+  PaystackPlan,
+  PaystackRefund,
+  PaystackSignals,
+  PaystackSubscription,
+  PaystackTransfer,
+} from './providers/paystack-signals.js';
 export type { PayvostOptions } from './providers/payvost.js';
 export type { RazorpayOptions } from './providers/razorpay.js';
 export type { SquareOptions } from './providers/square.js';
@@ -37,9 +65,11 @@ export type {
   DatabaseSetting,
   Logger,
   PaymentsSettings,
+  RequestLogSettings,
   RetrySettings,
   SqliteFileSettings,
   VariantSettings,
+  WorkerSettings,
 } from './settings.js';
 export {
   createRegistry,
@@ -59,7 +89,9 @@ export type {
   SignalData,
   SignalPattern,
 } from './signals/types.js';
+export type { EventFilter } from './store/events.js';
 export { migrationSource } from './store/migrations.js';
+export { REDACTED_HEADERS, type RequestLogEntry } from './store/requests.js';
 export type {
   Delivery,
   DeliveryStatus,

@@ -6,16 +6,51 @@ import Emittery from 'emittery';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { Dispatcher, type PaymentsHooks } from './dispatch/dispatcher.js';
-import { ConfigurationError } from './errors.js';
+import { Worker } from './dispatch/worker.js';
+import { ConfigurationError, PaymentsError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
 import { Pipeline, type Received } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
 import { buildProviders, type PaymentsSettings, resolveSettings } from './settings.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
-import { EventStore } from './store/events.js';
+import { type EventFilter, EventStore } from './store/events.js';
 import { migrationSource, tableNames } from './store/migrations.js';
+import { RequestLog, type RequestLogEntry } from './store/requests.js';
 import type { Delivery, StoredEvent } from './store/types.js';
+
+/** An event with its deliveries and its request-log lines. */
+export interface EventDetails extends StoredEvent {
+  deliveries: Delivery[];
+  requests: RequestLogEntry[];
+}
+
+/** Which receivers `replay()` re-runs. */
+export interface ReplayOptions {
+  /**
+   * `'failed'` (default): the failed and dead deliveries. `'all'`: every receiver that matches
+   * the event now, succeeded ones included (new receivers get a delivery). Or receiver names.
+   */
+  receivers?: 'failed' | 'all' | readonly string[];
+  /** The variant, when a provider event id is given and several variants hold it. */
+  variant?: string;
+}
+
+/** Reading stored events. */
+export interface EventsApi {
+  /**
+   * Events matching a filter, newest first (default limit 100).
+   *
+   * @example
+   * const failed = await pay.events.list({ status: 'failed', since: new Date(Date.now() - 864e5) });
+   */
+  list(filter?: EventFilter): Promise<StoredEvent[]>;
+  /**
+   * An event with its deliveries and request-log lines: by row id, or by the provider's event id
+   * (with `variant` when several variants hold it). Undefined when there is none.
+   */
+  get(id: number | string, variant?: string): Promise<EventDetails | undefined>;
+}
 
 /** A `payments()` instance. */
 export interface Payments {
@@ -27,7 +62,8 @@ export interface Payments {
   webhookUrl(variant: string): string;
   /**
    * Answers 503 to new webhooks, waits for in-flight receivers (up to `timeoutMs`, default
-   * 10 000), and closes the database if the library opened it (never the host's). Idempotent.
+   * 10 000), stops the worker, and closes the database if the library opened it (never the
+   * host's). Idempotent.
    */
   close(options?: { timeoutMs?: number }): Promise<void>;
   /** The receiver registry this instance dispatches to. */
@@ -41,8 +77,27 @@ export interface Payments {
    * Rejects with a `PaymentsError` exactly where the middleware would answer an error.
    */
   receive(variant: string, request: WebhookRequest): Promise<Received>;
-  /** An event by row id, with its deliveries. */
-  getEvent(id: number): Promise<(StoredEvent & { deliveries: Delivery[] }) | undefined>;
+  /** Stored events. */
+  readonly events: EventsApi;
+  /**
+   * Re-runs receivers of a stored event now and resolves when they have run. Deliveries leased
+   * by a runner at that moment are left to it.
+   *
+   * @example
+   * await pay.replay('evt_1Pz...', { receivers: ['orders.mark-paid'] });
+   */
+  replay(id: number | string, options?: ReplayOptions): Promise<EventDetails>;
+  /** Starts the retry worker (idempotent); `payments()` starts it unless `worker: false`. */
+  startWorker(): void;
+  /** Stops the retry worker and waits for its current batch. */
+  stopWorker(): Promise<void>;
+  /** Runs one worker batch now; resolves with how many deliveries ran. */
+  runDueDeliveries(): Promise<number>;
+  /**
+   * Deletes request-log lines received before `olderThan` (a Date, or an age in milliseconds);
+   * resolves with how many were deleted. Events and deliveries are never pruned.
+   */
+  prune(options: { olderThan: Date | number }): Promise<number>;
   /**
    * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
    * `delivery.dead`, `event.settled`); returns an unsubscribe function.
@@ -71,6 +126,7 @@ export function payments(settings: PaymentsSettings): Payments {
   const registry = (settings.registry ?? defaultRegistry) as RegistryCore;
   if (
     typeof registry !== 'object' ||
+    registry === null ||
     typeof (registry as { match?: unknown }).match !== 'function'
   ) {
     throw new ConfigurationError('registry', 'expected a registry from createRegistry()');
@@ -94,6 +150,11 @@ export function payments(settings: PaymentsSettings): Payments {
   const db = openDatabase(resolved.database, resolved.logger);
   const tables = tableNames(resolved.tablePrefix);
   const store = new EventStore(db, tables);
+  const secretHeaders = [...providers.values()].flatMap((p) => p.secretHeaders ?? []);
+  const requestLog =
+    resolved.requestLog === false
+      ? undefined
+      : new RequestLog(db.knex, tables, resolved.requestLog.maxBody, secretHeaders);
   const hooks = new Emittery<PaymentsHooks>();
   const dataOf = (event: StoredEvent): unknown => {
     const provider = providers.get(event.variant);
@@ -114,6 +175,22 @@ export function payments(settings: PaymentsSettings): Payments {
         resolved.logger.error({ err: error }, 'koa-payments: an event.stored listener threw');
       }
     },
+    requestLog,
+  );
+  const worker = new Worker(
+    store,
+    dispatcher,
+    requestLog,
+    {
+      pollIntervalMs: resolved.worker.pollIntervalMs,
+      batchSize: resolved.worker.batchSize,
+      leaseMs: resolved.retry.leaseMs,
+      retentionMs:
+        resolved.requestLog === false
+          ? undefined
+          : resolved.requestLog.retentionDays * 24 * 60 * 60 * 1000,
+    },
+    resolved.logger,
   );
 
   let closing: Promise<void> | undefined;
@@ -122,16 +199,51 @@ export function payments(settings: PaymentsSettings): Payments {
     bodyLimit: resolved.bodyLimit,
     logger: resolved.logger,
     dispatch: resolved.dispatch,
+    trustProxy: resolved.trustProxy,
     hasVariant: (variant) => providers.has(variant),
     isClosing: () => closing !== undefined,
     receive: (variant, request) => pipeline.receive(variant, request),
+    logFailure: (variant, request, status, error) =>
+      pipeline.logFailure(variant, request, status, error),
   });
+
+  async function findEvent(
+    id: number | string,
+    variant?: string,
+  ): Promise<StoredEvent | undefined> {
+    if (typeof id === 'number') return store.getEvent(id);
+    const found = await store.findEvent(id, variant);
+    if (found.length > 1) {
+      throw new PaymentsError(
+        'invalid_request',
+        400,
+        `Event ${id} exists in several variants (${found.map((e) => e.variant).join(', ')}); pass the variant.`,
+      );
+    }
+    return found[0];
+  }
+
+  const events: EventsApi = {
+    list: (filter) => store.list(filter),
+    async get(id, variant) {
+      const event = await findEvent(id, variant);
+      if (event === undefined) return undefined;
+      return {
+        ...event,
+        deliveries: await store.deliveriesOf(event.id),
+        requests: requestLog === undefined ? [] : await requestLog.ofEvent(event.id),
+      };
+    },
+  };
+
+  if (resolved.worker.enabled) worker.start();
 
   return {
     middleware,
     registry: registry as unknown as Registry,
     knex: db.knex,
     variants: [...providers.keys()],
+    events,
     async migrate() {
       await db.knex.migrate.latest({
         migrationSource: migrationSource(resolved.tablePrefix),
@@ -147,13 +259,51 @@ export function payments(settings: PaymentsSettings): Payments {
     receive(variant, request) {
       return pipeline.receive(variant, request);
     },
-    async getEvent(id) {
-      const event = await store.getEvent(id);
-      if (event === undefined) return undefined;
-      return { ...event, deliveries: await store.deliveriesOf(id) };
+    async replay(id, options = {}) {
+      const event = await findEvent(id, options.variant);
+      if (event === undefined) {
+        throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
+      }
+      const which = options.receivers ?? 'failed';
+      const { leaseMs } = resolved.retry;
+      let claimed: Delivery[];
+      if (which === 'failed') {
+        claimed = await store.claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead'] });
+      } else {
+        const names =
+          which === 'all' ? registry.match(event.type, event.variant).map((r) => r.name) : which;
+        for (const name of names) {
+          if (registry.get(name) === undefined) {
+            throw new PaymentsError(
+              'invalid_request',
+              400,
+              `No receiver named "${name}" is registered.`,
+            );
+          }
+        }
+        await store.ensureDeliveries(event.id, names);
+        claimed = await store.claimForEvent(event.id, leaseMs, {
+          statuses: ['pending', 'running', 'failed', 'dead', 'succeeded'],
+          receivers: names,
+        });
+      }
+      await dispatcher.run(event, claimed);
+      return (await events.get(event.id)) as EventDetails;
+    },
+    startWorker: () => worker.start(),
+    stopWorker: () => worker.stop(),
+    runDueDeliveries: () => worker.runOnce(),
+    async prune({ olderThan }) {
+      if (requestLog === undefined) return 0;
+      const before = typeof olderThan === 'number' ? new Date(Date.now() - olderThan) : olderThan;
+      if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
+        throw new TypeError('koa-payments: prune({ olderThan }) needs a Date or an age in ms');
+      }
+      return requestLog.prune(before);
     },
     close(options = {}) {
       closing ??= (async () => {
+        await worker.stop();
         const left = await dispatcher.drain(options.timeoutMs ?? 10_000);
         if (left > 0) {
           resolved.logger.warn(

@@ -15,6 +15,7 @@ import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.
 import type { ResolvedSettings } from './settings.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { EventStore } from './store/events.js';
+import type { RequestLog } from './store/requests.js';
 import type { StoredEvent } from './store/types.js';
 
 /** Outcome of receiving one webhook. */
@@ -55,6 +56,7 @@ export class Pipeline {
   readonly #dispatcher: Dispatcher;
   readonly #settings: ResolvedSettings;
   readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
+  readonly #requestLog: RequestLog | undefined;
 
   constructor(
     providers: ReadonlyMap<string, Provider>,
@@ -63,7 +65,9 @@ export class Pipeline {
     dispatcher: Dispatcher,
     settings: ResolvedSettings,
     onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>,
+    requestLog: RequestLog | undefined,
   ) {
+    this.#requestLog = requestLog;
     this.#providers = providers;
     this.#store = store;
     this.#registry = registry;
@@ -105,6 +109,26 @@ export class Pipeline {
           }
         },
         leaseMs,
+        // The request-log line of a valid request is written in the storing transaction: no
+        // extra commit (and fsync) per webhook.
+        this.#requestLog === undefined
+          ? undefined
+          : async (trx, event) => {
+              await this.#requestLog?.insert(
+                {
+                  variant,
+                  receivedAt: request.receivedAt,
+                  remoteIp: request.remoteIp,
+                  headers: request.headers,
+                  rawBody: request.rawBody,
+                  valid: true,
+                  statusCode: 200,
+                  error: undefined,
+                  event: event.id,
+                },
+                trx,
+              );
+            },
       );
     } catch (error) {
       if (error instanceof ReceiverFailedError) {
@@ -126,7 +150,9 @@ export class Pipeline {
     let deliveries = stored.deliveries;
     if (duplicate) {
       // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
-      deliveries = await this.#store.claimFailed(event.id, leaseMs).catch(() => []);
+      deliveries = await this.#store
+        .claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead', 'pending', 'running'] })
+        .catch(() => []);
     }
     await this.#onStored(event, duplicate);
     const dispatched = this.#dispatcher.run(
@@ -135,6 +161,38 @@ export class Pipeline {
       duplicate ? undefined : verified.data,
     );
     return { event, duplicate, dispatched };
+  }
+
+  /**
+   * Logs a request that did not end in a stored event. Never throws: the log must not change
+   * the answer (with the store down, this insert fails too).
+   */
+  async logFailure(
+    variant: string,
+    request: Omit<WebhookRequest, 'rawBody' | 'url'> & { rawBody: Buffer | undefined },
+    statusCode: number,
+    error: PaymentsError,
+  ): Promise<void> {
+    if (this.#requestLog === undefined) return;
+    const reason = error instanceof SignatureVerificationError ? `:${error.reason}` : '';
+    try {
+      await this.#requestLog.insert({
+        variant,
+        receivedAt: request.receivedAt,
+        remoteIp: request.remoteIp,
+        headers: request.headers,
+        rawBody: request.rawBody,
+        valid: false,
+        statusCode,
+        error: `${error.code}${reason}`,
+        event: undefined,
+      });
+    } catch (logError) {
+      this.#settings.logger.debug(
+        { err: logError, variant },
+        'koa-payments: could not write the request log line of a failed request',
+      );
+    }
   }
 
   async #verify(provider: Provider, request: WebhookRequest): Promise<VerifiedEvent> {

@@ -53,6 +53,22 @@ export interface RetrySettings {
   leaseMs?: number;
 }
 
+/** The retry worker. */
+export interface WorkerSettings {
+  /** Pause between polls when nothing is due. Default 1 000 ms. */
+  pollIntervalMs?: number;
+  /** Deliveries claimed per poll. Default 20. */
+  batchSize?: number;
+}
+
+/** The request log (the `requests` table). */
+export interface RequestLogSettings {
+  /** Bytes of each body kept. Default 64 KiB. */
+  maxBody?: number;
+  /** Days lines are kept; the worker deletes older ones hourly. Default 30. */
+  retentionDays?: number;
+}
+
 /** Settings of {@link payments}. Only `variants` is required. */
 export interface PaymentsSettings {
   /** Public host of the app, used by `webhookUrl()`: a string or a function returning one. */
@@ -84,6 +100,18 @@ export interface PaymentsSettings {
   registry?: RegistryCore;
   /** Logger. Default: quiet. */
   logger?: Logger;
+  /**
+   * The retry worker, started with the instance. `false` leaves it stopped (start it with
+   * `pay.startWorker()`, or run it elsewhere). Default: on, polling every second.
+   */
+  worker?: boolean | WorkerSettings;
+  /** The request log. `false` turns it off. Default: on, 64 KiB bodies, 30 days. */
+  requestLog?: false | RequestLogSettings;
+  /**
+   * Read the client address from X-Forwarded-For (behind a proxy you control). Default false:
+   * the socket address.
+   */
+  trustProxy?: boolean;
 }
 
 /** Settings with every default applied. */
@@ -97,6 +125,9 @@ export interface ResolvedSettings {
   retry: Required<RetrySettings>;
   bodyLimit: number;
   logger: Logger;
+  worker: Required<WorkerSettings> & { enabled: boolean };
+  requestLog: Required<RequestLogSettings> | false;
+  trustProxy: boolean;
 }
 
 const SETTINGS_KEYS = new Set([
@@ -111,7 +142,12 @@ const SETTINGS_KEYS = new Set([
   'bodyLimit',
   'registry',
   'logger',
+  'worker',
+  'requestLog',
+  'trustProxy',
 ]);
+const WORKER_KEYS = new Set(['pollIntervalMs', 'batchSize']);
+const REQUEST_LOG_KEYS = new Set(['maxBody', 'retentionDays']);
 const RETRY_KEYS = new Set(['maxAttempts', 'minDelayMs', 'maxDelayMs', 'leaseMs']);
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
 
@@ -177,6 +213,29 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
       throw new ConfigurationError('logger', `needs a ${level}() method`);
     }
   }
+  const worker = settings.worker ?? true;
+  if (typeof worker !== 'boolean' && (typeof worker !== 'object' || worker === null)) {
+    throw new ConfigurationError('worker', 'must be true, false or { pollIntervalMs, batchSize }');
+  }
+  const workerOptions = typeof worker === 'object' ? worker : {};
+  for (const key of Object.keys(workerOptions)) {
+    if (!WORKER_KEYS.has(key)) throw new ConfigurationError(`worker.${key}`, 'unknown option');
+  }
+  const requestLog = settings.requestLog ?? {};
+  if (requestLog !== false && (typeof requestLog !== 'object' || requestLog === null)) {
+    throw new ConfigurationError('requestLog', 'must be false or { maxBody, retentionDays }');
+  }
+  if (requestLog !== false) {
+    for (const key of Object.keys(requestLog)) {
+      if (!REQUEST_LOG_KEYS.has(key)) {
+        throw new ConfigurationError(`requestLog.${key}`, 'unknown option');
+      }
+    }
+  }
+  const trustProxy = settings.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean') {
+    throw new ConfigurationError('trustProxy', 'must be a boolean');
+  }
   return {
     host: host === undefined ? undefined : typeof host === 'function' ? host : () => host,
     protocol,
@@ -187,6 +246,19 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     retry: resolvedRetry,
     bodyLimit: parseBytes(settings.bodyLimit ?? '2mb'),
     logger,
+    worker: {
+      enabled: worker !== false,
+      pollIntervalMs: positive(workerOptions.pollIntervalMs ?? 1_000, 'worker.pollIntervalMs'),
+      batchSize: Math.floor(positive(workerOptions.batchSize ?? 20, 'worker.batchSize')),
+    },
+    requestLog:
+      requestLog === false
+        ? false
+        : {
+            maxBody: Math.floor(positive(requestLog.maxBody ?? 64 * 1024, 'requestLog.maxBody')),
+            retentionDays: positive(requestLog.retentionDays ?? 30, 'requestLog.retentionDays'),
+          },
+    trustProxy,
   };
 }
 

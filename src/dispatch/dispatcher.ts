@@ -147,50 +147,40 @@ export class Dispatcher {
     const { logger, retry } = this.#settings;
     const attempt = delivery.attempts + 1;
     const entry: RegisteredReceiver | undefined = this.#registry.get(delivery.receiver);
+    // Renew the lease while the receiver runs, so that a live slow receiver is never taken over
+    // by a worker; a dead process stops renewing and its lease expires after leaseMs.
+    const renewal = setInterval(
+      () => {
+        this.#store.renewLease(delivery, retry.leaseMs).catch((error: unknown) => {
+          logger.warn({ err: error, delivery: delivery.id }, 'koa-payments: lease renewal failed');
+        });
+      },
+      Math.max(50, Math.floor(retry.leaseMs / 3)),
+    );
+    renewal.unref();
     try {
       await this.#store.markRunning(delivery, retry.leaseMs);
-      if (entry === undefined) {
-        throw new Error(
-          `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
-        );
-      }
       try {
-        await entry.fn(buildSignal(event, data, attempt));
-      } catch (error) {
-        const next = nextAttemptAt(attempt, retry);
-        const status = await this.#store.recordFailure(delivery, describeError(error), next);
-        if (next === null) {
-          logger.warn(
-            { event: event.id, eventId: event.eventId, receiver: delivery.receiver, attempt },
-            'koa-payments: receiver failed its last attempt; the delivery is dead',
+        if (entry === undefined) {
+          throw new Error(
+            `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
           );
-          await this.#emit('delivery.dead', {
-            event,
-            receiver: delivery.receiver,
-            attempt,
-            error,
+        }
+        if (entry.atomic) {
+          // Outside the storing transaction (a retry or a replay): a transaction of its own,
+          // committed together with the delivery's success.
+          await this.#store.knex.transaction(async (trx) => {
+            await entry.fn(buildSignal(event, data, attempt, trx));
+            await this.#store.recordSuccess(delivery, trx);
           });
         } else {
-          logger.info(
-            { event: event.id, receiver: delivery.receiver, attempt, nextAttemptAt: next },
-            'koa-payments: receiver failed; it will be retried',
-          );
-          await this.#emit('delivery.failed', {
-            event,
-            receiver: delivery.receiver,
-            attempt,
-            error,
-            nextAttemptAt: next,
-          });
+          await entry.fn(buildSignal(event, data, attempt));
         }
-        return status;
+      } catch (error) {
+        return await this.#failed(event, delivery, attempt, error);
       }
-      await this.#store.recordSuccess(delivery);
-      await this.#emit('delivery.succeeded', {
-        event,
-        receiver: delivery.receiver,
-        attempt,
-      });
+      if (!entry.atomic) await this.#store.recordSuccess(delivery);
+      await this.#emit('delivery.succeeded', { event, receiver: delivery.receiver, attempt });
       return 'succeeded';
     } catch (error) {
       // The store failed while recording: the lease expires and the delivery is retried later.
@@ -199,6 +189,39 @@ export class Dispatcher {
         'koa-payments: could not record a delivery outcome; it will be retried after its lease',
       );
       return 'running';
+    } finally {
+      clearInterval(renewal);
     }
+  }
+
+  async #failed(
+    event: StoredEvent,
+    delivery: Delivery,
+    attempt: number,
+    error: unknown,
+  ): Promise<DeliveryStatus> {
+    const { logger, retry } = this.#settings;
+    const next = nextAttemptAt(attempt, retry);
+    const status = await this.#store.recordFailure(delivery, describeError(error), next);
+    if (next === null) {
+      logger.warn(
+        { event: event.id, eventId: event.eventId, receiver: delivery.receiver, attempt },
+        'koa-payments: receiver failed its last attempt; the delivery is dead',
+      );
+      await this.#emit('delivery.dead', { event, receiver: delivery.receiver, attempt, error });
+    } else {
+      logger.info(
+        { event: event.id, receiver: delivery.receiver, attempt, nextAttemptAt: next },
+        'koa-payments: receiver failed; it will be retried',
+      );
+      await this.#emit('delivery.failed', {
+        event,
+        receiver: delivery.receiver,
+        attempt,
+        error,
+        nextAttemptAt: next,
+      });
+    }
+    return status;
   }
 }

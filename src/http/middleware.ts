@@ -8,6 +8,7 @@ import type { Received } from '../pipeline.js';
 import type { WebhookRequest } from '../providers/types.js';
 import type { Logger } from '../settings.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
+import { remoteIp } from './remote-ip.js';
 import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';
 
 /** What the middleware needs from its `payments()` instance. */
@@ -17,8 +18,16 @@ export interface MiddlewareOptions {
   logger: Logger;
   dispatch: 'inline' | 'background';
   hasVariant(variant: string): boolean;
+  trustProxy: boolean;
   isClosing(): boolean;
   receive(variant: string, request: WebhookRequest): Promise<Received>;
+  /** Records a request that stored no event (the request log); never rejects. */
+  logFailure(
+    variant: string,
+    request: Omit<WebhookRequest, 'rawBody' | 'url'> & { rawBody: Buffer | undefined },
+    statusCode: number,
+    error: PaymentsError,
+  ): Promise<void>;
 }
 
 /**
@@ -38,7 +47,7 @@ function variantOf(ctx: Context, prefix: string): string | undefined {
 
 /** Builds the named middleware. */
 export function createMiddleware(options: MiddlewareOptions): Middleware {
-  const { prefix, bodyLimit, logger, dispatch } = options;
+  const { prefix, bodyLimit, logger, dispatch, trustProxy } = options;
   let warnedRawBody = false;
 
   return async function koaPayments(ctx: Context, next: Next): Promise<void> {
@@ -56,6 +65,8 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       return;
     }
     const receivedAt = new Date();
+    const ip = remoteIp(ctx.req, trustProxy);
+    let rawBody: Buffer | undefined;
     try {
       if (options.isClosing()) {
         throw new PaymentsError(
@@ -64,33 +75,47 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
           'The webhook receiver is shutting down; retry later.',
         );
       }
-      const rawBody = await readRawBody(ctx, bodyLimit);
-      const received = await options.receive(variant, {
+      rawBody = await readRawBody(ctx, bodyLimit);
+      const request: WebhookRequest = {
         headers: ctx.req.headers,
         rawBody,
         url: ctx.href,
         receivedAt,
-        remoteIp: ctx.req.socket.remoteAddress,
-      });
+      };
+      if (ip !== undefined) (request as { remoteIp?: string }).remoteIp = ip;
+      const received = await options.receive(variant, request);
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
-    } catch (error) {
-      if (error instanceof RawBodyUnavailableError && !warnedRawBody) {
-        warnedRawBody = true;
-        logger.error({ variant }, error.message);
-      }
-      if (error instanceof PaymentsError) {
+    } catch (caught) {
+      let error: PaymentsError;
+      if (caught instanceof PaymentsError) {
+        error = caught;
+        if (error instanceof RawBodyUnavailableError && !warnedRawBody) {
+          warnedRawBody = true;
+          logger.error({ variant }, error.message);
+        }
         logger.debug(
           { variant, code: error.code, reason: (error as { reason?: string }).reason },
           'koa-payments: webhook refused',
         );
-        sendError(ctx, error);
-        return;
+      } else {
+        logger.error(
+          { err: caught, variant },
+          'koa-payments: unexpected error receiving a webhook',
+        );
+        error = new PaymentsError('internal_error', 500, 'Internal error.', { expose: false });
       }
-      logger.error({ err: error, variant }, 'koa-payments: unexpected error receiving a webhook');
-      sendError(
-        ctx,
-        new PaymentsError('internal_error', 500, 'Internal error.', { expose: false }),
+      sendError(ctx, error);
+      await options.logFailure(
+        variant,
+        {
+          headers: ctx.req.headers,
+          rawBody,
+          receivedAt,
+          ...(ip === undefined ? {} : { remoteIp: ip }),
+        },
+        error.status,
+        error,
       );
     }
   };

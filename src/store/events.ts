@@ -30,6 +30,24 @@ export interface StoreResult {
   deliveries: Delivery[];
 }
 
+/** Runs inside the storing transaction once the event row exists (the request log uses it). */
+export type InTransaction = (
+  trx: Knex.Transaction,
+  event: StoredEvent,
+  duplicate: boolean,
+) => Promise<void>;
+
+/** Filter of {@link EventStore.list}. */
+export interface EventFilter {
+  status?: EventStatus | readonly EventStatus[];
+  type?: string;
+  variant?: string;
+  /** Events received at or after this time. */
+  since?: Date;
+  /** At most this many (default 100), newest first. */
+  limit?: number;
+}
+
 /** Runs one atomic receiver inside the storing transaction. */
 export type AtomicRunner = (
   trx: Knex.Transaction,
@@ -100,6 +118,7 @@ export class EventStore {
     receivers: readonly RegisteredReceiver[],
     runAtomic: AtomicRunner,
     leaseMs: number,
+    inTransaction?: InTransaction,
   ): Promise<StoreResult> {
     const t = this.#t;
     // `knex.transaction(fn)` resolves only after COMMIT has completed (and rejects on rollback).
@@ -130,7 +149,9 @@ export class EventStore {
         const existing = (await trx(t.events)
           .where({ variant: input.variant, event_id: input.eventId })
           .first()) as Row;
-        return { event: toEvent(existing), duplicate: true, deliveries: [] };
+        const event = toEvent(existing);
+        if (inTransaction !== undefined) await inTransaction(trx, event, true);
+        return { event, duplicate: true, deliveries: [] };
       }
       let event = toEvent(row, input.payload);
       for (const entry of atomic) await runAtomic(trx, event, entry);
@@ -164,29 +185,86 @@ export class EventStore {
         const created = (await trx(t.deliveries).insert(rows).returning('*')) as Row[];
         deliveries = created.map(toDelivery).filter((d) => d.status === 'pending');
       }
+      if (inTransaction !== undefined) await inTransaction(trx, event, false);
       return { event, duplicate: false, deliveries };
     });
   }
 
+  /** Rows whose lease is free: never leased, or the lease has expired. */
+  #leaseFree(query: Knex.QueryBuilder, now: Date): Knex.QueryBuilder {
+    return query.andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now));
+  }
+
   /**
-   * Claims the `failed` deliveries of an event whose lease is free, for an immediate re-run when
-   * the provider redelivers it. Succeeded deliveries are never claimed.
+   * Atomically leases the rows the subquery selects and marks them `running`. On Postgres the
+   * subquery locks with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never take the same row.
    */
-  async claimFailed(eventId: number, leaseMs: number): Promise<Delivery[]> {
+  async #claim(select: Knex.QueryBuilder, leaseMs: number, now: Date): Promise<Delivery[]> {
+    if (this.#db.dialect === 'postgres') select.forUpdate().skipLocked();
+    const rows = (await this.knex(this.#t.deliveries)
+      .whereIn('id', select)
+      .update({ status: 'running', locked_until: new Date(now.getTime() + leaseMs) })
+      .returning('*')) as Row[];
+    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Claims up to `limit` deliveries that are due: failed ones whose next attempt has come, and
+   * pending or running ones whose lease expired (their runner died). Used by the retry worker.
+   */
+  async claimDue(limit: number, leaseMs: number, now: Date = new Date()): Promise<Delivery[]> {
+    const select = this.knex(this.#t.deliveries)
+      .select('id')
+      .whereIn('status', ['pending', 'failed', 'running'])
+      .andWhere((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now))
+      .orderBy('id')
+      .limit(limit);
+    this.#leaseFree(select, now);
+    return this.#claim(select, leaseMs, now);
+  }
+
+  /**
+   * Claims deliveries of one event whose lease is free, whatever their schedule: for a provider
+   * redelivery (the failed and abandoned ones) or a replay (any, including succeeded ones).
+   */
+  async claimForEvent(
+    eventId: number,
+    leaseMs: number,
+    options: { statuses: readonly DeliveryStatus[]; receivers?: readonly string[] },
+    now: Date = new Date(),
+  ): Promise<Delivery[]> {
+    const select = this.knex(this.#t.deliveries)
+      .select('id')
+      .where({ event: eventId })
+      .whereIn('status', [...options.statuses]);
+    if (options.receivers !== undefined) select.whereIn('receiver', [...options.receivers]);
+    this.#leaseFree(select, now);
+    return this.#claim(select, leaseMs, now);
+  }
+
+  /** Creates `pending` deliveries for receivers an event has none for yet (for replays). */
+  async ensureDeliveries(eventId: number, receivers: readonly string[]): Promise<void> {
+    if (receivers.length === 0) return;
     const now = new Date();
-    const candidates = (await this.knex(this.#t.deliveries)
-      .where({ event: eventId, status: 'failed' })
-      .select('id')) as Row[];
-    const claimed: Delivery[] = [];
-    for (const { id } of candidates) {
-      const rows = (await this.knex(this.#t.deliveries)
-        .where({ id: Number(id), status: 'failed' })
-        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
-        .update({ locked_until: new Date(now.getTime() + leaseMs) })
-        .returning('*')) as Row[];
-      if (rows[0] !== undefined) claimed.push(toDelivery(rows[0]));
-    }
-    return claimed;
+    await this.knex(this.#t.deliveries)
+      .insert(
+        receivers.map((receiver) => ({
+          event: eventId,
+          receiver,
+          status: 'pending',
+          attempts: 0,
+          created_at: now,
+        })),
+      )
+      .onConflict(['event', 'receiver'])
+      .ignore();
+  }
+
+  /** Extends the lease of a running delivery (while its receiver is still working). */
+  async renewLease(delivery: Delivery, leaseMs: number): Promise<void> {
+    await this.knex(this.#t.deliveries)
+      .where({ id: delivery.id, status: 'running' })
+      .update({ locked_until: new Date(Date.now() + leaseMs) });
   }
 
   /** Marks a leased delivery as running. */
@@ -197,8 +275,8 @@ export class EventStore {
   }
 
   /** Records a successful run. */
-  async recordSuccess(delivery: Delivery): Promise<void> {
-    await this.knex(this.#t.deliveries)
+  async recordSuccess(delivery: Delivery, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.knex)(this.#t.deliveries)
       .where({ id: delivery.id })
       .update({
         status: 'succeeded',
@@ -262,6 +340,30 @@ export class EventStore {
   async getEvent(id: number): Promise<StoredEvent | undefined> {
     const row = (await this.knex(this.#t.events).where({ id }).first()) as Row | undefined;
     return row === undefined ? undefined : toEvent(row);
+  }
+
+  /** The event with a provider event id (in one variant, or the only one across variants). */
+  async findEvent(eventId: string, variant?: string): Promise<StoredEvent[]> {
+    const query = this.knex(this.#t.events).where({ event_id: eventId });
+    if (variant !== undefined) query.where({ variant });
+    return ((await query) as Row[]).map((row) => toEvent(row));
+  }
+
+  /** Events matching a filter, newest first. */
+  async list(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    const query = this.knex(this.#t.events)
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100);
+    if (filter.status !== undefined) {
+      query.whereIn(
+        'status',
+        typeof filter.status === 'string' ? [filter.status] : [...filter.status],
+      );
+    }
+    if (filter.type !== undefined) query.where({ type: filter.type });
+    if (filter.variant !== undefined) query.where({ variant: filter.variant });
+    if (filter.since !== undefined) query.where('received_at', '>=', filter.since);
+    return ((await query) as Row[]).map((row) => toEvent(row));
   }
 
   /** The deliveries of an event, oldest first. */

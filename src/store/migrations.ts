@@ -15,6 +15,7 @@ interface Migration {
 export interface TableNames {
   events: string;
   deliveries: string;
+  requests: string;
   migrations: string;
 }
 
@@ -23,6 +24,7 @@ export function tableNames(tablePrefix: string): TableNames {
   return {
     events: `${tablePrefix}events`,
     deliveries: `${tablePrefix}deliveries`,
+    requests: `${tablePrefix}requests`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -81,6 +83,37 @@ function migrations(tablePrefix: string): Migration[] {
       async down(knex) {
         await knex.schema.dropTableIfExists(t.deliveries);
         await knex.schema.dropTableIfExists(t.events);
+      },
+    },
+    {
+      name: '20261122000100_requests',
+      async up(knex) {
+        await knex.schema.createTable(t.requests, (table) => {
+          table.increments('id');
+          table.string('variant', 64).notNullable();
+          table.timestamp('received_at', { useTz: true }).notNullable();
+          table.string('remote_ip', 64).nullable();
+          table.text('headers').notNullable();
+          table.text('body').nullable();
+          table.integer('body_size').nullable();
+          table.boolean('valid').notNullable();
+          table.integer('status_code').notNullable();
+          table.string('error', 64).nullable();
+          table
+            .integer('event')
+            .unsigned()
+            .nullable()
+            .references('id')
+            .inTable(t.events)
+            .onDelete('SET NULL')
+            .withKeyName(`${t.requests}_event_foreign`);
+          table.integer('duration_ms').notNullable();
+          table.index(['received_at'], `${t.requests}_received_at_index`);
+          table.index(['event'], `${t.requests}_event_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.requests);
       },
     },
   ];

@@ -21,17 +21,24 @@ describe('migrations', () => {
 
   it('creates the tables behind tablePrefix, recorded in the library’s own migrations table, idempotently', async () => {
     const pay = payments({ database: tmp.file(), tablePrefix: 'shop_pay_', variants });
-    await pay.migrate();
-    await pay.migrate();
-    expect(await tables(pay.knex)).to.deep.equal([
-      'shop_pay_deliveries',
-      'shop_pay_events',
-      'shop_pay_knex_migrations',
-      'shop_pay_knex_migrations_lock',
-    ]);
-    const done = await pay.knex('shop_pay_knex_migrations').select('name');
-    expect(done).to.deep.equal([{ name: '20261122000000_events_and_deliveries' }]);
-    await pay.close();
+    try {
+      await pay.migrate();
+      await pay.migrate();
+      expect(await tables(pay.knex)).to.deep.equal([
+        'shop_pay_deliveries',
+        'shop_pay_events',
+        'shop_pay_knex_migrations',
+        'shop_pay_knex_migrations_lock',
+        'shop_pay_requests',
+      ]);
+      const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
+      expect(done).to.deep.equal([
+        { name: '20261122000000_events_and_deliveries' },
+        { name: '20261122000100_requests' },
+      ]);
+    } finally {
+      await pay.close();
+    }
   });
 
   it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout and foreign keys', async () => {
@@ -66,7 +73,7 @@ describe('migrations', () => {
       expect(await knex('knex_migrations').select('name')).to.deep.equal([
         { name: 'host_001_orders' },
       ]);
-      expect(await knex('payments_knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+      expect(await knex('payments_knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 2 }]);
     } finally {
       await knex.destroy();
     }
@@ -81,10 +88,11 @@ describe('migrations', () => {
     try {
       const options = { migrationSource: migrationSource('x_'), tableName: 'x_knex_migrations' };
       await knex.migrate.latest(options);
-      expect(await tables(knex)).to.include.members(['x_events', 'x_deliveries']);
+      expect(await tables(knex)).to.include.members(['x_events', 'x_deliveries', 'x_requests']);
       await knex.migrate.rollback(options, true);
       expect(await tables(knex)).not.to.include.members(['x_events']);
       expect(await tables(knex)).not.to.include('x_deliveries');
+      expect(await tables(knex)).not.to.include('x_requests');
     } finally {
       await knex.destroy();
     }

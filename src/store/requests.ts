@@ -1,0 +1,152 @@
+/**
+ * The request log (the `requests` table), like dj-stripe's WebhookEventTrigger: every POST to a
+ * variant, valid or not, with its remote IP, redacted headers, truncated body and outcome.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Knex } from 'knex';
+import type { TableNames } from './migrations.js';
+
+/** One logged request. */
+export interface RequestLogEntry {
+  id: number;
+  variant: string;
+  receivedAt: Date;
+  remoteIp: string | null;
+  /** Headers as received, secrets redacted. */
+  headers: Record<string, string | string[]>;
+  /** The body, truncated to `requestLog.maxBody` bytes (null when it was never read). */
+  body: string | null;
+  /** Size of the full body in bytes, when it was read. */
+  bodySize: number | null;
+  valid: boolean;
+  statusCode: number;
+  /** Error code, or `invalid_signature:<reason>`. */
+  error: string | null;
+  /** Row id of the stored event, for valid requests. */
+  event: number | null;
+  durationMs: number;
+}
+
+/** What the pipeline records for one request. */
+export interface NewRequestLogEntry {
+  variant: string;
+  receivedAt: Date;
+  remoteIp: string | undefined;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer | undefined;
+  valid: boolean;
+  statusCode: number;
+  error: string | undefined;
+  event: number | undefined;
+}
+
+/** Headers never stored: credentials, cookies, and headers some providers put secrets in. */
+export const REDACTED_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'verif-hash',
+];
+
+const REDACTED = '[redacted]';
+
+/** Copies headers with the secret ones replaced by `[redacted]`. */
+export function redactHeaders(
+  headers: IncomingHttpHeaders,
+  extra: readonly string[] = [],
+): Record<string, string | string[]> {
+  const secret = new Set([...REDACTED_HEADERS, ...extra.map((h) => h.toLowerCase())]);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = secret.has(name.toLowerCase()) ? REDACTED : value;
+  }
+  return out;
+}
+
+type Row = Record<string, unknown>;
+
+function toDate(value: unknown): Date {
+  return value instanceof Date ? value : new Date(Number(value));
+}
+
+/** Maps a `requests` row. */
+export function toRequestLogEntry(row: Row): RequestLogEntry {
+  return {
+    id: Number(row.id),
+    variant: String(row.variant),
+    receivedAt: toDate(row.received_at),
+    remoteIp: row.remote_ip === null ? null : String(row.remote_ip),
+    headers: JSON.parse(String(row.headers)),
+    body: row.body === null ? null : String(row.body),
+    bodySize: row.body_size === null ? null : Number(row.body_size),
+    valid: Boolean(row.valid),
+    statusCode: Number(row.status_code),
+    error: row.error === null ? null : String(row.error),
+    event: row.event === null ? null : Number(row.event),
+    durationMs: Number(row.duration_ms),
+  };
+}
+
+/** Writes and reads the request log. */
+export class RequestLog {
+  readonly #knex: Knex;
+  readonly #table: string;
+  readonly #maxBody: number;
+  readonly #secretHeaders: readonly string[];
+
+  constructor(knex: Knex, tables: TableNames, maxBody: number, secretHeaders: readonly string[]) {
+    this.#knex = knex;
+    this.#table = tables.requests;
+    this.#maxBody = maxBody;
+    this.#secretHeaders = secretHeaders;
+  }
+
+  /** The row to insert for an entry (truncated, redacted). */
+  row(entry: NewRequestLogEntry, now: Date = new Date()): Row {
+    const body = entry.rawBody;
+    return {
+      variant: entry.variant,
+      received_at: entry.receivedAt,
+      remote_ip: entry.remoteIp ?? null,
+      headers: JSON.stringify(redactHeaders(entry.headers, this.#secretHeaders)),
+      body: body === undefined ? null : body.subarray(0, this.#maxBody).toString('utf8'),
+      body_size: body === undefined ? null : body.length,
+      valid: entry.valid,
+      status_code: entry.statusCode,
+      error: entry.error ?? null,
+      event: entry.event ?? null,
+      duration_ms: Math.max(0, now.getTime() - entry.receivedAt.getTime()),
+    };
+  }
+
+  /** Inserts an entry, inside `trx` when given (the storing transaction: no extra commit). */
+  async insert(entry: NewRequestLogEntry, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.#knex)(this.#table).insert(this.row(entry));
+  }
+
+  /** The log lines of an event, oldest first. */
+  async ofEvent(eventId: number): Promise<RequestLogEntry[]> {
+    const rows = (await this.#knex(this.#table).where({ event: eventId }).orderBy('id')) as Row[];
+    return rows.map(toRequestLogEntry);
+  }
+
+  /** The most recent lines, newest first. */
+  async recent(
+    options: { variant?: string; valid?: boolean; limit?: number } = {},
+  ): Promise<RequestLogEntry[]> {
+    const query = this.#knex(this.#table)
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 100);
+    if (options.variant !== undefined) query.where({ variant: options.variant });
+    if (options.valid !== undefined) query.where({ valid: options.valid });
+    return ((await query) as Row[]).map(toRequestLogEntry);
+  }
+
+  /** Deletes lines received before `before`; returns how many. */
+  async prune(before: Date): Promise<number> {
+    return this.#knex(this.#table).where('received_at', '<', before).delete();
+  }
+}
