@@ -1,4 +1,4 @@
-export { backoffDelay } from './dispatch/backoff.js';
+export { BACKOFF_FACTOR, backoffCeiling, backoffDelay } from './dispatch/backoff.js';
 export type { PaymentsHooks } from './dispatch/dispatcher.js';
 export {
   ConfigurationError,
@@ -28,7 +28,7 @@ export type {
 } from './providers/flutterwave-signals.js';
 export type { HmacOptions } from './providers/hmac.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
-export type { LemonSqueezyOptions } from './providers/lemonsqueezy.js';
+export { type LemonSqueezyOptions, lemonSqueezyEventId } from './providers/lemonsqueezy.js';
 export type { PaddleOptions } from './providers/paddle.js';
 export { PAYSTACK_IPS, type PaystackOptions } from './providers/paystack.js';
 export type {

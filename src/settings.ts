@@ -45,7 +45,7 @@ export type DatabaseSetting = string | SqliteFileSettings | Knex | Knex.Config;
 export interface RetrySettings {
   /** Attempts before a delivery is `dead` (the first run counts). Default 10. */
   maxAttempts?: number;
-  /** Smallest delay before a retry. Default 5 000 ms. */
+  /** Smallest delay before a retry. Default 10 000 ms. */
   minDelayMs?: number;
   /** Largest delay before a retry. Default 6 hours. */
   maxDelayMs?: number;
@@ -176,6 +176,12 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     throw new ConfigurationError('prefix', `must be a path like '/payments/process'`);
   }
   const host = settings.host;
+  if (typeof host === 'string' && /[/\s]/.test(host)) {
+    throw new ConfigurationError(
+      'host',
+      "is a host name with an optional port ('shop.example.com'), not a URL; set protocol separately",
+    );
+  }
   if (
     host !== undefined &&
     typeof host !== 'function' &&
@@ -200,7 +206,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   }
   const resolvedRetry: Required<RetrySettings> = {
     maxAttempts: positive(retry.maxAttempts ?? 10, 'retry.maxAttempts'),
-    minDelayMs: positive(retry.minDelayMs ?? 5_000, 'retry.minDelayMs'),
+    minDelayMs: positive(retry.minDelayMs ?? 10_000, 'retry.minDelayMs'),
     maxDelayMs: positive(retry.maxDelayMs ?? 6 * 60 * 60 * 1000, 'retry.maxDelayMs'),
     leaseMs: positive(retry.leaseMs ?? 60_000, 'retry.leaseMs'),
   };

@@ -63,6 +63,16 @@ describe('payments() settings', () => {
   it('refuses bad values with the option named', () => {
     expect(configError({ variants: {} }).option).to.equal('variants');
     expect(configError({ variants: { stripe }, protocol: 'ftp' }).option).to.equal('protocol');
+    expect(configError({ variants: { stripe }, host: 'https://shop.test' }).option).to.equal(
+      'host',
+    );
+    expect(configError({ variants: { stripe }, worker: { poll: 1 } }).option).to.equal(
+      'worker.poll',
+    );
+    expect(configError({ variants: { stripe }, requestLog: { maxBody: 0 } }).option).to.equal(
+      'requestLog.maxBody',
+    );
+    expect(configError({ variants: { stripe }, trustProxy: 'yes' }).option).to.equal('trustProxy');
     expect(configError({ variants: { stripe }, dispatch: 'later' }).option).to.equal('dispatch');
     expect(configError({ variants: { stripe }, bodyLimit: 'huge' }).option).to.equal('bodyLimit');
     expect(configError({ variants: { stripe }, retry: { maxAttempts: 0 } }).option).to.equal(

@@ -1,21 +1,31 @@
 /**
- * Retry schedule: exponential backoff with full jitter, between `minDelayMs` and `maxDelayMs`.
- * With the defaults (5 s, 6 h, 10 attempts) the ceilings run 5 s, 10 s, 20 s ... and reach hours
- * by the last attempts, close to Stripe's and Svix's practice of retrying over about a day.
+ * Retry schedule: exponential backoff (factor 4) with full jitter, between `minDelayMs` and
+ * `maxDelayMs`. With the defaults (10 s, 6 h, 10 attempts) the ceilings after each failed attempt
+ * are 10 s, 40 s, 2.7 min, 10.7 min, 43 min, 2.8 h, then 6 h: the last attempt comes at most about
+ * 22 hours after the first, in the spirit of Svix's (about a day) and Stripe's (up to three days)
+ * retry schedules.
  */
 import type { RetrySettings } from '../settings.js';
 
+/** Growth of the ceiling per failed attempt. */
+export const BACKOFF_FACTOR = 4;
+
+/** The largest delay after failed attempt `attempt` (1-based), before jitter. */
+export function backoffCeiling(attempt: number, retry: Required<RetrySettings>): number {
+  return Math.min(retry.maxDelayMs, retry.minDelayMs * BACKOFF_FACTOR ** Math.max(0, attempt - 1));
+}
+
 /**
  * Delay before the retry that follows failed attempt number `attempt` (1-based): a uniformly
- * random point between `minDelayMs` and `min(maxDelayMs, minDelayMs * 2^(attempt-1))`, so a burst
- * of failures spreads out instead of retrying in lockstep.
+ * random point between `minDelayMs` and the ceiling, so that a burst of failures spreads out
+ * instead of retrying in lockstep.
  */
 export function backoffDelay(
   attempt: number,
   retry: Required<RetrySettings>,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.max(0, attempt - 1));
+  const ceiling = backoffCeiling(attempt, retry);
   return Math.round(retry.minDelayMs + random() * (ceiling - retry.minDelayMs));
 }
 

@@ -1,0 +1,229 @@
+import { expect } from 'chai';
+import {
+  createRegistry,
+  type Logger,
+  type Payments,
+  payments,
+  type Registry,
+} from '../../src/index.js';
+import { signWebhook } from '../../src/testing/index.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { gate, until } from '../helpers/sync.js';
+
+const SECRET = 'whsec_worker_test';
+
+function event(id: string) {
+  return {
+    id,
+    object: 'event',
+    type: 'charge.succeeded',
+    created: 1_700_000_000,
+    data: { object: { id: `ch_${id}` } },
+  };
+}
+
+for (const dialect of DIALECTS)
+  describe(`retry worker on ${dialect}`, () => {
+    let db: TestDatabase;
+    let registry: Registry;
+    let pay: Payments;
+    let server: TestServer;
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn: (_f, message) => {
+        warnings.push(message);
+      },
+      error() {},
+    };
+
+    async function start(settings: Partial<Parameters<typeof payments>[0]> = {}) {
+      pay = payments({
+        database: db.setting,
+        registry,
+        logger,
+        worker: false,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+        ...settings,
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    }
+    const send = (id: string) => {
+      const { body, headers } = signWebhook('stripe', { payload: event(id), secret: SECRET });
+      return post(`${server.origin}/payments/process/stripe/`, body, headers);
+    };
+    const delivery = async (receiver: string) =>
+      db.reader('payments_deliveries').where({ receiver }).first();
+    const eventStatus = async (eventId: string) =>
+      (await db.reader('payments_events').where({ event_id: eventId }).first('status'))?.status;
+    /** Makes every scheduled retry due now. */
+    const makeDue = () =>
+      pay
+        .knex('payments_deliveries')
+        .whereNotNull('next_attempt_at')
+        .update({ next_attempt_at: new Date(Date.now() - 1000) });
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      registry = createRegistry();
+      warnings.length = 0;
+    });
+
+    afterEach(async () => {
+      await server?.close();
+      await pay?.close();
+      await db.cleanup();
+    });
+
+    it('retries a failed delivery once it is due, with attempt = attempts + 1', async () => {
+      const attempts: number[] = [];
+      registry.receiver('charge.succeeded', async function flaky({ attempt }) {
+        attempts.push(attempt);
+        if (attempt < 3) throw new Error(`failure #${attempt}`);
+      });
+      await start();
+      await send('evt_retry');
+      expect(await pay.runDueDeliveries()).to.equal(0); // not due yet
+      await makeDue();
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect((await delivery('flaky')).status).to.equal('failed');
+      await makeDue();
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(attempts).to.deep.equal([1, 2, 3]);
+      expect(await delivery('flaky')).to.include({
+        status: 'succeeded',
+        attempts: 3,
+        last_error: null,
+      });
+      expect(await eventStatus('evt_retry')).to.equal('processed');
+      expect(await pay.runDueDeliveries()).to.equal(0); // never again
+    });
+
+    it('marks the delivery dead after maxAttempts and warns', async () => {
+      registry.receiver('charge.succeeded', async function hopeless() {
+        throw new Error('always');
+      });
+      await start({ retry: { maxAttempts: 3 } });
+      await send('evt_hopeless');
+      for (let i = 0; i < 2; i++) {
+        await makeDue();
+        await pay.runDueDeliveries();
+      }
+      const row = await delivery('hopeless');
+      expect(row).to.include({ status: 'dead', attempts: 3, next_attempt_at: null });
+      expect(row.last_error).to.match(/Error: always/);
+      expect(warnings).to.deep.equal([
+        'koa-payments: receiver failed its last attempt; the delivery is dead',
+      ]);
+      expect(await eventStatus('evt_hopeless')).to.equal('failed');
+      await makeDue();
+      expect(await pay.runDueDeliveries()).to.equal(0);
+    });
+
+    it('runs the deliveries of a process that died once their lease has expired', async () => {
+      const ran: string[] = [];
+      registry.receiver('charge.succeeded', async function recover({ event }) {
+        ran.push(event.eventId);
+      });
+      await start();
+      await send('evt_orphan');
+      // Simulate a runner that died mid-run: running, lease expired, attempt not recorded.
+      await pay.knex('payments_deliveries').update({
+        status: 'running',
+        attempts: 0,
+        locked_until: new Date(Date.now() - 1),
+        completed_at: null,
+      });
+      await pay.knex('payments_events').update({ status: 'pending' });
+      ran.length = 0;
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(ran).to.deep.equal(['evt_orphan']);
+      expect(await delivery('recover')).to.include({ status: 'succeeded', attempts: 1 });
+      expect(await eventStatus('evt_orphan')).to.equal('processed');
+    });
+
+    it('never takes over a live slow receiver: the lease is renewed while it runs', async () => {
+      const hold = gate();
+      let runs = 0;
+      registry.receiver('charge.succeeded', async function slow() {
+        runs += 1;
+        await hold.opened;
+      });
+      await start({ dispatch: 'background', retry: { leaseMs: 300 } });
+      await send('evt_slow');
+      const first = await delivery('slow');
+      const firstLease = Number(new Date(first.locked_until));
+      // Wait (by condition, not by a fixed sleep) until the lease has been renewed past its
+      // original expiry, so that without renewal it would now be free.
+      await until(async () => {
+        const row = await delivery('slow');
+        return Date.now() > firstLease && Number(new Date(row.locked_until)) > Date.now();
+      });
+      expect(await pay.runDueDeliveries()).to.equal(0);
+      expect(runs).to.equal(1);
+      const settled = pay.once('event.settled');
+      hold.open();
+      await settled;
+      expect(runs).to.equal(1);
+      expect(await delivery('slow')).to.include({ status: 'succeeded', attempts: 1 });
+    });
+
+    it('starts with payments() and polls by itself; stopWorker() stops it', async () => {
+      let calls = 0;
+      registry.receiver('charge.succeeded', async function eventually() {
+        calls += 1;
+        if (calls === 1) throw new Error('first time');
+      });
+      await start({ worker: { pollIntervalMs: 20 }, retry: { minDelayMs: 1, maxDelayMs: 1 } });
+      const retried = pay.once('delivery.succeeded');
+      await send('evt_polled');
+      await retried;
+      expect(calls).to.equal(2);
+      expect(await delivery('eventually')).to.include({ status: 'succeeded', attempts: 2 });
+      await pay.stopWorker();
+    });
+
+    it('does not start when worker: false, until startWorker()', async () => {
+      let calls = 0;
+      registry.receiver('charge.succeeded', async function later() {
+        calls += 1;
+        if (calls === 1) throw new Error('first time');
+      });
+      await start({ worker: false, retry: { minDelayMs: 1, maxDelayMs: 1 } });
+      await send('evt_manual');
+      expect(calls).to.equal(1);
+      const retried = pay.once('delivery.succeeded');
+      pay.startWorker();
+      await retried;
+      expect(calls).to.equal(2);
+    });
+
+    it('runs an atomic receiver retry in a transaction of its own', async () => {
+      let fail = true;
+      registry.receiver(
+        'charge.succeeded',
+        async function ledger({ trx, event }) {
+          await trx!('ledger').insert({ event_id: event.eventId });
+          if (fail) throw new Error('no');
+        },
+        { atomic: true },
+      );
+      await start();
+      await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+      const res = await send('evt_atomic_replay');
+      expect(res.status).to.equal(500);
+      fail = false;
+      await send('evt_atomic_replay');
+      const detail = await pay.replay('evt_atomic_replay', { receivers: 'all' });
+      expect(detail.deliveries.map((d) => [d.receiver, d.status, d.attempts])).to.deep.equal([
+        ['ledger', 'succeeded', 2],
+      ]);
+      expect((await pay.knex('ledger').select('event_id')).map((r) => r.event_id)).to.deep.equal([
+        'evt_atomic_replay',
+        'evt_atomic_replay',
+      ]);
+    });
+  });

@@ -1,0 +1,179 @@
+import { expect } from 'chai';
+import { normalizeIp } from '../../src/http/remote-ip.js';
+import { createRegistry, type Payments, payments } from '../../src/index.js';
+import { signWebhook } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+
+const SECRET = 'whsec_request_log';
+const payload = {
+  id: 'evt_log_1',
+  type: 'charge.succeeded',
+  created: 1_700_000_000,
+  data: { object: { id: 'ch_1' } },
+};
+
+describe('remote address normalisation', () => {
+  it('strips ports, brackets, zones and the IPv4-mapped prefix', () => {
+    expect(normalizeIp('203.0.113.7')).to.equal('203.0.113.7');
+    expect(normalizeIp('203.0.113.7:4321')).to.equal('203.0.113.7');
+    expect(normalizeIp('::ffff:203.0.113.7')).to.equal('203.0.113.7');
+    expect(normalizeIp('[2001:db8::1]:443')).to.equal('2001:db8::1');
+    expect(normalizeIp('2001:DB8::1')).to.equal('2001:db8::1');
+    expect(normalizeIp('fe80::1%eth0')).to.equal('fe80::1');
+    expect(normalizeIp('not-an-ip')).to.equal(undefined);
+    expect(normalizeIp('')).to.equal(undefined);
+  });
+});
+
+for (const dialect of DIALECTS)
+  describe(`request log on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+
+    async function start(settings: Partial<Parameters<typeof payments>[0]> = {}) {
+      const registry = createRegistry();
+      registry.receiver('charge.succeeded', async function noop() {});
+      pay = payments({
+        database: db.setting,
+        registry,
+        worker: false,
+        bodyLimit: '8kb',
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+        ...settings,
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    }
+    const url = () => `${server.origin}/payments/process/stripe/`;
+    const lines = async (): Promise<any[]> =>
+      (await db.reader('payments_requests').orderBy('id')).map((r: Record<string, any>) => ({
+        ...r,
+        valid: Boolean(r.valid),
+        headers: JSON.parse(r.headers),
+      }));
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+    });
+    afterEach(async () => {
+      await server?.close();
+      await pay?.close();
+      await db.cleanup();
+    });
+
+    it('keeps every POST to a variant, valid or not, with its outcome', async () => {
+      await start();
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, headers);
+      await post(url(), body, { ...headers, 'stripe-signature': 't=1,v1=00' });
+      await post(url(), 'x'.repeat(10_000), headers);
+      await post(url(), body, headers); // duplicate
+      const rows = await lines();
+      const event = await db.reader('payments_events').first('id');
+      expect(rows.map((r) => [r.variant, r.valid, r.status_code, r.error, r.event])).to.deep.equal([
+        ['stripe', true, 200, null, event.id],
+        ['stripe', false, 400, 'invalid_signature:no_matching_signature', null],
+        ['stripe', false, 413, 'payload_too_large', null],
+        ['stripe', true, 200, null, event.id],
+      ]);
+      expect(rows[0].body).to.equal(body);
+      expect(rows[0].body_size).to.equal(Buffer.byteLength(body));
+      expect(rows[2].body).to.equal(null);
+      for (const row of rows) {
+        expect(row.remote_ip).to.equal('127.0.0.1');
+        expect(row.duration_ms).to.be.a('number').and.at.least(0);
+      }
+    });
+
+    it('redacts credentials, cookies and provider secrets from the stored headers', async () => {
+      await start();
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, {
+        ...headers,
+        authorization: 'Bearer sk_live_very_secret',
+        cookie: 'session=abc',
+        'verif-hash': 'flutterwave-secret-hash',
+        'x-request-id': 'req_1',
+      });
+      const [row] = await lines();
+      expect(row.headers).to.include({
+        authorization: '[redacted]',
+        cookie: '[redacted]',
+        'verif-hash': '[redacted]',
+        'x-request-id': 'req_1',
+      });
+      expect(row.headers['stripe-signature']).to.equal(headers['stripe-signature']);
+      expect(JSON.stringify(row)).not.to.contain('very_secret');
+      expect(JSON.stringify(row)).not.to.contain('session=abc');
+    });
+
+    it('truncates bodies to requestLog.maxBody', async () => {
+      await start({ requestLog: { maxBody: 16 } });
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, headers);
+      const [row] = await lines();
+      expect(row.body).to.equal(body.slice(0, 16));
+      expect(row.body_size).to.equal(Buffer.byteLength(body));
+    });
+
+    it('reads X-Forwarded-For only with trustProxy, without the port', async () => {
+      await start();
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, { ...headers, 'x-forwarded-for': '198.51.100.4:5555, 10.0.0.1' });
+      await pay.close();
+      await server.close();
+      await start({ trustProxy: true });
+      await post(url(), body, { ...headers, 'x-forwarded-for': '198.51.100.4:5555, 10.0.0.1' });
+      await post(url(), body, { ...headers, 'x-forwarded-for': '[2001:db8::7]:443' });
+      expect((await lines()).map((r) => r.remote_ip)).to.deep.equal([
+        '127.0.0.1',
+        '198.51.100.4',
+        '2001:db8::7',
+      ]);
+    });
+
+    it('records a client on the IPv6 loopback as ::1', async () => {
+      await start();
+      const v6 = appWith(pay).listen(0, '::1');
+      await new Promise<void>((resolve, reject) => {
+        v6.once('listening', resolve);
+        v6.once('error', reject);
+      });
+      try {
+        const { port } = v6.address() as { port: number };
+        const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+        const res = await post(`http://[::1]:${port}/payments/process/stripe/`, body, headers);
+        expect(res.status).to.equal(200);
+      } finally {
+        v6.closeAllConnections();
+        await new Promise((resolve) => v6.close(resolve));
+      }
+      expect((await lines())[0].remote_ip).to.equal('::1');
+    });
+
+    it('stores nothing with requestLog: false', async () => {
+      await start({ requestLog: false });
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, headers);
+      await post(url(), 'bad', headers);
+      expect(await count(db.reader, 'payments_requests')).to.equal(0);
+      expect(await count(db.reader, 'payments_events')).to.equal(1);
+    });
+
+    it('prunes lines older than a date or an age, never events', async () => {
+      await start();
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, headers);
+      await post(url(), 'bad', headers);
+      await pay
+        .knex('payments_requests')
+        .update({ received_at: new Date(Date.now() - 40 * 86_400_000) });
+      await post(url(), body, headers);
+      expect(await pay.prune({ olderThan: 30 * 86_400_000 })).to.equal(2);
+      expect(await count(db.reader, 'payments_requests')).to.equal(1);
+      expect(await pay.prune({ olderThan: new Date(Date.now() + 1000) })).to.equal(1);
+      expect(await count(db.reader, 'payments_events')).to.equal(1);
+    });
+  });
