@@ -315,9 +315,35 @@ export class EventStore {
    */
   async refreshStatus(eventId: number): Promise<EventStatus> {
     const t = this.#t;
+    if (this.#db.dialect === 'sqlite') {
+      // One statement: SQLite runs it alone (writes are serialised), and a read-then-write
+      // transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile.
+      const notSucceeded = this.knex(t.deliveries)
+        .select(this.knex.raw('1'))
+        .where('event', eventId)
+        .whereNot('status', 'succeeded');
+      const broken = this.knex(t.deliveries)
+        .select(this.knex.raw('1'))
+        .where('event', eventId)
+        .whereIn('status', ['failed', 'dead']);
+      const rows = (await this.knex(t.events)
+        .where({ id: eventId })
+        .whereNot({ status: 'ignored' })
+        .update({
+          status: this.knex.raw(
+            `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN 'processed' WHEN EXISTS (${broken.toQuery()}) THEN 'failed' ELSE 'pending' END`,
+          ),
+          processed_at: this.knex.raw(
+            `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN ? ELSE NULL END`,
+            [Date.now()],
+          ),
+        })
+        .returning('status')) as Row[];
+      return (rows[0]?.status as EventStatus | undefined) ?? 'ignored';
+    }
     return this.knex.transaction(async (trx) => {
-      const lock = trx(t.events).where({ id: eventId }).select('status');
-      const current = (await (this.#db.dialect === 'postgres' ? lock.forUpdate() : lock).first()) as
+      // The event row is locked, so that two runners finishing together serialise here.
+      const current = (await trx(t.events).where({ id: eventId }).forUpdate().first('status')) as
         | Row
         | undefined;
       if (current === undefined) return 'pending';
