@@ -8,6 +8,7 @@ import {
 import type { FlutterwaveSignals } from '../../src/providers/flutterwave-signals.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { flutterwaveSignature } from '../../src/testing/signers/flutterwave.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
 import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
 
@@ -422,99 +423,100 @@ describe('flutterwave provider', () => {
   });
 });
 
-describe('flutterwave provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: FlutterwaveSignals['charge.completed'][] = [];
+for (const dialect of DIALECTS)
+  describe(`flutterwave provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: FlutterwaveSignals['charge.completed'][] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry<FlutterwaveSignals>();
-    registry.receiver('charge.completed', async function recordCharge({ data }) {
-      received.push(data);
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry<FlutterwaveSignals>();
+      registry.receiver('charge.completed', async function recordCharge({ data }) {
+        received.push(data);
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { flutterwave: { provider: 'flutterwave', secretHash: SECRET_HASH } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { flutterwave: { provider: 'flutterwave', secretHash: SECRET_HASH } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/flutterwave/`;
 
-  const url = () => `${server.origin}/payments/process/flutterwave/`;
-
-  it('stores a signed v4 event, runs its receiver with data and answers 200', async () => {
-    const { body, headers } = signed(v4Charge());
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({
-      received: true,
-      event: 'charge.completed:chg_Hq4oBRTJ4r:succeeded',
-      duplicate: false,
+    it('stores a signed v4 event, runs its receiver with data and answers 200', async () => {
+      const { body, headers } = signed(v4Charge());
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: 'charge.completed:chg_Hq4oBRTJ4r:succeeded',
+        duplicate: false,
+      });
+      expect(received).to.deep.equal([v4Charge().data]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'flutterwave',
+        provider: 'flutterwave',
+        event_id: 'charge.completed:chg_Hq4oBRTJ4r:succeeded',
+        type: 'charge.completed',
+        status: 'processed',
+      });
+      expect(JSON.parse(rows[0].payload)).to.deep.equal(v4Charge());
     });
-    expect(received).to.deep.equal([v4Charge().data]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'flutterwave',
-      provider: 'flutterwave',
-      event_id: 'charge.completed:chg_Hq4oBRTJ4r:succeeded',
-      type: 'charge.completed',
-      status: 'processed',
+
+    it('stores a v3 event sent with verif-hash', async () => {
+      const { body, headers } = signed(v3Charge(), SECRET_HASH, 'v3');
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body.event).to.equal('charge.completed:285959875:successful');
+      expect(received).to.deep.equal([v3Charge().data]);
     });
-    expect(JSON.parse(rows[0].payload)).to.deep.equal(v4Charge());
-  });
 
-  it('stores a v3 event sent with verif-hash', async () => {
-    const { body, headers } = signed(v3Charge(), SECRET_HASH, 'v3');
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body.event).to.equal('charge.completed:285959875:successful');
-    expect(received).to.deep.equal([v3Charge().data]);
-  });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signed(v3Charge());
-    expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
-    const again = signed(v3Charge(), SECRET_HASH, 'v3');
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({
-      received: true,
-      event: 'charge.completed:285959875:successful',
-      duplicate: true,
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signed(v3Charge());
+      expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
+      const again = signed(v3Charge(), SECRET_HASH, 'v3');
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: 'charge.completed:285959875:successful',
+        duplicate: true,
+      });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
     });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
 
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(v4Charge());
-    const cases: [string, string, Record<string, string>][] = [
-      ['missing_signature', body, {}],
-      ['malformed_signature', body, { 'flutterwave-signature': 'garbage' }],
-      ['no_matching_signature', body, signed(body, 'wrong-hash').headers],
-      ['no_matching_signature', body, { 'verif-hash': 'wrong-hash' }],
-      ['invalid_payload', 'nope', signed('nope').headers],
-      ['invalid_payload', '{"data":{}}', signed('{"data":{}}').headers],
-    ];
-    for (const [reason, b, headers] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET_HASH);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(v4Charge());
+      const cases: [string, string, Record<string, string>][] = [
+        ['missing_signature', body, {}],
+        ['malformed_signature', body, { 'flutterwave-signature': 'garbage' }],
+        ['no_matching_signature', body, signed(body, 'wrong-hash').headers],
+        ['no_matching_signature', body, { 'verif-hash': 'wrong-hash' }],
+        ['invalid_payload', 'nope', signed('nope').headers],
+        ['invalid_payload', '{"data":{}}', signed('{"data":{}}').headers],
+      ];
+      for (const [reason, b, headers] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET_HASH);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
+    });
   });
-});

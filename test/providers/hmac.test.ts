@@ -4,8 +4,9 @@ import { ConfigurationError, createRegistry, type Payments, payments } from '../
 import { type HmacOptions, hmac } from '../../src/providers/hmac.js';
 import type { ProviderContext, WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'generic_gateway_secret';
 /** The clock of the unit tests: requests are received at this instant unless a test says otherwise. */
@@ -519,154 +520,158 @@ describe('hmac provider', () => {
   });
 });
 
-describe('hmac provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: { variant: string; type: string; data: unknown }[] = [];
-  // A GitHub-shaped gateway (body-only signature with a prefix, type and id in headers) and a
-  // Stripe-shaped one (signed timestamp, id and type in the body, data nested).
-  const github = {
-    header: 'x-hub-signature-256',
-    prefix: 'sha256=',
-    typeHeader: 'x-github-event',
-    idHeader: 'x-github-delivery',
-  };
-  const acme = {
-    header: 'x-acme-signature',
-    algorithm: 'sha512' as const,
-    encoding: 'base64' as const,
-    timestampHeader: 'x-acme-timestamp',
-    idPath: 'event.id',
-    typePath: 'event.name',
-    dataPath: 'data.object',
-  };
+for (const dialect of DIALECTS)
+  describe(`hmac provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: { variant: string; type: string; data: unknown }[] = [];
+    // A GitHub-shaped gateway (body-only signature with a prefix, type and id in headers) and a
+    // Stripe-shaped one (signed timestamp, id and type in the body, data nested).
+    const github = {
+      header: 'x-hub-signature-256',
+      prefix: 'sha256=',
+      typeHeader: 'x-github-event',
+      idHeader: 'x-github-delivery',
+    };
+    const acme = {
+      header: 'x-acme-signature',
+      algorithm: 'sha512' as const,
+      encoding: 'base64' as const,
+      timestampHeader: 'x-acme-timestamp',
+      idPath: 'event.id',
+      typePath: 'event.name',
+      dataPath: 'data.object',
+    };
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('*', async function record({ variant, type, data }) {
-      received.push({ variant, type, data });
-    });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: {
-        github: { provider: 'hmac', secret: SECRET, ...github },
-        acme: { provider: 'hmac', secret: SECRET, ...acme },
-      },
-    });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
-
-  const url = (variant: string) => `${server.origin}/payments/process/${variant}/`;
-  const signAcme = (payload: unknown = event, timestamp?: number) =>
-    signWebhook('hmac', {
-      payload,
-      secret: SECRET,
-      options: acme,
-      ...(timestamp === undefined ? {} : { timestamp }),
-    });
-
-  it('stores a GitHub-shaped webhook with its delivery id and runs the receiver with the body', async () => {
-    const payload = { action: 'opened', issue: { number: 1347 } };
-    const { body, headers } = signWebhook('hmac', {
-      payload,
-      secret: SECRET,
-      id: 'd-1',
-      options: github,
-    });
-    const res = await post(url('github'), body, { ...headers, 'x-github-event': 'issues' });
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'd-1', duplicate: false });
-    expect(received).to.deep.equal([{ variant: 'github', type: 'issues', data: payload }]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'github',
-      provider: 'hmac',
-      event_id: 'd-1',
-      type: 'issues',
-      status: 'processed',
-    });
-  });
-
-  it('stores a timestamped webhook with the id, type and data its paths point at', async () => {
-    const { body, headers } = signAcme();
-    const res = await post(url('acme'), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'evt_42', duplicate: false });
-    expect(received).to.deep.equal([
-      { variant: 'acme', type: 'payment.succeeded', data: event.data.object },
-    ]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows[0]).to.include({
-      variant: 'acme',
-      provider: 'hmac',
-      event_id: 'evt_42',
-      type: 'payment.succeeded',
-    });
-    expect(JSON.parse(rows[0].payload)).to.deep.equal(event);
-  });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signAcme();
-    await post(url('acme'), first.body, first.headers);
-    const again = signAcme(event, Math.floor(Date.now() / 1000) + 1);
-    const res = await post(url('acme'), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'evt_42', duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const good = signAcme();
-    const cases: [string, string, Record<string, string>][] = [
-      ['missing_signature', good.body, { 'x-acme-timestamp': String(now) }],
-      ['malformed_signature', good.body, { ...good.headers, 'x-acme-signature': 'not base64!' }],
-      [
-        'no_matching_signature',
-        good.body,
-        signWebhook('hmac', { payload: event, secret: 'wrong', options: acme }).headers,
-      ],
-      ['timestamp_out_of_tolerance', good.body, signAcme(event, now - 1000).headers],
-      ['invalid_payload', 'nope', signAcme('nope').headers],
-    ];
-    for (const [reason, body, headers] of cases) {
-      const res = await post(url('acme'), body, { 'content-type': 'application/json', ...headers });
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-
-  it('refuses a mistyped option and a bad option value at construction, naming them', () => {
-    const build = (variant: Record<string, unknown>) => () =>
-      payments({
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('*', async function record({ variant, type, data }) {
+        received.push({ variant, type, data });
+      });
+      pay = payments({
         host: 'shop.test',
-        database: tmp.file('other.sqlite3'),
-        registry: createRegistry(),
+        database: db.setting,
+        registry,
         variants: {
-          gw: { provider: 'hmac', secret: SECRET, header: 'x-sig', ...variant } as never,
+          github: { provider: 'hmac', secret: SECRET, ...github },
+          acme: { provider: 'hmac', secret: SECRET, ...acme },
         },
       });
-    expect(build({ typePath: 'type', signature: 'x-sig' })).to.throw(
-      ConfigurationError,
-      /variants\.gw\.signature: unknown option for the hmac provider/,
-    );
-    expect(build({})).to.throw(ConfigurationError, /variants\.gw\.typePath: is required/);
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    });
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
+    });
+
+    const url = (variant: string) => `${server.origin}/payments/process/${variant}/`;
+    const signAcme = (payload: unknown = event, timestamp?: number) =>
+      signWebhook('hmac', {
+        payload,
+        secret: SECRET,
+        options: acme,
+        ...(timestamp === undefined ? {} : { timestamp }),
+      });
+
+    it('stores a GitHub-shaped webhook with its delivery id and runs the receiver with the body', async () => {
+      const payload = { action: 'opened', issue: { number: 1347 } };
+      const { body, headers } = signWebhook('hmac', {
+        payload,
+        secret: SECRET,
+        id: 'd-1',
+        options: github,
+      });
+      const res = await post(url('github'), body, { ...headers, 'x-github-event': 'issues' });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: 'd-1', duplicate: false });
+      expect(received).to.deep.equal([{ variant: 'github', type: 'issues', data: payload }]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'github',
+        provider: 'hmac',
+        event_id: 'd-1',
+        type: 'issues',
+        status: 'processed',
+      });
+    });
+
+    it('stores a timestamped webhook with the id, type and data its paths point at', async () => {
+      const { body, headers } = signAcme();
+      const res = await post(url('acme'), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: 'evt_42', duplicate: false });
+      expect(received).to.deep.equal([
+        { variant: 'acme', type: 'payment.succeeded', data: event.data.object },
+      ]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows[0]).to.include({
+        variant: 'acme',
+        provider: 'hmac',
+        event_id: 'evt_42',
+        type: 'payment.succeeded',
+      });
+      expect(JSON.parse(rows[0].payload)).to.deep.equal(event);
+    });
+
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signAcme();
+      await post(url('acme'), first.body, first.headers);
+      const again = signAcme(event, Math.floor(Date.now() / 1000) + 1);
+      const res = await post(url('acme'), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: 'evt_42', duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const good = signAcme();
+      const cases: [string, string, Record<string, string>][] = [
+        ['missing_signature', good.body, { 'x-acme-timestamp': String(now) }],
+        ['malformed_signature', good.body, { ...good.headers, 'x-acme-signature': 'not base64!' }],
+        [
+          'no_matching_signature',
+          good.body,
+          signWebhook('hmac', { payload: event, secret: 'wrong', options: acme }).headers,
+        ],
+        ['timestamp_out_of_tolerance', good.body, signAcme(event, now - 1000).headers],
+        ['invalid_payload', 'nope', signAcme('nope').headers],
+      ];
+      for (const [reason, body, headers] of cases) {
+        const res = await post(url('acme'), body, {
+          'content-type': 'application/json',
+          ...headers,
+        });
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
+    });
+
+    it('refuses a mistyped option and a bad option value at construction, naming them', () => {
+      const build = (variant: Record<string, unknown>) => () =>
+        payments({
+          host: 'shop.test',
+          database: ':memory:',
+          registry: createRegistry(),
+          variants: {
+            gw: { provider: 'hmac', secret: SECRET, header: 'x-sig', ...variant } as never,
+          },
+        });
+      expect(build({ typePath: 'type', signature: 'x-sig' })).to.throw(
+        ConfigurationError,
+        /variants\.gw\.signature: unknown option for the hmac provider/,
+      );
+      expect(build({})).to.throw(ConfigurationError, /variants\.gw\.typePath: is required/);
+    });
   });
-});

@@ -4,8 +4,9 @@ import { ConfigurationError, createRegistry, type Payments, payments } from '../
 import { lemonSqueezyEventId, lemonsqueezy } from '../../src/providers/lemonsqueezy.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'ls_signing_secret_42';
 const context = {
@@ -276,121 +277,122 @@ describe('lemonsqueezy provider', () => {
   });
 });
 
-describe('lemonsqueezy provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: { type: string; data: unknown }[] = [];
+for (const dialect of DIALECTS)
+  describe(`lemonsqueezy provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: { type: string; data: unknown }[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('*', async function record({ type, data }) {
-      received.push({ type, data });
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('*', async function record({ type, data }) {
+        received.push({ type, data });
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { lemonsqueezy: { provider: 'lemonsqueezy', signingSecret: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { lemonsqueezy: { provider: 'lemonsqueezy', signingSecret: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/lemonsqueezy/`;
 
-  const url = () => `${server.origin}/payments/process/lemonsqueezy/`;
-
-  it('stores a valid event, runs its receiver with data and answers 200', async () => {
-    const { body, headers } = signWebhook('lemonsqueezy', {
-      payload: orderCreated(),
-      secret: SECRET,
-    });
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.include({ received: true, duplicate: false });
-    expect(res.body.event).to.match(/^order_created:orders:1:[0-9a-f]{32}$/);
-    expect(received).to.deep.equal([{ type: 'order_created', data: orderCreated().data }]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'lemonsqueezy',
-      provider: 'lemonsqueezy',
-      event_id: res.body.event,
-      type: 'order_created',
-      status: 'processed',
-    });
-    expect(JSON.parse(rows[0].payload)).to.deep.equal(orderCreated());
-  });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signWebhook('lemonsqueezy', { payload: orderCreated(), secret: SECRET });
-    const one = await post(url(), first.body, first.headers);
-    const again = signWebhook('lemonsqueezy', { payload: orderCreated(), secret: SECRET });
-    const two = await post(url(), again.body, again.headers);
-    expect(two.status).to.equal(200);
-    expect(two.body).to.deep.equal({ received: true, event: one.body.event, duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('stores two updates of one subscription as two events', async () => {
-    for (const at of ['2023-01-24T12:43:48.000000Z', '2023-01-24T12:43:49.000000Z']) {
+    it('stores a valid event, runs its receiver with data and answers 200', async () => {
       const { body, headers } = signWebhook('lemonsqueezy', {
-        payload: subscriptionUpdated(at),
+        payload: orderCreated(),
         secret: SECRET,
       });
-      expect((await post(url(), body, headers)).body.duplicate).to.equal(false);
-    }
-    expect(received.map((r) => r.type)).to.deep.equal([
-      'subscription_updated',
-      'subscription_updated',
-    ]);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 2 }]);
-  });
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.include({ received: true, duplicate: false });
+      expect(res.body.event).to.match(/^order_created:orders:1:[0-9a-f]{32}$/);
+      expect(received).to.deep.equal([{ type: 'order_created', data: orderCreated().data }]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'lemonsqueezy',
+        provider: 'lemonsqueezy',
+        event_id: res.body.event,
+        type: 'order_created',
+        status: 'processed',
+      });
+      expect(JSON.parse(rows[0].payload)).to.deep.equal(orderCreated());
+    });
 
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(orderCreated());
-    const cases: [string, string, Record<string, string>][] = [
-      ['missing_signature', body, { 'x-event-name': 'order_created' }],
-      ['malformed_signature', body, { 'x-signature': 'garbage' }],
-      [
-        'no_matching_signature',
-        body,
-        signWebhook('lemonsqueezy', { payload: body, secret: 'wrong_secret' }).headers,
-      ],
-      [
-        'invalid_payload',
-        'nope',
-        signWebhook('lemonsqueezy', { payload: 'nope', secret: SECRET }).headers,
-      ],
-    ];
-    for (const [reason, sent, headers] of cases) {
-      const res = await post(url(), sent, { 'content-type': 'application/json', ...headers });
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signWebhook('lemonsqueezy', { payload: orderCreated(), secret: SECRET });
+      const one = await post(url(), first.body, first.headers);
+      const again = signWebhook('lemonsqueezy', { payload: orderCreated(), secret: SECRET });
+      const two = await post(url(), again.body, again.headers);
+      expect(two.status).to.equal(200);
+      expect(two.body).to.deep.equal({ received: true, event: one.body.event, duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
 
-  it('refuses an option the provider does not know, naming it', () => {
-    expect(() =>
-      payments({
-        host: 'shop.test',
-        database: tmp.file('other.sqlite3'),
-        registry: createRegistry(),
-        variants: {
-          ls: { provider: 'lemonsqueezy', signingSecret: SECRET, endpointSecret: 'x' } as never,
-        },
-      }),
-    ).to.throw(ConfigurationError, /variants\.ls\.endpointSecret.*unknown option/);
+    it('stores two updates of one subscription as two events', async () => {
+      for (const at of ['2023-01-24T12:43:48.000000Z', '2023-01-24T12:43:49.000000Z']) {
+        const { body, headers } = signWebhook('lemonsqueezy', {
+          payload: subscriptionUpdated(at),
+          secret: SECRET,
+        });
+        expect((await post(url(), body, headers)).body.duplicate).to.equal(false);
+      }
+      expect(received.map((r) => r.type)).to.deep.equal([
+        'subscription_updated',
+        'subscription_updated',
+      ]);
+      expect(await count(pay.knex, 'payments_events')).to.equal(2);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(orderCreated());
+      const cases: [string, string, Record<string, string>][] = [
+        ['missing_signature', body, { 'x-event-name': 'order_created' }],
+        ['malformed_signature', body, { 'x-signature': 'garbage' }],
+        [
+          'no_matching_signature',
+          body,
+          signWebhook('lemonsqueezy', { payload: body, secret: 'wrong_secret' }).headers,
+        ],
+        [
+          'invalid_payload',
+          'nope',
+          signWebhook('lemonsqueezy', { payload: 'nope', secret: SECRET }).headers,
+        ],
+      ];
+      for (const [reason, sent, headers] of cases) {
+        const res = await post(url(), sent, { 'content-type': 'application/json', ...headers });
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
+    });
+
+    it('refuses an option the provider does not know, naming it', () => {
+      expect(() =>
+        payments({
+          host: 'shop.test',
+          database: ':memory:',
+          registry: createRegistry(),
+          variants: {
+            ls: { provider: 'lemonsqueezy', signingSecret: SECRET, endpointSecret: 'x' } as never,
+          },
+        }),
+      ).to.throw(ConfigurationError, /variants\.ls\.endpointSecret.*unknown option/);
+    });
   });
-});

@@ -6,8 +6,9 @@ import type { WebhookRequest } from '../../src/providers/types.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { paddleSignatureHeader } from '../../src/testing/signers/paddle.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI';
 const EVENT_ID = 'evt_01hv8x2acma2gz2tpy2tvbwtrz';
@@ -272,89 +273,90 @@ describe('paddle provider', () => {
   });
 });
 
-describe('paddle provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: { data: unknown; event: StoredEvent }[] = [];
+for (const dialect of DIALECTS)
+  describe(`paddle provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: { data: unknown; event: StoredEvent }[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('transaction.completed', async function record({ data, event }) {
-      received.push({ data, event });
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('transaction.completed', async function record({ data, event }) {
+        received.push({ data, event });
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { paddle: { provider: 'paddle', secretKey: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { paddle: { provider: 'paddle', secretKey: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/paddle/`;
 
-  const url = () => `${server.origin}/payments/process/paddle/`;
+    it('stores a valid event, runs its receiver with data and answers 200', async () => {
+      const { body, headers } = signWebhook('paddle', { payload: paddleEvent(), secret: SECRET });
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
+      expect(received.map((r) => r.data)).to.deep.equal([paddleEvent().data]);
+      expect(received[0]!.event.createdAt?.toISOString()).to.equal('2024-04-12T10:18:49.621Z');
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'paddle',
+        provider: 'paddle',
+        event_id: EVENT_ID,
+        type: 'transaction.completed',
+        status: 'processed',
+      });
+    });
 
-  it('stores a valid event, runs its receiver with data and answers 200', async () => {
-    const { body, headers } = signWebhook('paddle', { payload: paddleEvent(), secret: SECRET });
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
-    expect(received.map((r) => r.data)).to.deep.equal([paddleEvent().data]);
-    expect(received[0]!.event.createdAt?.toISOString()).to.equal('2024-04-12T10:18:49.621Z');
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'paddle',
-      provider: 'paddle',
-      event_id: EVENT_ID,
-      type: 'transaction.completed',
-      status: 'processed',
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signWebhook('paddle', { payload: paddleEvent(), secret: SECRET });
+      await post(url(), first.body, first.headers);
+      const again = signWebhook('paddle', {
+        payload: paddleEvent({ notification_id: 'ntf_retry' }),
+        secret: SECRET,
+      });
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(paddleEvent());
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (payload: string, secret: string, timestamp = now) =>
+        signWebhook('paddle', { payload, secret, timestamp }).headers;
+      const cases: [string, Record<string, string>, string][] = [
+        ['missing_signature', {}, body],
+        ['malformed_signature', { 'paddle-signature': 'garbage' }, body],
+        ['no_matching_signature', sign(body, 'pdl_ntfset_wrong'), body],
+        ['timestamp_out_of_tolerance', sign(body, SECRET, now - 1000), body],
+        ['timestamp_out_of_tolerance', sign(body, SECRET, now + 1000), body],
+        ['invalid_payload', sign('nope', SECRET), 'nope'],
+      ];
+      for (const [reason, headers, b] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
     });
   });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signWebhook('paddle', { payload: paddleEvent(), secret: SECRET });
-    await post(url(), first.body, first.headers);
-    const again = signWebhook('paddle', {
-      payload: paddleEvent({ notification_id: 'ntf_retry' }),
-      secret: SECRET,
-    });
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(paddleEvent());
-    const now = Math.floor(Date.now() / 1000);
-    const sign = (payload: string, secret: string, timestamp = now) =>
-      signWebhook('paddle', { payload, secret, timestamp }).headers;
-    const cases: [string, Record<string, string>, string][] = [
-      ['missing_signature', {}, body],
-      ['malformed_signature', { 'paddle-signature': 'garbage' }, body],
-      ['no_matching_signature', sign(body, 'pdl_ntfset_wrong'), body],
-      ['timestamp_out_of_tolerance', sign(body, SECRET, now - 1000), body],
-      ['timestamp_out_of_tolerance', sign(body, SECRET, now + 1000), body],
-      ['invalid_payload', sign('nope', SECRET), 'nope'],
-    ];
-    for (const [reason, headers, b] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-});

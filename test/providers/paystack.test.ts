@@ -9,6 +9,7 @@ import {
 import type { PaystackCharge } from '../../src/providers/paystack-signals.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { paystackSignature } from '../../src/testing/signers/paystack.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
 import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
 
@@ -515,132 +516,133 @@ describe('paystack provider', () => {
   });
 });
 
-describe('paystack provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: PaystackCharge[] = [];
+for (const dialect of DIALECTS)
+  describe(`paystack provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: PaystackCharge[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry<{ 'charge.success': PaystackCharge }>();
-    registry.receiver('charge.success', async function recordCharge({ data }) {
-      received.push(data);
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry<{ 'charge.success': PaystackCharge }>();
+      registry.receiver('charge.success', async function recordCharge({ data }) {
+        received.push(data);
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: {
+          paystack: { provider: 'paystack', secretKey: SECRET },
+          guarded: { provider: 'paystack', secretKey: SECRET, allowedIps: true },
+          local: { provider: 'paystack', secretKey: SECRET, allowedIps: ['127.0.0.1'] },
+          proxied: { provider: 'paystack', secretKey: SECRET, allowedIps: true, trustProxy: true },
+        },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: {
-        paystack: { provider: 'paystack', secretKey: SECRET },
-        guarded: { provider: 'paystack', secretKey: SECRET, allowedIps: true },
-        local: { provider: 'paystack', secretKey: SECRET, allowedIps: ['127.0.0.1'] },
-        proxied: { provider: 'paystack', secretKey: SECRET, allowedIps: true, trustProxy: true },
-      },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = (variant = 'paystack') => `${server.origin}/payments/process/${variant}/`;
 
-  const url = (variant = 'paystack') => `${server.origin}/payments/process/${variant}/`;
-
-  it('stores a valid event with its derived id, runs its receiver with data and answers 200', async () => {
-    const { body, headers } = signed(chargeSuccess());
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({
-      received: true,
-      event: 'charge.success:302961',
-      duplicate: false,
-    });
-    expect(received).to.deep.equal([chargeSuccess().data]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'paystack',
-      provider: 'paystack',
-      event_id: 'charge.success:302961',
-      type: 'charge.success',
-      status: 'processed',
-    });
-    expect(Boolean(rows[0].livemode)).to.equal(true);
-    expect(JSON.parse(rows[0].payload)).to.deep.equal(chargeSuccess());
-  });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signed(chargeSuccess());
-    expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
-    // Paystack resends the same event; here re-serialised to show the id does not hang on bytes.
-    const again = signed(JSON.stringify(chargeSuccess(), null, 2));
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({
-      received: true,
-      event: 'charge.success:302961',
-      duplicate: true,
-    });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('stores two partial refunds of one transaction as two events', async () => {
-    for (const amount of ['10000', '2500']) {
-      const { body, headers } = signed(refund('refund.pending', { amount }));
+    it('stores a valid event with its derived id, runs its receiver with data and answers 200', async () => {
+      const { body, headers } = signed(chargeSuccess());
       const res = await post(url(), body, headers);
       expect(res.status).to.equal(200);
-      expect(res.body.duplicate).to.equal(false);
-    }
-    const ids = (await pay.knex('payments_events').select('event_id')).map((r) => r.event_id);
-    expect(ids).to.have.length(2);
-    expect(new Set(ids).size).to.equal(2);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(chargeSuccess());
-    const cases: [string, string, string, Record<string, string>][] = [
-      ['missing_signature', 'paystack', body, {}],
-      ['malformed_signature', 'paystack', body, { 'x-paystack-signature': 'garbage' }],
-      ['no_matching_signature', 'paystack', body, signed(body, 'sk_test_wrong').headers],
-      ['invalid_payload', 'paystack', 'nope', signed('nope').headers],
-      ['invalid_payload', 'paystack', '{"data":{}}', signed('{"data":{}}').headers],
-      // The test client connects from 127.0.0.1, which is not one of Paystack's addresses.
-      ['ip_not_allowed', 'guarded', body, signed(body).headers],
-      // Without trustProxy, a forged X-Forwarded-For is not believed.
-      [
-        'ip_not_allowed',
-        'guarded',
-        body,
-        { ...signed(body).headers, 'x-forwarded-for': PAYSTACK_IPS[0]! },
-      ],
-    ];
-    for (const [reason, variant, b, headers] of cases) {
-      const res = await post(url(variant), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-
-  it('accepts an allowed socket address, and a forwarded one when trustProxy is set', async () => {
-    const local = signed(chargeSuccess());
-    expect((await post(url('local'), local.body, local.headers)).status).to.equal(200);
-    const proxied = signed(chargeSuccess());
-    const res = await post(url('proxied'), proxied.body, {
-      ...proxied.headers,
-      'x-forwarded-for': `${PAYSTACK_IPS[1]}, 10.0.0.2`,
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: 'charge.success:302961',
+        duplicate: false,
+      });
+      expect(received).to.deep.equal([chargeSuccess().data]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'paystack',
+        provider: 'paystack',
+        event_id: 'charge.success:302961',
+        type: 'charge.success',
+        status: 'processed',
+      });
+      expect(Boolean(rows[0].livemode)).to.equal(true);
+      expect(JSON.parse(rows[0].payload)).to.deep.equal(chargeSuccess());
     });
-    expect(res.status).to.equal(200);
-    const rows = await pay.knex('payments_events').select('variant').orderBy('id');
-    expect(rows.map((r) => r.variant)).to.deep.equal(['local', 'proxied']);
-    expect(received).to.have.length(2);
+
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signed(chargeSuccess());
+      expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
+      // Paystack resends the same event; here re-serialised to show the id does not hang on bytes.
+      const again = signed(JSON.stringify(chargeSuccess(), null, 2));
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: 'charge.success:302961',
+        duplicate: true,
+      });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('stores two partial refunds of one transaction as two events', async () => {
+      for (const amount of ['10000', '2500']) {
+        const { body, headers } = signed(refund('refund.pending', { amount }));
+        const res = await post(url(), body, headers);
+        expect(res.status).to.equal(200);
+        expect(res.body.duplicate).to.equal(false);
+      }
+      const ids = (await pay.knex('payments_events').select('event_id')).map((r) => r.event_id);
+      expect(ids).to.have.length(2);
+      expect(new Set(ids).size).to.equal(2);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(chargeSuccess());
+      const cases: [string, string, string, Record<string, string>][] = [
+        ['missing_signature', 'paystack', body, {}],
+        ['malformed_signature', 'paystack', body, { 'x-paystack-signature': 'garbage' }],
+        ['no_matching_signature', 'paystack', body, signed(body, 'sk_test_wrong').headers],
+        ['invalid_payload', 'paystack', 'nope', signed('nope').headers],
+        ['invalid_payload', 'paystack', '{"data":{}}', signed('{"data":{}}').headers],
+        // The test client connects from 127.0.0.1, which is not one of Paystack's addresses.
+        ['ip_not_allowed', 'guarded', body, signed(body).headers],
+        // Without trustProxy, a forged X-Forwarded-For is not believed.
+        [
+          'ip_not_allowed',
+          'guarded',
+          body,
+          { ...signed(body).headers, 'x-forwarded-for': PAYSTACK_IPS[0]! },
+        ],
+      ];
+      for (const [reason, variant, b, headers] of cases) {
+        const res = await post(url(variant), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
+    });
+
+    it('accepts an allowed socket address, and a forwarded one when trustProxy is set', async () => {
+      const local = signed(chargeSuccess());
+      expect((await post(url('local'), local.body, local.headers)).status).to.equal(200);
+      const proxied = signed(chargeSuccess());
+      const res = await post(url('proxied'), proxied.body, {
+        ...proxied.headers,
+        'x-forwarded-for': `${PAYSTACK_IPS[1]}, 10.0.0.2`,
+      });
+      expect(res.status).to.equal(200);
+      const rows = await pay.knex('payments_events').select('variant').orderBy('id');
+      expect(rows.map((r) => r.variant)).to.deep.equal(['local', 'proxied']);
+      expect(received).to.have.length(2);
+    });
   });
-});

@@ -11,8 +11,9 @@ import {
 import { payvost as payvostProvider } from '../../src/providers/payvost.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook, stripeSignatureHeader } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'whsec_payvost_test_secret_for_koa_payments';
 const OTHER_SECRET = 'whsec_payvost_rotated_secret';
@@ -256,87 +257,88 @@ describe('payvost provider', () => {
   });
 });
 
-describe('payvost provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: unknown[] = [];
+for (const dialect of DIALECTS)
+  describe(`payvost provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: unknown[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('payment.succeeded', async function record({ data }) {
-      received.push(data);
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('payment.succeeded', async function record({ data }) {
+        received.push(data);
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { payvost: { provider: 'payvost', endpointSecret: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { payvost: { provider: 'payvost', endpointSecret: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/payvost/`;
 
-  const url = () => `${server.origin}/payments/process/payvost/`;
+    it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
+      const { body, headers } = signWebhook('payvost', { payload: payvostEvent(), secret: SECRET });
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: false });
+      expect(received).to.deep.equal([payvostEvent().data.object]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'payvost',
+        provider: 'payvost',
+        event_id: 'evt_1234567890',
+        type: 'payment.succeeded',
+        status: 'processed',
+      });
+    });
 
-  it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
-    const { body, headers } = signWebhook('payvost', { payload: payvostEvent(), secret: SECRET });
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: false });
-    expect(received).to.deep.equal([payvostEvent().data.object]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'payvost',
-      provider: 'payvost',
-      event_id: 'evt_1234567890',
-      type: 'payment.succeeded',
-      status: 'processed',
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signWebhook('payvost', { payload: payvostEvent(), secret: SECRET });
+      expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
+      const again = signWebhook('payvost', {
+        payload: payvostEvent(),
+        secret: SECRET,
+        timestamp: Math.floor(Date.now() / 1000) + 5,
+      });
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(payvostEvent());
+      const now = Math.floor(Date.now() / 1000);
+      const cases: [string, Record<string, string>, string][] = [
+        ['missing_signature', {}, body],
+        ['malformed_signature', { 'payvost-signature': 'garbage' }, body],
+        ['no_matching_signature', signed(body, { secret: OTHER_SECRET }), body],
+        ['timestamp_out_of_tolerance', signed(body, { timestamp: now - 1000 }), body],
+        ['timestamp_out_of_tolerance', signed(body, { timestamp: now + 1000 }), body],
+        ['invalid_payload', signed('nope'), 'nope'],
+      ];
+      for (const [reason, headers, b] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
     });
   });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signWebhook('payvost', { payload: payvostEvent(), secret: SECRET });
-    expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
-    const again = signWebhook('payvost', {
-      payload: payvostEvent(),
-      secret: SECRET,
-      timestamp: Math.floor(Date.now() / 1000) + 5,
-    });
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(payvostEvent());
-    const now = Math.floor(Date.now() / 1000);
-    const cases: [string, Record<string, string>, string][] = [
-      ['missing_signature', {}, body],
-      ['malformed_signature', { 'payvost-signature': 'garbage' }, body],
-      ['no_matching_signature', signed(body, { secret: OTHER_SECRET }), body],
-      ['timestamp_out_of_tolerance', signed(body, { timestamp: now - 1000 }), body],
-      ['timestamp_out_of_tolerance', signed(body, { timestamp: now + 1000 }), body],
-      ['invalid_payload', signed('nope'), 'nope'],
-    ];
-    for (const [reason, headers, b] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-});

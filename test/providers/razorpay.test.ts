@@ -9,8 +9,9 @@ import type { WebhookRequest } from '../../src/providers/types.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { razorpaySignature } from '../../src/testing/signers/razorpay.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'rzp-webhook-secret-for-koa-payments';
 const EVENT_ID = 'KN1wTU7gXCw8oH';
@@ -242,108 +243,116 @@ describe('razorpay provider', () => {
   });
 });
 
-describe('razorpay provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: { data: unknown; event: StoredEvent }[] = [];
+for (const dialect of DIALECTS)
+  describe(`razorpay provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: { data: unknown; event: StoredEvent }[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('payment.captured', async function record({ data, event }) {
-      received.push({ data, event });
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('payment.captured', async function record({ data, event }) {
+        received.push({ data, event });
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { rzp: { provider: 'razorpay', webhookSecret: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { rzp: { provider: 'razorpay', webhookSecret: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/rzp/`;
 
-  const url = () => `${server.origin}/payments/process/rzp/`;
-
-  it('stores a valid event, runs its receiver with the payload and answers 200', async () => {
-    const { body, headers } = signWebhook('razorpay', {
-      payload: razorpayEvent(),
-      secret: SECRET,
-      id: EVENT_ID,
+    it('stores a valid event, runs its receiver with the payload and answers 200', async () => {
+      const { body, headers } = signWebhook('razorpay', {
+        payload: razorpayEvent(),
+        secret: SECRET,
+        id: EVENT_ID,
+      });
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
+      expect(received.map((r) => r.data)).to.deep.equal([razorpayEvent().payload]);
+      expect(received[0]!.event.createdAt?.toISOString()).to.equal('2019-09-05T09:10:06.000Z');
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'rzp',
+        provider: 'razorpay',
+        event_id: EVENT_ID,
+        type: 'payment.captured',
+        status: 'processed',
+      });
     });
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
-    expect(received.map((r) => r.data)).to.deep.equal([razorpayEvent().payload]);
-    expect(received[0]!.event.createdAt?.toISOString()).to.equal('2019-09-05T09:10:06.000Z');
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'rzp',
-      provider: 'razorpay',
-      event_id: EVENT_ID,
-      type: 'payment.captured',
-      status: 'processed',
+
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const first = signWebhook('razorpay', {
+        payload: razorpayEvent(),
+        secret: SECRET,
+        id: EVENT_ID,
+      });
+      expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
+      const again = signWebhook('razorpay', {
+        payload: razorpayEvent(),
+        secret: SECRET,
+        id: EVENT_ID,
+      });
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('deduplicates redeliveries without the event id header by the derived id', async () => {
+      const { body, headers } = signWebhook('razorpay', {
+        payload: razorpayEvent(),
+        secret: SECRET,
+      });
+      delete headers['x-razorpay-event-id'];
+      const first = await post(url(), body, headers);
+      const again = await post(url(), body, headers);
+      expect(first.status).to.equal(200);
+      expect(first.body.event).to.match(/^derived_/);
+      expect(again.body).to.deep.equal({
+        received: true,
+        event: first.body.event,
+        duplicate: true,
+      });
+      expect(received).to.have.length(1);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(razorpayEvent());
+      const cases: [string, Record<string, string>, string][] = [
+        ['missing_signature', { 'x-razorpay-event-id': EVENT_ID }, body],
+        [
+          'malformed_signature',
+          { 'x-razorpay-signature': 'garbage', 'x-razorpay-event-id': EVENT_ID },
+          body,
+        ],
+        ['no_matching_signature', signed(body, 'wrong-secret'), body],
+        ['invalid_payload', signed('nope'), 'nope'],
+      ];
+      for (const [reason, headers, b] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
     });
   });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const first = signWebhook('razorpay', {
-      payload: razorpayEvent(),
-      secret: SECRET,
-      id: EVENT_ID,
-    });
-    expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
-    const again = signWebhook('razorpay', {
-      payload: razorpayEvent(),
-      secret: SECRET,
-      id: EVENT_ID,
-    });
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('deduplicates redeliveries without the event id header by the derived id', async () => {
-    const { body, headers } = signWebhook('razorpay', { payload: razorpayEvent(), secret: SECRET });
-    delete headers['x-razorpay-event-id'];
-    const first = await post(url(), body, headers);
-    const again = await post(url(), body, headers);
-    expect(first.status).to.equal(200);
-    expect(first.body.event).to.match(/^derived_/);
-    expect(again.body).to.deep.equal({ received: true, event: first.body.event, duplicate: true });
-    expect(received).to.have.length(1);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(razorpayEvent());
-    const cases: [string, Record<string, string>, string][] = [
-      ['missing_signature', { 'x-razorpay-event-id': EVENT_ID }, body],
-      [
-        'malformed_signature',
-        { 'x-razorpay-signature': 'garbage', 'x-razorpay-event-id': EVENT_ID },
-        body,
-      ],
-      ['no_matching_signature', signed(body, 'wrong-secret'), body],
-      ['invalid_payload', signed('nope'), 'nope'],
-    ];
-    for (const [reason, headers, b] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-});

@@ -6,8 +6,9 @@ import type { ProviderContext, WebhookRequest } from '../../src/providers/types.
 import type { StoredEvent } from '../../src/store/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { squareSignature } from '../../src/testing/signers/square.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const KEY = 'sq-signature-key-for-koa-payments';
 const WEBHOOK_URL = 'https://shop.test/payments/process/square/';
@@ -252,134 +253,135 @@ describe('square provider', () => {
   });
 });
 
-describe('square provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: { data: unknown; event: StoredEvent }[] = [];
+for (const dialect of DIALECTS)
+  describe(`square provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: { data: unknown; event: StoredEvent }[] = [];
 
-  async function start(
-    variant: { notificationUrl?: string },
-    settings: { host?: () => string; protocol?: 'http' },
-  ) {
-    const registry = createRegistry();
-    registry.receiver('payment.updated', async function record({ data, event }) {
-      received.push({ data, event });
-    });
-    pay = payments({
-      database: tmp.file(),
-      registry,
-      variants: { square: { provider: 'square', signatureKey: KEY, ...variant } },
-      ...settings,
-    });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  }
-
-  beforeEach(() => {
-    tmp = tempDir();
-    received.length = 0;
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
-
-  describe('with the default notification URL, pay.webhookUrl(variant)', () => {
-    // The port is known only once the server listens: host is a function read per request.
-    let hostPort = 'not-listening-yet';
+    async function start(
+      variant: { notificationUrl?: string },
+      settings: { host?: () => string; protocol?: 'http' },
+    ) {
+      const registry = createRegistry();
+      registry.receiver('payment.updated', async function record({ data, event }) {
+        received.push({ data, event });
+      });
+      pay = payments({
+        database: db.setting,
+        registry,
+        variants: { square: { provider: 'square', signatureKey: KEY, ...variant } },
+        ...settings,
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    }
 
     beforeEach(async () => {
-      await start({}, { host: () => hostPort, protocol: 'http' });
-      hostPort = new URL(server.origin).host;
+      db = await createTestDatabase(dialect);
+      received.length = 0;
     });
 
-    it('stores a valid event, runs its receiver with data and answers 200', async () => {
-      const webhookUrl = pay.webhookUrl('square');
-      expect(webhookUrl).to.equal(`${server.origin}/payments/process/square/`);
-      const { body, headers } = signWebhook('square', {
-        payload: squareEvent(),
-        secret: KEY,
-        url: webhookUrl,
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
+    });
+
+    describe('with the default notification URL, pay.webhookUrl(variant)', () => {
+      // The port is known only once the server listens: host is a function read per request.
+      let hostPort = 'not-listening-yet';
+
+      beforeEach(async () => {
+        await start({}, { host: () => hostPort, protocol: 'http' });
+        hostPort = new URL(server.origin).host;
       });
-      const res = await post(webhookUrl, body, headers);
-      expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
-      expect(received.map((r) => r.data)).to.deep.equal([squareEvent().data]);
-      expect(received[0]!.event.createdAt?.toISOString()).to.equal('2024-02-01T16:21:48.412Z');
-      const rows = await pay.knex('payments_events').select();
-      expect(rows).to.have.length(1);
-      expect(rows[0]).to.include({
-        variant: 'square',
-        provider: 'square',
-        event_id: EVENT_ID,
-        type: 'payment.updated',
-        status: 'processed',
+
+      it('stores a valid event, runs its receiver with data and answers 200', async () => {
+        const webhookUrl = pay.webhookUrl('square');
+        expect(webhookUrl).to.equal(`${server.origin}/payments/process/square/`);
+        const { body, headers } = signWebhook('square', {
+          payload: squareEvent(),
+          secret: KEY,
+          url: webhookUrl,
+        });
+        const res = await post(webhookUrl, body, headers);
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
+        expect(received.map((r) => r.data)).to.deep.equal([squareEvent().data]);
+        expect(received[0]!.event.createdAt?.toISOString()).to.equal('2024-02-01T16:21:48.412Z');
+        const rows = await pay.knex('payments_events').select();
+        expect(rows).to.have.length(1);
+        expect(rows[0]).to.include({
+          variant: 'square',
+          provider: 'square',
+          event_id: EVENT_ID,
+          type: 'payment.updated',
+          status: 'processed',
+        });
+      });
+
+      it('answers a redelivery as a duplicate without running the receiver again', async () => {
+        const url = pay.webhookUrl('square');
+        const first = signWebhook('square', { payload: squareEvent(), secret: KEY, url });
+        await post(url, first.body, first.headers);
+        const res = await post(url, first.body, first.headers);
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
+        expect(received).to.have.length(1);
+        expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      });
+
+      it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+        const url = pay.webhookUrl('square');
+        const body = JSON.stringify(squareEvent());
+        const cases: [string, Record<string, string>, string][] = [
+          ['missing_signature', {}, body],
+          ['malformed_signature', { 'x-square-hmacsha256-signature': 'garbage' }, body],
+          ['no_matching_signature', signed(body, 'wrong-key', url), body],
+          ['no_matching_signature', signed(body, KEY, url.slice(0, -1)), body],
+          ['invalid_payload', signed('nope', KEY, url), 'nope'],
+        ];
+        for (const [reason, headers, b] of cases) {
+          const res = await post(url, b, headers);
+          expect(res.status, reason).to.equal(400);
+          expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+          expect(JSON.stringify(res.body)).not.to.contain(KEY);
+        }
+        expect(await count(pay.knex, 'payments_events')).to.equal(0);
+        expect(received).to.have.length(0);
       });
     });
 
-    it('answers a redelivery as a duplicate without running the receiver again', async () => {
-      const url = pay.webhookUrl('square');
-      const first = signWebhook('square', { payload: squareEvent(), secret: KEY, url });
-      await post(url, first.body, first.headers);
-      const res = await post(url, first.body, first.headers);
-      expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
-      expect(received).to.have.length(1);
-      expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-    });
+    describe('with an explicit notificationUrl and no host', () => {
+      const registered = 'https://shop.example.com/payments/process/square';
 
-    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-      const url = pay.webhookUrl('square');
-      const body = JSON.stringify(squareEvent());
-      const cases: [string, Record<string, string>, string][] = [
-        ['missing_signature', {}, body],
-        ['malformed_signature', { 'x-square-hmacsha256-signature': 'garbage' }, body],
-        ['no_matching_signature', signed(body, 'wrong-key', url), body],
-        ['no_matching_signature', signed(body, KEY, url.slice(0, -1)), body],
-        ['invalid_payload', signed('nope', KEY, url), 'nope'],
-      ];
-      for (const [reason, headers, b] of cases) {
-        const res = await post(url, b, headers);
-        expect(res.status, reason).to.equal(400);
-        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-        expect(JSON.stringify(res.body)).not.to.contain(KEY);
-      }
-      expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-      expect(received).to.have.length(0);
+      beforeEach(async () => {
+        await start({ notificationUrl: registered }, {});
+      });
+
+      it('verifies against the registered URL, not the address it was posted to', async () => {
+        const local = `${server.origin}/payments/process/square/`;
+        const { body, headers } = signWebhook('square', {
+          payload: squareEvent(),
+          secret: KEY,
+          url: registered,
+        });
+        const res = await post(local, body, headers);
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
+        expect(received.map((r) => r.data)).to.deep.equal([squareEvent().data]);
+
+        const overLocal = signWebhook('square', {
+          payload: squareEvent({ event_id: 'other' }),
+          secret: KEY,
+          url: local,
+        });
+        const refused = await post(local, overLocal.body, overLocal.headers);
+        expect(refused.status).to.equal(400);
+        expect(refused.body.error).to.include({ reason: 'no_matching_signature' });
+        expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      });
     });
   });
-
-  describe('with an explicit notificationUrl and no host', () => {
-    const registered = 'https://shop.example.com/payments/process/square';
-
-    beforeEach(async () => {
-      await start({ notificationUrl: registered }, {});
-    });
-
-    it('verifies against the registered URL, not the address it was posted to', async () => {
-      const local = `${server.origin}/payments/process/square/`;
-      const { body, headers } = signWebhook('square', {
-        payload: squareEvent(),
-        secret: KEY,
-        url: registered,
-      });
-      const res = await post(local, body, headers);
-      expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
-      expect(received.map((r) => r.data)).to.deep.equal([squareEvent().data]);
-
-      const overLocal = signWebhook('square', {
-        payload: squareEvent({ event_id: 'other' }),
-        secret: KEY,
-        url: local,
-      });
-      const refused = await post(local, overLocal.body, overLocal.headers);
-      expect(refused.status).to.equal(400);
-      expect(refused.body.error).to.include({ reason: 'no_matching_signature' });
-      expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-    });
-  });
-});

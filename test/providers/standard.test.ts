@@ -13,8 +13,9 @@ import { standard as standardProvider } from '../../src/providers/standard.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { standardSignatureHeader } from '../../src/testing/signers/standard.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = `whsec_${Buffer.from('koa-payments standard webhooks test key!').toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -393,102 +394,107 @@ describe('standard provider', () => {
   });
 });
 
-describe('standard provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: unknown[] = [];
+for (const dialect of DIALECTS)
+  describe(`standard provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: unknown[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('invoice.paid', async function record({ data }) {
-      received.push(data);
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('invoice.paid', async function record({ data }) {
+        received.push(data);
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { hooks: { provider: 'standard', secret: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { hooks: { provider: 'standard', secret: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/hooks/`;
 
-  const url = () => `${server.origin}/payments/process/hooks/`;
+    for (const family of FAMILIES) {
+      it(`stores a valid event sent with ${family.name} headers, runs its receiver with data and answers 200`, async () => {
+        const { body, headers } = signWebhook('standard', {
+          payload: message(),
+          secret: SECRET,
+          id: 'msg_http_1',
+          options: { svix: family.svix },
+        });
+        const res = await post(url(), body, headers);
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.equal({ received: true, event: 'msg_http_1', duplicate: false });
+        expect(received).to.deep.equal([message().data]);
+        const rows = await pay.knex('payments_events').select();
+        expect(rows).to.have.length(1);
+        expect(rows[0]).to.include({
+          variant: 'hooks',
+          provider: 'standard',
+          event_id: 'msg_http_1',
+          type: 'invoice.paid',
+          status: 'processed',
+        });
+        expect(JSON.parse(rows[0].payload)).to.deep.equal(message());
+      });
+    }
 
-  for (const family of FAMILIES) {
-    it(`stores a valid event sent with ${family.name} headers, runs its receiver with data and answers 200`, async () => {
-      const { body, headers } = signWebhook('standard', {
+    it('answers a redelivery with the same webhook-id as a duplicate without running the receiver again', async () => {
+      const first = signWebhook('standard', {
         payload: message(),
         secret: SECRET,
-        id: 'msg_http_1',
-        options: { svix: family.svix },
+        id: 'msg_again',
       });
-      const res = await post(url(), body, headers);
+      expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
+      // A retry carries the same id with a fresh timestamp and signature.
+      const retry = signWebhook('standard', {
+        payload: message(),
+        secret: SECRET,
+        id: 'msg_again',
+        timestamp: Math.floor(Date.now() / 1000) + 5,
+      });
+      expect(retry.headers['webhook-signature']).not.to.equal(first.headers['webhook-signature']);
+      const res = await post(url(), retry.body, retry.headers);
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: 'msg_http_1', duplicate: false });
-      expect(received).to.deep.equal([message().data]);
-      const rows = await pay.knex('payments_events').select();
-      expect(rows).to.have.length(1);
-      expect(rows[0]).to.include({
-        variant: 'hooks',
-        provider: 'standard',
-        event_id: 'msg_http_1',
-        type: 'invoice.paid',
-        status: 'processed',
-      });
-      expect(JSON.parse(rows[0].payload)).to.deep.equal(message());
+      expect(res.body).to.deep.equal({ received: true, event: 'msg_again', duplicate: true });
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
     });
-  }
 
-  it('answers a redelivery with the same webhook-id as a duplicate without running the receiver again', async () => {
-    const first = signWebhook('standard', { payload: message(), secret: SECRET, id: 'msg_again' });
-    expect((await post(url(), first.body, first.headers)).body.duplicate).to.equal(false);
-    // A retry carries the same id with a fresh timestamp and signature.
-    const retry = signWebhook('standard', {
-      payload: message(),
-      secret: SECRET,
-      id: 'msg_again',
-      timestamp: Math.floor(Date.now() / 1000) + 5,
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(message());
+      const now = Math.floor(Date.now() / 1000);
+      const good = signed(body);
+      const { 'webhook-signature': _dropped, ...unsigned } = good;
+      const cases: [string, Record<string, string>, string][] = [
+        ['missing_signature', unsigned, body],
+        ['malformed_signature', { ...good, 'webhook-timestamp': 'soon' }, body],
+        ['malformed_signature', { ...good, 'webhook-signature': 'v1a,abcd' }, body],
+        ['no_matching_signature', signed(body, { secret: OTHER_SECRET }), body],
+        ['timestamp_out_of_tolerance', signed(body, { timestamp: now - 1000 }), body],
+        ['timestamp_out_of_tolerance', signed(body, { timestamp: now + 1000 }), body],
+        ['invalid_payload', signed('nope'), 'nope'],
+        ['invalid_payload', signed('{"data":{}}'), '{"data":{}}'],
+      ];
+      for (const [reason, headers, b] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET.slice('whsec_'.length));
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
     });
-    expect(retry.headers['webhook-signature']).not.to.equal(first.headers['webhook-signature']);
-    const res = await post(url(), retry.body, retry.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ received: true, event: 'msg_again', duplicate: true });
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
   });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(message());
-    const now = Math.floor(Date.now() / 1000);
-    const good = signed(body);
-    const { 'webhook-signature': _dropped, ...unsigned } = good;
-    const cases: [string, Record<string, string>, string][] = [
-      ['missing_signature', unsigned, body],
-      ['malformed_signature', { ...good, 'webhook-timestamp': 'soon' }, body],
-      ['malformed_signature', { ...good, 'webhook-signature': 'v1a,abcd' }, body],
-      ['no_matching_signature', signed(body, { secret: OTHER_SECRET }), body],
-      ['timestamp_out_of_tolerance', signed(body, { timestamp: now - 1000 }), body],
-      ['timestamp_out_of_tolerance', signed(body, { timestamp: now + 1000 }), body],
-      ['invalid_payload', signed('nope'), 'nope'],
-      ['invalid_payload', signed('{"data":{}}'), '{"data":{}}'],
-    ];
-    for (const [reason, headers, b] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET.slice('whsec_'.length));
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-});

@@ -4,8 +4,9 @@ import { createRegistry, type Payments, payments } from '../../src/index.js';
 import { stripe as stripeProvider } from '../../src/providers/stripe.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook, stripeSignatureHeader } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'whsec_test_secret_for_koa_payments';
 const stripeSdk = new Stripe('sk_test_not_used_for_network');
@@ -190,101 +191,102 @@ describe('stripe provider', () => {
   });
 });
 
-describe('stripe provider over HTTP', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let pay: Payments;
-  let server: TestServer;
-  const received: unknown[] = [];
+for (const dialect of DIALECTS)
+  describe(`stripe provider over HTTP on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const received: unknown[] = [];
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    received.length = 0;
-    const registry = createRegistry();
-    registry.receiver('charge.succeeded', async function record({ data }) {
-      received.push(data);
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('charge.succeeded', async function record({ data }) {
+        received.push(data);
+      });
+      pay = payments({
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
     });
-    pay = payments({
-      host: 'shop.test',
-      database: tmp.file(),
-      registry,
-      variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
     });
-    await pay.migrate();
-    server = await listen(appWith(pay));
-  });
 
-  afterEach(async () => {
-    await server.close();
-    await pay.close();
-    tmp.remove();
-  });
+    const url = () => `${server.origin}/payments/process/stripe/`;
 
-  const url = () => `${server.origin}/payments/process/stripe/`;
-
-  it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
-    const { body, headers } = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
-    const res = await post(url(), body, headers);
-    expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({
-      received: true,
-      event: 'evt_1PzX2aKoaPayments',
-      duplicate: false,
+    it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
+      const { body, headers } = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
+      const res = await post(url(), body, headers);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: 'evt_1PzX2aKoaPayments',
+        duplicate: false,
+      });
+      expect(received).to.deep.equal([stripeEvent().data.object]);
+      const rows = await pay.knex('payments_events').select();
+      expect(rows).to.have.length(1);
+      expect(rows[0]).to.include({
+        variant: 'stripe',
+        provider: 'stripe',
+        event_id: 'evt_1PzX2aKoaPayments',
+        status: 'processed',
+      });
     });
-    expect(received).to.deep.equal([stripeEvent().data.object]);
-    const rows = await pay.knex('payments_events').select();
-    expect(rows).to.have.length(1);
-    expect(rows[0]).to.include({
-      variant: 'stripe',
-      provider: 'stripe',
-      event_id: 'evt_1PzX2aKoaPayments',
-      status: 'processed',
+
+    it('answers a redelivery as a duplicate without running the receiver again', async () => {
+      const { body, headers } = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
+      await post(url(), body, headers);
+      const again = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
+      const res = await post(url(), again.body, again.headers);
+      expect(res.status).to.equal(200);
+      expect(res.body.duplicate).to.equal(true);
+      expect(received).to.have.length(1);
+      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
+      const body = JSON.stringify(stripeEvent());
+      const now = Math.floor(Date.now() / 1000);
+      const cases: [string, Record<string, string>, string][] = [
+        ['missing_signature', {}, body],
+        ['malformed_signature', { 'stripe-signature': 'garbage' }, body],
+        [
+          'no_matching_signature',
+          signWebhook('stripe', { payload: body, secret: 'whsec_wrong' }).headers,
+          body,
+        ],
+        [
+          'timestamp_out_of_tolerance',
+          signWebhook('stripe', { payload: body, secret: SECRET, timestamp: now - 1000 }).headers,
+          body,
+        ],
+        [
+          'invalid_payload',
+          signWebhook('stripe', { payload: 'nope', secret: SECRET }).headers,
+          'nope',
+        ],
+      ].map(([reason, headers, b]) => [
+        reason as string,
+        headers as Record<string, string>,
+        b as string,
+      ]);
+      for (const [reason, headers, b] of cases) {
+        const res = await post(url(), b, headers);
+        expect(res.status, reason).to.equal(400);
+        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
+        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+      }
+      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(received).to.have.length(0);
     });
   });
-
-  it('answers a redelivery as a duplicate without running the receiver again', async () => {
-    const { body, headers } = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
-    await post(url(), body, headers);
-    const again = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
-    const res = await post(url(), again.body, again.headers);
-    expect(res.status).to.equal(200);
-    expect(res.body.duplicate).to.equal(true);
-    expect(received).to.have.length(1);
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-  });
-
-  it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-    const body = JSON.stringify(stripeEvent());
-    const now = Math.floor(Date.now() / 1000);
-    const cases: [string, Record<string, string>, string][] = [
-      ['missing_signature', {}, body],
-      ['malformed_signature', { 'stripe-signature': 'garbage' }, body],
-      [
-        'no_matching_signature',
-        signWebhook('stripe', { payload: body, secret: 'whsec_wrong' }).headers,
-        body,
-      ],
-      [
-        'timestamp_out_of_tolerance',
-        signWebhook('stripe', { payload: body, secret: SECRET, timestamp: now - 1000 }).headers,
-        body,
-      ],
-      [
-        'invalid_payload',
-        signWebhook('stripe', { payload: 'nope', secret: SECRET }).headers,
-        'nope',
-      ],
-    ].map(([reason, headers, b]) => [
-      reason as string,
-      headers as Record<string, string>,
-      b as string,
-    ]);
-    for (const [reason, headers, b] of cases) {
-      const res = await post(url(), b, headers);
-      expect(res.status, reason).to.equal(400);
-      expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-      expect(JSON.stringify(res.body)).not.to.contain(SECRET);
-    }
-    expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(received).to.have.length(0);
-  });
-});

@@ -1,11 +1,18 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { migrationSource, payments } from '../../src/index.js';
+import { createTestDatabase, DIALECTS } from '../helpers/databases.js';
 import { tempDir } from '../helpers/server.js';
 
 const variants = { stripe: { provider: 'stripe', endpointSecret: 'whsec_migrations' } } as const;
 
 async function tables(knex: ReturnType<typeof knexFactory>): Promise<string[]> {
+  if (knex.client.config.client === 'pg') {
+    const result = (await knex.raw(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    )) as { rows: { name: string }[] };
+    return result.rows.map((r) => r.name);
+  }
   const rows = (await knex.raw(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
   )) as { name: string }[];
@@ -19,27 +26,39 @@ describe('migrations', () => {
   });
   afterEach(() => tmp.remove());
 
-  it('creates the tables behind tablePrefix, recorded in the library’s own migrations table, idempotently', async () => {
-    const pay = payments({ database: tmp.file(), tablePrefix: 'shop_pay_', variants });
-    try {
-      await pay.migrate();
-      await pay.migrate();
-      expect(await tables(pay.knex)).to.deep.equal([
-        'shop_pay_deliveries',
-        'shop_pay_events',
-        'shop_pay_knex_migrations',
-        'shop_pay_knex_migrations_lock',
-        'shop_pay_requests',
-      ]);
-      const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
-      expect(done).to.deep.equal([
-        { name: '20261122000000_events_and_deliveries' },
-        { name: '20261122000100_requests' },
-      ]);
-    } finally {
-      await pay.close();
-    }
-  });
+  for (const dialect of DIALECTS)
+    it(`creates the tables behind tablePrefix, recorded in its own migrations table, idempotently, on ${dialect}`, async () => {
+      const db = await createTestDatabase(dialect);
+      const pay = payments({ database: db.setting, tablePrefix: 'shop_pay_', variants });
+      try {
+        await pay.migrate();
+        await pay.migrate();
+        expect(await tables(pay.knex)).to.deep.equal([
+          'shop_pay_deliveries',
+          'shop_pay_events',
+          'shop_pay_knex_migrations',
+          'shop_pay_knex_migrations_lock',
+          'shop_pay_requests',
+        ]);
+        const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
+        expect(done).to.deep.equal([
+          { name: '20261122000000_events_and_deliveries' },
+          { name: '20261122000100_requests' },
+        ]);
+        // down() of every migration leaves nothing behind.
+        await pay.knex.migrate.rollback(
+          { migrationSource: migrationSource('shop_pay_'), tableName: 'shop_pay_knex_migrations' },
+          true,
+        );
+        expect(await tables(pay.knex)).to.deep.equal([
+          'shop_pay_knex_migrations',
+          'shop_pay_knex_migrations_lock',
+        ]);
+      } finally {
+        await pay.close();
+        await db.cleanup();
+      }
+    });
 
   it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout and foreign keys', async () => {
     const pay = payments({ database: tmp.file(), variants });

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import { createRegistry, type Payments, payments, type Registry } from '../../src/index.js';
 import { signWebhook } from '../../src/testing/index.js';
+import { createTestDatabase, DIALECTS } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
 
 const SECRET = 'whsec_store_failures';
@@ -40,12 +41,14 @@ describe('store failures', () => {
     });
   });
 
+  const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await server?.close();
     await pay?.close();
     server = undefined;
     pay = undefined;
     tmp.remove();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   const send = () => {
@@ -147,20 +150,23 @@ describe('store failures', () => {
     expect(res.body.error.code).to.equal('store_unavailable');
   });
 
-  it('answers 503 and logs the fix when the tables were never migrated', async () => {
-    const messages: string[] = [];
-    const log = (_f: Record<string, unknown>, message: string) => {
-      messages.push(message);
-    };
-    pay = payments({
-      database: tmp.file(),
-      registry,
-      logger: { debug: log, info: log, warn: log, error: log },
-      variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+  for (const dialect of DIALECTS)
+    it(`answers 503 and logs the fix when the tables were never migrated, on ${dialect}`, async () => {
+      const db = await createTestDatabase(dialect);
+      cleanups.push(() => db.cleanup());
+      const messages: string[] = [];
+      const log = (_f: Record<string, unknown>, message: string) => {
+        messages.push(message);
+      };
+      pay = payments({
+        database: db.setting,
+        registry,
+        logger: { debug: log, info: log, warn: log, error: log },
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      server = await listen(appWith(pay));
+      const res = await send();
+      expect(res.status).to.equal(503);
+      expect(messages.some((m) => m.includes('pay.migrate()'))).to.equal(true);
     });
-    server = await listen(appWith(pay));
-    const res = await send();
-    expect(res.status).to.equal(503);
-    expect(messages.some((m) => m.includes('pay.migrate()'))).to.equal(true);
-  });
 });
