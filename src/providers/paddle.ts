@@ -5,12 +5,14 @@
  * the timestamp is checked in both directions against a practical tolerance (see
  * {@link PADDLE_DEFAULT_TOLERANCE}).
  */
-import { ConfigurationError, SignatureVerificationError } from '../errors.js';
+import { SignatureVerificationError } from '../errors.js';
 import {
   checkTimestamp,
   header,
   hmac,
+  isoDate,
   parseJsonObject,
+  refuseLookalike,
   requireString,
   safeEqual,
   secrets,
@@ -85,15 +87,13 @@ export function parsePaddleSignature(value: string): { timestamp: number; signat
 export function paddle(options: PaddleOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.secretKey, 'secretKey', variant);
-  for (const key of keys) {
-    if (/^pdl_(live|sdbx)_apikey_/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.secretKey`,
-        'looks like an API key; use the secret key of the notification destination (pdl_ntfset_...)',
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^pdl_(live|sdbx)_apikey_/,
+    'secretKey',
+    variant,
+    'looks like an API key; use the secret key of the notification destination (pdl_ntfset_...)',
+  );
   const seconds = tolerance(options.tolerance, PADDLE_DEFAULT_TOLERANCE, 'tolerance', variant);
   return {
     name: 'paddle',
@@ -125,18 +125,11 @@ export function paddle(options: PaddleOptions, context: ProviderContext): Provid
       const id = requireString(payload, 'event_id', 'Paddle');
       const type = requireString(payload, 'event_type', 'Paddle');
       const event: VerifiedEvent = { id, type, data: payload.data ?? null, payload };
-      const occurredAt = dateOf(payload.occurred_at);
+      const occurredAt = isoDate(payload.occurred_at);
       if (occurredAt !== undefined) event.createdAt = occurredAt;
       return event;
     },
   };
-}
-
-/** An RFC 3339 string as a Date, or undefined when absent or unparsable. */
-function dateOf(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The paddle provider's option keys and factory. */

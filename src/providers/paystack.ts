@@ -12,6 +12,7 @@ import {
   header,
   hmac,
   parseJsonObject,
+  refuseLookalike,
   requireString,
   safeEqual,
   secrets,
@@ -195,15 +196,13 @@ function checkIp(request: WebhookRequest, allowed: BlockList, trustProxy: boolea
 export function paystack(options: PaystackOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.secretKey, 'secretKey', variant);
-  for (const key of keys) {
-    if (/^pk_(test|live)_/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.secretKey`,
-        'looks like a public key; Paystack signs webhooks with the secret key (sk_live_... or sk_test_...)',
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^pk_(test|live)_/,
+    'secretKey',
+    variant,
+    'looks like a public key; Paystack signs webhooks with the secret key (sk_live_... or sk_test_...)',
+  );
   const trustProxy = options.trustProxy ?? false;
   if (typeof trustProxy !== 'boolean') {
     throw new ConfigurationError(

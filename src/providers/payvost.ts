@@ -1,13 +1,4 @@
-/**
- * Payvost: `Payvost-Signature: t=<unix>,v1=<hex>`, HMAC-SHA256 of `${t}.${rawBody}` keyed by the
- * endpoint secret (`whsec_...`), i.e. the Stripe scheme under Payvost's own header.
- *
- * ASSUMPTION: Payvost documents a `payvost-signature` header, `whsec_` secrets and a Stripe-like
- * `payvost.webhooks.constructEvent(body, signature, secret)`, but publishes no verification code
- * this library could be checked against. The scheme is Stripe's; see docs/providers/payvost.md.
- */
-import { ConfigurationError } from '../errors.js';
-import { requireString, secrets, tolerance } from './signature.js';
+import { refuseLookalike, requireString, secrets, tolerance } from './signature.js';
 import { verifyStripeScheme } from './stripe.js';
 import type {
   Provider,
@@ -67,15 +58,13 @@ function createdAtOf(payload: Record<string, unknown>): Date | undefined {
 export function payvost(options: PayvostOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.endpointSecret, 'endpointSecret', variant);
-  for (const key of keys) {
-    if (/^(sk|pk)_(test|live)_/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.endpointSecret`,
-        'looks like an API key; use the signing secret (whsec_...) shown when the webhook endpoint is created in the Payvost dashboard',
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^(sk|pk)_(test|live)_/,
+    'endpointSecret',
+    variant,
+    'looks like an API key; use the signing secret (whsec_...) shown when the webhook endpoint is created in the Payvost dashboard',
+  );
   const seconds = tolerance(options.tolerance, PAYVOST_DEFAULT_TOLERANCE, 'tolerance', variant);
   return {
     name: 'payvost',

@@ -4,8 +4,16 @@
  * no timestamp, so there is no tolerance; the event id comes from `X-Razorpay-Event-Id`.
  */
 import { createHash } from 'node:crypto';
-import { ConfigurationError, SignatureVerificationError } from '../errors.js';
-import { header, hmac, parseJsonObject, requireString, safeEqual, secrets } from './signature.js';
+import { SignatureVerificationError } from '../errors.js';
+import {
+  header,
+  hmac,
+  parseJsonObject,
+  refuseLookalike,
+  requireString,
+  safeEqual,
+  secrets,
+} from './signature.js';
 import type {
   Provider,
   ProviderContext,
@@ -64,15 +72,13 @@ export function deriveRazorpayEventId(payload: Record<string, unknown>): string 
 export function razorpay(options: RazorpayOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.webhookSecret, 'webhookSecret', variant);
-  for (const key of keys) {
-    if (/^rzp_(test|live)_/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.webhookSecret`,
-        'looks like an API key id; use the secret entered when creating the webhook in the Dashboard',
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^rzp_(test|live)_/,
+    'webhookSecret',
+    variant,
+    'looks like an API key id; use the secret entered when creating the webhook in the Dashboard',
+  );
   return {
     name: 'razorpay',
     dataOf: (payload) => (payload as { payload?: unknown }).payload ?? null,

@@ -67,6 +67,29 @@ export function secrets(value: Secret | undefined, option: string, variant: stri
   return list;
 }
 
+/**
+ * Refuses, at construction, a secret that matches `pattern`: the credential users most often
+ * paste by mistake (an API key instead of the webhook signing secret). `hint` says what to use.
+ */
+export function refuseLookalike(
+  keys: readonly string[],
+  pattern: RegExp,
+  option: string,
+  variant: string,
+  hint: string,
+): void {
+  if (keys.some((key) => pattern.test(key))) {
+    throw new ConfigurationError(`variants.${variant}.${option}`, hint, variant);
+  }
+}
+
+/** An ISO 8601 / RFC 3339 date string as a Date; undefined when absent or unparsable. */
+export function isoDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 /** Validates a tolerance option in seconds (a non-negative finite number). */
 export function tolerance(
   value: number | undefined,

@@ -8,7 +8,9 @@ import {
   describe,
   header,
   hmac,
+  isoDate,
   parseJsonObject,
+  refuseLookalike,
   requireString,
   safeEqual,
   secrets,
@@ -44,15 +46,13 @@ const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 export function square(options: SquareOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.signatureKey, 'signatureKey', variant);
-  for (const key of keys) {
-    if (/^EAAA[\w-]{40,}$/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.signatureKey`,
-        "looks like an access token; use the webhook subscription's signature key",
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^EAAA[\w-]{40,}$/,
+    'signatureKey',
+    variant,
+    "looks like an access token; use the webhook subscription's signature key",
+  );
   const notificationUrl = resolveUrl(options.notificationUrl, context);
   const hint = (url: string) =>
     `Check that notificationUrl (${url}) is exactly the URL registered for this subscription ` +
@@ -94,7 +94,7 @@ export function square(options: SquareOptions, context: ProviderContext): Provid
       const id = requireString(payload, 'event_id', 'Square');
       const type = requireString(payload, 'type', 'Square');
       const event: VerifiedEvent = { id, type, data: payload.data ?? null, payload };
-      const createdAt = dateOf(payload.created_at);
+      const createdAt = isoDate(payload.created_at);
       if (createdAt !== undefined) event.createdAt = createdAt;
       return event;
     },
@@ -144,13 +144,6 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** An RFC 3339 string as a Date, or undefined when absent or unparsable. */
-function dateOf(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** The square provider's option keys and factory. */

@@ -3,12 +3,13 @@
  * keyed by the endpoint secret (`whsec_...`), as stripe-node's `Webhooks.constructEvent` checks it,
  * except that the timestamp is checked in both directions.
  */
-import { ConfigurationError, SignatureVerificationError } from '../errors.js';
+import { SignatureVerificationError } from '../errors.js';
 import {
   checkTimestamp,
   header,
   hmac,
   parseJsonObject,
+  refuseLookalike,
   requireString,
   safeEqual,
   secrets,
@@ -111,15 +112,13 @@ export function verifyStripeScheme(
 export function stripe(options: StripeOptions, context: ProviderContext): Provider {
   const { variant } = context;
   const keys = secrets(options.endpointSecret, 'endpointSecret', variant);
-  for (const key of keys) {
-    if (/^(sk|rk|pk)_(test|live)_/.test(key)) {
-      throw new ConfigurationError(
-        `variants.${variant}.endpointSecret`,
-        'looks like an API key; use the webhook endpoint signing secret (whsec_...) from the dashboard or `stripe listen`',
-        variant,
-      );
-    }
-  }
+  refuseLookalike(
+    keys,
+    /^(sk|rk|pk)_(test|live)_/,
+    'endpointSecret',
+    variant,
+    'looks like an API key; use the webhook endpoint signing secret (whsec_...) from the dashboard or `stripe listen`',
+  );
   const seconds = tolerance(options.tolerance, STRIPE_DEFAULT_TOLERANCE, 'tolerance', variant);
   return {
     name: 'stripe',
