@@ -306,6 +306,7 @@ export function payments(settings: PaymentsSettings): Payments {
         await worker.stop();
         const left = await dispatcher.drain(options.timeoutMs ?? 10_000);
         if (left > 0) {
+          dispatcher.abandon();
           resolved.logger.warn(
             { inFlight: left },
             'koa-payments: closing with receivers still running; their leases expire and they are retried',

@@ -69,6 +69,7 @@ export class Dispatcher {
   readonly #hooks: Emittery<PaymentsHooks>;
   readonly #dataOf: (event: StoredEvent) => unknown;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #renewals = new Set<NodeJS.Timeout>();
 
   constructor(
     store: EventStore,
@@ -127,6 +128,15 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Stops renewing the leases of receivers still running (on close, after the drain timeout):
+   * their deliveries are then taken over by a worker once the lease expires.
+   */
+  abandon(): void {
+    for (const renewal of this.#renewals) clearInterval(renewal);
+    this.#renewals.clear();
+  }
+
   async #run(event: StoredEvent, deliveries: readonly Delivery[], data?: unknown): Promise<void> {
     if (deliveries.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
@@ -158,6 +168,7 @@ export class Dispatcher {
       Math.max(50, Math.floor(retry.leaseMs / 3)),
     );
     renewal.unref();
+    this.#renewals.add(renewal);
     try {
       await this.#store.markRunning(delivery, retry.leaseMs);
       try {
@@ -191,6 +202,7 @@ export class Dispatcher {
       return 'running';
     } finally {
       clearInterval(renewal);
+      this.#renewals.delete(renewal);
     }
   }
 

@@ -254,37 +254,81 @@ for (const dialect of DIALECTS)
       expect(await count(pay.knex, 'payments_events')).to.equal(1);
     });
 
-    it('answers each verification failure with 400 and its reason, storing nothing', async () => {
-      const body = JSON.stringify(stripeEvent());
+    it('answers every kind of bad input with a JSON 400 and its reason, storing nothing', async () => {
+      const marker = 'ch_MARKER_7f3a9';
+      const event = stripeEvent({ data: { object: { id: marker, amount: 2000 } } });
+      const body = JSON.stringify(event);
       const now = Math.floor(Date.now() / 1000);
-      const cases: [string, Record<string, string>, string][] = [
-        ['missing_signature', {}, body],
-        ['malformed_signature', { 'stripe-signature': 'garbage' }, body],
-        [
-          'no_matching_signature',
-          signWebhook('stripe', { payload: body, secret: 'whsec_wrong' }).headers,
+      const signed = (payload: string, options: { secret?: string; timestamp?: number } = {}) =>
+        signWebhook('stripe', { payload, secret: options.secret ?? SECRET, ...options }).headers;
+      const { id: _id, ...noId } = event;
+      const { type: _type, ...noType } = event;
+      const cases: {
+        name: string;
+        reason: string;
+        body: string;
+        headers: Record<string, string>;
+      }[] = [
+        { name: 'missing header', reason: 'missing_signature', body, headers: {} },
+        {
+          name: 'garbage header',
+          reason: 'malformed_signature',
           body,
-        ],
-        [
-          'timestamp_out_of_tolerance',
-          signWebhook('stripe', { payload: body, secret: SECRET, timestamp: now - 1000 }).headers,
+          headers: { 'stripe-signature': 'garbage' },
+        },
+        {
+          name: 'wrong secret',
+          reason: 'no_matching_signature',
           body,
-        ],
-        [
-          'invalid_payload',
-          signWebhook('stripe', { payload: 'nope', secret: SECRET }).headers,
-          'nope',
-        ],
-      ].map(([reason, headers, b]) => [
-        reason as string,
-        headers as Record<string, string>,
-        b as string,
-      ]);
-      for (const [reason, headers, b] of cases) {
-        const res = await post(url(), b, headers);
-        expect(res.status, reason).to.equal(400);
-        expect(res.body.error).to.include({ code: 'invalid_signature', reason });
-        expect(JSON.stringify(res.body)).not.to.contain(SECRET);
+          headers: signed(body, { secret: 'whsec_wrong' }),
+        },
+        {
+          name: 'stale timestamp',
+          reason: 'timestamp_out_of_tolerance',
+          body,
+          headers: signed(body, { timestamp: now - 1000 }),
+        },
+        {
+          name: 'future timestamp',
+          reason: 'timestamp_out_of_tolerance',
+          body,
+          headers: signed(body, { timestamp: now + 1000 }),
+        },
+        {
+          name: 'tampered body',
+          reason: 'no_matching_signature',
+          body: body.replace('2000', '1'),
+          headers: signed(body),
+        },
+        {
+          name: 'signed non-JSON',
+          reason: 'invalid_payload',
+          body: `not json ${marker}`,
+          headers: signed(`not json ${marker}`),
+        },
+        {
+          name: 'JSON without id',
+          reason: 'invalid_payload',
+          body: JSON.stringify(noId),
+          headers: signed(JSON.stringify(noId)),
+        },
+        {
+          name: 'JSON without type',
+          reason: 'invalid_payload',
+          body: JSON.stringify(noType),
+          headers: signed(JSON.stringify(noType)),
+        },
+        { name: 'empty body', reason: 'invalid_payload', body: '', headers: signed('') },
+        { name: 'empty body, no header', reason: 'missing_signature', body: '', headers: {} },
+      ];
+      for (const c of cases) {
+        const res = await post(url(), c.body, c.headers);
+        expect(res.status, c.name).to.equal(400);
+        expect(res.headers.get('content-type'), c.name).to.match(/^application\/json/);
+        expect(res.body.error, c.name).to.include({ code: 'invalid_signature', reason: c.reason });
+        const text = JSON.stringify(res.body);
+        expect(text, c.name).not.to.contain(SECRET);
+        expect(text, c.name).not.to.contain(marker);
       }
       expect(await count(pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
