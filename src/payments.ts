@@ -15,7 +15,8 @@ import { buildProviders, type PaymentsSettings, resolveSettings } from './settin
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
 import { type EventFilter, EventStore } from './store/events.js';
-import { migrationSource, tableNames } from './store/migrations.js';
+import { migrateLatest } from './store/migrate.js';
+import { tableNames } from './store/migrations.js';
 import { RequestLog, type RequestLogEntry } from './store/requests.js';
 import type { Delivery, StoredEvent } from './store/types.js';
 
@@ -56,7 +57,10 @@ export interface EventsApi {
 export interface Payments {
   /** The Koa middleware (named `koaPayments`). Paths outside the prefix call `next()`. */
   readonly middleware: Middleware;
-  /** Runs the shipped migrations in the library's own migrations table. Idempotent. */
+  /**
+   * Runs the shipped migrations in the library's own migrations table. Idempotent, and safe to
+   * call from several processes at once (every instance at start-up).
+   */
   migrate(): Promise<void>;
   /** The public URL of a variant's route, to register in the provider's dashboard. */
   webhookUrl(variant: string): string;
@@ -245,10 +249,7 @@ export function payments(settings: PaymentsSettings): Payments {
     variants: [...providers.keys()],
     events,
     async migrate() {
-      await db.knex.migrate.latest({
-        migrationSource: migrationSource(resolved.tablePrefix),
-        tableName: tables.migrations,
-      });
+      await migrateLatest(db, resolved.tablePrefix, tables);
     },
     webhookUrl(variant) {
       if (!providers.has(variant)) {
@@ -272,12 +273,20 @@ export function payments(settings: PaymentsSettings): Payments {
       } else {
         const names =
           which === 'all' ? registry.match(event.type, event.variant).map((r) => r.name) : which;
+        const matching = new Set(registry.match(event.type, event.variant).map((r) => r.name));
         for (const name of names) {
           if (registry.get(name) === undefined) {
             throw new PaymentsError(
               'invalid_request',
               400,
               `No receiver named "${name}" is registered.`,
+            );
+          }
+          if (!matching.has(name)) {
+            throw new PaymentsError(
+              'invalid_request',
+              400,
+              `Receiver "${name}" does not listen to ${event.type} events of variant ${event.variant}.`,
             );
           }
         }
@@ -291,7 +300,9 @@ export function payments(settings: PaymentsSettings): Payments {
       return (await events.get(event.id)) as EventDetails;
     },
     startWorker: () => worker.start(),
-    stopWorker: () => worker.stop(),
+    async stopWorker() {
+      await worker.stop();
+    },
     runDueDeliveries: () => worker.runOnce(),
     async prune({ olderThan }) {
       if (requestLog === undefined) return 0;
@@ -303,8 +314,9 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     close(options = {}) {
       closing ??= (async () => {
-        await worker.stop();
-        const left = await dispatcher.drain(options.timeoutMs ?? 10_000);
+        const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+        await worker.stop(Math.max(0, deadline - Date.now()));
+        const left = await dispatcher.drain(Math.max(0, deadline - Date.now()));
         if (left > 0) {
           dispatcher.abandon();
           resolved.logger.warn(

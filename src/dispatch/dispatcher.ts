@@ -33,6 +33,15 @@ export interface PaymentsHooks {
 
 const MAX_ERROR_LENGTH = 4_000;
 
+/** Options of {@link Dispatcher.run}. */
+export interface RunOptions {
+  /**
+   * Set by the worker: a claimed delivery that has already used every attempt (its last one
+   * never finished) is marked dead instead of being run again.
+   */
+  retiring?: boolean;
+}
+
 /** Text stored in `last_error`: the stack (or message), truncated. */
 export function describeError(error: unknown): string {
   const text =
@@ -94,8 +103,15 @@ export class Dispatcher {
    * Runs `deliveries` of `event` (already leased by the caller) concurrently, records each
    * outcome, then refreshes the event's status. Never rejects: failures are recorded.
    */
-  run(event: StoredEvent, deliveries: readonly Delivery[], data?: unknown): Promise<void> {
-    const run = this.#run(event, deliveries, data).finally(() => this.#inFlight.delete(run));
+  run(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    data?: unknown,
+    options: RunOptions = {},
+  ): Promise<void> {
+    const run = this.#run(event, deliveries, data, options).finally(() =>
+      this.#inFlight.delete(run),
+    );
     this.#inFlight.add(run);
     return run;
   }
@@ -137,11 +153,22 @@ export class Dispatcher {
     this.#renewals.clear();
   }
 
-  async #run(event: StoredEvent, deliveries: readonly Delivery[], data?: unknown): Promise<void> {
+  async #run(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    data: unknown,
+    options: RunOptions,
+  ): Promise<void> {
     if (deliveries.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
     const { logger } = this.#settings;
-    await Promise.all(deliveries.map((d) => this.#deliver(event, d, payloadData)));
+    await Promise.all(
+      deliveries.map((d) =>
+        options.retiring && d.attempts >= this.#settings.retry.maxAttempts
+          ? this.#abandoned(event, d)
+          : this.#deliver(event, d, payloadData),
+      ),
+    );
     try {
       const status = await this.#store.refreshStatus(event.id);
       await this.#emit('event.settled', { event: { ...event, status }, status });
@@ -204,6 +231,36 @@ export class Dispatcher {
       clearInterval(renewal);
       this.#renewals.delete(renewal);
     }
+  }
+
+  /** A delivery whose last attempt started but never finished: dead, without another run. */
+  async #abandoned(event: StoredEvent, delivery: Delivery): Promise<DeliveryStatus> {
+    const error = `koa-payments: attempt ${delivery.attempts} never finished (its process died or lost its lease) and it was the last one`;
+    try {
+      await this.#store.markAbandoned(delivery, error);
+    } catch (storeError) {
+      this.#settings.logger.error(
+        { err: storeError, delivery: delivery.id },
+        'koa-payments: could not mark an abandoned delivery dead',
+      );
+      return 'running';
+    }
+    this.#settings.logger.warn(
+      {
+        event: event.id,
+        eventId: event.eventId,
+        receiver: delivery.receiver,
+        attempt: delivery.attempts,
+      },
+      'koa-payments: receiver failed its last attempt; the delivery is dead',
+    );
+    await this.#emit('delivery.dead', {
+      event,
+      receiver: delivery.receiver,
+      attempt: delivery.attempts,
+      error: new Error(error),
+    });
+    return 'dead';
   }
 
   async #failed(

@@ -35,6 +35,7 @@ export class Worker {
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #lastPrune = 0;
+  readonly #active = new Set<Promise<void>>();
 
   constructor(
     store: EventStore,
@@ -63,31 +64,64 @@ export class Worker {
     this.#loop = this.#run(abort.signal);
   }
 
-  /** Stops polling and waits for the batch in progress to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling, then waits for the deliveries it started, at most `timeoutMs` (they keep
+   * their leases, so another worker takes them over if this process exits first). Resolves with
+   * the number of runs still going.
+   */
+  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<number> {
     this.#abort?.abort();
     await this.#loop;
     this.#loop = undefined;
     this.#abort = undefined;
+    if (this.#active.size > 0 && timeoutMs > 0) {
+      const all = Promise.allSettled([...this.#active]);
+      if (Number.isFinite(timeoutMs)) {
+        await Promise.race([all, delay(timeoutMs, undefined, { ref: false })]);
+      } else {
+        await all;
+      }
+    }
+    return this.#active.size;
   }
 
-  /** Claims one batch of due deliveries and runs it; returns how many ran. */
+  /** Claims one batch of due deliveries, runs it and waits for it; returns how many ran. */
   async runOnce(): Promise<number> {
-    const claimed = await this.#store.claimDue(this.#options.batchSize, this.#options.leaseMs);
-    if (claimed.length === 0) return 0;
+    const { claimed, runs } = await this.#claimAndStart(this.#options.batchSize);
+    await Promise.all(runs);
+    return claimed;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries and starts them, grouped by event, without waiting:
+   * a slow receiver never holds up the next claim. Returns how many were claimed and the runs started.
+   */
+  async #claimAndStart(limit: number): Promise<{ claimed: number; runs: Promise<void>[] }> {
+    const claimed = await this.#store.claimDue(limit, this.#options.leaseMs);
     const byEvent = new Map<number, Delivery[]>();
     for (const delivery of claimed) {
       const list = byEvent.get(delivery.event) ?? [];
       list.push(delivery);
       byEvent.set(delivery.event, list);
     }
-    await Promise.all(
-      [...byEvent].map(async ([eventId, deliveries]) => {
+    const runs: Promise<void>[] = [];
+    for (const [eventId, deliveries] of byEvent) {
+      const run = (async () => {
         const event: StoredEvent | undefined = await this.#store.getEvent(eventId);
-        if (event !== undefined) await this.#dispatcher.run(event, deliveries);
-      }),
-    );
-    return claimed.length;
+        if (event !== undefined) {
+          await this.#dispatcher.run(event, deliveries, undefined, { retiring: true });
+        }
+      })()
+        .catch((error: unknown) => {
+          this.#logger.error({ err: error, event: eventId }, 'koa-payments: a worker run failed');
+        })
+        .finally(() => {
+          this.#active.delete(run);
+        });
+      this.#active.add(run);
+      runs.push(run);
+    }
+    return { claimed: claimed.length, runs };
   }
 
   /** Deletes request-log lines past the retention, at most once an hour. */
@@ -103,17 +137,20 @@ export class Worker {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      let ran = 0;
-      try {
-        await this.#maybePrune();
-        ran = await this.runOnce();
-      } catch (error) {
-        this.#logger.error(
-          { err: error },
-          'koa-payments: the retry worker could not poll; retrying',
-        );
+      const capacity = this.#options.batchSize - this.#active.size;
+      let claimed = 0;
+      if (capacity > 0) {
+        try {
+          await this.#maybePrune();
+          ({ claimed } = await this.#claimAndStart(capacity));
+        } catch (error) {
+          this.#logger.error(
+            { err: error },
+            'koa-payments: the retry worker could not poll; retrying',
+          );
+        }
       }
-      if (ran >= this.#options.batchSize) continue; // more may be due right away
+      if (capacity > 0 && claimed >= capacity) continue; // more may be due right away
       try {
         await delay(this.#options.pollIntervalMs, undefined, { signal, ref: false });
       } catch {

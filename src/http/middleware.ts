@@ -73,6 +73,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
           'store_unavailable',
           503,
           'The webhook receiver is shutting down; retry later.',
+          { expose: true },
         );
       }
       rawBody = await readRawBody(ctx, bodyLimit);

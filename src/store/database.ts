@@ -58,6 +58,17 @@ function sqliteConfig(filename: string, busyTimeoutMs: number): Knex.Config {
   };
 }
 
+/** The store needs RETURNING and, for several workers, FOR UPDATE SKIP LOCKED. */
+function supported(dialect: Database['dialect'], client: unknown): Database['dialect'] {
+  if (dialect === 'other') {
+    throw new ConfigurationError(
+      'database',
+      `the ${String(client)} client is not supported: use SQLite (better-sqlite3) or PostgreSQL (pg)`,
+    );
+  }
+  return dialect;
+}
+
 /** Opens the database a `database` setting describes. */
 export function openDatabase(setting: DatabaseSetting | undefined, logger: Logger): Database {
   if (setting === undefined || typeof setting === 'string') {
@@ -72,7 +83,8 @@ export function openDatabase(setting: DatabaseSetting | undefined, logger: Logge
       );
     }
     const config = setting.client.config as Knex.Config;
-    const dialect = dialectOf(config.client);
+    const name = (setting.client as { dialect?: unknown }).dialect ?? config.client;
+    const dialect = supported(dialectOf(name), name);
     if (dialect === 'sqlite') {
       logger.debug(
         {},
@@ -99,7 +111,7 @@ export function openDatabase(setting: DatabaseSetting | undefined, logger: Logge
     return { knex: knexFactory(sqliteConfig(filename, timeout)), owned: true, dialect: 'sqlite' };
   }
   const config = setting as Knex.Config;
-  const dialect = dialectOf(config.client);
+  const dialect = supported(dialectOf(config.client), config.client);
   if (config.client === 'better-sqlite3') {
     // Our pragmas first, then the host's own afterCreate, if any.
     const hostAfterCreate = config.pool?.afterCreate as

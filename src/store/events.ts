@@ -269,9 +269,26 @@ export class EventStore {
 
   /** Marks a leased delivery as running. */
   async markRunning(delivery: Delivery, leaseMs: number): Promise<void> {
+    // The attempt is counted when it starts, so that a receiver that kills its process still
+    // uses up its attempts (and ends up dead) instead of re-running forever.
     await this.knex(this.#t.deliveries)
       .where({ id: delivery.id })
-      .update({ status: 'running', locked_until: new Date(Date.now() + leaseMs) });
+      .update({
+        status: 'running',
+        attempts: delivery.attempts + 1,
+        locked_until: new Date(Date.now() + leaseMs),
+      });
+  }
+
+  /** Marks dead a delivery whose last attempt never finished (its runner died). */
+  async markAbandoned(delivery: Delivery, error: string): Promise<void> {
+    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
+      status: 'dead',
+      last_error: error,
+      next_attempt_at: null,
+      locked_until: null,
+      completed_at: new Date(),
+    });
   }
 
   /** Records a successful run. */
@@ -309,29 +326,23 @@ export class EventStore {
   }
 
   /**
-   * Recomputes an event's status from its deliveries: `processed` when all succeeded, `failed`
-   * when any failed or is dead, else `pending`. The event row is locked on Postgres so that two
-   * runners finishing together cannot leave a stale status.
+   * Recomputes an event's status from its deliveries: `ignored` when it has none, `processed`
+   * when all succeeded, `failed` when any failed or is dead, else `pending`. The event row is
+   * locked on Postgres so that two runners finishing together cannot leave a stale status.
    */
   async refreshStatus(eventId: number): Promise<EventStatus> {
     const t = this.#t;
     if (this.#db.dialect === 'sqlite') {
       // One statement: SQLite runs it alone (writes are serialised), and a read-then-write
       // transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile.
-      const notSucceeded = this.knex(t.deliveries)
-        .select(this.knex.raw('1'))
-        .where('event', eventId)
-        .whereNot('status', 'succeeded');
-      const broken = this.knex(t.deliveries)
-        .select(this.knex.raw('1'))
-        .where('event', eventId)
-        .whereIn('status', ['failed', 'dead']);
+      const any = this.knex(t.deliveries).select(this.knex.raw('1')).where('event', eventId);
+      const notSucceeded = any.clone().whereNot('status', 'succeeded');
+      const broken = any.clone().whereIn('status', ['failed', 'dead']);
       const rows = (await this.knex(t.events)
         .where({ id: eventId })
-        .whereNot({ status: 'ignored' })
         .update({
           status: this.knex.raw(
-            `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN 'processed' WHEN EXISTS (${broken.toQuery()}) THEN 'failed' ELSE 'pending' END`,
+            `CASE WHEN NOT EXISTS (${any.toQuery()}) THEN 'ignored' WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN 'processed' WHEN EXISTS (${broken.toQuery()}) THEN 'failed' ELSE 'pending' END`,
           ),
           processed_at: this.knex.raw(
             `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN ? ELSE NULL END`,
@@ -339,7 +350,7 @@ export class EventStore {
           ),
         })
         .returning('status')) as Row[];
-      return (rows[0]?.status as EventStatus | undefined) ?? 'ignored';
+      return (rows[0]?.status as EventStatus | undefined) ?? 'pending';
     }
     return this.knex.transaction(async (trx) => {
       // The event row is locked, so that two runners finishing together serialise here.
@@ -347,17 +358,22 @@ export class EventStore {
         | Row
         | undefined;
       if (current === undefined) return 'pending';
-      if (current.status === 'ignored') return 'ignored';
       const rows = (await trx(t.deliveries).where({ event: eventId }).select('status')) as Row[];
       const statuses = rows.map((r) => r.status as DeliveryStatus);
-      const status: EventStatus = statuses.every((s) => s === 'succeeded')
-        ? 'processed'
-        : statuses.some((s) => s === 'failed' || s === 'dead')
-          ? 'failed'
-          : 'pending';
+      const status: EventStatus =
+        statuses.length === 0
+          ? 'ignored'
+          : statuses.every((s) => s === 'succeeded')
+            ? 'processed'
+            : statuses.some((s) => s === 'failed' || s === 'dead')
+              ? 'failed'
+              : 'pending';
       await trx(t.events)
         .where({ id: eventId })
-        .update({ status, processed_at: status === 'processed' ? new Date() : null });
+        .update({
+          status,
+          processed_at: status === 'processed' || status === 'ignored' ? new Date() : null,
+        });
       return status;
     });
   }

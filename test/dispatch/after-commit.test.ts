@@ -304,7 +304,10 @@ for (const dialect of DIALECTS)
       const closed = pay.close();
       const refused = await send(event('evt_after_close'));
       expect(refused.status).to.equal(503);
-      expect(refused.body.error.code).to.equal('store_unavailable');
+      expect(refused.body.error).to.deep.equal({
+        code: 'store_unavailable',
+        message: 'The webhook receiver is shutting down; retry later.',
+      });
       expect(finished).to.equal(false);
       hold.open();
       await closed;
@@ -347,7 +350,7 @@ describe('close() with a receiver that never finishes', () => {
         'koa-payments: closing with receivers still running; their leases expire and they are retried',
       ]);
       const row = await db.reader('payments_deliveries').first('status', 'attempts');
-      expect(row).to.deep.equal({ status: 'running', attempts: 0 });
+      expect(row).to.deep.equal({ status: 'running', attempts: 1 });
     } finally {
       await server.close();
       await db.cleanup();

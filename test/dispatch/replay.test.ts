@@ -99,6 +99,34 @@ for (const dialect of DIALECTS)
       expect(detail.deliveries.map((d) => d.receiver)).to.include('lateComer');
     });
 
+    it('refuses to replay a receiver that does not listen to the event', async () => {
+      registry.receiver('invoice.paid', async function invoices() {
+        ran.push('invoices');
+      });
+      await send('evt_mismatch');
+      try {
+        await pay.replay('evt_mismatch', { receivers: ['invoices'] });
+        expect.fail('should have thrown');
+      } catch (error) {
+        expect((error as PaymentsError).code).to.equal('invalid_request');
+        expect((error as Error).message).to.match(/does not listen to checkout.session.completed/);
+      }
+      expect(ran).not.to.include('invoices');
+    });
+
+    it('turns an ignored event into a failed one when a replayed new receiver fails', async () => {
+      await send('evt_nobody', 'payment.unknown');
+      expect((await pay.events.get('evt_nobody'))!.status).to.equal('ignored');
+      registry.receiver('payment.*', async function lateAndBroken() {
+        throw new Error('broken');
+      });
+      const detail = await pay.replay('evt_nobody', { receivers: 'all' });
+      expect(detail.status).to.equal('failed');
+      expect((await pay.events.list({ status: 'failed' })).map((e) => e.eventId)).to.deep.equal([
+        'evt_nobody',
+      ]);
+    });
+
     it('refuses an unknown event, an unknown receiver, and an ambiguous provider id', async () => {
       await send('evt_twice', 'checkout.session.completed', 'stripe');
       await send('evt_twice', 'checkout.session.completed', 'stripe_eu');

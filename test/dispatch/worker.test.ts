@@ -145,6 +145,100 @@ for (const dialect of DIALECTS)
       expect(await eventStatus('evt_orphan')).to.equal('processed');
     });
 
+    it('marks dead, without running it again, a delivery whose last attempt never finished', async () => {
+      let runs = 0;
+      registry.receiver('charge.succeeded', async function poison() {
+        runs += 1;
+      });
+      await start({ retry: { maxAttempts: 3 } });
+      await send('evt_poison');
+      runs = 0;
+      // The third and last attempt started, then its process died (the lease ran out).
+      await pay.knex('payments_deliveries').update({
+        status: 'running',
+        attempts: 3,
+        locked_until: new Date(Date.now() - 1),
+      });
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(runs).to.equal(0);
+      const row = await delivery('poison');
+      expect(row).to.include({ status: 'dead', attempts: 3 });
+      expect(row.last_error).to.match(/attempt 3 never finished/);
+      expect(warnings).to.include(
+        'koa-payments: receiver failed its last attempt; the delivery is dead',
+      );
+    });
+
+    it('keeps claiming while a slow receiver runs: one slow delivery does not hold up the rest', async () => {
+      const hold = gate();
+      const done: string[] = [];
+      let slowStarted = false;
+      registry.receiver('charge.succeeded', async function sometimesSlow({ event, attempt }) {
+        if (attempt === 1) throw new Error('first attempt fails');
+        if (event.eventId === 'evt_hold') {
+          slowStarted = true;
+          await hold.opened;
+        }
+        done.push(event.eventId);
+      });
+      await start({
+        worker: { pollIntervalMs: 10, batchSize: 2 },
+        retry: { minDelayMs: 1, maxDelayMs: 1 },
+      });
+      await send('evt_hold');
+      await until(() => slowStarted);
+      // While evt_hold's retry hangs, three more events fail once and are retried.
+      for (const id of ['evt_x', 'evt_y', 'evt_z']) await send(id);
+      await until(() => done.length === 3);
+      expect(done.sort()).to.deep.equal(['evt_x', 'evt_y', 'evt_z']);
+      hold.open();
+      await until(() => done.includes('evt_hold'));
+    });
+
+    it('close() returns within its timeout while a worker-run receiver hangs', async () => {
+      const started = gate();
+      registry.receiver('charge.succeeded', async function hangs({ attempt }) {
+        if (attempt === 1) throw new Error('fail first');
+        started.open();
+        await new Promise(() => {});
+      });
+      await start({ worker: { pollIntervalMs: 10 }, retry: { minDelayMs: 1, maxDelayMs: 1 } });
+      await send('evt_hangs');
+      await started.opened;
+      const closing = pay.close({ timeoutMs: 100 });
+      let closed = false;
+      void closing.then(() => {
+        closed = true;
+      });
+      await until(() => closed, { timeoutMs: 5_000, message: 'close() did not return' });
+    });
+
+    it('retries a failed atomic delivery in a transaction of its own', async () => {
+      let fail = true;
+      registry.receiver(
+        'charge.succeeded',
+        async function book({ trx, event }) {
+          await trx!('ledger').insert({ event_id: event.eventId });
+          if (fail) throw new Error('ledger closed');
+        },
+        { atomic: true },
+      );
+      await start();
+      await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+      fail = false;
+      await send('evt_book');
+      fail = true;
+      // An operator replays it while the ledger is closed: it fails, and its writes roll back.
+      await pay.replay('evt_book', { receivers: 'all' });
+      expect(await delivery('book')).to.include({ status: 'failed', attempts: 2 });
+      expect((await pay.knex('ledger').select()).length).to.equal(1);
+      fail = false;
+      await makeDue();
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(await delivery('book')).to.include({ status: 'succeeded', attempts: 3 });
+      expect((await pay.knex('ledger').select()).length).to.equal(2);
+    });
+
     it('never takes over a live slow receiver: the lease is renewed while it runs', async () => {
       const hold = gate();
       let runs = 0;

@@ -31,7 +31,10 @@ export async function startChild(
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/child.ts'], {
     env: {
       ...process.env,
-      KP_DATABASE: JSON.stringify(database),
+      // A long SQLite busy timeout: the children and the test share one file on a busy machine.
+      KP_DATABASE: JSON.stringify(
+        typeof database === 'string' ? { filename: database, busyTimeoutMs: 30_000 } : database,
+      ),
       KP_ROLE: env.role,
       KP_RECEIVER: env.receiver,
       KP_WORK_MS: String(env.workMs ?? 0),

@@ -117,3 +117,29 @@ describe('migrations', () => {
     }
   });
 });
+
+for (const dialect of DIALECTS)
+  describe(`concurrent migrate() on a fresh ${dialect} database`, () => {
+    it('lets several instances migrate at once, leaving one history and one lock row', async () => {
+      const db = await createTestDatabase(dialect);
+      const instances = Array.from({ length: 4 }, () =>
+        payments({ database: db.config(), worker: false, variants }),
+      );
+      try {
+        await Promise.all(instances.map((pay) => pay.migrate()));
+        const knex = instances[0]!.knex;
+        const history = await knex('payments_knex_migrations').orderBy('id').select('name');
+        expect(history.map((r: { name: string }) => r.name)).to.deep.equal([
+          '20261122000000_events_and_deliveries',
+          '20261122000100_requests',
+        ]);
+        expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
+          { is_locked: 0 },
+        ]);
+        await instances[1]!.migrate(); // and still works afterwards
+      } finally {
+        await Promise.all(instances.map((pay) => pay.close()));
+        await db.cleanup();
+      }
+    });
+  });

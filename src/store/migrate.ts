@@ -1,0 +1,61 @@
+/**
+ * Runs the shipped migrations so that several processes may call it at once (every instance of
+ * a deployment calling `pay.migrate()` at start-up). Knex's own migration lock does not cover the
+ * very first run: two processes can both try to create its tables. On Postgres a session-level
+ * advisory lock serialises the runs; on SQLite, where writes are serialised anyway, a run that
+ * lost the race to create a table is simply repeated.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import type { Database } from './database.js';
+import { migrationSource, type TableNames } from './migrations.js';
+
+const SQLITE_RETRIES = 5;
+
+/** Migrates to the latest version; safe to call from several processes at once. */
+export async function migrateLatest(
+  db: Database,
+  tablePrefix: string,
+  tables: TableNames,
+): Promise<void> {
+  const latest = () =>
+    db.knex.migrate.latest({
+      migrationSource: migrationSource(tablePrefix),
+      tableName: tables.migrations,
+    });
+  const poolMax = (db.knex.client as { pool?: { max?: number } }).pool?.max ?? 2;
+  if (db.dialect === 'postgres' && poolMax >= 2) {
+    // The lock holds one connection while Knex migrates on another.
+    await withAdvisoryLock(db.knex, `koa-payments:migrate:${tablePrefix}`, latest);
+    return;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await latest();
+      return;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (attempt >= SQLITE_RETRIES || !/already exists|SQLITE_BUSY/i.test(message)) throw error;
+      await delay(50 * attempt); // the other process is finishing its run
+    }
+  }
+}
+
+/** Runs `fn` while holding a Postgres advisory lock on a connection of its own. */
+async function withAdvisoryLock<T>(knex: Knex, name: string, fn: () => Promise<T>): Promise<T> {
+  const client = knex.client as {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
+  const connection = await client.acquireConnection();
+  try {
+    await knex.raw('SELECT pg_advisory_lock(hashtext(?))', [name]).connection(connection);
+    try {
+      return await fn();
+    } finally {
+      await knex.raw('SELECT pg_advisory_unlock(hashtext(?))', [name]).connection(connection);
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
