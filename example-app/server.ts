@@ -20,8 +20,10 @@ const server = shop.app.listen(port, () => {
   );
   console.log(`Stripe webhook URL: ${shop.pay.webhookUrl('stripe')}`);
   console.log('Send a signed test event that marks order 1 paid:');
-  const url = port === 3000 ? '' : ` --url http://localhost:${port}`;
-  console.log(`  npx tsx example-app/send.ts checkout.session.completed --order 1${url}`);
+  const env = port === 3000 ? '' : `PORT=${port} `;
+  console.log(
+    `  cd example-app && ${env}npx koa-payments send stripe checkout.session.completed --data '{"client_reference_id":"1"}'`,
+  );
 });
 
 async function stop() {

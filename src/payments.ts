@@ -11,7 +11,12 @@ import { ConfigurationError, PaymentsError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
 import { Pipeline, type Received } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
-import { buildProviders, type PaymentsSettings, resolveSettings } from './settings.js';
+import {
+  buildProviders,
+  type PaymentsSettings,
+  resolveSettings,
+  type VariantSettings,
+} from './settings.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
 import { type EventFilter, EventStore } from './store/events.js';
@@ -83,6 +88,11 @@ export interface Payments {
   receive(variant: string, request: WebhookRequest): Promise<Received>;
   /** Stored events. */
   readonly events: EventsApi;
+  /**
+   * A variant's settings as configured (provider and options, secrets included), for
+   * koa-payments/testing and tools that sign test webhooks. Throws for an unknown variant.
+   */
+  variantSettings(variant: string): Readonly<VariantSettings>;
   /**
    * Re-runs receivers of a stored event now and resolves when they have run. Deliveries leased
    * by a runner at that moment are left to it.
@@ -259,6 +269,13 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     receive(variant, request) {
       return pipeline.receive(variant, request);
+    },
+    variantSettings(variant) {
+      const configured = settings.variants[variant];
+      if (!providers.has(variant) || configured === undefined) {
+        throw new ConfigurationError('variants', `no variant named '${variant}'`, variant);
+      }
+      return Object.freeze({ ...configured });
     },
     async replay(id, options = {}) {
       const event = await findEvent(id, options.variant);

@@ -99,6 +99,8 @@ const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
  */
 export function createRegistry<M = LooseSignals>(): Registry<M> {
   const receivers = new Map<string, RegisteredReceiver>();
+  // What each name was registered with, to tell a re-registration from a name clash.
+  const sources = new Map<string, string>();
   const events = new Emittery<RegistryEvents>();
   // TC39 decorators register from a class initializer, before transpilers such as esbuild have
   // given the class its final name (`_Orders` for a moment): the name is read on next access.
@@ -112,6 +114,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
     fn: ReceiverFunction<Signal>,
     options: ReceiverOptions,
     name: string | undefined,
+    original?: ReceiverFunction<Signal>,
   ): void {
     if (typeof fn !== 'function') {
       throw new TypeError(`koa-payments: receiver('${pattern}') needs a function`);
@@ -124,7 +127,12 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       );
     }
     const existing = receivers.get(name);
-    if (existing !== undefined) {
+    const source = `${pattern}|${JSON.stringify(options)}|${String(original ?? fn)}`;
+    if (existing !== undefined && sources.get(name) === source) {
+      // The same receiver registered again by a second evaluation of its module (a loader that
+      // imports a file twice, a test re-importing): the latest copy replaces it.
+      receivers.delete(name);
+    } else if (existing !== undefined) {
       throw new ConfigurationError(
         'receiver.name',
         `a receiver named '${name}' is already registered (for '${existing.pattern}'); names must be unique`,
@@ -138,6 +146,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       fn,
     };
     receivers.set(name, entry);
+    sources.set(name, source);
     void events.emit('registered', entry);
   }
 
@@ -180,7 +189,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
         ctx.addInitializer(function (this: unknown) {
           const owner = this as { name?: string };
           pending.push(() =>
-            add(pattern, fn.bind(owner), options, options.name ?? `${owner.name}.${method}`),
+            add(pattern, fn.bind(owner), options, options.name ?? `${owner.name}.${method}`, fn),
           );
         });
         return;
@@ -194,7 +203,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
         );
       }
       const fn = descriptor.value as ReceiverFunction<Signal>;
-      add(pattern, fn.bind(target), options, options.name ?? `${target.name}.${method}`);
+      add(pattern, fn.bind(target), options, options.name ?? `${target.name}.${method}`, fn);
     };
   }
 
@@ -231,6 +240,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       const entry = receivers.get(name);
       if (entry === undefined) return false;
       receivers.delete(name);
+      sources.delete(name);
       void events.emit('unregistered', entry);
       return true;
     },
@@ -250,8 +260,16 @@ export function matches(pattern: string, type: string): boolean {
   return pattern === type;
 }
 
-/** The module-level registry that `receiver` writes to and `payments()` uses by default. */
-export const defaultRegistry: Registry = createRegistry();
+const DEFAULT_KEY = Symbol.for('koa-payments.defaultRegistry');
+
+/**
+ * The module-level registry that `receiver` writes to and `payments()` uses by default. It is
+ * kept on `globalThis`, so that two loaded copies of the library (the built one and the source,
+ * or two installed versions) share it instead of silently splitting the receivers.
+ */
+export const defaultRegistry: Registry = ((globalThis as Record<symbol, Registry | undefined>)[
+  DEFAULT_KEY
+] ??= createRegistry());
 
 /**
  * Registers a receiver on the module-level registry, as a plain function or as a decorator

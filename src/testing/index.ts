@@ -1,3 +1,16 @@
+export {
+  mergeDeep,
+  type SamplePayload,
+  samplePayload,
+  sampleTypes,
+  UnknownSampleTypeError,
+} from './samples/index.js';
+export {
+  type SendWebhookOptions,
+  type SentWebhook,
+  sendWebhook,
+  type WebhookTarget,
+} from './send.js';
 export { type SignedWebhook, type SignOptions, signWebhook } from './sign.js';
 export { flutterwaveSignature } from './signers/flutterwave.js';
 export { paddleSignatureHeader } from './signers/paddle.js';

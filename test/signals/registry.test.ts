@@ -173,3 +173,30 @@ describe('receiver registry', () => {
     }
   });
 });
+
+describe('receiver registry: a module evaluated twice', () => {
+  it('accepts the same receiver registered again (the latest copy wins), but not a name clash', async () => {
+    const registry = createRegistry();
+    const load = () => {
+      // A second evaluation of a module creates a new function with the same source.
+      registry.receiver('invoice.paid', async function bookInvoice() {
+        return 'copy';
+      });
+    };
+    load();
+    const first = registry.get('bookInvoice')!.fn;
+    load();
+    expect(registry.list()).to.have.length(1);
+    expect(registry.get('bookInvoice')!.fn).not.to.equal(first);
+    expect(() =>
+      registry.receiver('invoice.paid', async function bookInvoice() {
+        return 'another receiver';
+      }),
+    ).to.throw(/already registered/);
+    expect(() =>
+      registry.receiver('invoice.voided', async function bookInvoice() {
+        return 'copy';
+      }),
+    ).to.throw(/already registered/);
+  });
+});

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { tempDir } from '../helpers/server.js';
+import { type DeliveriesFixture, deliveriesFixture } from './fixture.js';
+import { runCli, runMain } from './run.js';
+
+describe('koa-payments CLI: events list and events show', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let fixture: DeliveriesFixture;
+  let charge: string;
+  let customer: string;
+
+  before(async () => {
+    tmp = tempDir();
+    fixture = await deliveriesFixture(tmp.dir, 'events');
+    charge = await fixture.store('charge.succeeded'); // audit succeeds, flaky fails
+    customer = await fixture.store('customer.created'); // audit only
+  });
+  after(async () => {
+    await fixture.close();
+    tmp.remove();
+  });
+
+  const run = (...args: string[]) => runMain([...args, '--config', fixture.config]);
+
+  it('lists the events newest first as a table', async () => {
+    const { code, stdout } = await runCli(['events', 'list', '--config', fixture.config]);
+    expect(code).to.equal(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).to.match(/^ID\s+RECEIVED\s+VARIANT\s+TYPE\s+EVENT ID\s+STATUS$/);
+    expect(lines[1]).to.match(
+      new RegExp(
+        `^2\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z\\s+stripe\\s+customer\\.created\\s+${customer}\\s+processed$`,
+      ),
+    );
+    expect(lines[2]).to.match(new RegExp(`^1\\s+.*charge\\.succeeded\\s+${charge}\\s+failed$`));
+    expect(lines).to.have.length(3);
+  });
+
+  it('filters by status, type, variant, time and count, and prints JSON', async () => {
+    const ids = async (...args: string[]) => {
+      const { code, stdout } = await run('events', 'list', '--json', ...args);
+      expect(code).to.equal(0);
+      return (JSON.parse(stdout) as { eventId: string }[]).map((e) => e.eventId);
+    };
+    expect(await ids('--status', 'failed')).to.deep.equal([charge]);
+    expect(await ids('--status', 'failed,processed')).to.deep.equal([customer, charge]);
+    expect(await ids('--type', 'customer.created')).to.deep.equal([customer]);
+    expect(await ids('--limit', '1')).to.deep.equal([customer]);
+    expect(await ids('--since', '1h')).to.deep.equal([customer, charge]);
+    expect(await ids('--since', '2999-01-01')).to.deep.equal([]);
+    expect(await ids('--variant', 'paystack')).to.deep.equal([]);
+    const [event] = JSON.parse((await run('events', 'list', '--json', '--limit', '1')).stdout);
+    expect(event).to.include({
+      id: 2,
+      variant: 'stripe',
+      provider: 'stripe',
+      type: 'customer.created',
+    });
+    expect(event.payload.id).to.equal(customer);
+    expect((await run('events', 'list', '--variant', 'paystack')).stdout).to.equal('No events.\n');
+  });
+
+  it('shows an event with its deliveries and request-log lines', async () => {
+    const { code, stdout } = await runCli(['events', 'show', '1', '--config', fixture.config]);
+    expect(code).to.equal(0);
+    expect(stdout).to.include(`Event 1  ${charge}`);
+    expect(stdout).to.match(/ {2}variant {4}stripe \(stripe\)/);
+    expect(stdout).to.match(/ {2}status {5}failed/);
+    expect(stdout).to.include('Deliveries (2)');
+    expect(stdout).to.match(/RECEIVER\s+STATUS\s+ATTEMPTS\s+NEXT ATTEMPT\s+COMPLETED\s+LAST ERROR/);
+    expect(stdout).to.match(/audit\s+succeeded\s+1\s+-\s+\d{4}-/);
+    expect(stdout).to.match(/flaky\s+failed\s+1\s+\d{4}-.*Error: flaky: the ledger is down/);
+    expect(stdout).to.include('Requests (1)');
+    expect(stdout).to.match(/127\.0\.0\.1\s+200\s+yes\s+\d+\s+\d+\s+-/);
+    expect(stdout).to.not.include('Payload');
+  });
+
+  it('finds an event by its provider id, and prints it as JSON or with its payload', async () => {
+    const json = await run('events', 'show', charge, '--json');
+    expect(json.code).to.equal(0);
+    const details = JSON.parse(json.stdout);
+    expect(details).to.include({ id: 1, eventId: charge, status: 'failed' });
+    expect(
+      details.deliveries.map((d: { receiver: string; status: string }) => [d.receiver, d.status]),
+    ).to.deep.equal([
+      ['audit', 'succeeded'],
+      ['flaky', 'failed'],
+    ]);
+    expect(details.requests).to.have.length(1);
+    expect(details.requests[0]).to.include({ statusCode: 200, valid: true, event: 1 });
+    const withPayload = await run('events', 'show', customer, '--payload');
+    expect(withPayload.stdout).to.include('Payload\n  {\n');
+    expect(withPayload.stdout).to.include(`"id": "${customer}"`);
+  });
+
+  it('exits 1 when there is no such event', async () => {
+    const { code, stdout, stderr } = await run('events', 'show', '999999');
+    expect(code).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr).to.include('no stored event 999999');
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { tempDir } from '../helpers/server.js';
+import { runCli, runMain, writeConfig } from './run.js';
+
+const MIGRATIONS = ['20261122000000_events_and_deliveries', '20261122000100_requests'];
+
+/** The tables of a SQLite file. */
+async function tablesOf(file: string): Promise<string[]> {
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+  });
+  try {
+    const rows = (await knex('sqlite_master').where({ type: 'table' }).select('name')) as {
+      name: string;
+    }[];
+    return rows.map((r) => r.name).filter((name) => !name.startsWith('sqlite_'));
+  } finally {
+    await knex.destroy();
+  }
+}
+
+const settingsSource = (database: string) =>
+  `{ database: ${JSON.stringify(database)}, variants: { d: { provider: 'dummy' } } }`;
+
+describe('koa-payments CLI: migrate and the config', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  before(() => {
+    tmp = tempDir();
+  });
+  after(() => tmp.remove());
+
+  it('lists pending migrations with --status without creating anything, then applies them', async () => {
+    const db = tmp.file('migrate.sqlite3');
+    const config = writeConfig(tmp.dir, 'migrate.mjs', `export default ${settingsSource(db)};\n`);
+
+    const status = await runMain(['migrate', '--status', '--config', config]);
+    expect(status.code).to.equal(0);
+    expect(status.stdout).to.match(/MIGRATION\s+STATUS/);
+    for (const name of MIGRATIONS) expect(status.stdout).to.match(new RegExp(`${name}\\s+pending`));
+    expect(status.stdout).to.include('2 pending: run `koa-payments migrate` to apply them.');
+    expect(await tablesOf(db)).to.deep.equal([]);
+
+    const applied = await runMain(['migrate', '--config', config]);
+    expect(applied.code).to.equal(0);
+    expect(applied.stdout).to.include(`applied  ${MIGRATIONS[0]}`);
+    expect(applied.stdout).to.include('2 migrations applied.');
+    expect(await tablesOf(db)).to.include.members([
+      'payments_events',
+      'payments_deliveries',
+      'payments_requests',
+      'payments_knex_migrations',
+    ]);
+
+    const again = await runMain(['migrate', '--config', config]);
+    expect(again.stdout).to.equal('Already up to date (2 migrations applied).\n');
+    const json = await runMain(['migrate', '--status', '--json', '--config', config]);
+    expect(JSON.parse(json.stdout)).to.deep.equal({
+      migrations: MIGRATIONS.map((name) => ({ name, applied: true })),
+      pending: 0,
+    });
+  });
+
+  it('finds payments.config.mjs in the working directory (through the bin)', async () => {
+    const dir = join(tmp.dir, 'app');
+    mkdirSync(dir);
+    writeConfig(
+      dir,
+      'payments.config.mjs',
+      `export default ${settingsSource(join(dir, 'app.sqlite3'))};\n`,
+    );
+    const { code, stdout } = await runCli(['migrate'], { cwd: dir });
+    expect(code).to.equal(0);
+    expect(stdout).to.include('2 migrations applied.');
+    expect(await tablesOf(join(dir, 'app.sqlite3'))).to.include('payments_events');
+  });
+
+  it('loads a TypeScript config, and a default export that is a function', async () => {
+    const dir = join(tmp.dir, 'ts-app');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const db = join(dir, 'ts.sqlite3');
+    writeConfig(
+      dir,
+      'payments.config.ts',
+      `const database: string = ${JSON.stringify(db)};\n` +
+        `export default async () => ({ database, variants: { d: { provider: 'dummy' as const } } });\n`,
+    );
+    const { code, stdout, stderr } = await runMain(['migrate'], { cwd: dir });
+    expect(stderr).to.equal('');
+    expect(code).to.equal(0);
+    expect(stdout).to.include('2 migrations applied.');
+    expect(await tablesOf(db)).to.include('payments_events');
+  });
+
+  it('reads KOA_PAYMENTS_CONFIG and KOA_PAYMENTS_DATABASE', async () => {
+    const config = writeConfig(
+      tmp.dir,
+      'env.mjs',
+      `export default ${settingsSource(tmp.file('configured.sqlite3'))};\n`,
+    );
+    const other = tmp.file('from-env.sqlite3');
+    const { code } = await runMain(['migrate'], {
+      cwd: tmp.dir,
+      env: { KOA_PAYMENTS_CONFIG: config, KOA_PAYMENTS_DATABASE: other },
+    });
+    expect(code).to.equal(0);
+    expect(await tablesOf(other)).to.include('payments_events');
+    expect(await tablesOf(tmp.file('configured.sqlite3'))).to.deep.equal([]);
+  });
+});
