@@ -267,9 +267,9 @@ const DEFAULT_KEY = Symbol.for('koa-payments.defaultRegistry');
  * kept on `globalThis`, so that two loaded copies of the library (the built one and the source,
  * or two installed versions) share it instead of silently splitting the receivers.
  */
-export const defaultRegistry: Registry = ((globalThis as Record<symbol, Registry | undefined>)[
-  DEFAULT_KEY
-] ??= createRegistry());
+const shared = globalThis as Record<symbol, Registry | undefined>;
+shared[DEFAULT_KEY] ??= createRegistry();
+export const defaultRegistry: Registry = shared[DEFAULT_KEY];
 
 /**
  * Registers a receiver on the module-level registry, as a plain function or as a decorator
