@@ -63,6 +63,7 @@ export type {
   BuiltinVariantSettings,
   CustomVariantSettings,
   DatabaseSetting,
+  GroupCommitSettings,
   Logger,
   PaymentsSettings,
   RequestLogSettings,

@@ -20,6 +20,7 @@ import {
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
 import { type EventFilter, EventStore } from './store/events.js';
+import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
 import { RequestLog, type RequestLogEntry } from './store/requests.js';
@@ -163,13 +164,23 @@ export function payments(settings: PaymentsSettings): Payments {
 
   const db = openDatabase(resolved.database, resolved.logger);
   const tables = tableNames(resolved.tablePrefix);
-  const store = new EventStore(db, tables);
+  const hooks = new Emittery<PaymentsHooks>();
+  const batching = resolved.groupCommit.enabled ?? db.dialect === 'sqlite';
+  const committer = batching
+    ? new GroupCommitter(
+        db.knex,
+        { maxBatch: resolved.groupCommit.maxBatch, maxWaitMs: resolved.groupCommit.maxWaitMs },
+        (size) => {
+          hooks.emit('store.committed', { size }).catch(() => {});
+        },
+      )
+    : undefined;
+  const store = new EventStore(db, tables, committer);
   const secretHeaders = [...providers.values()].flatMap((p) => p.secretHeaders ?? []);
   const requestLog =
     resolved.requestLog === false
       ? undefined
       : new RequestLog(db.knex, tables, resolved.requestLog.maxBody, secretHeaders);
-  const hooks = new Emittery<PaymentsHooks>();
   const dataOf = (event: StoredEvent): unknown => {
     const provider = providers.get(event.variant);
     if (provider?.dataOf !== undefined) return provider.dataOf(event.payload);
@@ -216,7 +227,8 @@ export function payments(settings: PaymentsSettings): Payments {
     trustProxy: resolved.trustProxy,
     hasVariant: (variant) => providers.has(variant),
     isClosing: () => closing !== undefined,
-    receive: (variant, request) => pipeline.receive(variant, request),
+    receive: (variant, request, submitted) => pipeline.receive(variant, request, submitted),
+    announce: () => committer?.announce() ?? (() => {}),
     logFailure: (variant, request, status, error) =>
       pipeline.logFailure(variant, request, status, error),
   });

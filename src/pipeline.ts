@@ -77,7 +77,15 @@ export class Pipeline {
   }
 
   /** Verifies and stores one webhook for `variant`, then starts its after-commit receivers. */
-  async receive(variant: string, request: WebhookRequest): Promise<Received> {
+  /**
+   * @param submitted called when the event is handed to the store (group commit: the request
+   *   stops being "on its way"); the middleware also calls it on any failure.
+   */
+  async receive(
+    variant: string,
+    request: WebhookRequest,
+    submitted?: () => void,
+  ): Promise<Received> {
     const provider = this.#providers.get(variant);
     if (provider === undefined) {
       throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
@@ -129,6 +137,7 @@ export class Pipeline {
                 trx,
               );
             },
+        submitted,
       );
     } catch (error) {
       if (error instanceof ReceiverFailedError) {

@@ -27,6 +27,8 @@ export interface PaymentsHooks {
   };
   /** A receiver failed its last attempt. */
   'delivery.dead': { event: StoredEvent; receiver: string; attempt: number; error: unknown };
+  /** A group commit made `size` events durable in one transaction (SQLite default). */
+  'store.committed': { size: number };
   /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
   'event.settled': { event: StoredEvent; status: EventStatus };
 }

@@ -20,7 +20,9 @@ export interface MiddlewareOptions {
   hasVariant(variant: string): boolean;
   trustProxy: boolean;
   isClosing(): boolean;
-  receive(variant: string, request: WebhookRequest): Promise<Received>;
+  receive(variant: string, request: WebhookRequest, submitted: () => void): Promise<Received>;
+  /** Announces a webhook on its way to the store (group commit); returns its settle function. */
+  announce(): () => void;
   /** Records a request that stored no event (the request log); never rejects. */
   logFailure(
     variant: string,
@@ -65,6 +67,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       return;
     }
     const receivedAt = new Date();
+    const settle = options.announce();
     const ip = remoteIp(ctx.req, trustProxy);
     let rawBody: Buffer | undefined;
     try {
@@ -84,10 +87,11 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         receivedAt,
       };
       if (ip !== undefined) (request as { remoteIp?: string }).remoteIp = ip;
-      const received = await options.receive(variant, request);
+      const received = await options.receive(variant, request, settle);
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
     } catch (caught) {
+      settle();
       let error: PaymentsError;
       if (caught instanceof PaymentsError) {
         error = caught;

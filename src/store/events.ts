@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
+import type { GroupCommitter } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
 
@@ -102,10 +103,13 @@ export class EventStore {
   readonly #db: Database;
   readonly #t: TableNames;
 
-  constructor(db: Database, tables: TableNames) {
+  readonly #batcher: GroupCommitter | undefined;
+
+  constructor(db: Database, tables: TableNames, batcher?: GroupCommitter) {
     this.#db = db;
     this.knex = db.knex;
     this.#t = tables;
+    this.#batcher = batcher;
   }
 
   /**
@@ -119,10 +123,10 @@ export class EventStore {
     runAtomic: AtomicRunner,
     leaseMs: number,
     inTransaction?: InTransaction,
+    submitted?: () => void,
   ): Promise<StoreResult> {
     const t = this.#t;
-    // `knex.transaction(fn)` resolves only after COMMIT has completed (and rejects on rollback).
-    return this.knex.transaction(async (trx) => {
+    const work = async (trx: Knex.Transaction): Promise<StoreResult> => {
       const now = new Date();
       const afterCommit = receivers.filter((r) => !r.atomic);
       const atomic = receivers.filter((r) => r.atomic);
@@ -187,7 +191,11 @@ export class EventStore {
       }
       if (inTransaction !== undefined) await inTransaction(trx, event, false);
       return { event, duplicate: false, deliveries };
-    });
+    };
+    // Either way, the promise resolves only after a COMMIT the library itself awaited.
+    submitted?.();
+    if (this.#batcher !== undefined) return this.#batcher.submit(work);
+    return this.knex.transaction(work);
   }
 
   /** Rows whose lease is free: never leased, or the lease has expired. */

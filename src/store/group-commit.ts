@@ -1,0 +1,119 @@
+/**
+ * Group commit: webhooks that arrive while a commit is in flight are stored together, in one
+ * transaction, with a savepoint each. One COMMIT (one fsync on SQLite with synchronous=FULL)
+ * makes the whole batch durable, and each caller is answered only after that COMMIT. A failure
+ * inside one event's savepoint (an atomic receiver that throws) rolls back that event alone;
+ * a failed COMMIT fails the whole batch, and every caller answers 503.
+ */
+import type { Knex } from 'knex';
+
+interface Job<T> {
+  work(trx: Knex.Transaction): Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Batches units of work into shared transactions. */
+export class GroupCommitter {
+  readonly #knex: Knex;
+  readonly #maxBatch: number;
+  readonly #onCommit: (size: number) => void;
+  readonly #maxWaitMs: number;
+  readonly #queue: Job<unknown>[] = [];
+  #draining = false;
+  #announced = 0;
+
+  constructor(
+    knex: Knex,
+    options: { maxBatch: number; maxWaitMs: number },
+    onCommit: (size: number) => void = () => {},
+  ) {
+    this.#knex = knex;
+    this.#maxBatch = options.maxBatch;
+    this.#maxWaitMs = options.maxWaitMs;
+    this.#onCommit = onCommit;
+  }
+
+  /**
+   * Announces work that is on its way (a webhook whose body is still being read and verified).
+   * A batch about to commit waits a moment (at most `maxWaitMs`) for announced work, so that
+   * with a synchronous driver (better-sqlite3) concurrent requests still share a COMMIT.
+   * Returns the function to call when the work is submitted or abandoned (idempotent).
+   */
+  announce(): () => void {
+    this.#announced += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#announced -= 1;
+    };
+  }
+
+  /** Runs `work` in the next batch; resolves with its result once the batch has committed. */
+  submit<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve, reject } as Job<unknown>);
+      if (!this.#draining) {
+        this.#draining = true;
+        // Start on the next turn, so that work submitted in the same turn joins the batch.
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const deadline = Date.now() + this.#maxWaitMs;
+        while (
+          this.#announced > 0 &&
+          this.#queue.length < this.#maxBatch &&
+          Date.now() < deadline
+        ) {
+          // Let the event loop read and verify the announced requests.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await this.#commit(this.#queue.splice(0, this.#maxBatch));
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #commit(batch: Job<unknown>[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      // `knex.transaction(fn)` resolves only after COMMIT has completed: no caller is answered
+      // on the strength of a savepoint release.
+      await this.#knex.transaction(async (trx) => {
+        if (batch.length === 1) {
+          outcomes.push({ ok: true, value: await (batch[0] as Job<unknown>).work(trx) });
+          return;
+        }
+        for (const job of batch) {
+          try {
+            outcomes.push({ ok: true, value: await trx.transaction((sp) => job.work(sp)) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The COMMIT (or the only job) failed: nothing of this batch is durable.
+      batch.forEach((job, i) => {
+        const outcome = outcomes[i];
+        job.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
+      });
+      return;
+    }
+    this.#onCommit(batch.length);
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+}

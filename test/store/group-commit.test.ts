@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import {
+  createRegistry,
+  type Payments,
+  payments,
+  ReceiverFailedError,
+  type Registry,
+} from '../../src/index.js';
+import { signWebhook } from '../../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { webhookRequest } from '../helpers/provider.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+
+const SECRET = 'whsec_group_commit';
+const run = promisify(execFile);
+
+function signed(id: string, type = 'charge.succeeded') {
+  const payload = { id, type, created: 1_700_000_000, data: { object: { id: `ch_${id}` } } };
+  return signWebhook('stripe', { payload, secret: SECRET });
+}
+
+for (const dialect of DIALECTS)
+  describe(`group commit on ${dialect}`, () => {
+    let db: TestDatabase;
+    let registry: Registry;
+    let pay: Payments;
+    let batches: number[];
+    let runs: Map<string, number>;
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      registry = createRegistry();
+      runs = new Map();
+      registry.receiver('charge.*', async function countRuns({ event }) {
+        runs.set(event.eventId, (runs.get(event.eventId) ?? 0) + 1);
+      });
+      pay = payments({
+        database: db.setting,
+        registry,
+        worker: false,
+        groupCommit: true,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      await pay.migrate();
+      batches = [];
+      pay.on('store.committed', ({ size }) => {
+        batches.push(size);
+      });
+    });
+
+    afterEach(async () => {
+      await pay.close();
+      await db.cleanup();
+    });
+
+    const receive = (id: string, type?: string) => {
+      const { body, headers } = signed(id, type);
+      return pay.receive('stripe', webhookRequest(body, headers));
+    };
+
+    it('stores 200 concurrent webhooks over HTTP in shared transactions: none lost, none twice', async () => {
+      const server: TestServer = await listen(appWith(pay));
+      try {
+        // 150 distinct events, 50 of them sent twice, all at once from another process.
+        const { stdout } = await run(process.execPath, [
+          '--import',
+          'tsx',
+          'test/fixtures/burst.ts',
+          `${server.origin}/payments/process/stripe/`,
+          SECRET,
+          '150',
+          '50',
+        ]);
+        const answers = JSON.parse(stdout) as { status: number; body: { duplicate: boolean } }[];
+        expect(answers).to.have.length(200);
+        expect(answers.every((a) => a.status === 200)).to.equal(true);
+        expect(answers.filter((a) => a.body.duplicate === false)).to.have.length(150);
+        expect(await count(db.reader, 'payments_events')).to.equal(150);
+        expect(await count(db.reader, 'payments_deliveries')).to.equal(150);
+        expect(runs.size).to.equal(150);
+        expect([...runs.values()].every((n) => n === 1)).to.equal(true);
+        expect(batches.reduce((a, b) => a + b, 0)).to.equal(200);
+        expect(Math.max(...batches), 'some commits held several events').to.be.greaterThan(1);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('stores two copies of one event in the same batch exactly once', async () => {
+      const results = await Promise.all([
+        receive('evt_twin'),
+        receive('evt_other'),
+        receive('evt_twin'),
+      ]);
+      await Promise.all(results.map((r) => r.dispatched));
+      expect(batches).to.deep.equal([3]);
+      expect(results.map((r) => r.duplicate)).to.deep.equal([false, false, true]);
+      expect(results[0]?.event.id).to.equal(results[2]?.event.id);
+      expect(await count(db.reader, 'payments_events')).to.equal(2);
+      expect(runs.get('evt_twin')).to.equal(1);
+    });
+
+    it('rolls back only the failing event of a batch; its neighbours are durable and answered', async () => {
+      registry.receiver(
+        'charge.failed',
+        async function ledger({ trx, event }) {
+          await trx!('ledger').insert({ event_id: event.eventId });
+          throw new Error('ledger refuses this one');
+        },
+        { atomic: true },
+      );
+      registry.receiver(
+        'charge.succeeded',
+        async function ledgerOk({ trx, event }) {
+          await trx!('ledger').insert({ event_id: event.eventId });
+        },
+        { atomic: true },
+      );
+      await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+      const settled = await Promise.allSettled([
+        receive('evt_n1'),
+        receive('evt_bad', 'charge.failed'),
+        receive('evt_n2'),
+        receive('evt_n3'),
+      ]);
+      expect(settled.map((s) => s.status)).to.deep.equal([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect((settled[1] as PromiseRejectedResult).reason).to.be.instanceOf(ReceiverFailedError);
+      expect(batches).to.deep.equal([4]);
+      const stored = (
+        await db.reader('payments_events').orderBy('event_id').select('event_id')
+      ).map((r: { event_id: string }) => r.event_id);
+      expect(stored).to.deep.equal(['evt_n1', 'evt_n2', 'evt_n3']);
+      const ledger = (await db.reader('ledger').orderBy('event_id').select('event_id')).map(
+        (r: { event_id: string }) => r.event_id,
+      );
+      expect(ledger).to.deep.equal(['evt_n1', 'evt_n2', 'evt_n3']);
+    });
+  });
+
+describe('group commit defaults', () => {
+  it('is on for SQLite and off for Postgres unless asked', async () => {
+    for (const dialect of DIALECTS) {
+      const db = await createTestDatabase(dialect);
+      const pay = payments({
+        database: db.setting,
+        registry: createRegistry(),
+        worker: false,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      try {
+        await pay.migrate();
+        const batches: number[] = [];
+        pay.on('store.committed', ({ size }) => {
+          batches.push(size);
+        });
+        const { body, headers } = signed('evt_default');
+        await pay.receive('stripe', webhookRequest(body, headers));
+        expect(batches, dialect).to.deep.equal(dialect === 'sqlite' ? [1] : []);
+      } finally {
+        await pay.close();
+        await db.cleanup();
+      }
+    }
+  });
+});
