@@ -11,7 +11,7 @@ import {
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { appWith, listen, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'whsec_group_commit';
 const run = promisify(execFile);
