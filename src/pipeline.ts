@@ -164,11 +164,9 @@ export class Pipeline {
         .catch(() => []);
     }
     await this.#onStored(event, duplicate);
-    const dispatched = this.#dispatcher.run(
-      event,
-      deliveries,
-      duplicate ? undefined : verified.data,
-    );
+    const dispatched = duplicate
+      ? this.#dispatcher.run(event, deliveries)
+      : this.#dispatcher.run(event, deliveries, verified.data, { fresh: true });
     return { event, duplicate, dispatched };
   }
 

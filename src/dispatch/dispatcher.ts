@@ -35,8 +35,33 @@ export interface PaymentsHooks {
 
 const MAX_ERROR_LENGTH = 4_000;
 
+/** What a run records for one delivery. */
+export interface OutcomeRecord {
+  status: 'succeeded' | 'failed' | 'dead';
+  error?: string;
+  nextAttemptAt?: Date | null;
+  /** The last attempt never finished: its attempt was already counted. */
+  abandoned?: boolean;
+}
+
+/** One delivery's outcome in a run. */
+interface Outcome {
+  delivery: Delivery;
+  attempt: number;
+  /** `running`: nothing is known (the store failed); the lease decides. */
+  status: DeliveryStatus;
+  error?: unknown;
+  /** What to write; undefined when already written (atomic) or unknown. */
+  record?: OutcomeRecord;
+}
+
 /** Options of {@link Dispatcher.run}. */
 export interface RunOptions {
+  /**
+   * The deliveries were created (and leased) by the calling request: no need to mark them
+   * running first.
+   */
+  fresh?: boolean;
   /**
    * Set by the worker: a claimed delivery that has already used every attempt (its last one
    * never finished) is marked dead instead of being run again.
@@ -163,26 +188,41 @@ export class Dispatcher {
   ): Promise<void> {
     if (deliveries.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
-    const { logger } = this.#settings;
-    await Promise.all(
+    const { logger, retry } = this.#settings;
+    const outcomes = await Promise.all(
       deliveries.map((d) =>
-        options.retiring && d.attempts >= this.#settings.retry.maxAttempts
-          ? this.#abandoned(event, d)
-          : this.#deliver(event, d, payloadData),
+        options.retiring && d.attempts >= retry.maxAttempts
+          ? this.#abandoned(d)
+          : this.#execute(event, d, payloadData, options.fresh === true),
       ),
     );
+    // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
+    // with other requests under group commit) instead of one write per receiver.
+    let status: EventStatus;
     try {
-      const status = await this.#store.refreshStatus(event.id);
-      await this.#emit('event.settled', { event: { ...event, status }, status });
+      status = await this.#store.settle(
+        event.id,
+        outcomes.filter((o): o is Outcome & { record: OutcomeRecord } => o.record !== undefined),
+      );
     } catch (error) {
+      // The leases expire and the deliveries run again: at least once.
       logger.error(
         { err: error, event: event.id },
-        'koa-payments: could not update the event status',
+        'koa-payments: could not record the outcomes of a run; its deliveries will be retried after their lease',
       );
+      return;
     }
+    for (const outcome of outcomes) await this.#report(event, outcome);
+    await this.#emit('event.settled', { event: { ...event, status }, status });
   }
 
-  async #deliver(event: StoredEvent, delivery: Delivery, data: unknown): Promise<DeliveryStatus> {
+  /** Runs one receiver; returns what to record, without writing it (atomic ones excepted). */
+  async #execute(
+    event: StoredEvent,
+    delivery: Delivery,
+    data: unknown,
+    fresh: boolean,
+  ): Promise<Outcome> {
     const { logger, retry } = this.#settings;
     const attempt = delivery.attempts + 1;
     const entry: RegisteredReceiver | undefined = this.#registry.get(delivery.receiver);
@@ -199,7 +239,9 @@ export class Dispatcher {
     renewal.unref();
     this.#renewals.add(renewal);
     try {
-      await this.#store.markRunning(delivery, retry.leaseMs);
+      // A delivery created by this very request is already leased to it; one taken over by a
+      // worker, a redelivery or a replay counts its attempt now, before the receiver runs.
+      if (!fresh) await this.#store.markRunning(delivery, retry.leaseMs);
       try {
         if (entry === undefined) {
           throw new Error(
@@ -213,22 +255,31 @@ export class Dispatcher {
             await entry.fn(buildSignal(event, data, attempt, trx));
             await this.#store.recordSuccess(delivery, trx);
           });
-        } else {
-          await entry.fn(buildSignal(event, data, attempt));
+          return { delivery, attempt, status: 'succeeded' };
         }
+        await entry.fn(buildSignal(event, data, attempt));
       } catch (error) {
-        return await this.#failed(event, delivery, attempt, error);
+        const next = nextAttemptAt(attempt, retry);
+        return {
+          delivery,
+          attempt,
+          status: next === null ? 'dead' : 'failed',
+          error,
+          record: {
+            status: next === null ? 'dead' : 'failed',
+            error: describeError(error),
+            nextAttemptAt: next,
+          },
+        };
       }
-      if (!entry.atomic) await this.#store.recordSuccess(delivery);
-      await this.#emit('delivery.succeeded', { event, receiver: delivery.receiver, attempt });
-      return 'succeeded';
+      return { delivery, attempt, status: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
-      // The store failed while recording: the lease expires and the delivery is retried later.
+      // The store failed (marking it running): the lease expires and it is retried later.
       logger.error(
         { err: error, event: event.id, receiver: delivery.receiver },
-        'koa-payments: could not record a delivery outcome; it will be retried after its lease',
+        'koa-payments: could not start a delivery; it will be retried after its lease',
       );
-      return 'running';
+      return { delivery, attempt, status: 'running' };
     } finally {
       clearInterval(renewal);
       this.#renewals.delete(renewal);
@@ -236,63 +287,43 @@ export class Dispatcher {
   }
 
   /** A delivery whose last attempt started but never finished: dead, without another run. */
-  async #abandoned(event: StoredEvent, delivery: Delivery): Promise<DeliveryStatus> {
-    const error = `koa-payments: attempt ${delivery.attempts} never finished (its process died or lost its lease) and it was the last one`;
-    try {
-      await this.#store.markAbandoned(delivery, error);
-    } catch (storeError) {
-      this.#settings.logger.error(
-        { err: storeError, delivery: delivery.id },
-        'koa-payments: could not mark an abandoned delivery dead',
-      );
-      return 'running';
-    }
-    this.#settings.logger.warn(
-      {
-        event: event.id,
-        eventId: event.eventId,
-        receiver: delivery.receiver,
-        attempt: delivery.attempts,
-      },
-      'koa-payments: receiver failed its last attempt; the delivery is dead',
-    );
-    await this.#emit('delivery.dead', {
-      event,
-      receiver: delivery.receiver,
+  #abandoned(delivery: Delivery): Outcome {
+    const message = `koa-payments: attempt ${delivery.attempts} never finished (its process died or lost its lease) and it was the last one`;
+    return {
+      delivery,
       attempt: delivery.attempts,
-      error: new Error(error),
-    });
-    return 'dead';
+      status: 'dead',
+      error: new Error(message),
+      record: { status: 'dead', error: message, nextAttemptAt: null, abandoned: true },
+    };
   }
 
-  async #failed(
-    event: StoredEvent,
-    delivery: Delivery,
-    attempt: number,
-    error: unknown,
-  ): Promise<DeliveryStatus> {
-    const { logger, retry } = this.#settings;
-    const next = nextAttemptAt(attempt, retry);
-    const status = await this.#store.recordFailure(delivery, describeError(error), next);
-    if (next === null) {
+  /** Logs and emits the hooks of one recorded outcome. */
+  async #report(event: StoredEvent, outcome: Outcome): Promise<void> {
+    const { logger } = this.#settings;
+    const { delivery, attempt } = outcome;
+    const receiver = delivery.receiver;
+    if (outcome.status === 'succeeded') {
+      await this.#emit('delivery.succeeded', { event, receiver, attempt });
+    } else if (outcome.status === 'dead') {
       logger.warn(
-        { event: event.id, eventId: event.eventId, receiver: delivery.receiver, attempt },
+        { event: event.id, eventId: event.eventId, receiver, attempt },
         'koa-payments: receiver failed its last attempt; the delivery is dead',
       );
-      await this.#emit('delivery.dead', { event, receiver: delivery.receiver, attempt, error });
-    } else {
+      await this.#emit('delivery.dead', { event, receiver, attempt, error: outcome.error });
+    } else if (outcome.status === 'failed') {
+      const nextAttemptAt = outcome.record?.nextAttemptAt ?? new Date();
       logger.info(
-        { event: event.id, receiver: delivery.receiver, attempt, nextAttemptAt: next },
+        { event: event.id, receiver, attempt, nextAttemptAt },
         'koa-payments: receiver failed; it will be retried',
       );
       await this.#emit('delivery.failed', {
         event,
-        receiver: delivery.receiver,
+        receiver,
         attempt,
-        error,
-        nextAttemptAt: next,
+        error: outcome.error,
+        nextAttemptAt,
       });
     }
-    return status;
   }
 }

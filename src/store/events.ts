@@ -3,6 +3,7 @@
  * each delivery's outcome.
  */
 import type { Knex } from 'knex';
+import type { OutcomeRecord } from '../dispatch/dispatcher.js';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -271,7 +272,8 @@ export class EventStore {
   /** Extends the lease of a running delivery (while its receiver is still working). */
   async renewLease(delivery: Delivery, leaseMs: number): Promise<void> {
     await this.knex(this.#t.deliveries)
-      .where({ id: delivery.id, status: 'running' })
+      .where({ id: delivery.id })
+      .whereIn('status', ['pending', 'running'])
       .update({ locked_until: new Date(Date.now() + leaseMs) });
   }
 
@@ -288,17 +290,6 @@ export class EventStore {
       });
   }
 
-  /** Marks dead a delivery whose last attempt never finished (its runner died). */
-  async markAbandoned(delivery: Delivery, error: string): Promise<void> {
-    await this.knex(this.#t.deliveries).where({ id: delivery.id }).update({
-      status: 'dead',
-      last_error: error,
-      next_attempt_at: null,
-      locked_until: null,
-      completed_at: new Date(),
-    });
-  }
-
   /** Records a successful run. */
   async recordSuccess(delivery: Delivery, trx?: Knex.Transaction): Promise<void> {
     await (trx ?? this.knex)(this.#t.deliveries)
@@ -313,46 +304,67 @@ export class EventStore {
       });
   }
 
-  /** Records a failed run: `failed` with the next attempt time, or `dead` when none is left. */
-  async recordFailure(
-    delivery: Delivery,
-    error: string,
-    nextAttemptAt: Date | null,
-  ): Promise<DeliveryStatus> {
-    const status: DeliveryStatus = nextAttemptAt === null ? 'dead' : 'failed';
-    await this.knex(this.#t.deliveries)
-      .where({ id: delivery.id })
-      .update({
-        status,
-        attempts: delivery.attempts + 1,
-        last_error: error,
-        next_attempt_at: nextAttemptAt,
-        locked_until: null,
-        completed_at: status === 'dead' ? new Date() : null,
-      });
-    return status;
+  /**
+   * Records the outcomes of a run and the event's new status in one transaction (under group
+   * commit, one job of a shared COMMIT). Returns the new status.
+   */
+  async settle(
+    eventId: number,
+    outcomes: readonly { delivery: Delivery; record: OutcomeRecord }[],
+  ): Promise<EventStatus> {
+    const t = this.#t;
+    const work = async (trx: Knex.Transaction): Promise<EventStatus> => {
+      const now = new Date();
+      for (const { delivery, record } of outcomes) {
+        // An abandoned attempt was counted when it started.
+        const attempts = record.abandoned ? delivery.attempts : delivery.attempts + 1;
+        await trx(t.deliveries)
+          .where({ id: delivery.id })
+          .update(
+            record.status === 'succeeded'
+              ? {
+                  status: 'succeeded',
+                  attempts,
+                  last_error: null,
+                  next_attempt_at: null,
+                  locked_until: null,
+                  completed_at: now,
+                }
+              : {
+                  status: record.status,
+                  attempts,
+                  last_error: record.error ?? null,
+                  next_attempt_at: record.nextAttemptAt ?? null,
+                  locked_until: null,
+                  completed_at: record.status === 'dead' ? now : null,
+                },
+          );
+      }
+      return this.#refreshStatusIn(trx, eventId);
+    };
+    if (this.#batcher !== undefined) return this.#batcher.submit(work);
+    return this.knex.transaction(work);
   }
 
   /**
    * Recomputes an event's status from its deliveries: `ignored` when it has none, `processed`
-   * when all succeeded, `failed` when any failed or is dead, else `pending`. The event row is
-   * locked on Postgres so that two runners finishing together cannot leave a stale status.
+   * when all succeeded, `failed` when any failed or is dead, else `pending`.
    */
-  async refreshStatus(eventId: number): Promise<EventStatus> {
+  async #refreshStatusIn(q: Knex | Knex.Transaction, eventId: number): Promise<EventStatus> {
     const t = this.#t;
     if (this.#db.dialect === 'sqlite') {
       // One statement: SQLite runs it alone (writes are serialised), and a read-then-write
       // transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile.
-      const any = this.knex(t.deliveries).select(this.knex.raw('1')).where('event', eventId);
+      const any = q(t.deliveries).select(q.raw('1')).where('event', eventId);
       const notSucceeded = any.clone().whereNot('status', 'succeeded');
       const broken = any.clone().whereIn('status', ['failed', 'dead']);
-      const rows = (await this.knex(t.events)
+      const rows = (await q(t.events)
         .where({ id: eventId })
         .update({
-          status: this.knex.raw(
+          status: q.raw(
             `CASE WHEN NOT EXISTS (${any.toQuery()}) THEN 'ignored' WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN 'processed' WHEN EXISTS (${broken.toQuery()}) THEN 'failed' ELSE 'pending' END`,
           ),
-          processed_at: this.knex.raw(
+          processed_at: q.raw(
             `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN ? ELSE NULL END`,
             [Date.now()],
           ),
@@ -360,30 +372,28 @@ export class EventStore {
         .returning('status')) as Row[];
       return (rows[0]?.status as EventStatus | undefined) ?? 'pending';
     }
-    return this.knex.transaction(async (trx) => {
-      // The event row is locked, so that two runners finishing together serialise here.
-      const current = (await trx(t.events).where({ id: eventId }).forUpdate().first('status')) as
-        | Row
-        | undefined;
-      if (current === undefined) return 'pending';
-      const rows = (await trx(t.deliveries).where({ event: eventId }).select('status')) as Row[];
-      const statuses = rows.map((r) => r.status as DeliveryStatus);
-      const status: EventStatus =
-        statuses.length === 0
-          ? 'ignored'
-          : statuses.every((s) => s === 'succeeded')
-            ? 'processed'
-            : statuses.some((s) => s === 'failed' || s === 'dead')
-              ? 'failed'
-              : 'pending';
-      await trx(t.events)
-        .where({ id: eventId })
-        .update({
-          status,
-          processed_at: status === 'processed' || status === 'ignored' ? new Date() : null,
-        });
-      return status;
-    });
+    // The event row is locked, so that two runners finishing together serialise here.
+    const current = (await q(t.events).where({ id: eventId }).forUpdate().first('status')) as
+      | Row
+      | undefined;
+    if (current === undefined) return 'pending';
+    const rows = (await q(t.deliveries).where({ event: eventId }).select('status')) as Row[];
+    const statuses = rows.map((r) => r.status as DeliveryStatus);
+    const status: EventStatus =
+      statuses.length === 0
+        ? 'ignored'
+        : statuses.every((st) => st === 'succeeded')
+          ? 'processed'
+          : statuses.some((st) => st === 'failed' || st === 'dead')
+            ? 'failed'
+            : 'pending';
+    await q(t.events)
+      .where({ id: eventId })
+      .update({
+        status,
+        processed_at: status === 'processed' || status === 'ignored' ? new Date() : null,
+      });
+    return status;
   }
 
   /** The event with row id `id`. */

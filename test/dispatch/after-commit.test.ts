@@ -350,7 +350,7 @@ describe('close() with a receiver that never finishes', () => {
         'koa-payments: closing with receivers still running; their leases expire and they are retried',
       ]);
       const row = await db.reader('payments_deliveries').first('status', 'attempts');
-      expect(row).to.deep.equal({ status: 'running', attempts: 1 });
+      expect(row).to.deep.equal({ status: 'pending', attempts: 0 });
     } finally {
       await server.close();
       await db.cleanup();
