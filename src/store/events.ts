@@ -355,19 +355,23 @@ export class EventStore {
     if (this.#db.dialect === 'sqlite') {
       // One statement: SQLite runs it alone (writes are serialised), and a read-then-write
       // transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile.
-      const any = q(t.deliveries).select(q.raw('1')).where('event', eventId);
-      const notSucceeded = any.clone().whereNot('status', 'succeeded');
-      const broken = any.clone().whereIn('status', ['failed', 'dead']);
+      // Bound, not inlined: the same SQL text for every event (prepared once, see database.ts).
+      const any = 'SELECT 1 FROM ?? WHERE event = ?';
+      const notSucceeded = `${any} AND status <> 'succeeded'`;
+      const broken = `${any} AND status IN ('failed', 'dead')`;
+      const d = t.deliveries;
       const rows = (await q(t.events)
         .where({ id: eventId })
         .update({
           status: q.raw(
-            `CASE WHEN NOT EXISTS (${any.toQuery()}) THEN 'ignored' WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN 'processed' WHEN EXISTS (${broken.toQuery()}) THEN 'failed' ELSE 'pending' END`,
+            `CASE WHEN NOT EXISTS (${any}) THEN 'ignored' WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ELSE 'pending' END`,
+            [d, eventId, d, eventId, d, eventId],
           ),
-          processed_at: q.raw(
-            `CASE WHEN NOT EXISTS (${notSucceeded.toQuery()}) THEN ? ELSE NULL END`,
-            [Date.now()],
-          ),
+          processed_at: q.raw(`CASE WHEN NOT EXISTS (${notSucceeded}) THEN ? ELSE NULL END`, [
+            d,
+            eventId,
+            Date.now(),
+          ]),
         })
         .returning('status')) as Row[];
       return (rows[0]?.status as EventStatus | undefined) ?? 'pending';
