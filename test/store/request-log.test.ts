@@ -4,6 +4,7 @@ import { createRegistry, type Payments, payments } from '../../src/index.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/sync.js';
 
 const SECRET = 'whsec_request_log';
 const payload = {
@@ -160,6 +161,23 @@ for (const dialect of DIALECTS)
       await post(url(), 'bad', headers);
       expect(await count(db.reader, 'payments_requests')).to.equal(0);
       expect(await count(db.reader, 'payments_events')).to.equal(1);
+    });
+
+    it('is pruned by the worker to the retention (30 days by default) when it starts', async () => {
+      await start();
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      await post(url(), body, headers);
+      await post(url(), 'bad', headers);
+      await pay
+        .knex('payments_requests')
+        .where({ valid: false })
+        .update({
+          received_at: new Date(Date.now() - 31 * 86_400_000),
+        });
+      pay.startWorker();
+      await until(async () => (await count(db.reader, 'payments_requests')) === 1);
+      expect((await lines())[0].valid).to.equal(true);
+      await pay.stopWorker();
     });
 
     it('prunes lines older than a date or an age, never events', async () => {
