@@ -31,7 +31,7 @@ const STATEMENT_CACHE_SIZE = 256;
 /**
  * Knex's better-sqlite3 client prepares every query anew; preparing was about 15 % of the CPU
  * time of a webhook in the profile (bench/). The connection keeps its prepared statements by SQL
- * text instead. Savepoint statements, whose names change every time, are not kept.
+ * text instead. Knex's savepoint statements, whose names change every time, are not kept.
  */
 function cacheStatements(connection: SqliteConnection): void {
   const prepare = connection.prepare.bind(connection);
@@ -40,7 +40,7 @@ function cacheStatements(connection: SqliteConnection): void {
     let statement = cache.get(source);
     if (statement === undefined) {
       statement = prepare(source);
-      if (!/^\s*(savepoint|release|rollback)/i.test(source)) {
+      if (!/^\s*(savepoint|release|rollback) (to )?(savepoint )?trx/i.test(source)) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
         cache.set(source, statement);
       }

@@ -94,9 +94,17 @@ export class GroupCommitter {
           return;
         }
         for (const job of batch) {
+          // A plain savepoint on the batch's transaction: Knex's nested transactions build a new
+          // Knex object each (6 % of a webhook's CPU time in the bench profile). Jobs run one
+          // after the other, so one name serves them all.
+          await trx.raw('SAVEPOINT koa_payments_job');
           try {
-            outcomes.push({ ok: true, value: await trx.transaction((sp) => job.work(sp)) });
+            const value = await job.work(trx);
+            await trx.raw('RELEASE SAVEPOINT koa_payments_job');
+            outcomes.push({ ok: true, value });
           } catch (error) {
+            await trx.raw('ROLLBACK TO SAVEPOINT koa_payments_job');
+            await trx.raw('RELEASE SAVEPOINT koa_payments_job');
             outcomes.push({ ok: false, error });
           }
         }
