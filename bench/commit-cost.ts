@@ -1,0 +1,211 @@
+/**
+ * The storage floor, without HTTP or Knex: server A's statements per webhook, run with prepared
+ * better-sqlite3 statements on the library's schema, in different commit layouts. Tells what a
+ * commit (an fsync at synchronous=FULL) costs on this disk and what fewer commits, or one commit
+ * for a group of webhooks, would save.
+ *
+ *   npx tsx bench/commit-cost.ts [--events 2000] [--synchronous full|normal]
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { tableNames } from '../src/store/migrations.js';
+import {
+  applyPragmas,
+  BASELINE_SCHEMA,
+  BASELINE_TABLE,
+  preload,
+  TABLE_PREFIX,
+} from './database.js';
+import { EventFactory } from './payload.js';
+import { table } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '2000' },
+    synchronous: { type: 'string', default: 'full' },
+  },
+});
+const events = Number(values.events);
+const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
+/** Webhooks of the pass that counts WAL pages. */
+const FRAME_SAMPLE = 200;
+const dir = mkdtempSync(join(tmpdir(), 'koa-payments-commit-cost-'));
+const t = tableNames(TABLE_PREFIX);
+
+/** One layout: how a batch of `n` webhooks is written. */
+type Layout = (db: Statements, batch: number[]) => void;
+
+interface Statements {
+  db: Database.Database;
+  event: Database.Statement;
+  delivery: Database.Statement;
+  request: Database.Statement;
+  running: Database.Statement;
+  succeeded: Database.Statement;
+  processed: Database.Statement;
+  baseline: Database.Statement;
+  factory: EventFactory;
+}
+
+function prepare(db: Database.Database): Statements {
+  return {
+    db,
+    event: db.prepare(
+      `INSERT INTO ${t.events} (created_at, event_id, livemode, payload, processed_at, provider, received_at, status, type, variant)
+       VALUES (?, ?, 0, ?, NULL, 'stripe', ?, 'pending', 'charge.succeeded', 'stripe')
+       ON CONFLICT (variant, event_id) DO NOTHING RETURNING *`,
+    ),
+    delivery: db.prepare(
+      `INSERT INTO ${t.deliveries} (attempts, created_at, event, locked_until, receiver, status)
+       VALUES (0, ?, ?, ?, 'noop', ?) RETURNING *`,
+    ),
+    request: db.prepare(
+      `INSERT INTO ${t.requests} (body, body_size, duration_ms, error, event, headers, received_at, remote_ip, status_code, valid, variant)
+       VALUES (?, ?, 1, NULL, ?, ?, ?, '127.0.0.1', 200, 1, 'stripe')`,
+    ),
+    running: db.prepare(
+      `UPDATE ${t.deliveries} SET status = 'running', locked_until = ? WHERE id = ?`,
+    ),
+    succeeded: db.prepare(
+      `UPDATE ${t.deliveries} SET status = 'succeeded', attempts = 1, last_error = NULL, next_attempt_at = NULL, locked_until = NULL, completed_at = ? WHERE id = ?`,
+    ),
+    processed: db.prepare(
+      `UPDATE ${t.events} SET status = 'processed', processed_at = ? WHERE id = ?`,
+    ),
+    baseline: db.prepare(
+      `INSERT INTO ${BASELINE_TABLE} (event_id, type, payload, received_at) VALUES (?, 'charge.succeeded', ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+    ),
+    factory: new EventFactory(1024),
+  };
+}
+
+const HEADERS = JSON.stringify({ 'content-type': 'application/json', 'stripe-signature': 'x' });
+
+/** The storing transaction's three inserts for webhook `n`; returns the event and delivery ids. */
+function insertOne(s: Statements, n: number, status: string): [number, number] {
+  const now = Date.now();
+  const body = s.factory.body(n);
+  const event = s.event.get(now, s.factory.eventId(n), body, now) as { id: number };
+  const delivery = s.delivery.get(now, event.id, now + 60_000, status) as { id: number };
+  s.request.run(body, body.length, event.id, HEADERS, now);
+  return [event.id, delivery.id];
+}
+
+const layouts: Record<string, { layout: Layout; commits: string }> = {
+  'B: one INSERT (autocommit)': {
+    commits: '1',
+    layout: (s, batch) => {
+      for (const n of batch) s.baseline.run(s.factory.eventId(n), s.factory.body(n), Date.now());
+    },
+  },
+  'A: store trx, then 3 autocommits (running, outcome, status)': {
+    commits: '4',
+    layout: (s, batch) => {
+      for (const n of batch) {
+        s.db.exec('BEGIN');
+        const [event, delivery] = insertOne(s, n, 'pending');
+        s.db.exec('COMMIT');
+        s.running.run(Date.now() + 60_000, delivery);
+        s.succeeded.run(Date.now(), delivery);
+        s.processed.run(Date.now(), event);
+      }
+    },
+  },
+  'A: store trx, then one outcome trx': {
+    commits: '2',
+    layout: (s, batch) => {
+      for (const n of batch) {
+        s.db.exec('BEGIN');
+        const [event, delivery] = insertOne(s, n, 'running');
+        s.db.exec('COMMIT');
+        s.db.exec('BEGIN');
+        s.succeeded.run(Date.now(), delivery);
+        s.processed.run(Date.now(), event);
+        s.db.exec('COMMIT');
+      }
+    },
+  },
+  'A: outcomes ride in the next store trx': {
+    commits: '1',
+    layout: (s, batch) => {
+      let previous: [number, number] | undefined;
+      for (const n of batch) {
+        s.db.exec('BEGIN');
+        if (previous !== undefined) {
+          s.succeeded.run(Date.now(), previous[1]);
+          s.processed.run(Date.now(), previous[0]);
+        }
+        previous = insertOne(s, n, 'running');
+        s.db.exec('COMMIT');
+      }
+    },
+  },
+};
+
+/** Group commit: `size` webhooks (and the previous group's outcomes) per transaction. */
+function grouped(size: number): Layout {
+  return (s, batch) => {
+    let previous: [number, number][] = [];
+    for (let i = 0; i < batch.length; i += size) {
+      s.db.exec('BEGIN');
+      for (const [event, delivery] of previous) {
+        s.succeeded.run(Date.now(), delivery);
+        s.processed.run(Date.now(), event);
+      }
+      previous = batch.slice(i, i + size).map((n) => insertOne(s, n, 'running'));
+      s.db.exec('COMMIT');
+    }
+  };
+}
+for (const size of [2, 5, 10, 25]) {
+  layouts[`A: group commit of ${size} (+ previous outcomes)`] = {
+    layout: grouped(size),
+    commits: `1/${size}`,
+  };
+}
+
+const rows: string[][] = [];
+try {
+  for (const [name, { layout, commits }] of Object.entries(layouts)) {
+    const file = join(dir, 'cost.sqlite3');
+    rmSync(file, { force: true });
+    await preload(file, 'library', 0, 1024);
+    const db = new Database(file);
+    applyPragmas(db, synchronous);
+    db.pragma('foreign_keys = ON');
+    db.exec(BASELINE_SCHEMA);
+    const statements = prepare(db);
+    const batch = Array.from({ length: events }, (_, n) => n);
+    layout(statements, batch.slice(0, 100)); // warm-up
+    const started = performance.now();
+    layout(
+      statements,
+      batch.map((n) => n + 100),
+    );
+    const us = ((performance.now() - started) * 1000) / events;
+    // Pages written per webhook: checkpoints off, so that the WAL keeps every frame.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    layout(
+      statements,
+      Array.from({ length: FRAME_SAMPLE }, (_, n) => n + 100 + events),
+    );
+    const frames = (statSync(`${file}-wal`).size - 32) / (pageSize + 24) / FRAME_SAMPLE;
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    rows.push([name, commits, frames.toFixed(1), us.toFixed(0), (1e6 / us).toFixed(0)]);
+    console.error(`${name}: ${us.toFixed(0)} µs, ${frames.toFixed(1)} pages per webhook`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(
+  `\nsynchronous=${synchronous.toUpperCase()}, ${events} webhooks of 1 KB per layout, one connection, no HTTP\n`,
+);
+console.log(
+  table(['layout', 'commits/webhook', 'WAL pages/webhook', 'µs/webhook', 'webhooks/s'], rows),
+);

@@ -1,0 +1,116 @@
+/**
+ * Medians, ratios and text tables of benchmark runs.
+ */
+import type { Measurement, ServerName } from './harness.js';
+
+/** One measured run of one server. */
+export interface Run {
+  suite: string;
+  server: ServerName;
+  round: number;
+  preload: number;
+  payloadBytes: number;
+  measurement: Measurement;
+  problems: string[];
+}
+
+/** The median of each figure over a server's runs. */
+export interface Median {
+  server: ServerName;
+  runs: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  serverCpuUsPerRequest: number;
+  foreignCores: number;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Medians per server, over the runs given. */
+export function medians(runs: readonly Run[]): Median[] {
+  const servers = [...new Set(runs.map((r) => r.server))].sort();
+  return servers.map((server) => {
+    const mine = runs.filter((r) => r.server === server).map((r) => r.measurement);
+    return {
+      server,
+      runs: mine.length,
+      rps: median(mine.map((m) => m.rps)),
+      p50: median(mine.map((m) => m.latency.p50)),
+      p99: median(mine.map((m) => m.latency.p99)),
+      serverCpuUsPerRequest: median(mine.map((m) => m.serverCpuUsPerRequest)),
+      foreignCores: median(mine.map((m) => m.foreignCores)),
+    };
+  });
+}
+
+/** A/B and A/C throughput ratios of the medians (undefined when a server did not run). */
+export function ratios(meds: readonly Median[]): { AB?: number; AC?: number } {
+  const rps = (s: ServerName): number | undefined => meds.find((m) => m.server === s)?.rps;
+  const a = rps('A');
+  const b = rps('B');
+  const c = rps('C');
+  const out: { AB?: number; AC?: number } = {};
+  if (a !== undefined && b !== undefined) out.AB = a / b;
+  if (a !== undefined && c !== undefined) out.AC = a / c;
+  return out;
+}
+
+/** Formats rows as an aligned text table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** One line per run. */
+export function runsTable(runs: readonly Run[]): string {
+  return table(
+    ['run', 'req/s', 'p50 ms', 'p99 ms', 'srv CPU µs/req', 'others (cores)', 'load1', 'notes'],
+    runs.map((r) => {
+      const m = r.measurement;
+      return [
+        `${r.server} #${r.round}`,
+        m.rps.toFixed(0),
+        m.latency.p50.toFixed(1),
+        m.latency.p99.toFixed(1),
+        m.serverCpuUsPerRequest.toFixed(0),
+        m.foreignCores.toFixed(2),
+        (m.loadavgBefore[0] ?? 0).toFixed(2),
+        r.problems.join('; '),
+      ];
+    }),
+  );
+}
+
+/** The medians, and the ratios under them. */
+export function mediansTable(meds: readonly Median[]): string {
+  const r = ratios(meds);
+  const body = table(
+    ['server', 'runs', 'req/s', 'p50 ms', 'p99 ms', 'srv CPU µs/req', 'others (cores)'],
+    meds.map((m) => [
+      m.server,
+      String(m.runs),
+      m.rps.toFixed(0),
+      m.p50.toFixed(1),
+      m.p99.toFixed(1),
+      m.serverCpuUsPerRequest.toFixed(0),
+      m.foreignCores.toFixed(2),
+    ]),
+  );
+  const parts = [body];
+  if (r.AB !== undefined) parts.push(`A/B = ${r.AB.toFixed(2)}  (target ≥ 0.80)`);
+  if (r.AC !== undefined) parts.push(`A/C = ${r.AC.toFixed(2)}  (target ≥ 1.20)`);
+  return parts.join('\n');
+}

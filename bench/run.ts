@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: koa-payments (A) against the bare minimum (B) and a hand-rolled peer (C), each
+ * server in its own child process on loopback, loaded with autocannon. Writes
+ * `bench/results/<date>-<suite>.json`. See docs/performance.md.
+ *
+ *   npm run bench                              # compare: A B C × 2 rounds × 10 s, 1 KB bodies
+ *   npm run bench -- --suite scale             # 0 / 100k / 1M stored events; 1 KB, 64 KB, 1 MB
+ *   npm run bench -- --suite memory            # A's memory across 100k requests
+ *   npm run bench -- --suite profile           # A under --cpu-prof, top functions by self time
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Templates } from './database.js';
+import { SERVERS } from './harness.js';
+import { type BenchOptions, parseOptions, type Suite, usage } from './options.js';
+import type { Run } from './report.js';
+import {
+  bodyLimit,
+  compareSuite,
+  memorySuite,
+  profileSuite,
+  type SuiteContext,
+  scaleSuite,
+} from './suites.js';
+
+const PACKAGES = ['koa', 'express', 'knex', 'better-sqlite3', 'stripe', 'raw-body', 'autocannon'];
+
+function packageVersion(name: string): string {
+  try {
+    const json = readFileSync(join('node_modules', name, 'package.json'), 'utf8');
+    return (JSON.parse(json) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trimEnd();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A digest of every file under src/: tells whether the code changed while the benchmark ran. */
+function srcDigest(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk('src');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The machine, the runtime and the code measured. */
+function environment(): Record<string, unknown> {
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model ?? 'unknown',
+    cores: cores.length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    platform: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),
+    commit: git(['rev-parse', 'HEAD']),
+    // Uncommitted changes under src/ at the time of the run (other engineers work in this tree).
+    srcChanges: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean),
+  };
+}
+
+function settings(options: BenchOptions, limit: number): Record<string, unknown> {
+  return {
+    ...options,
+    bodyLimit: limit,
+    servers: Object.fromEntries(options.servers.map((s) => [s, SERVERS[s].label])),
+    pragmas: {
+      journal_mode: 'WAL',
+      synchronous: options.synchronous.toUpperCase(),
+      busy_timeout: 5000,
+    },
+    serverA: {
+      dispatch: 'inline',
+      receivers: 1,
+      worker: false,
+      requestLog: true,
+      groupCommit: options.groupCommit,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const parsed = parseOptions(process.argv.slice(2), process.env);
+  if (parsed === 'help') {
+    console.log(usage());
+    return;
+  }
+  const options = parsed;
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+  const scratch = mkdtempSync(join(tmpdir(), 'koa-payments-bench-'));
+  const templates = new Templates(scratch);
+  const log = (line: string): void => console.log(line);
+  const ctx: SuiteContext = { options, templates, scratch, stamp, log };
+  const suites: Exclude<Suite, 'all'>[] =
+    options.suite === 'all' ? ['compare', 'scale', 'memory', 'profile'] : [options.suite];
+  const loadBefore = loadavg();
+  const machine = environment();
+  const digestBefore = srcDigest();
+  const startedAt = new Date().toISOString();
+  const runs: Run[] = [];
+  const summaries: Record<string, unknown> = {};
+  log(
+    `koa-payments bench — ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  try {
+    for (const suite of suites) {
+      const only = suite === 'memory' || suite === 'profile';
+      const suiteCtx: SuiteContext =
+        only && !options.serversGiven ? { ...ctx, options: { ...options, servers: ['A'] } } : ctx;
+      const run =
+        suite === 'compare'
+          ? compareSuite
+          : suite === 'scale'
+            ? scaleSuite
+            : suite === 'memory'
+              ? memorySuite
+              : profileSuite;
+      const result = await run(suiteCtx);
+      runs.push(...result.runs);
+      summaries[suite] = result.summary;
+    }
+  } finally {
+    templates.clear();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `${stamp}-${options.suite}.json`);
+  const results = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    src: { digestBefore, digestAfter: srcDigest() },
+    loadavg: { before: loadBefore, after: loadavg() },
+    settings: settings(options, bodyLimit(options)),
+    summary: summaries,
+    runs,
+  };
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${join(options.out, `${stamp}-${options.suite}.json`)}`);
+  if (results.src.digestAfter !== digestBefore) {
+    log('warning: files under src/ changed during the run; the runs may not measure the same code');
+  }
+  const bad = runs.filter((r) => r.problems.length > 0);
+  if (bad.length > 0) {
+    log(`warning: ${bad.length} run(s) had problems (see "problems" in the results file)`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

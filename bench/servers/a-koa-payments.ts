@@ -1,0 +1,68 @@
+/**
+ * Server A: koa-payments, the full pipeline. One Stripe variant, inline dispatch, one no-op
+ * receiver, the request log on, the retry worker off, SQLite with the library's own pragmas
+ * (WAL, busy_timeout, synchronous=FULL), group commit as the library defaults it (on for SQLite)
+ * unless `--group-commit on|off` says otherwise.
+ */
+import Koa from 'koa';
+import { createRegistry, payments } from '../../src/index.js';
+import { applyPragmas, TABLE_PREFIX } from '../database.js';
+import { serveChild } from './protocol.js';
+
+serveChild(async (config) => {
+  const registry = createRegistry();
+  registry.receiver('charge.succeeded', async function noop() {});
+  const pay = payments({
+    registry,
+    // The library's default set-up. For `--synchronous normal` only, a host afterCreate (which
+    // runs after the library's pragmas) lowers synchronous.
+    database:
+      config.synchronous === 'full'
+        ? config.file
+        : {
+            client: 'better-sqlite3',
+            connection: { filename: config.file },
+            pool: {
+              afterCreate(
+                connection: { pragma(source: string): unknown },
+                done: (error: Error | null, connection: unknown) => void,
+              ) {
+                applyPragmas(connection, config.synchronous);
+                done(null, connection);
+              },
+            },
+          },
+    variants: { stripe: { provider: 'stripe', endpointSecret: config.secret } },
+    dispatch: 'inline',
+    worker: false,
+    bodyLimit: config.bodyLimit,
+    ...(config.groupCommit === 'default' ? {} : { groupCommit: config.groupCommit === 'on' }),
+  });
+  const commits = { batches: 0, events: 0 };
+  pay.on('store.committed', ({ size }) => {
+    commits.batches += 1;
+    commits.events += size;
+  });
+  await pay.migrate();
+  const statements: Record<string, number> = {};
+  if (config.traceSql) {
+    pay.knex.on('query', (query: { sql: string }) => {
+      const sql = query.sql.replace(/\d+/g, 'N');
+      statements[sql] = (statements[sql] ?? 0) + 1;
+    });
+  }
+  const app = new Koa();
+  app.use(pay.middleware);
+  const events = `${TABLE_PREFIX}events`;
+  return {
+    handler: app.callback(),
+    path: '/payments/process/stripe/',
+    async count() {
+      const [row] = (await pay.knex(events).max({ n: 'id' })) as { n: number | null }[];
+      return Number(row?.n ?? 0);
+    },
+    close: () => pay.close(),
+    commits: () => ({ ...commits }),
+    ...(config.traceSql ? { statements: () => ({ ...statements }) } : {}),
+  };
+});

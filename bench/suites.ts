@@ -1,0 +1,334 @@
+/**
+ * The suites: compare (A B C alternated), scale (stored events, body sizes), memory (RSS across
+ * 100k requests) and profile (`--cpu-prof` of a loaded server, summarised).
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { removeDatabase, type SchemaKind, type Templates } from './database.js';
+import {
+  load,
+  type Measurement,
+  problems,
+  SERVERS,
+  ServerChild,
+  type ServerName,
+  serverConfig,
+  waitForQuiet,
+} from './harness.js';
+import type { BenchOptions } from './options.js';
+import { formatSummary, type ProfileSummary, summariseFile } from './profile-summary.js';
+import { medians, mediansTable, type Run, ratios, runsTable } from './report.js';
+import type { ServerStats } from './servers/protocol.js';
+
+/** What a suite needs from the run. */
+export interface SuiteContext {
+  options: BenchOptions;
+  templates: Templates;
+  /** A scratch directory for the run's SQLite files. */
+  scratch: string;
+  /** Timestamp that names this run's files. */
+  stamp: string;
+  log: (line: string) => void;
+}
+
+/** Pooled bodies are capped at this many bytes; a run that outlasts its pool signs on the fly. */
+const POOL_BYTES = 512 * 1024 * 1024;
+
+/** The largest body any server accepts: 2 MiB, or twice the largest payload. */
+export function bodyLimit(options: BenchOptions): number {
+  return Math.max(2 * 1024 * 1024, 2 * Math.max(options.payload, ...options.payloads));
+}
+
+function schemaOf(server: ServerName): SchemaKind {
+  return server === 'A' ? 'library' : 'baseline';
+}
+
+/** Requests to sign up front: the expected count at the last measured rate, with a margin. */
+function poolSize(expectedRps: number, seconds: number, payloadBytes: number): number {
+  const expected = Math.ceil(expectedRps * seconds * 1.3) + 200;
+  return Math.max(1, Math.min(expected, Math.floor(POOL_BYTES / payloadBytes)));
+}
+
+/**
+ * Runs A, B, C (in that order) `rounds` times for one case, each in a fresh child on a fresh copy
+ * of the preloaded database, after a warm-up; returns the measured runs.
+ */
+async function alternate(
+  ctx: SuiteContext,
+  suite: string,
+  preload: number,
+  payloadBytes: number,
+): Promise<Run[]> {
+  const { options, log } = ctx;
+  const runs: Run[] = [];
+  const lastRps = new Map<ServerName, number>();
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const server of options.servers) {
+      const file = join(ctx.scratch, `run-${server}.sqlite3`);
+      await ctx.templates.prepare(file, schemaOf(server), preload, payloadBytes, log);
+      const child = await ServerChild.start(
+        server,
+        serverConfig(
+          file,
+          bodyLimit(options),
+          options.synchronous,
+          options.traceSql,
+          options.groupCommit,
+        ),
+      );
+      try {
+        const rate = lastRps.get(server) ?? 4000;
+        const othersBefore =
+          options.quiet === undefined
+            ? undefined
+            : await waitForQuiet(options.quiet, options.quietWait, log);
+        if (options.warmup > 0) {
+          await load(child, {
+            connections: options.connections,
+            duration: options.warmup,
+            payloadBytes,
+            poolSize: poolSize(rate, options.warmup, payloadBytes),
+          });
+        }
+        const measurement = await load(child, {
+          connections: options.connections,
+          duration: options.duration,
+          payloadBytes,
+          poolSize: poolSize(rate, options.duration, payloadBytes),
+        });
+        lastRps.set(server, measurement.rps);
+        if (othersBefore !== undefined) measurement.othersBeforeCores = othersBefore;
+        const run: Run = {
+          suite,
+          server,
+          round,
+          preload,
+          payloadBytes,
+          measurement,
+          problems: problems(measurement, options.connections),
+        };
+        runs.push(run);
+        if (measurement.statementsPerRequest !== undefined) {
+          log(`  ${server} statements per request:`);
+          for (const [sql, n] of Object.entries(measurement.statementsPerRequest)) {
+            log(`    ${n.toFixed(2)}  ${sql.length > 140 ? `${sql.slice(0, 140)}…` : sql}`);
+          }
+        }
+        const batches = measurement.groupCommits;
+        log(
+          `  ${server} #${round}: ${measurement.rps.toFixed(0)} req/s, p50 ${measurement.latency.p50.toFixed(1)} ms, ` +
+            `p99 ${measurement.latency.p99.toFixed(1)} ms` +
+            (batches === undefined || batches.batches === 0
+              ? ''
+              : `, ${batches.eventsPerCommit.toFixed(1)} events per commit`) +
+            (run.problems.length > 0 ? `  !! ${run.problems.join('; ')}` : ''),
+        );
+      } finally {
+        await child.stop();
+        removeDatabase(file);
+      }
+    }
+  }
+  return runs;
+}
+
+/** A B C alternated at one payload size and preload. */
+export async function compareSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
+  const { options, log } = ctx;
+  log(
+    `compare: ${options.servers.join(' ')} × ${options.rounds} rounds, ${options.duration} s each, ` +
+      `${options.connections} connections, ${options.payload} B bodies, ${options.preload} stored events, synchronous=${options.synchronous.toUpperCase()}`,
+  );
+  const runs = await alternate(ctx, 'compare', options.preload, options.payload);
+  const meds = medians(runs);
+  log(`\n${runsTable(runs)}\n\nmedians\n${mediansTable(meds)}\n`);
+  return { runs, summary: { medians: meds, ratios: ratios(meds) } };
+}
+
+/** Each stored-event count at 1 KB, then each body size with nothing stored. */
+export async function scaleSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
+  const { options, log } = ctx;
+  const cases: { preload: number; payload: number }[] = [
+    ...options.preloads.map((preload) => ({ preload, payload: 1024 })),
+    ...options.payloads
+      .filter((payload) => payload !== 1024 || !options.preloads.includes(0))
+      .map((payload) => ({ preload: 0, payload })),
+  ];
+  const all: Run[] = [];
+  const summary: unknown[] = [];
+  for (const c of cases) {
+    log(`scale: ${c.preload} stored events, ${c.payload} B bodies`);
+    const runs = await alternate(ctx, 'scale', c.preload, c.payload);
+    const meds = medians(runs);
+    log(`${mediansTable(meds)}\n`);
+    all.push(...runs);
+    summary.push({ ...c, medians: meds, ratios: ratios(meds) });
+  }
+  log(`templates built in (ms): ${JSON.stringify(ctx.templates.buildMs)}`);
+  return { runs: all, summary: { cases: summary, preloadMs: ctx.templates.buildMs } };
+}
+
+interface MemoryPoint {
+  requests: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+  rps?: number;
+}
+
+function point(requests: number, stats: ServerStats, rps?: number): MemoryPoint {
+  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return {
+    requests,
+    rssMiB: mib(stats.memory.rss),
+    heapUsedMiB: mib(stats.memory.heapUsed),
+    externalMiB: mib(stats.memory.external),
+    ...(rps === undefined ? {} : { rps: Math.round(rps) }),
+  };
+}
+
+/**
+ * Memory across `requests` requests, sampled (after a full GC) every `checkpoint` requests,
+ * after a warm-up of one checkpoint. Memory must not grow with the requests served.
+ */
+export async function memorySuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
+  const { options, log } = ctx;
+  const runs: Run[] = [];
+  const summary: Record<string, unknown> = {};
+  for (const server of options.servers) {
+    log(
+      `memory: ${server}, ${options.requests} requests of ${options.payload} B, memory every ${options.checkpoint}`,
+    );
+    const file = join(ctx.scratch, `memory-${server}.sqlite3`);
+    removeDatabase(file);
+    const child = await ServerChild.start(
+      server,
+      serverConfig(
+        file,
+        bodyLimit(options),
+        options.synchronous,
+        options.traceSql,
+        options.groupCommit,
+      ),
+    );
+    const points: MemoryPoint[] = [];
+    try {
+      points.push(point(0, await child.stats(true)));
+      const phase = (amount: number): Promise<Measurement> =>
+        load(child, {
+          connections: options.connections,
+          amount,
+          payloadBytes: options.payload,
+          poolSize: Math.min(amount, Math.floor(POOL_BYTES / options.payload)),
+        });
+      const warm = await phase(options.checkpoint);
+      const before = await child.stats(true);
+      log(`  warm-up ${options.checkpoint}: rss ${point(0, before).rssMiB} MiB`);
+      let served = 0;
+      while (served < options.requests) {
+        const amount = Math.min(options.checkpoint, options.requests - served);
+        const m = await phase(amount);
+        served += amount;
+        const stats = await child.stats(true);
+        const p = point(served, stats, m.rps);
+        points.push(p);
+        runs.push({
+          suite: 'memory',
+          server,
+          round: points.length - 1,
+          preload: 0,
+          payloadBytes: options.payload,
+          measurement: m,
+          problems: problems(m, options.connections),
+        });
+        log(
+          `  ${served}: rss ${p.rssMiB} MiB, heap ${p.heapUsedMiB} MiB, external ${p.externalMiB} MiB, ${p.rps} req/s`,
+        );
+      }
+      const start = point(0, before);
+      const end = points[points.length - 1] as MemoryPoint;
+      summary[server] = {
+        warmupRps: Math.round(warm.rps),
+        afterStart: points[0],
+        beforeLoad: start,
+        afterLoad: end,
+        growthMiB: {
+          rss: Math.round((end.rssMiB - start.rssMiB) * 10) / 10,
+          heapUsed: Math.round((end.heapUsedMiB - start.heapUsedMiB) * 10) / 10,
+        },
+        points,
+      };
+      log(
+        `  ${server}: rss ${start.rssMiB} → ${end.rssMiB} MiB, heap ${start.heapUsedMiB} → ${end.heapUsedMiB} MiB over ${served} requests`,
+      );
+    } finally {
+      await child.stop();
+      removeDatabase(file);
+    }
+  }
+  return { runs, summary };
+}
+
+/** Loads each server under `--cpu-prof`, then summarises its profile. */
+export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
+  const { options, log } = ctx;
+  const runs: Run[] = [];
+  const summary: Record<string, { profile: string; summary: ProfileSummary }> = {};
+  const dir = resolve(options.out);
+  mkdirSync(dir, { recursive: true });
+  for (const server of options.servers) {
+    const name = `${ctx.stamp}-${server}.cpuprofile`;
+    const file = join(ctx.scratch, `profile-${server}.sqlite3`);
+    // Every thread writes a profile (tsx's module loader runs in a worker): keep the main one.
+    const threads = join(ctx.scratch, `profiles-${server}`);
+    mkdirSync(threads, { recursive: true });
+    await ctx.templates.prepare(file, schemaOf(server), options.preload, options.payload, log);
+    log(
+      `profile: ${server} (${SERVERS[server].label}) for ${options.duration} s, ${options.preload} stored events → ${name}`,
+    );
+    const child = await ServerChild.start(
+      server,
+      serverConfig(
+        file,
+        bodyLimit(options),
+        options.synchronous,
+        options.traceSql,
+        options.groupCommit,
+      ),
+      ['--cpu-prof', '--cpu-prof-dir', threads],
+    );
+    const pid = child.pid;
+    try {
+      if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
+      const m = await load(child, {
+        connections: options.connections,
+        duration: options.duration,
+        payloadBytes: options.payload,
+        poolSize: poolSize(4000, options.duration, options.payload),
+      });
+      runs.push({
+        suite: 'profile',
+        server,
+        round: 1,
+        preload: options.preload,
+        payloadBytes: options.payload,
+        measurement: m,
+        problems: problems(m, options.connections),
+      });
+      log(`  ${m.rps.toFixed(0)} req/s under the profiler`);
+    } finally {
+      await child.stop();
+      removeDatabase(file);
+    }
+    // Default names are CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is 0.
+    const main = readdirSync(threads).find((f) => f.includes(`.${pid}.0.`));
+    if (main === undefined) throw new Error(`bench: no main-thread profile in ${threads}`);
+    renameSync(join(threads, main), join(dir, name));
+    rmSync(threads, { recursive: true, force: true });
+    const profile = join(dir, name);
+    const result = summariseFile(profile, options.top);
+    summary[server] = { profile: join(options.out, name), summary: result };
+    log(`\n${formatSummary(result)}\n`);
+  }
+  return { runs, summary };
+}
