@@ -194,6 +194,7 @@ export function payments(settings: PaymentsSettings): Payments {
     dispatcher,
     resolved,
     async (event, duplicate) => {
+      if (hooks.listenerCount('event.stored') === 0) return;
       try {
         await hooks.emit('event.stored', { event, duplicate });
       } catch (error) {

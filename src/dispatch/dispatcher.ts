@@ -161,6 +161,7 @@ export class Dispatcher {
 
   /** Emits a hook; a throwing listener is logged, never mistaken for a receiver failure. */
   async #emit<K extends keyof PaymentsHooks>(name: K, data: PaymentsHooks[K]): Promise<void> {
+    if (this.#hooks.listenerCount(name) === 0) return; // the common case: nobody listens
     try {
       await this.#hooks.emit(name, data);
     } catch (error) {
