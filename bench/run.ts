@@ -110,6 +110,13 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
   const scratch = mkdtempSync(join(tmpdir(), 'koa-payments-bench-'));
   const templates = new Templates(scratch);
+  // Interrupted: the children exit when their IPC channel closes; the scratch files go here.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      rmSync(scratch, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   const log = (line: string): void => console.log(line);
   const ctx: SuiteContext = { options, templates, scratch, stamp, log };
   const suites: Exclude<Suite, 'all'>[] =
