@@ -171,8 +171,10 @@ export function payments(settings: PaymentsSettings): Payments {
         db.knex,
         { maxBatch: resolved.groupCommit.maxBatch, maxWaitMs: resolved.groupCommit.maxWaitMs },
         (size) => {
+          if (hooks.listenerCount('store.committed') === 0) return;
           hooks.emit('store.committed', { size }).catch(() => {});
         },
+        db.direct,
       )
     : undefined;
   const store = new EventStore(db, tables, committer);

@@ -121,22 +121,19 @@ export class Pipeline {
         // extra commit (and fsync) per webhook.
         this.#requestLog === undefined
           ? undefined
-          : async (trx, event) => {
-              await this.#requestLog?.insert(
-                {
-                  variant,
-                  receivedAt: request.receivedAt,
-                  remoteIp: request.remoteIp,
-                  headers: request.headers,
-                  rawBody: request.rawBody,
-                  valid: true,
-                  statusCode: 200,
-                  error: undefined,
-                  event: event.id,
-                },
-                trx,
-              );
-            },
+          : (event, bodyInEvent) =>
+              (this.#requestLog as RequestLog).row({
+                variant,
+                receivedAt: request.receivedAt,
+                remoteIp: request.remoteIp,
+                headers: request.headers,
+                rawBody: request.rawBody,
+                valid: true,
+                statusCode: 200,
+                error: undefined,
+                event: event.id,
+                bodyInEvent,
+              }),
         submitted,
       );
     } catch (error) {

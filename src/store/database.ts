@@ -6,6 +6,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { ConfigurationError } from '../errors.js';
 import type { DatabaseSetting, Logger } from '../settings.js';
+import { type DirectAccess, directAccess } from './sqlite-direct.js';
 
 /** The opened store. */
 export interface Database {
@@ -13,6 +14,8 @@ export interface Database {
   /** Whether the library opened it (and so closes it on `close()`). */
   readonly owned: boolean;
   readonly dialect: 'sqlite' | 'postgres' | 'other';
+  /** The SQLite fast path (better-sqlite3 only): prepared statements on the pooled connection. */
+  readonly direct?: DirectAccess;
 }
 
 /** Default path of the embedded database. */
@@ -95,8 +98,7 @@ function supported(dialect: Database['dialect'], client: unknown): Database['dia
   return dialect;
 }
 
-/** Opens the database a `database` setting describes. */
-export function openDatabase(setting: DatabaseSetting | undefined, logger: Logger): Database {
+function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Database {
   if (setting === undefined || typeof setting === 'string') {
     const knex = knexFactory(sqliteConfig(setting ?? DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS));
     return { knex, owned: true, dialect: 'sqlite' };
@@ -162,4 +164,11 @@ export function openDatabase(setting: DatabaseSetting | undefined, logger: Logge
     return { knex: knexFactory(merged), owned: true, dialect };
   }
   return { knex: knexFactory(config), owned: true, dialect };
+}
+
+/** Opens the database a `database` setting describes. */
+export function openDatabase(setting: DatabaseSetting | undefined, logger: Logger): Database {
+  const db = openKnex(setting, logger);
+  const direct = db.dialect === 'sqlite' ? directAccess(db.knex) : undefined;
+  return direct === undefined ? db : { ...db, direct };
 }

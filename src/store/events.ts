@@ -6,8 +6,9 @@ import type { Knex } from 'knex';
 import type { OutcomeRecord } from '../dispatch/dispatcher.js';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
-import type { GroupCommitter } from './group-commit.js';
+import type { GroupCommitter, Work } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import { type DirectAccess, type DirectConnection, runDirect } from './sqlite-direct.js';
 import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
@@ -32,12 +33,12 @@ export interface StoreResult {
   deliveries: Delivery[];
 }
 
-/** Runs inside the storing transaction once the event row exists (the request log uses it). */
-export type InTransaction = (
-  trx: Knex.Transaction,
-  event: StoredEvent,
-  duplicate: boolean,
-) => Promise<void>;
+/**
+ * The request-log row to insert in the storing transaction once the event row exists (no extra
+ * commit per webhook), given the stored event and whether the event row holds the request's
+ * body byte for byte (a new event, or a redelivery of the same payload).
+ */
+export type LogRow = (event: StoredEvent, bodyInEvent: boolean) => Record<string, unknown>;
 
 /** Filter of {@link EventStore.list}. */
 export interface EventFilter {
@@ -98,6 +99,24 @@ export function toDelivery(row: Row): Delivery {
   };
 }
 
+/**
+ * SQLite: the statement that recomputes an event's status from its deliveries, and its bindings.
+ * One statement: SQLite runs it alone (writes are serialised), whereas a read-then-write
+ * transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile. Bound,
+ * not inlined: the same SQL text for every event (prepared once).
+ */
+function sqliteRefresh(t: TableNames, eventId: number): [string, number[]] {
+  const any = `SELECT 1 FROM "${t.deliveries}" WHERE "event" = ?`;
+  const notSucceeded = `${any} AND "status" <> 'succeeded'`;
+  const broken = `${any} AND "status" IN ('failed', 'dead')`;
+  const sql =
+    `UPDATE "${t.events}" SET "status" = CASE WHEN NOT EXISTS (${any}) THEN 'ignored' ` +
+    `WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ` +
+    `ELSE 'pending' END, "processed_at" = CASE WHEN NOT EXISTS (${notSucceeded}) THEN ? ` +
+    `ELSE NULL END WHERE "id" = ? RETURNING "status"`;
+  return [sql, [eventId, eventId, eventId, eventId, Date.now(), eventId]];
+}
+
 /** Event and delivery queries for one database and table prefix. */
 export class EventStore {
   readonly knex: Knex;
@@ -105,47 +124,70 @@ export class EventStore {
   readonly #t: TableNames;
 
   readonly #batcher: GroupCommitter | undefined;
+  readonly #direct: DirectAccess | undefined;
 
   constructor(db: Database, tables: TableNames, batcher?: GroupCommitter) {
     this.#db = db;
     this.knex = db.knex;
     this.#t = tables;
     this.#batcher = batcher;
+    this.#direct = db.direct;
   }
 
   /**
    * One transaction: insert the event (idempotently), run the atomic receivers with the
-   * transaction, insert one delivery per receiver, COMMIT. Returns only after the commit.
-   * A duplicate inserts nothing and returns the stored event.
+   * transaction, insert one delivery per receiver (and the request-log row), COMMIT. Returns
+   * only after the commit. A duplicate inserts nothing but its log row and returns the stored
+   * event.
    */
   async store(
     input: NewEvent,
     receivers: readonly RegisteredReceiver[],
     runAtomic: AtomicRunner,
     leaseMs: number,
-    inTransaction?: InTransaction,
+    logRow?: LogRow,
     submitted?: () => void,
   ): Promise<StoreResult> {
     const t = this.#t;
+    const afterCommit = receivers.filter((r) => !r.atomic);
+    const atomic = receivers.filter((r) => r.atomic);
+    const status: EventStatus =
+      receivers.length === 0 ? 'ignored' : afterCommit.length === 0 ? 'processed' : 'pending';
+    const eventRow = (now: Date) => ({
+      variant: input.variant,
+      provider: input.provider,
+      event_id: input.eventId,
+      type: input.type,
+      livemode: input.livemode ?? null,
+      payload: input.payloadText,
+      status: atomic.length > 0 ? 'pending' : status,
+      received_at: input.receivedAt,
+      created_at: input.createdAt ?? null,
+      processed_at: status === 'pending' || atomic.length > 0 ? null : now,
+    });
+    const deliveryRows = (eventId: number, now: Date) => [
+      ...atomic.map((r) => ({
+        event: eventId,
+        receiver: r.name,
+        status: 'succeeded',
+        attempts: 1,
+        completed_at: now,
+        created_at: now,
+      })),
+      ...afterCommit.map((r) => ({
+        event: eventId,
+        receiver: r.name,
+        status: 'pending',
+        attempts: 0,
+        // Leased to this request from birth: no worker takes it while it runs here.
+        locked_until: new Date(now.getTime() + leaseMs),
+        created_at: now,
+      })),
+    ];
     const work = async (trx: Knex.Transaction): Promise<StoreResult> => {
       const now = new Date();
-      const afterCommit = receivers.filter((r) => !r.atomic);
-      const atomic = receivers.filter((r) => r.atomic);
-      const status: EventStatus =
-        receivers.length === 0 ? 'ignored' : afterCommit.length === 0 ? 'processed' : 'pending';
       const inserted = (await trx(t.events)
-        .insert({
-          variant: input.variant,
-          provider: input.provider,
-          event_id: input.eventId,
-          type: input.type,
-          livemode: input.livemode ?? null,
-          payload: input.payloadText,
-          status: atomic.length > 0 ? 'pending' : status,
-          received_at: input.receivedAt,
-          created_at: input.createdAt ?? null,
-          processed_at: status === 'pending' || atomic.length > 0 ? null : now,
-        })
+        .insert(eventRow(now))
         .onConflict(['variant', 'event_id'])
         .ignore()
         .returning('*')) as Row[];
@@ -155,7 +197,9 @@ export class EventStore {
           .where({ variant: input.variant, event_id: input.eventId })
           .first()) as Row;
         const event = toEvent(existing);
-        if (inTransaction !== undefined) await inTransaction(trx, event, true);
+        if (logRow !== undefined) {
+          await trx(t.requests).insert(logRow(event, existing.payload === input.payloadText));
+        }
         return { event, duplicate: true, deliveries: [] };
       }
       let event = toEvent(row, input.payload);
@@ -166,37 +210,84 @@ export class EventStore {
           .update({ status, processed_at: status === 'pending' ? null : now });
         event = { ...event, status, processedAt: status === 'pending' ? null : now };
       }
-      const rows = [
-        ...atomic.map((r) => ({
-          event: event.id,
-          receiver: r.name,
-          status: 'succeeded',
-          attempts: 1,
-          completed_at: now,
-          created_at: now,
-        })),
-        ...afterCommit.map((r) => ({
-          event: event.id,
-          receiver: r.name,
-          status: 'pending',
-          attempts: 0,
-          // Leased to this request from birth: no worker takes it while it runs here.
-          locked_until: new Date(now.getTime() + leaseMs),
-          created_at: now,
-        })),
-      ];
+      const rows = deliveryRows(event.id, now);
       let deliveries: Delivery[] = [];
       if (rows.length > 0) {
         const created = (await trx(t.deliveries).insert(rows).returning('*')) as Row[];
         deliveries = created.map(toDelivery).filter((d) => d.status === 'pending');
       }
-      if (inTransaction !== undefined) await inTransaction(trx, event, false);
+      if (logRow !== undefined) await trx(t.requests).insert(logRow(event, true));
       return { event, duplicate: false, deliveries };
     };
+    // The same writes as prepared statements (SQLite fast path), when no atomic receiver needs
+    // a Knex transaction.
+    const direct =
+      this.#direct === undefined || atomic.length > 0
+        ? undefined
+        : (db: DirectConnection): StoreResult => {
+            const now = new Date();
+            const row = eventRow(now);
+            const inserted = db.insert(
+              t.events,
+              row,
+              'ON CONFLICT ("variant", "event_id") DO NOTHING RETURNING "id"',
+            );
+            if (inserted === undefined) {
+              const existing = db.get(
+                `SELECT * FROM "${t.events}" WHERE "variant" = ? AND "event_id" = ?`,
+                input.variant,
+                input.eventId,
+              ) as Row;
+              const event = toEvent(existing);
+              if (logRow !== undefined) {
+                db.insert(t.requests, logRow(event, existing.payload === input.payloadText));
+              }
+              return { event, duplicate: true, deliveries: [] };
+            }
+            const event: StoredEvent = {
+              id: Number(inserted.id),
+              variant: input.variant,
+              provider: input.provider,
+              eventId: input.eventId,
+              type: input.type,
+              livemode: row.livemode,
+              payload: input.payload,
+              status: row.status,
+              receivedAt: input.receivedAt,
+              createdAt: row.created_at,
+              processedAt: row.processed_at,
+            };
+            const deliveries: Delivery[] = [];
+            for (const d of deliveryRows(event.id, now)) {
+              const created = db.insert(t.deliveries, d, 'RETURNING "id"') as Row;
+              deliveries.push({
+                id: Number(created.id),
+                event: event.id,
+                receiver: d.receiver,
+                status: 'pending',
+                attempts: 0,
+                lastError: null,
+                nextAttemptAt: null,
+                lockedUntil: 'locked_until' in d ? d.locked_until : null,
+                completedAt: null,
+              });
+            }
+            if (logRow !== undefined) db.insert(t.requests, logRow(event, true));
+            return { event, duplicate: false, deliveries };
+          };
     // Either way, the promise resolves only after a COMMIT the library itself awaited.
     submitted?.();
-    if (this.#batcher !== undefined) return this.#batcher.submit(work);
-    return this.knex.transaction(work);
+    return this.#transact({ work, direct });
+  }
+
+  /** Runs one unit of work in a transaction: group-committed, on the fast path, or on Knex. */
+  async #transact<T>(unit: Work<T>): Promise<T> {
+    if (this.#batcher !== undefined) return this.#batcher.submit(unit);
+    if (this.#direct !== undefined && unit.direct !== undefined) {
+      const [outcome] = await runDirect(this.#direct, [unit.direct]);
+      return (outcome as { value: unknown }).value as T;
+    }
+    return this.knex.transaction(unit.work);
   }
 
   /** Rows whose lease is free: never leased, or the lease has expired. */
@@ -313,37 +404,46 @@ export class EventStore {
     outcomes: readonly { delivery: Delivery; record: OutcomeRecord }[],
   ): Promise<EventStatus> {
     const t = this.#t;
-    const work = async (trx: Knex.Transaction): Promise<EventStatus> => {
+    const updates = () => {
       const now = new Date();
-      for (const { delivery, record } of outcomes) {
+      return outcomes.map(({ delivery, record }) => {
         // An abandoned attempt was counted when it started.
         const attempts = record.abandoned ? delivery.attempts : delivery.attempts + 1;
-        await trx(t.deliveries)
-          .where({ id: delivery.id })
-          .update(
-            record.status === 'succeeded'
-              ? {
-                  status: 'succeeded',
-                  attempts,
-                  last_error: null,
-                  next_attempt_at: null,
-                  locked_until: null,
-                  completed_at: now,
-                }
-              : {
-                  status: record.status,
-                  attempts,
-                  last_error: record.error ?? null,
-                  next_attempt_at: record.nextAttemptAt ?? null,
-                  locked_until: null,
-                  completed_at: record.status === 'dead' ? now : null,
-                },
-          );
-      }
+        const set =
+          record.status === 'succeeded'
+            ? {
+                status: 'succeeded',
+                attempts,
+                last_error: null,
+                next_attempt_at: null,
+                locked_until: null,
+                completed_at: now,
+              }
+            : {
+                status: record.status,
+                attempts,
+                last_error: record.error ?? null,
+                next_attempt_at: record.nextAttemptAt ?? null,
+                locked_until: null,
+                completed_at: record.status === 'dead' ? now : null,
+              };
+        return { id: delivery.id, set };
+      });
+    };
+    const work = async (trx: Knex.Transaction): Promise<EventStatus> => {
+      for (const { id, set } of updates()) await trx(t.deliveries).where({ id }).update(set);
       return this.#refreshStatusIn(trx, eventId);
     };
-    if (this.#batcher !== undefined) return this.#batcher.submit(work);
-    return this.knex.transaction(work);
+    const direct =
+      this.#direct === undefined
+        ? undefined
+        : (db: DirectConnection): EventStatus => {
+            for (const { id, set } of updates()) db.updateById(t.deliveries, id, set);
+            const [sql, bindings] = sqliteRefresh(t, eventId);
+            const row = db.get(sql, ...bindings);
+            return (row?.status as EventStatus | undefined) ?? 'pending';
+          };
+    return this.#transact({ work, direct });
   }
 
   /**
@@ -353,27 +453,8 @@ export class EventStore {
   async #refreshStatusIn(q: Knex | Knex.Transaction, eventId: number): Promise<EventStatus> {
     const t = this.#t;
     if (this.#db.dialect === 'sqlite') {
-      // One statement: SQLite runs it alone (writes are serialised), and a read-then-write
-      // transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile.
-      // Bound, not inlined: the same SQL text for every event (prepared once, see database.ts).
-      const any = 'SELECT 1 FROM ?? WHERE event = ?';
-      const notSucceeded = `${any} AND status <> 'succeeded'`;
-      const broken = `${any} AND status IN ('failed', 'dead')`;
-      const d = t.deliveries;
-      const rows = (await q(t.events)
-        .where({ id: eventId })
-        .update({
-          status: q.raw(
-            `CASE WHEN NOT EXISTS (${any}) THEN 'ignored' WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ELSE 'pending' END`,
-            [d, eventId, d, eventId, d, eventId],
-          ),
-          processed_at: q.raw(`CASE WHEN NOT EXISTS (${notSucceeded}) THEN ? ELSE NULL END`, [
-            d,
-            eventId,
-            Date.now(),
-          ]),
-        })
-        .returning('status')) as Row[];
+      const [sql, bindings] = sqliteRefresh(t, eventId);
+      const rows = (await q.raw(sql, bindings)) as Row[];
       return (rows[0]?.status as EventStatus | undefined) ?? 'pending';
     }
     // The event row is locked, so that two runners finishing together serialise here.

@@ -6,18 +6,31 @@
  * a failed COMMIT fails the whole batch, and every caller answers 503.
  */
 import type { Knex } from 'knex';
+import {
+  type DirectAccess,
+  type DirectConnection,
+  type Outcome,
+  runDirect,
+} from './sqlite-direct.js';
 
-interface Job<T> {
+/**
+ * A unit of work: `work` runs it on a Knex transaction; `direct`, when given, runs the same
+ * writes synchronously on a better-sqlite3 connection (the SQLite fast path).
+ */
+export interface Work<T> {
   work(trx: Knex.Transaction): Promise<T>;
+  direct?: ((connection: DirectConnection) => T) | undefined;
+}
+
+interface Job<T> extends Work<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 /** Batches units of work into shared transactions. */
 export class GroupCommitter {
   readonly #knex: Knex;
+  readonly #direct: DirectAccess | undefined;
   readonly #maxBatch: number;
   readonly #onCommit: (size: number) => void;
   readonly #maxWaitMs: number;
@@ -29,8 +42,10 @@ export class GroupCommitter {
     knex: Knex,
     options: { maxBatch: number; maxWaitMs: number },
     onCommit: (size: number) => void = () => {},
+    direct?: DirectAccess,
   ) {
     this.#knex = knex;
+    this.#direct = direct;
     this.#maxBatch = options.maxBatch;
     this.#maxWaitMs = options.maxWaitMs;
     this.#onCommit = onCommit;
@@ -53,9 +68,9 @@ export class GroupCommitter {
   }
 
   /** Runs `work` in the next batch; resolves with its result once the batch has committed. */
-  submit<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  submit<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve, reject } as Job<unknown>);
+      this.#queue.push({ work: work.work, direct: work.direct, resolve, reject } as Job<unknown>);
       if (!this.#draining) {
         this.#draining = true;
         // Start on the next turn, so that work submitted in the same turn joins the batch.
@@ -84,6 +99,21 @@ export class GroupCommitter {
   }
 
   async #commit(batch: Job<unknown>[]): Promise<void> {
+    const direct = this.#direct;
+    if (direct !== undefined && batch.every((job) => job.direct !== undefined)) {
+      let outcomes: Outcome[];
+      try {
+        outcomes = await runDirect(
+          direct,
+          batch.map((job) => job.direct as (connection: DirectConnection) => unknown),
+        );
+      } catch (error) {
+        for (const job of batch) job.reject(error);
+        return;
+      }
+      this.#settle(batch, outcomes);
+      return;
+    }
     const outcomes: Outcome[] = [];
     try {
       // `knex.transaction(fn)` resolves only after COMMIT has completed: no caller is answered
@@ -117,6 +147,11 @@ export class GroupCommitter {
       });
       return;
     }
+    this.#settle(batch, outcomes);
+  }
+
+  /** After a COMMIT: answers each job with its own outcome. */
+  #settle(batch: Job<unknown>[], outcomes: Outcome[]): void {
     this.#onCommit(batch.length);
     batch.forEach((job, i) => {
       const outcome = outcomes[i] as Outcome;

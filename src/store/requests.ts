@@ -14,7 +14,10 @@ export interface RequestLogEntry {
   remoteIp: string | null;
   /** Headers as received, secrets redacted. */
   headers: Record<string, string | string[]>;
-  /** The body, truncated to `requestLog.maxBody` bytes (null when it was never read). */
+  /**
+   * The body, truncated to `requestLog.maxBody` bytes (null when it was never read). The body of
+   * a request that stored an event is that event's payload, and is read back from the event row.
+   */
   body: string | null;
   /** Size of the full body in bytes, when it was read. */
   bodySize: number | null;
@@ -38,6 +41,11 @@ export interface NewRequestLogEntry {
   statusCode: number;
   error: string | undefined;
   event: number | undefined;
+  /**
+   * The body is, byte for byte, the payload of the stored `event`: the row does not repeat it
+   * (the bytes are stored once, in the event row).
+   */
+  bodyInEvent?: boolean;
 }
 
 /** Headers never stored: credentials, cookies, and headers some providers put secrets in. */
@@ -72,15 +80,33 @@ function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(Number(value));
 }
 
-/** Maps a `requests` row. */
-export function toRequestLogEntry(row: Row): RequestLogEntry {
+/** The first `maxBody` bytes of a text, as the log stores a body. */
+function truncate(text: string, maxBody: number): string {
+  return Buffer.byteLength(text) <= maxBody
+    ? text
+    : Buffer.from(text).subarray(0, maxBody).toString();
+}
+
+/**
+ * Maps a `requests` row, read with its event's payload (`event_payload`): a body the row does not
+ * repeat is the event's.
+ */
+export function toRequestLogEntry(row: Row, maxBody = Number.POSITIVE_INFINITY): RequestLogEntry {
+  const body =
+    row.body !== null && row.body !== undefined
+      ? String(row.body)
+      : row.body_size !== null &&
+          row.body_size !== undefined &&
+          typeof row.event_payload === 'string'
+        ? truncate(row.event_payload, maxBody)
+        : null;
   return {
     id: Number(row.id),
     variant: String(row.variant),
     receivedAt: toDate(row.received_at),
     remoteIp: row.remote_ip === null ? null : String(row.remote_ip),
     headers: JSON.parse(String(row.headers)),
-    body: row.body === null ? null : String(row.body),
+    body,
     bodySize: row.body_size === null ? null : Number(row.body_size),
     valid: Boolean(row.valid),
     statusCode: Number(row.status_code),
@@ -94,12 +120,14 @@ export function toRequestLogEntry(row: Row): RequestLogEntry {
 export class RequestLog {
   readonly #knex: Knex;
   readonly #table: string;
+  readonly #events: string;
   readonly #maxBody: number;
   readonly #secretHeaders: readonly string[];
 
   constructor(knex: Knex, tables: TableNames, maxBody: number, secretHeaders: readonly string[]) {
     this.#knex = knex;
     this.#table = tables.requests;
+    this.#events = tables.events;
     this.#maxBody = maxBody;
     this.#secretHeaders = secretHeaders;
   }
@@ -112,7 +140,10 @@ export class RequestLog {
       received_at: entry.receivedAt,
       remote_ip: entry.remoteIp ?? null,
       headers: JSON.stringify(redactHeaders(entry.headers, this.#secretHeaders)),
-      body: body === undefined ? null : body.subarray(0, this.#maxBody).toString('utf8'),
+      body:
+        body === undefined || entry.bodyInEvent === true
+          ? null
+          : body.subarray(0, this.#maxBody).toString('utf8'),
       body_size: body === undefined ? null : body.length,
       valid: entry.valid,
       status_code: entry.statusCode,
@@ -127,22 +158,31 @@ export class RequestLog {
     await (trx ?? this.#knex)(this.#table).insert(this.row(entry));
   }
 
+  /** Lines with their event's payload (the body of the lines that do not repeat it). */
+  #lines(): Knex.QueryBuilder {
+    return this.#knex(this.#table)
+      .leftJoin(this.#events, `${this.#events}.id`, `${this.#table}.event`)
+      .select(`${this.#table}.*`, `${this.#events}.payload as event_payload`);
+  }
+
   /** The log lines of an event, oldest first. */
   async ofEvent(eventId: number): Promise<RequestLogEntry[]> {
-    const rows = (await this.#knex(this.#table).where({ event: eventId }).orderBy('id')) as Row[];
-    return rows.map(toRequestLogEntry);
+    const rows = (await this.#lines()
+      .where(`${this.#table}.event`, eventId)
+      .orderBy(`${this.#table}.id`)) as Row[];
+    return rows.map((row) => toRequestLogEntry(row, this.#maxBody));
   }
 
   /** The most recent lines, newest first. */
   async recent(
     options: { variant?: string; valid?: boolean; limit?: number } = {},
   ): Promise<RequestLogEntry[]> {
-    const query = this.#knex(this.#table)
-      .orderBy('id', 'desc')
+    const query = this.#lines()
+      .orderBy(`${this.#table}.id`, 'desc')
       .limit(options.limit ?? 100);
-    if (options.variant !== undefined) query.where({ variant: options.variant });
-    if (options.valid !== undefined) query.where({ valid: options.valid });
-    return ((await query) as Row[]).map(toRequestLogEntry);
+    if (options.variant !== undefined) query.where(`${this.#table}.variant`, options.variant);
+    if (options.valid !== undefined) query.where(`${this.#table}.valid`, options.valid);
+    return ((await query) as Row[]).map((row) => toRequestLogEntry(row, this.#maxBody));
   }
 
   /** Deletes lines received before `before`; returns how many. */

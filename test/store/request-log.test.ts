@@ -79,9 +79,18 @@ for (const dialect of DIALECTS)
         ['stripe', false, 413, 'payload_too_large', null],
         ['stripe', true, 200, null, event.id],
       ]);
-      expect(rows[0].body).to.equal(body);
+      // A body that stored an event is that event's payload: stored once, in the event row.
+      expect(rows[0].body).to.equal(null);
       expect(rows[0].body_size).to.equal(Buffer.byteLength(body));
+      expect(rows[1].body).to.equal(body);
       expect(rows[2].body).to.equal(null);
+      expect(rows[2].body_size).to.equal(null);
+      expect(rows[3].body).to.equal(null);
+      const details = await pay.events.get(event.id);
+      expect(details?.requests.map((r) => [r.body, r.bodySize])).to.deep.equal([
+        [body, Buffer.byteLength(body)],
+        [body, Buffer.byteLength(body)],
+      ]);
       for (const row of rows) {
         expect(row.remote_ip).to.equal('127.0.0.1');
         expect(row.duration_ms).to.be.a('number').and.at.least(0);
@@ -115,8 +124,27 @@ for (const dialect of DIALECTS)
       const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
       await post(url(), body, headers);
       const [row] = await lines();
-      expect(row.body).to.equal(body.slice(0, 16));
       expect(row.body_size).to.equal(Buffer.byteLength(body));
+      const details = await pay.events.get('evt_log_1');
+      expect(details?.requests[0]?.body).to.equal(body.slice(0, 16));
+      expect(details?.payload).to.deep.equal(payload);
+      // A refused body is stored truncated.
+      await post(url(), body, { ...headers, 'stripe-signature': 't=1,v1=00' });
+      expect((await lines())[1].body).to.equal(body.slice(0, 16));
+    });
+
+    it('keeps the body of a redelivery whose bytes differ from the stored payload', async () => {
+      await start();
+      const first = signWebhook('stripe', { payload, secret: SECRET });
+      const spaced = JSON.stringify(payload, null, 2);
+      const second = signWebhook('stripe', { payload: spaced, secret: SECRET });
+      expect((await post(url(), first.body, first.headers)).status).to.equal(200);
+      const again = await post(url(), second.body, second.headers);
+      expect(again.body.duplicate).to.equal(true);
+      const rows = await lines();
+      expect(rows.map((r) => r.body)).to.deep.equal([null, spaced]);
+      const details = await pay.events.get('evt_log_1');
+      expect(details?.requests.map((r) => r.body)).to.deep.equal([first.body, spaced]);
     });
 
     it('reads X-Forwarded-For only with trustProxy, without the port', async () => {

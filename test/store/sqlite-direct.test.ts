@@ -1,0 +1,340 @@
+/**
+ * The SQLite fast path (src/store/sqlite-direct.ts) writes what the Knex path writes, commits a
+ * batch in one transaction, and isolates a failing unit of work in its savepoint.
+ */
+import { expect } from 'chai';
+import {
+  createRegistry,
+  type Payments,
+  payments,
+  type Registry,
+  type StoredEvent,
+} from '../../src/index.js';
+import type { RegisteredReceiver } from '../../src/signals/registry.js';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { EventStore, type NewEvent } from '../../src/store/events.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
+import { migrateLatest } from '../../src/store/migrate.js';
+import { tableNames } from '../../src/store/migrations.js';
+import { signWebhook } from '../../src/testing/index.js';
+import { webhookRequest } from '../helpers/provider.js';
+import { tempDir } from '../helpers/server.js';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const tables = tableNames('payments_');
+type Row = Record<string, unknown>;
+
+const receiver = (name: string): RegisteredReceiver => ({
+  name,
+  pattern: '*',
+  variants: undefined,
+  atomic: false,
+  fn: async () => {},
+});
+
+function newEvent(eventId: string, receivedAt: Date): NewEvent {
+  const payload = { id: eventId, type: 'charge.succeeded', data: { object: { id: 'ch_1' } } };
+  return {
+    variant: 'stripe',
+    provider: 'stripe',
+    eventId,
+    type: 'charge.succeeded',
+    livemode: false,
+    payloadText: JSON.stringify(payload),
+    payload,
+    receivedAt,
+    createdAt: new Date(1_700_000_000_000),
+  };
+}
+
+/** A minimal `events` row. */
+const eventRow = (eventId: string): Row => ({
+  variant: 'stripe',
+  provider: 'stripe',
+  event_id: eventId,
+  type: 't',
+  payload: '{}',
+  status: 'ignored',
+  received_at: new Date(),
+});
+
+/** A row without the columns that differ between two events by construction. */
+function comparable(row: Row | undefined, drop: readonly string[]): Row {
+  const copy = { ...row };
+  for (const column of drop) delete copy[column];
+  return copy;
+}
+
+describe('SQLite fast path', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let db: Database;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    db = openDatabase(tmp.file(), quiet);
+    await migrateLatest(db, 'payments_', tables);
+  });
+  afterEach(async () => {
+    await db.knex.destroy();
+    tmp.remove();
+  });
+
+  it('is used for better-sqlite3 and only for it', async () => {
+    expect(db.direct, 'better-sqlite3').not.to.equal(undefined);
+    // Knex connects lazily: nothing listens there, and nothing is asked of it.
+    const pg = openDatabase({ client: 'pg', connection: { host: '127.0.0.1', port: 1 } }, quiet);
+    expect(pg.dialect).to.equal('postgres');
+    expect(pg.direct, 'pg').to.equal(undefined);
+    await pg.knex.destroy();
+  });
+
+  it('writes the rows and returns the results the Knex path does', async () => {
+    const fast = new EventStore(db, tables);
+    const knexPath = new EventStore({ ...db, direct: undefined }, tables);
+    const receivedAt = new Date(1_700_000_123_456);
+    const logRow = (event: StoredEvent, bodyInEvent: boolean) => ({
+      variant: 'stripe',
+      received_at: receivedAt,
+      remote_ip: '127.0.0.1',
+      headers: '{}',
+      body: bodyInEvent ? null : 'x',
+      body_size: 10,
+      valid: true,
+      status_code: 200,
+      error: null,
+      event: event.id,
+      duration_ms: 3,
+    });
+    const receivers = [receiver('first'), receiver('second')];
+    const noAtomic = async () => {
+      throw new Error('no atomic receiver here');
+    };
+    const a = await fast.store(
+      newEvent('evt_fast', receivedAt),
+      receivers,
+      noAtomic,
+      60_000,
+      logRow,
+    );
+    const b = await knexPath.store(
+      newEvent('evt_knex', receivedAt),
+      receivers,
+      noAtomic,
+      60_000,
+      logRow,
+    );
+    // Results: the same but for ids (and lease times, taken from the clock).
+    const result = (r: typeof a) => ({
+      duplicate: r.duplicate,
+      event: { ...r.event, id: 0, eventId: '', payload: null },
+      deliveries: r.deliveries.map((d) => ({ ...d, id: 0, event: 0, lockedUntil: null })),
+    });
+    expect(result(a)).to.deep.equal(result(b));
+    expect(a.deliveries.map((d) => d.lockedUntil)).to.satisfy((dates: unknown[]) =>
+      dates.every((d) => d instanceof Date),
+    );
+    // Rows: the same values and the same SQLite types (dates as epoch ms, booleans as 0/1).
+    const rowsOf = async (table: string, where: Row) =>
+      (await db.knex(table).where(where).orderBy('id')) as Row[];
+    const [eventA] = await rowsOf(tables.events, { id: a.event.id });
+    const [eventB] = await rowsOf(tables.events, { id: b.event.id });
+    expect(comparable(eventA, ['id', 'event_id', 'payload'])).to.deep.equal(
+      comparable(eventB, ['id', 'event_id', 'payload']),
+    );
+    expect(eventA?.received_at).to.equal(receivedAt.getTime());
+    expect(eventA?.livemode).to.equal(0);
+    const deliveriesA = await rowsOf(tables.deliveries, { event: a.event.id });
+    const deliveriesB = await rowsOf(tables.deliveries, { event: b.event.id });
+    const drop = ['id', 'event', 'locked_until', 'created_at'];
+    expect(deliveriesA.map((r) => comparable(r, drop))).to.deep.equal(
+      deliveriesB.map((r) => comparable(r, drop)),
+    );
+    expect(typeof deliveriesA[0]?.locked_until).to.equal('number');
+    const logA = await rowsOf(tables.requests, { event: a.event.id });
+    const logB = await rowsOf(tables.requests, { event: b.event.id });
+    expect(logA.map((r) => comparable(r, ['id', 'event']))).to.deep.equal(
+      logB.map((r) => comparable(r, ['id', 'event'])),
+    );
+    expect(logA[0]?.body).to.equal(null);
+
+    // A duplicate: nothing new but its log line, and the stored event back.
+    const again = await fast.store(
+      newEvent('evt_fast', new Date()),
+      receivers,
+      noAtomic,
+      60_000,
+      logRow,
+    );
+    expect(again.duplicate).to.equal(true);
+    expect(again.deliveries).to.deep.equal([]);
+    expect(again.event).to.deep.equal({ ...a.event, status: 'pending' });
+    expect(await rowsOf(tables.requests, { event: a.event.id })).to.have.length(2);
+
+    // Outcomes: the same rows and the same event status either way.
+    const outcomes = (r: typeof a) => [
+      { delivery: r.deliveries[0]!, record: { status: 'succeeded' as const } },
+      {
+        delivery: r.deliveries[1]!,
+        record: {
+          status: 'failed' as const,
+          error: 'Error: no',
+          nextAttemptAt: new Date(1_700_000_999_000),
+        },
+      },
+    ];
+    expect(await fast.settle(a.event.id, outcomes(a))).to.equal('failed');
+    expect(await knexPath.settle(b.event.id, outcomes(b))).to.equal('failed');
+    const settled = async (eventId: number) => ({
+      event: comparable((await rowsOf(tables.events, { id: eventId }))[0], [
+        'id',
+        'event_id',
+        'payload',
+        'processed_at',
+      ]),
+      deliveries: (await rowsOf(tables.deliveries, { event: eventId })).map((r) =>
+        comparable(r, [...drop, 'completed_at']),
+      ),
+    });
+    expect(await settled(a.event.id)).to.deep.equal(await settled(b.event.id));
+    const all = outcomes(a).map((o) => ({ ...o, record: { status: 'succeeded' as const } }));
+    expect(await fast.settle(a.event.id, all)).to.equal('processed');
+    const [processed] = await rowsOf(tables.events, { id: a.event.id });
+    expect(processed?.status).to.equal('processed');
+    expect(processed?.processed_at).to.be.a('number');
+  });
+
+  it('commits a batch once, and rolls back only the unit of work that threw', async () => {
+    const commits: number[] = [];
+    const committer = new GroupCommitter(
+      db.knex,
+      { maxBatch: 10, maxWaitMs: 0 },
+      (size) => commits.push(size),
+      db.direct,
+    );
+    const insert = (eventId: string, fail: boolean) =>
+      committer.submit({
+        work: async () => {
+          throw new Error('the Knex path must not run');
+        },
+        direct: (connection) => {
+          connection.insert(tables.events, eventRow(eventId));
+          if (fail) throw new Error(`refused ${eventId}`);
+          return eventId;
+        },
+      });
+    const settled = await Promise.allSettled([
+      insert('evt_1', false),
+      insert('evt_2', true),
+      insert('evt_3', false),
+    ]);
+    expect(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value : String(s.reason))),
+    ).to.deep.equal(['evt_1', 'Error: refused evt_2', 'evt_3']);
+    expect(commits).to.deep.equal([3]);
+    const stored = (await db.knex(tables.events).orderBy('id').pluck('event_id')) as string[];
+    expect(stored).to.deep.equal(['evt_1', 'evt_3']);
+  });
+
+  it('fails the whole batch, and writes nothing, when the transaction cannot start', async () => {
+    const committer = new GroupCommitter(
+      db.knex,
+      { maxBatch: 10, maxWaitMs: 0 },
+      () => {},
+      db.direct,
+    );
+    // Another connection holds the write lock past the busy timeout.
+    const other = openDatabase({ filename: tmp.file(), busyTimeoutMs: 0 }, quiet);
+    const busy = openDatabase({ filename: tmp.file(), busyTimeoutMs: 0 }, quiet);
+    const lockedCommitter = new GroupCommitter(
+      busy.knex,
+      { maxBatch: 10, maxWaitMs: 0 },
+      () => {},
+      busy.direct,
+    );
+    try {
+      await other.knex.raw('BEGIN IMMEDIATE');
+      const unit = (eventId: string) =>
+        lockedCommitter.submit({
+          work: async () => eventId,
+          direct: (connection) => {
+            connection.insert(tables.events, eventRow(eventId));
+            return eventId;
+          },
+        });
+      const settled = await Promise.allSettled([unit('evt_a'), unit('evt_b')]);
+      expect(settled.map((s) => s.status)).to.deep.equal(['rejected', 'rejected']);
+      expect(String((settled[0] as PromiseRejectedResult).reason)).to.match(/locked|busy/i);
+      await other.knex.raw('ROLLBACK');
+      expect(await db.knex(tables.events).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+      // The connection is usable again: the next batch commits.
+      expect(await unit('evt_c')).to.equal('evt_c');
+      expect(await committer.submit({ work: async () => 1, direct: () => 2 })).to.equal(2);
+    } finally {
+      await other.knex.destroy();
+      await busy.knex.destroy();
+    }
+  });
+});
+
+describe('SQLite fast path and atomic receivers in one batch', () => {
+  const SECRET = 'whsec_direct_mixed';
+  let tmp: ReturnType<typeof tempDir>;
+  let registry: Registry;
+  let pay: Payments;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    registry = createRegistry();
+    pay = payments({
+      database: tmp.file(),
+      registry,
+      worker: false,
+      variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+    });
+    await pay.migrate();
+    await pay.knex.schema.createTable('ledger', (t) => t.string('event_id'));
+  });
+  afterEach(async () => {
+    await pay.close();
+    tmp.remove();
+  });
+
+  it('stores plain and atomic events that share a commit (the batch takes the Knex path)', async () => {
+    const ran: string[] = [];
+    registry.receiver('charge.succeeded', async function plain({ event }) {
+      ran.push(event.eventId);
+    });
+    registry.receiver(
+      'charge.refunded',
+      async function ledger({ trx, event }) {
+        await trx!('ledger').insert({ event_id: event.eventId });
+      },
+      { atomic: true },
+    );
+    const batches: number[] = [];
+    pay.on('store.committed', ({ size }) => {
+      batches.push(size);
+    });
+    const receive = (id: string, type: string) => {
+      const payload = { id, type, created: 1_700_000_000, data: { object: { id: `ch_${id}` } } };
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      return pay.receive('stripe', webhookRequest(body, headers));
+    };
+    const results = await Promise.all([
+      receive('evt_plain_1', 'charge.succeeded'),
+      receive('evt_atomic', 'charge.refunded'),
+      receive('evt_plain_2', 'charge.succeeded'),
+    ]);
+    await Promise.all(results.map((r) => r.dispatched));
+    expect(batches[0], 'the three stores shared the first commit').to.equal(3);
+    expect(results.map((r) => r.event.status)).to.deep.equal(['pending', 'processed', 'pending']);
+    expect(ran.sort()).to.deep.equal(['evt_plain_1', 'evt_plain_2']);
+    expect(await pay.knex('ledger').pluck('event_id')).to.deep.equal(['evt_atomic']);
+    const statuses = await pay.events.list();
+    expect(statuses.map((e) => [e.eventId, e.status]).sort()).to.deep.equal([
+      ['evt_atomic', 'processed'],
+      ['evt_plain_1', 'processed'],
+      ['evt_plain_2', 'processed'],
+    ]);
+  });
+});
