@@ -60,16 +60,23 @@ export const REDACTED_HEADERS: readonly string[] = [
 
 const REDACTED = '[redacted]';
 
+/** The lower-case names of the headers to redact: the usual ones and `extra`. */
+function secretSet(extra: readonly string[]): ReadonlySet<string> {
+  return new Set([...REDACTED_HEADERS, ...extra.map((h) => h.toLowerCase())]);
+}
+
 /** Copies headers with the secret ones replaced by `[redacted]`. */
 export function redactHeaders(
   headers: IncomingHttpHeaders,
-  extra: readonly string[] = [],
+  extra: readonly string[] | ReadonlySet<string> = [],
 ): Record<string, string | string[]> {
-  const secret = new Set([...REDACTED_HEADERS, ...extra.map((h) => h.toLowerCase())]);
+  const secret = extra instanceof Set ? extra : secretSet(extra as readonly string[]);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
-    out[name] = secret.has(name.toLowerCase()) ? REDACTED : value;
+    // Node gives header names in lower case.
+    out[name] = secret.has(name) || secret.has(name.toLowerCase()) ? REDACTED : value;
   }
   return out;
 }
@@ -122,14 +129,14 @@ export class RequestLog {
   readonly #table: string;
   readonly #events: string;
   readonly #maxBody: number;
-  readonly #secretHeaders: readonly string[];
+  readonly #secretHeaders: ReadonlySet<string>;
 
   constructor(knex: Knex, tables: TableNames, maxBody: number, secretHeaders: readonly string[]) {
     this.#knex = knex;
     this.#table = tables.requests;
     this.#events = tables.events;
     this.#maxBody = maxBody;
-    this.#secretHeaders = secretHeaders;
+    this.#secretHeaders = secretSet(secretHeaders);
   }
 
   /** The row to insert for an entry (truncated, redacted). */
