@@ -65,20 +65,29 @@ function secretSet(extra: readonly string[]): ReadonlySet<string> {
   return new Set([...REDACTED_HEADERS, ...extra.map((h) => h.toLowerCase())]);
 }
 
-/** Copies headers with the secret ones replaced by `[redacted]`. */
-export function redactHeaders(
+/** Copies headers with the ones named in `secret` (lower case) replaced by `[redacted]`. */
+function redactWith(
   headers: IncomingHttpHeaders,
-  extra: readonly string[] | ReadonlySet<string> = [],
+  secret: ReadonlySet<string>,
 ): Record<string, string | string[]> {
-  const secret = extra instanceof Set ? extra : secretSet(extra as readonly string[]);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    // Node gives header names in lower case.
-    out[name] = secret.has(name) || secret.has(name.toLowerCase()) ? REDACTED : value;
+    out[name] = secret.has(name.toLowerCase()) ? REDACTED : value;
   }
   return out;
+}
+
+/**
+ * Copies headers with the secret ones (`REDACTED_HEADERS` and `extra`) replaced by
+ * `[redacted]`.
+ */
+export function redactHeaders(
+  headers: IncomingHttpHeaders,
+  extra: readonly string[] = [],
+): Record<string, string | string[]> {
+  return redactWith(headers, secretSet(extra));
 }
 
 type Row = Record<string, unknown>;
@@ -146,7 +155,7 @@ export class RequestLog {
       variant: entry.variant,
       received_at: entry.receivedAt,
       remote_ip: entry.remoteIp ?? null,
-      headers: JSON.stringify(redactHeaders(entry.headers, this.#secretHeaders)),
+      headers: JSON.stringify(redactWith(entry.headers, this.#secretHeaders)),
       body:
         body === undefined || entry.bodyInEvent === true
           ? null

@@ -123,6 +123,11 @@ export class DirectConnection {
 export interface DirectAccess {
   acquire(): Promise<DirectConnection>;
   release(connection: DirectConnection): void;
+  /**
+   * Gives back a connection that must not be used again (stuck in a transaction): the pool
+   * destroys it and opens a fresh one (with the pragmas) on the next acquire.
+   */
+  discard(connection: DirectConnection, error: unknown): void;
 }
 
 /** The fast path for a Knex instance, when its driver is better-sqlite3 (else undefined). */
@@ -144,6 +149,13 @@ export function directAccess(knex: Knex): DirectAccess | undefined {
     release(connection) {
       const raw = borrowed.get(connection);
       if (raw !== undefined) client.releaseConnection(raw);
+    },
+    discard(connection, error) {
+      const raw = borrowed.get(connection);
+      if (raw === undefined) return;
+      // Knex's pool validates a connection before lending it and destroys a disposed one.
+      (raw as RawSqlite & { __knex__disposed?: unknown }).__knex__disposed = error;
+      client.releaseConnection(raw);
     },
   };
 }
@@ -167,16 +179,15 @@ export async function runDirect(
 ): Promise<Outcome[]> {
   const connection = await access.acquire();
   const outcomes: Outcome[] = [];
+  let usable = true;
   try {
     // IMMEDIATE: take the write lock now (waiting up to busy_timeout for another process),
     // never fail later on a read lock that cannot be upgraded.
     connection.run('BEGIN IMMEDIATE');
     try {
       if (works.length === 1) {
-        outcomes.push({
-          ok: true,
-          value: (works[0] as (c: DirectConnection) => unknown)(connection),
-        });
+        const only = works[0] as (c: DirectConnection) => unknown;
+        outcomes.push({ ok: true, value: only(connection) });
       } else {
         for (const work of works) {
           connection.run(SAVEPOINT);
@@ -185,8 +196,14 @@ export async function runDirect(
             connection.run(RELEASE);
             outcomes.push({ ok: true, value });
           } catch (error) {
-            connection.run(ROLLBACK_TO);
-            connection.run(RELEASE);
+            try {
+              connection.run(ROLLBACK_TO);
+              connection.run(RELEASE);
+            } catch {
+              // SQLite already rolled the whole transaction back (a full disk, an I/O error):
+              // the batch fails with the cause, not with "no such savepoint".
+              throw error;
+            }
             outcomes.push({ ok: false, error });
           }
         }
@@ -194,11 +211,18 @@ export async function runDirect(
       connection.run('COMMIT');
     } catch (error) {
       // SQLite may already have rolled back (an I/O error, a full disk).
-      if (connection.inTransaction) connection.run('ROLLBACK');
+      try {
+        if (connection.inTransaction) connection.run('ROLLBACK');
+      } catch {
+        // Never hand back a connection stuck in a transaction: every later BEGIN would fail,
+        // and autocommit writes on it would never commit.
+      }
+      if (connection.inTransaction) usable = false;
       throw error;
     }
   } finally {
-    access.release(connection);
+    if (usable) access.release(connection);
+    else access.discard(connection, new Error('koa-payments: a ROLLBACK failed'));
   }
   return outcomes;
 }

@@ -16,6 +16,12 @@ import { EventStore, type NewEvent } from '../../src/store/events.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
+import {
+  type DirectAccess,
+  DirectConnection,
+  type RawSqlite,
+  runDirect,
+} from '../../src/store/sqlite-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
@@ -272,6 +278,94 @@ describe('SQLite fast path', () => {
     } finally {
       await other.knex.destroy();
       await busy.knex.destroy();
+    }
+  });
+});
+
+/**
+ * A connection that follows BEGIN / COMMIT / ROLLBACK and fails the statements it is told to:
+ * the failures SQLite itself produces after a full disk or an I/O error.
+ */
+function fakeConnection(failing: Record<string, Error>) {
+  const log: string[] = [];
+  const raw = {
+    inTransaction: false,
+    prepare(sql: string) {
+      return {
+        run() {
+          log.push(sql);
+          const failure = failing[sql];
+          if (failure !== undefined) throw failure;
+          if (sql.startsWith('BEGIN')) raw.inTransaction = true;
+          if (sql === 'COMMIT' || sql === 'ROLLBACK') raw.inTransaction = false;
+          return { changes: 0, lastInsertRowid: 0 };
+        },
+        get: () => undefined,
+      };
+    },
+  };
+  const given: string[] = [];
+  const connection = new DirectConnection(raw as RawSqlite);
+  const access: DirectAccess = {
+    acquire: async () => connection,
+    release: () => given.push('released'),
+    discard: (_connection, error) => given.push(`discarded: ${String(error)}`),
+  };
+  return { log, given, access, raw };
+}
+
+describe('SQLite fast path when SQLite fails', () => {
+  it('rejects with the cause when SQLite rolled the transaction back under a savepoint', async () => {
+    const { given, access } = fakeConnection({
+      'ROLLBACK TO SAVEPOINT koa_payments_job': new Error('no such savepoint: koa_payments_job'),
+    });
+    const run = runDirect(access, [
+      () => 1,
+      () => {
+        throw new Error('database or disk is full');
+      },
+    ]);
+    await run.then(
+      () => expect.fail('the batch must fail'),
+      (error: Error) => expect(error.message).to.equal('database or disk is full'),
+    );
+    expect(given).to.deep.equal(['released']);
+  });
+
+  it('never returns a connection stuck in a transaction to the pool', async () => {
+    const { given, access, log } = fakeConnection({
+      ROLLBACK: new Error('cannot rollback - SQL statements in progress'),
+    });
+    const run = runDirect(access, [
+      () => {
+        throw new Error('disk I/O error');
+      },
+    ]);
+    await run.then(
+      () => expect.fail('the batch must fail'),
+      (error: Error) => expect(error.message).to.equal('disk I/O error'),
+    );
+    expect(log).to.deep.equal(['BEGIN IMMEDIATE', 'ROLLBACK']);
+    expect(given).to.deep.equal(['discarded: Error: koa-payments: a ROLLBACK failed']);
+  });
+
+  it('lets the Knex pool replace a discarded connection', async () => {
+    const tmp = tempDir();
+    const db = openDatabase(tmp.file(), quiet);
+    try {
+      await migrateLatest(db, 'payments_', tables);
+      const access = db.direct as DirectAccess;
+      const first = await access.acquire();
+      first.run('BEGIN IMMEDIATE');
+      access.discard(first, new Error('stuck'));
+      const second = await access.acquire();
+      expect(second.inTransaction).to.equal(false);
+      expect(second.get('SELECT count(*) AS n FROM "payments_events"')).to.deep.equal({ n: 0 });
+      access.release(second);
+      expect(await db.knex(tables.events).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+    } finally {
+      await db.knex.destroy();
+      tmp.remove();
     }
   });
 });
