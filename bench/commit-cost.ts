@@ -90,7 +90,8 @@ function insertOne(s: Statements, n: number, status: string): [number, number] {
   const body = s.factory.body(n);
   const event = s.event.get(now, s.factory.eventId(n), body, now) as { id: number };
   const delivery = s.delivery.get(now, event.id, now + 60_000, status) as { id: number };
-  s.request.run(body, body.length, event.id, HEADERS, now);
+  // The log line of a valid request does not repeat the body: the event row holds it.
+  s.request.run(null, body.length, event.id, HEADERS, now);
   return [event.id, delivery.id];
 }
 
