@@ -4,10 +4,32 @@
  * (WAL, busy_timeout, synchronous=FULL), group commit as the library defaults it (on for SQLite)
  * unless `--group-commit on|off` says otherwise.
  */
+import Database from 'better-sqlite3';
 import Koa from 'koa';
 import { createRegistry, payments } from '../../src/index.js';
 import { applyPragmas, TABLE_PREFIX } from '../database.js';
 import { serveChild } from './protocol.js';
+
+/**
+ * Counts every better-sqlite3 statement run in this process, by SQL text (numbers as `N`). At
+ * the driver, not through Knex's `query` event: the SQLite fast path does not go through Knex.
+ */
+function traceStatements(statements: Record<string, number>): void {
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
+    'run' | 'get' | 'all',
+    (this: { source: string }, ...args: unknown[]) => unknown
+  >;
+  probe.close();
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = proto[method];
+    proto[method] = function (this: { source: string }, ...args: unknown[]) {
+      const sql = this.source.replace(/\d+/g, 'N');
+      statements[sql] = (statements[sql] ?? 0) + 1;
+      return original.apply(this, args);
+    };
+  }
+}
 
 serveChild(async (config) => {
   const registry = createRegistry();
@@ -45,12 +67,7 @@ serveChild(async (config) => {
   });
   await pay.migrate();
   const statements: Record<string, number> = {};
-  if (config.traceSql) {
-    pay.knex.on('query', (query: { sql: string }) => {
-      const sql = query.sql.replace(/\d+/g, 'N');
-      statements[sql] = (statements[sql] ?? 0) + 1;
-    });
-  }
+  if (config.traceSql) traceStatements(statements);
   const app = new Koa();
   app.use(pay.middleware);
   const events = `${TABLE_PREFIX}events`;
