@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { ConfigurationError, SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   checkTimestamp,
   hmac as computeHmac,
   describe,
   header,
   parseJsonObject,
-  safeEqual,
   secrets,
   tolerance,
 } from './signature.js';
@@ -371,13 +371,8 @@ export function hmac(options: HmacOptions, context: ProviderContext): Provider {
       if (headerId !== undefined) values.id = headerId;
       if (urlOf !== undefined) values.url = urlOf();
       const content = renderSignedContent(parts, values);
-      let matched = false;
-      for (const key of keys) {
-        // Every secret is tried: no early exit that would reveal which one matched.
-        const expected = computeHmac(algorithm, key, content, encoding);
-        if (safeEqual(expected, normalised.signature)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: (typeof keys)[number]) => computeHmac(algorithm, key, content, encoding);
+      if (!anySignatureMatches(keys, sign, [normalised.signature])) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `The ${signatureHeader} signature does not match the payload. ${hint}`,

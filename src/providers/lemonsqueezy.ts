@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigurationError, SignatureVerificationError } from '../errors.js';
-import { header, hmac, parseJsonObject, safeEqual, secrets } from './signature.js';
+import { anySignatureMatches, header, hmac, parseJsonObject, secrets } from './signature.js';
 import type {
   Provider,
   ProviderContext,
@@ -115,13 +115,8 @@ export function lemonsqueezy(options: LemonSqueezyOptions, context: ProviderCont
           'The X-Signature header is not a hex HMAC-SHA256 (64 hexadecimal digits).',
         );
       }
-      const received = signature.toLowerCase();
-      let matched = false;
-      for (const key of keys) {
-        // Every secret is tried: no early exit that would reveal which one matched.
-        if (safeEqual(hmac('sha256', key, [request.rawBody], 'hex'), received)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: string) => hmac('sha256', key, [request.rawBody], 'hex');
+      if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `The X-Signature header does not match the payload. ${RAW_BODY_HINT}`,

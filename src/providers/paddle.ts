@@ -7,6 +7,7 @@
  */
 import { SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   checkTimestamp,
   header,
   hmac,
@@ -14,7 +15,6 @@ import {
   parseJsonObject,
   refuseLookalike,
   requireString,
-  safeEqual,
   secrets,
   tolerance,
 } from './signature.js';
@@ -107,13 +107,8 @@ export function paddle(options: PaddleOptions, context: ProviderContext): Provid
         );
       }
       const { timestamp, signatures } = parsePaddleSignature(value);
-      let matched = false;
-      for (const key of keys) {
-        const expected = hmac('sha256', key, [`${timestamp}:`, request.rawBody], 'hex');
-        // Check every candidate: no early exit that would reveal which one matched.
-        for (const signature of signatures) if (safeEqual(expected, signature)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: string) => hmac('sha256', key, [`${timestamp}:`, request.rawBody], 'hex');
+      if (!anySignatureMatches(keys, sign, signatures)) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `No h1 signature in the Paddle-Signature header matches the payload. ${HINT}`,

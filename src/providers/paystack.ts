@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { ConfigurationError, SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   describe,
   header,
   hmac,
   parseJsonObject,
   refuseLookalike,
   requireString,
-  safeEqual,
   secrets,
 } from './signature.js';
 import type {
@@ -231,13 +231,8 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
           `The ${SIGNATURE_HEADER} header is not an HMAC-SHA512 in hex (128 hex digits).`,
         );
       }
-      const received = signature.toLowerCase();
-      let matched = false;
-      // Check every key: no early exit that would reveal which one matched.
-      for (const key of keys) {
-        if (safeEqual(hmac('sha512', key, [request.rawBody], 'hex'), received)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: string) => hmac('sha512', key, [request.rawBody], 'hex');
+      if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `The ${SIGNATURE_HEADER} header does not match the payload. ${RAW_BODY_HINT}`,

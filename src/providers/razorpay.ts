@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   header,
   hmac,
   parseJsonObject,
   refuseLookalike,
   requireString,
-  safeEqual,
   secrets,
 } from './signature.js';
 import type {
@@ -96,13 +96,8 @@ export function razorpay(options: RazorpayOptions, context: ProviderContext): Pr
           'The X-Razorpay-Signature header is not a hex HMAC-SHA256 (64 hex characters).',
         );
       }
-      const given = signature.toLowerCase();
-      let matched = false;
-      // Check every secret: no early exit that would reveal which one matched.
-      for (const key of keys) {
-        if (safeEqual(hmac('sha256', key, [request.rawBody], 'hex'), given)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: string) => hmac('sha256', key, [request.rawBody], 'hex');
+      if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `The X-Razorpay-Signature header does not match the payload. ${HINT}`,

@@ -30,6 +30,24 @@ export function hmac(
   return mac.digest(encoding);
 }
 
+/**
+ * Whether any received signature equals the signature computed with any of the secrets (several
+ * while one is being rotated). Every pair is compared in constant time, with no early exit that
+ * would reveal which secret or signature matched.
+ */
+export function anySignatureMatches<K>(
+  keys: readonly K[],
+  sign: (key: K) => string,
+  received: readonly string[],
+): boolean {
+  let matched = false;
+  for (const key of keys) {
+    const expected = sign(key);
+    for (const signature of received) if (safeEqual(expected, signature)) matched = true;
+  }
+  return matched;
+}
+
 /** The first value of a header (lower-case name), trimmed; undefined when absent or empty. */
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const raw = headers[name.toLowerCase()];

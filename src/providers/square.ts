@@ -5,6 +5,7 @@
  */
 import { ConfigurationError, SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   describe,
   header,
   hmac,
@@ -12,7 +13,6 @@ import {
   parseJsonObject,
   refuseLookalike,
   requireString,
-  safeEqual,
   secrets,
 } from './signature.js';
 import type {
@@ -77,14 +77,8 @@ export function square(options: SquareOptions, context: ProviderContext): Provid
           'The x-square-hmacsha256-signature header is not a base64 HMAC-SHA256 (44 characters).',
         );
       }
-      let matched = false;
-      // Check every key: no early exit that would reveal which one matched.
-      for (const key of keys) {
-        if (safeEqual(hmac('sha256', key, [url, request.rawBody], 'base64'), signature)) {
-          matched = true;
-        }
-      }
-      if (!matched) {
+      const sign = (key: string) => hmac('sha256', key, [url, request.rawBody], 'base64');
+      if (!anySignatureMatches(keys, sign, [signature])) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `The x-square-hmacsha256-signature header does not match the payload. ${hint(url)}`,

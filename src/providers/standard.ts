@@ -6,12 +6,12 @@
  */
 import { ConfigurationError, SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   checkTimestamp,
   header,
   hmac,
   parseJsonObject,
   requireString,
-  safeEqual,
   secrets,
   tolerance,
 } from './signature.js';
@@ -176,13 +176,9 @@ export function standard(options: StandardOptions, context: ProviderContext): Pr
       const message = messageHeaders(request);
       const timestamp = parseTimestamp(message.timestamp);
       const signatures = parseSignatures(message.signature);
-      let matched = false;
-      for (const key of keys) {
-        const expected = standardSignature(key, message.id, timestamp, request.rawBody).slice(3);
-        // Check every candidate: no early exit that would reveal which one matched.
-        for (const signature of signatures) if (safeEqual(expected, signature)) matched = true;
-      }
-      if (!matched) {
+      const sign = (key: (typeof keys)[number]) =>
+        standardSignature(key, message.id, timestamp, request.rawBody).slice(3);
+      if (!anySignatureMatches(keys, sign, signatures)) {
         throw new SignatureVerificationError(
           'no_matching_signature',
           `No signature in the webhook-signature header matches the message. ${HINT}`,

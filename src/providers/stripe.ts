@@ -5,13 +5,13 @@
  */
 import { SignatureVerificationError } from '../errors.js';
 import {
+  anySignatureMatches,
   checkTimestamp,
   header,
   hmac,
   parseJsonObject,
   refuseLookalike,
   requireString,
-  safeEqual,
   secrets,
   tolerance,
 } from './signature.js';
@@ -92,13 +92,9 @@ export function verifyStripeScheme(
     );
   }
   const { timestamp, signatures } = parseStripeStyleHeader(value, options.headerName);
-  let matched = false;
-  for (const secret of options.secrets) {
-    const expected = hmac('sha256', secret, [`${timestamp}.`, request.rawBody], 'hex');
-    // Check every candidate: no early exit that would reveal which one matched.
-    for (const signature of signatures) if (safeEqual(expected, signature)) matched = true;
-  }
-  if (!matched) {
+  const sign = (secret: string) =>
+    hmac('sha256', secret, [`${timestamp}.`, request.rawBody], 'hex');
+  if (!anySignatureMatches(options.secrets, sign, signatures)) {
     throw new SignatureVerificationError(
       'no_matching_signature',
       `No signatures found matching the expected signature for payload. ${options.hint}`,
