@@ -7,6 +7,7 @@ import {
   payments,
 } from '../src/index.js';
 import { parseBytes } from '../src/settings.js';
+import { configurationErrorOf } from './helpers/provider.js';
 import { tempDir } from './helpers/server.js';
 
 const stripe = { provider: 'stripe', endpointSecret: 'whsec_settings' } as const;
@@ -19,14 +20,10 @@ describe('payments() settings', () => {
   afterEach(() => tmp.remove());
 
   function configError(settings: unknown): ConfigurationError {
-    try {
+    return configurationErrorOf(() => {
       const pay = payments({ database: tmp.file(), ...(settings as PaymentsSettings) });
       void pay.close();
-    } catch (error) {
-      expect(error).to.be.instanceOf(ConfigurationError);
-      return error as ConfigurationError;
-    }
-    throw new Error('expected a ConfigurationError');
+    });
   }
 
   it('refuses an unknown provider, naming the variant and the option', () => {

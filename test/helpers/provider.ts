@@ -1,7 +1,15 @@
 /** Helpers for provider unit tests. */
 import { expect } from 'chai';
-import { SignatureVerificationError } from '../../src/index.js';
+import {
+  ConfigurationError,
+  type Payments,
+  type PaymentsSettings,
+  payments,
+  SignatureVerificationError,
+} from '../../src/index.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from '../../src/providers/types.js';
+import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
+import { appWith, listen, type TestServer } from './server.js';
 
 /** Builds a request as the middleware would hand it to a provider. */
 export function webhookRequest(
@@ -35,4 +43,48 @@ export function reasonOf(fn: () => unknown): string {
     return (error as SignatureVerificationError).reason;
   }
   throw new Error('expected a SignatureVerificationError');
+}
+
+/** The ConfigurationError `fn` throws; fails if it throws nothing or something else. */
+export function configurationErrorOf(fn: () => unknown): ConfigurationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigurationError);
+    return error as ConfigurationError;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+/** What {@link servedForEach} gives each test: a migrated instance, served on loopback. */
+export interface Served {
+  readonly db: TestDatabase;
+  readonly pay: Payments;
+  readonly server: TestServer;
+  /** The webhook URL of a variant on the test server. */
+  url(variant: string): string;
+}
+
+/**
+ * Before each test of the enclosing `describe`: a fresh database of `dialect`, a `payments()`
+ * instance built by `settings` on it, migrated and served over HTTP; after each, all closed.
+ */
+export function servedForEach(
+  dialect: Dialect,
+  settings: (db: TestDatabase) => PaymentsSettings,
+): Served {
+  const served = {} as { -readonly [K in keyof Served]: Served[K] };
+  served.url = (variant) => `${served.server.origin}/payments/process/${variant}/`;
+  beforeEach(async () => {
+    served.db = await createTestDatabase(dialect);
+    served.pay = payments(settings(served.db));
+    await served.pay.migrate();
+    served.server = await listen(appWith(served.pay));
+  });
+  afterEach(async () => {
+    await served.server.close();
+    await served.pay.close();
+    await served.db.cleanup();
+  });
+  return served;
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { ConfigurationError, createRegistry, type Payments, payments } from '../../src/index.js';
+import { createRegistry, payments } from '../../src/index.js';
 import {
   flutterwaveEventId,
   flutterwave as flutterwaveProvider,
@@ -8,9 +8,15 @@ import {
 import type { FlutterwaveSignals } from '../../src/providers/flutterwave-signals.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { flutterwaveSignature } from '../../src/testing/signers/flutterwave.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import {
+  configurationErrorOf,
+  reasonOf,
+  servedForEach,
+  verifySync,
+  webhookRequest,
+} from '../helpers/provider.js';
+import { post, tempDir } from '../helpers/server.js';
 
 const SECRET_HASH = 'koa-payments-flutterwave-secret-hash';
 const context = {
@@ -384,33 +390,25 @@ describe('flutterwave provider', () => {
         variants: { flw: { provider: 'flutterwave', ...variant } as any },
       });
 
-    const optionError = (fn: () => unknown): ConfigurationError => {
-      try {
-        fn();
-      } catch (error) {
-        expect(error).to.be.instanceOf(ConfigurationError);
-        return error as ConfigurationError;
-      }
-      throw new Error('expected a ConfigurationError');
-    };
-
     it('requires secretHash and names it', () => {
       for (const value of [undefined, '', [], [''], 42]) {
-        const error = optionError(build({ secretHash: value }));
+        const error = configurationErrorOf(build({ secretHash: value }));
         expect(error.option, String(value)).to.equal('variants.flw.secretHash');
         expect(error.variant).to.equal('flw');
       }
     });
 
     it('refuses a secret hash with whitespace without printing it', () => {
-      const error = optionError(build({ secretHash: ` ${SECRET_HASH}` }));
+      const error = configurationErrorOf(build({ secretHash: ` ${SECRET_HASH}` }));
       expect(error.option).to.equal('variants.flw.secretHash');
       expect(error.message).to.match(/whitespace/);
       expect(error.message).not.to.contain(SECRET_HASH);
     });
 
     it('refuses an unknown option, naming it', () => {
-      const error = optionError(build({ secretHash: SECRET_HASH, secretKey: 'FLWSECK_TEST-x' }));
+      const error = configurationErrorOf(
+        build({ secretHash: SECRET_HASH, secretKey: 'FLWSECK_TEST-x' }),
+      );
       expect(error.option).to.equal('variants.flw.secretKey');
       expect(error.message).to.match(/accepts secretHash/);
     });
@@ -425,35 +423,23 @@ describe('flutterwave provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`flutterwave provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: FlutterwaveSignals['charge.completed'][] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry<FlutterwaveSignals>();
       registry.receiver('charge.completed', async function recordCharge({ data }) {
         received.push(data);
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { flutterwave: { provider: 'flutterwave', secretHash: SECRET_HASH } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/flutterwave/`;
+    const url = () => served.url('flutterwave');
 
     it('stores a signed v4 event, runs its receiver with data and answers 200', async () => {
       const { body, headers } = signed(v4Charge());
@@ -465,7 +451,7 @@ for (const dialect of DIALECTS)
         duplicate: false,
       });
       expect(received).to.deep.equal([v4Charge().data]);
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'flutterwave',
@@ -497,7 +483,7 @@ for (const dialect of DIALECTS)
         duplicate: true,
       });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('answers each verification failure with 400 and its reason, storing nothing', async () => {
@@ -516,7 +502,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET_HASH);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });

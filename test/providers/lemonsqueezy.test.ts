@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { ConfigurationError, createRegistry, type Payments, payments } from '../../src/index.js';
+import { ConfigurationError, createRegistry, payments } from '../../src/index.js';
 import { lemonSqueezyEventId, lemonsqueezy } from '../../src/providers/lemonsqueezy.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook } from '../../src/testing/index.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import { reasonOf, servedForEach, verifySync, webhookRequest } from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = 'ls_signing_secret_42';
 const context = {
@@ -279,35 +279,23 @@ describe('lemonsqueezy provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`lemonsqueezy provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: { type: string; data: unknown }[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('*', async function record({ type, data }) {
         received.push({ type, data });
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { lemonsqueezy: { provider: 'lemonsqueezy', signingSecret: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/lemonsqueezy/`;
+    const url = () => served.url('lemonsqueezy');
 
     it('stores a valid event, runs its receiver with data and answers 200', async () => {
       const { body, headers } = signWebhook('lemonsqueezy', {
@@ -319,7 +307,7 @@ for (const dialect of DIALECTS)
       expect(res.body).to.include({ received: true, duplicate: false });
       expect(res.body.event).to.match(/^order_created:orders:1:[0-9a-f]{32}$/);
       expect(received).to.deep.equal([{ type: 'order_created', data: orderCreated().data }]);
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'lemonsqueezy',
@@ -339,7 +327,7 @@ for (const dialect of DIALECTS)
       expect(two.status).to.equal(200);
       expect(two.body).to.deep.equal({ received: true, event: one.body.event, duplicate: true });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('stores two updates of one subscription as two events', async () => {
@@ -354,7 +342,7 @@ for (const dialect of DIALECTS)
         'subscription_updated',
         'subscription_updated',
       ]);
-      expect(await count(pay.knex, 'payments_events')).to.equal(2);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(2);
     });
 
     it('answers each verification failure with 400 and its reason, storing nothing', async () => {
@@ -379,7 +367,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
 

@@ -1,14 +1,14 @@
 import { Paddle } from '@paddle/paddle-node-sdk';
 import { expect } from 'chai';
-import { createRegistry, type Payments, payments } from '../../src/index.js';
+import { createRegistry } from '../../src/index.js';
 import { PADDLE_DEFAULT_TOLERANCE, paddle as paddleProvider } from '../../src/providers/paddle.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { paddleSignatureHeader } from '../../src/testing/signers/paddle.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import { reasonOf, servedForEach, verifySync, webhookRequest } from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI';
 const EVENT_ID = 'evt_01hv8x2acma2gz2tpy2tvbwtrz';
@@ -275,35 +275,23 @@ describe('paddle provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`paddle provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: { data: unknown; event: StoredEvent }[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('transaction.completed', async function record({ data, event }) {
         received.push({ data, event });
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { paddle: { provider: 'paddle', secretKey: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/paddle/`;
+    const url = () => served.url('paddle');
 
     it('stores a valid event, runs its receiver with data and answers 200', async () => {
       const { body, headers } = signWebhook('paddle', { payload: paddleEvent(), secret: SECRET });
@@ -312,7 +300,7 @@ for (const dialect of DIALECTS)
       expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
       expect(received.map((r) => r.data)).to.deep.equal([paddleEvent().data]);
       expect(received[0]!.event.createdAt?.toISOString()).to.equal('2024-04-12T10:18:49.621Z');
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'paddle',
@@ -334,7 +322,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('answers each verification failure with 400 and its reason, storing nothing', async () => {
@@ -356,7 +344,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { ConfigurationError, createRegistry, type Payments, payments } from '../../src/index.js';
+import { createRegistry, payments } from '../../src/index.js';
 import {
   PAYSTACK_IPS,
   paystackEventId,
@@ -9,9 +9,15 @@ import {
 import type { PaystackCharge } from '../../src/providers/paystack-signals.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { paystackSignature } from '../../src/testing/signers/paystack.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer, tempDir } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import {
+  configurationErrorOf,
+  reasonOf,
+  servedForEach,
+  verifySync,
+  webhookRequest,
+} from '../helpers/provider.js';
+import { post, tempDir } from '../helpers/server.js';
 
 const SECRET = 'sk_test_koa_payments_paystack_secret';
 const context = {
@@ -458,49 +464,39 @@ describe('paystack provider', () => {
         variants: { shop: { provider: 'paystack', ...variant } as any },
       });
 
-    const optionError = (fn: () => unknown): ConfigurationError => {
-      try {
-        fn();
-      } catch (error) {
-        expect(error).to.be.instanceOf(ConfigurationError);
-        return error as ConfigurationError;
-      }
-      throw new Error('expected a ConfigurationError');
-    };
-
     it('requires secretKey and names it', () => {
       for (const value of [undefined, '', [], [''], 42]) {
-        const error = optionError(build({ secretKey: value }));
+        const error = configurationErrorOf(build({ secretKey: value }));
         expect(error.option, String(value)).to.equal('variants.shop.secretKey');
         expect(error.variant).to.equal('shop');
       }
     });
 
     it('refuses a public key and a key with whitespace, never printing the key', () => {
-      const pk = optionError(build({ secretKey: 'pk_live_abcdef123456' }));
+      const pk = configurationErrorOf(build({ secretKey: 'pk_live_abcdef123456' }));
       expect(pk.option).to.equal('variants.shop.secretKey');
       expect(pk.message).to.match(/public key/);
       expect(pk.message).not.to.contain('pk_live_abcdef123456');
-      const spaced = optionError(build({ secretKey: `${SECRET} ` }));
+      const spaced = configurationErrorOf(build({ secretKey: `${SECRET} ` }));
       expect(spaced.message).to.match(/whitespace/);
       expect(spaced.message).not.to.contain(SECRET);
     });
 
     it('refuses an unknown option, naming it', () => {
-      const error = optionError(build({ secretKey: SECRET, allowedIP: true }));
+      const error = configurationErrorOf(build({ secretKey: SECRET, allowedIP: true }));
       expect(error.option).to.equal('variants.shop.allowedIP');
       expect(error.message).to.match(/secretKey, allowedIps, trustProxy/);
     });
 
     it('refuses a wrong allowedIps and names it', () => {
       for (const value of ['yes', 1, [], ['not-an-ip'], ['10.0.0.0/8'], [42]]) {
-        const error = optionError(build({ secretKey: SECRET, allowedIps: value }));
+        const error = configurationErrorOf(build({ secretKey: SECRET, allowedIps: value }));
         expect(error.option, JSON.stringify(value)).to.equal('variants.shop.allowedIps');
       }
     });
 
     it('refuses a non-boolean trustProxy and names it', () => {
-      const error = optionError(build({ secretKey: SECRET, trustProxy: 'yes' }));
+      const error = configurationErrorOf(build({ secretKey: SECRET, trustProxy: 'yes' }));
       expect(error.option).to.equal('variants.shop.trustProxy');
     });
 
@@ -518,19 +514,15 @@ describe('paystack provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`paystack provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: PaystackCharge[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry<{ 'charge.success': PaystackCharge }>();
       registry.receiver('charge.success', async function recordCharge({ data }) {
         received.push(data);
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
@@ -540,18 +532,10 @@ for (const dialect of DIALECTS)
           local: { provider: 'paystack', secretKey: SECRET, allowedIps: ['127.0.0.1'] },
           proxied: { provider: 'paystack', secretKey: SECRET, allowedIps: true, trustProxy: true },
         },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = (variant = 'paystack') => `${server.origin}/payments/process/${variant}/`;
+    const url = (variant = 'paystack') => `${served.server.origin}/payments/process/${variant}/`;
 
     it('stores a valid event with its derived id, runs its receiver with data and answers 200', async () => {
       const { body, headers } = signed(chargeSuccess());
@@ -563,7 +547,7 @@ for (const dialect of DIALECTS)
         duplicate: false,
       });
       expect(received).to.deep.equal([chargeSuccess().data]);
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'paystack',
@@ -589,7 +573,7 @@ for (const dialect of DIALECTS)
         duplicate: true,
       });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('stores two partial refunds of one transaction as two events', async () => {
@@ -599,7 +583,9 @@ for (const dialect of DIALECTS)
         expect(res.status).to.equal(200);
         expect(res.body.duplicate).to.equal(false);
       }
-      const ids = (await pay.knex('payments_events').select('event_id')).map((r) => r.event_id);
+      const ids = (await served.pay.knex('payments_events').select('event_id')).map(
+        (r) => r.event_id,
+      );
       expect(ids).to.have.length(2);
       expect(new Set(ids).size).to.equal(2);
     });
@@ -628,7 +614,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
 
@@ -641,7 +627,7 @@ for (const dialect of DIALECTS)
         'x-forwarded-for': `${PAYSTACK_IPS[1]}, 10.0.0.2`,
       });
       expect(res.status).to.equal(200);
-      const rows = await pay.knex('payments_events').select('variant').orderBy('id');
+      const rows = await served.pay.knex('payments_events').select('variant').orderBy('id');
       expect(rows.map((r) => r.variant)).to.deep.equal(['local', 'proxied']);
       expect(received).to.have.length(2);
     });

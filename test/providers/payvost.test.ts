@@ -1,19 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import Stripe from 'stripe';
-import {
-  ConfigurationError,
-  createRegistry,
-  type Payments,
-  payments,
-  SignatureVerificationError,
-} from '../../src/index.js';
+import { ConfigurationError, createRegistry, SignatureVerificationError } from '../../src/index.js';
 import { payvost as payvostProvider } from '../../src/providers/payvost.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook, stripeSignatureHeader } from '../../src/testing/index.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import { reasonOf, servedForEach, verifySync, webhookRequest } from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = 'whsec_payvost_test_secret_for_koa_payments';
 const OTHER_SECRET = 'whsec_payvost_rotated_secret';
@@ -259,35 +253,23 @@ describe('payvost provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`payvost provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: unknown[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('payment.succeeded', async function record({ data }) {
         received.push(data);
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { payvost: { provider: 'payvost', endpointSecret: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/payvost/`;
+    const url = () => served.url('payvost');
 
     it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
       const { body, headers } = signWebhook('payvost', { payload: payvostEvent(), secret: SECRET });
@@ -295,7 +277,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: false });
       expect(received).to.deep.equal([payvostEvent().data.object]);
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'payvost',
@@ -318,7 +300,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ received: true, event: 'evt_1234567890', duplicate: true });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('answers each verification failure with 400 and its reason, storing nothing', async () => {
@@ -338,7 +320,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import Razorpay from 'razorpay';
-import { createRegistry, type Payments, payments } from '../../src/index.js';
+import { createRegistry } from '../../src/index.js';
 import {
   deriveRazorpayEventId,
   razorpay as razorpayProvider,
@@ -9,9 +9,9 @@ import type { WebhookRequest } from '../../src/providers/types.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { razorpaySignature } from '../../src/testing/signers/razorpay.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import { reasonOf, servedForEach, verifySync, webhookRequest } from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = 'rzp-webhook-secret-for-koa-payments';
 const EVENT_ID = 'KN1wTU7gXCw8oH';
@@ -245,35 +245,23 @@ describe('razorpay provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`razorpay provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: { data: unknown; event: StoredEvent }[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('payment.captured', async function record({ data, event }) {
         received.push({ data, event });
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { rzp: { provider: 'razorpay', webhookSecret: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/rzp/`;
+    const url = () => served.url('rzp');
 
     it('stores a valid event, runs its receiver with the payload and answers 200', async () => {
       const { body, headers } = signWebhook('razorpay', {
@@ -286,7 +274,7 @@ for (const dialect of DIALECTS)
       expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
       expect(received.map((r) => r.data)).to.deep.equal([razorpayEvent().payload]);
       expect(received[0]!.event.createdAt?.toISOString()).to.equal('2019-09-05T09:10:06.000Z');
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'rzp',
@@ -313,7 +301,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('deduplicates redeliveries without the event id header by the derived id', async () => {
@@ -352,7 +340,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });

@@ -5,7 +5,6 @@ import { Webhook as SvixWebhook } from 'svix';
 import {
   ConfigurationError,
   createRegistry,
-  type Payments,
   payments,
   SignatureVerificationError,
 } from '../../src/index.js';
@@ -13,9 +12,15 @@ import { standard as standardProvider } from '../../src/providers/standard.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { standardSignatureHeader } from '../../src/testing/signers/standard.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import {
+  configurationErrorOf,
+  reasonOf,
+  servedForEach,
+  verifySync,
+  webhookRequest,
+} from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = `whsec_${Buffer.from('koa-payments standard webhooks test key!').toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -61,16 +66,6 @@ function signed(
     timestamp: options.timestamp,
     options: { svix: options.svix === true },
   }).headers;
-}
-
-function configurationError(fn: () => unknown): ConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
 }
 
 const FAMILIES = [
@@ -356,7 +351,7 @@ describe('standard provider', () => {
   it('refuses a secret that decodes to fewer than 24 bytes, naming variants.<v>.secret', () => {
     const short = `whsec_${randomBytes(23).toString('base64')}`;
     for (const secret of [short, [SECRET, short], 'whsec_', `whsec_${'AAAA'.repeat(7)}`]) {
-      const error = configurationError(() => standardProvider({ secret }, context));
+      const error = configurationErrorOf(() => standardProvider({ secret }, context));
       expect(error.option).to.equal('variants.standard.secret');
       expect(error.message).to.contain('fewer than 24 bytes');
       expect(error.message).not.to.contain(short);
@@ -367,18 +362,19 @@ describe('standard provider', () => {
 
   it('refuses a secret that is not base64, a missing secret and a bad tolerance at construction', () => {
     for (const secret of ['whsec_test_secret_for_koa_payments', 'whsec_%%%%', `${SECRET}=`]) {
-      const error = configurationError(() => standardProvider({ secret }, context));
+      const error = configurationErrorOf(() => standardProvider({ secret }, context));
       expect(error.option).to.equal('variants.standard.secret');
       expect(error.message).to.contain('base64');
     }
-    expect(configurationError(() => standardProvider({ secret: [] }, context)).message).to.match(
+    expect(configurationErrorOf(() => standardProvider({ secret: [] }, context)).message).to.match(
       /is required/,
     );
     expect(
-      configurationError(() => standardProvider({ secret: `${SECRET} ` }, context)).message,
+      configurationErrorOf(() => standardProvider({ secret: `${SECRET} ` }, context)).message,
     ).to.match(/whitespace/);
     expect(
-      configurationError(() => standardProvider({ secret: SECRET, tolerance: -1 }, context)).option,
+      configurationErrorOf(() => standardProvider({ secret: SECRET, tolerance: -1 }, context))
+        .option,
     ).to.equal('variants.standard.tolerance');
   });
 
@@ -396,35 +392,23 @@ describe('standard provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`standard provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: unknown[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('invoice.paid', async function record({ data }) {
         received.push(data);
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { hooks: { provider: 'standard', secret: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/hooks/`;
+    const url = () => served.url('hooks');
 
     for (const family of FAMILIES) {
       it(`stores a valid event sent with ${family.name} headers, runs its receiver with data and answers 200`, async () => {
@@ -438,7 +422,7 @@ for (const dialect of DIALECTS)
         expect(res.status).to.equal(200);
         expect(res.body).to.deep.equal({ received: true, event: 'msg_http_1', duplicate: false });
         expect(received).to.deep.equal([message().data]);
-        const rows = await pay.knex('payments_events').select();
+        const rows = await served.pay.knex('payments_events').select();
         expect(rows).to.have.length(1);
         expect(rows[0]).to.include({
           variant: 'hooks',
@@ -470,7 +454,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ received: true, event: 'msg_again', duplicate: true });
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('answers each verification failure with 400 and its reason, storing nothing', async () => {
@@ -494,7 +478,7 @@ for (const dialect of DIALECTS)
         expect(res.body.error).to.include({ code: 'invalid_signature', reason });
         expect(JSON.stringify(res.body)).not.to.contain(SECRET.slice('whsec_'.length));
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import Stripe from 'stripe';
-import { createRegistry, type Payments, payments } from '../../src/index.js';
+import { createRegistry } from '../../src/index.js';
 import { stripe as stripeProvider } from '../../src/providers/stripe.js';
 import type { WebhookRequest } from '../../src/providers/types.js';
 import { signWebhook, stripeSignatureHeader } from '../../src/testing/index.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { reasonOf, verifySync, webhookRequest } from '../helpers/provider.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { count, DIALECTS } from '../helpers/databases.js';
+import { reasonOf, servedForEach, verifySync, webhookRequest } from '../helpers/provider.js';
+import { post } from '../helpers/server.js';
 
 const SECRET = 'whsec_test_secret_for_koa_payments';
 const stripeSdk = new Stripe('sk_test_not_used_for_network');
@@ -193,35 +193,23 @@ describe('stripe provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`stripe provider over HTTP on ${dialect}`, () => {
-    let db: TestDatabase;
-    let pay: Payments;
-    let server: TestServer;
     const received: unknown[] = [];
 
-    beforeEach(async () => {
-      db = await createTestDatabase(dialect);
+    const served = servedForEach(dialect, (db) => {
       received.length = 0;
       const registry = createRegistry();
       registry.receiver('charge.succeeded', async function record({ data }) {
         received.push(data);
       });
-      pay = payments({
+      return {
         host: 'shop.test',
         database: db.setting,
         registry,
         variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
-      });
-      await pay.migrate();
-      server = await listen(appWith(pay));
+      };
     });
 
-    afterEach(async () => {
-      await server.close();
-      await pay.close();
-      await db.cleanup();
-    });
-
-    const url = () => `${server.origin}/payments/process/stripe/`;
+    const url = () => served.url('stripe');
 
     it('stores a valid event, runs its receiver with data.object and answers 200', async () => {
       const { body, headers } = signWebhook('stripe', { payload: stripeEvent(), secret: SECRET });
@@ -233,7 +221,7 @@ for (const dialect of DIALECTS)
         duplicate: false,
       });
       expect(received).to.deep.equal([stripeEvent().data.object]);
-      const rows = await pay.knex('payments_events').select();
+      const rows = await served.pay.knex('payments_events').select();
       expect(rows).to.have.length(1);
       expect(rows[0]).to.include({
         variant: 'stripe',
@@ -251,7 +239,7 @@ for (const dialect of DIALECTS)
       expect(res.status).to.equal(200);
       expect(res.body.duplicate).to.equal(true);
       expect(received).to.have.length(1);
-      expect(await count(pay.knex, 'payments_events')).to.equal(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
 
     it('answers every kind of bad input with a JSON 400 and its reason, storing nothing', async () => {
@@ -330,7 +318,7 @@ for (const dialect of DIALECTS)
         expect(text, c.name).not.to.contain(SECRET);
         expect(text, c.name).not.to.contain(marker);
       }
-      expect(await count(pay.knex, 'payments_events')).to.equal(0);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(0);
       expect(received).to.have.length(0);
     });
   });
