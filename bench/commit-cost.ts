@@ -167,6 +167,21 @@ for (const size of [2, 5, 10, 25]) {
     commits: `1/${size}`,
   };
 }
+/** Server G (bench/servers/g-minimal-group-commit.ts): B's INSERT, `size` per transaction. */
+for (const size of [5, 25]) {
+  layouts[`G: B's INSERT, group commit of ${size}`] = {
+    commits: `1/${size}`,
+    layout: (s, batch) => {
+      for (let i = 0; i < batch.length; i += size) {
+        s.db.exec('BEGIN');
+        for (const n of batch.slice(i, i + size)) {
+          s.baseline.run(s.factory.eventId(n), s.factory.body(n), Date.now());
+        }
+        s.db.exec('COMMIT');
+      }
+    },
+  };
+}
 
 const rows: string[][] = [];
 try {

@@ -17,14 +17,15 @@ import type {
   ServerStats,
 } from './servers/protocol.js';
 
-/** The three servers. */
-export type ServerName = 'A' | 'B' | 'C';
+/** The three servers, and G: B with group commit, the ceiling of group commit here. */
+export type ServerName = 'A' | 'B' | 'C' | 'G';
 
 /** What each server is, for tables and the results file. */
 export const SERVERS: Record<ServerName, { module: string; label: string }> = {
   A: { module: 'a-koa-payments.ts', label: 'koa-payments (full pipeline)' },
   B: { module: 'b-minimal.ts', label: 'Koa + raw-body + HMAC + prepared INSERT' },
   C: { module: 'c-express-knex.ts', label: 'Express + constructEvent + Knex insert' },
+  G: { module: 'g-minimal-group-commit.ts', label: 'B with its INSERTs group-committed' },
 };
 
 /** A running server child. */
@@ -176,6 +177,8 @@ export interface Measurement {
   signedLive: number;
   /** With `--trace-sql`: statements per stored request, by SQL text (A only). */
   statementsPerRequest?: Record<string, number>;
+  /** With `--trace-sql`: microseconds per stored request spent in each statement (A only). */
+  statementUsPerRequest?: Record<string, number>;
   /** A with group commit: storing transactions committed, and events per commit on average. */
   groupCommits?: { batches: number; eventsPerCommit: number };
 }
@@ -224,6 +227,11 @@ export async function load(server: ServerChild, options: LoadOptions): Promise<M
     const perRequest = rowsInserted > 0 ? Math.round((delta / rowsInserted) * 100) / 100 : 0;
     if (perRequest > 0) statements[sql] = perRequest;
   }
+  const statementUs: Record<string, number> = {};
+  for (const sql of Object.keys(statements)) {
+    const delta = (after.statementMicros?.[sql] ?? 0) - (before.statementMicros?.[sql] ?? 0);
+    statementUs[sql] = Math.round((delta / rowsInserted) * 10) / 10;
+  }
   return {
     rps: ok / (wallMs / 1000),
     latency: {
@@ -248,6 +256,7 @@ export async function load(server: ServerChild, options: LoadOptions): Promise<M
     loadavgBefore,
     signedLive: source.signedLive,
     ...(after.statements === undefined ? {} : { statementsPerRequest: statements }),
+    ...(after.statementMicros === undefined ? {} : { statementUsPerRequest: statementUs }),
     ...(after.commits === undefined || before.commits === undefined
       ? {}
       : {

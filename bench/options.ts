@@ -50,7 +50,11 @@ export interface BenchOptions {
 
 const FLAGS = {
   suite: { type: 'string', default: 'compare', help: 'compare | scale | memory | profile | all' },
-  servers: { type: 'string', default: '', help: 'servers to run, e.g. A,B,C (memory/profile: A)' },
+  servers: {
+    type: 'string',
+    default: '',
+    help: 'servers to run, e.g. A,B,C or A,B,G (memory/profile: A)',
+  },
   duration: { type: 'string', default: '10', help: 'seconds per measured run' },
   warmup: { type: 'string', default: '2', help: 'seconds of discarded load before each run' },
   connections: { type: 'string', default: '10', help: 'concurrent connections' },
@@ -69,7 +73,11 @@ const FLAGS = {
   },
   quiet: { type: 'string', default: '', help: 'wait until others use fewer cores than this' },
   'quiet-wait': { type: 'string', default: '120', help: 'longest wait for --quiet, seconds' },
-  'trace-sql': { type: 'boolean', default: false, help: "count A's SQL statements per request" },
+  'trace-sql': {
+    type: 'boolean',
+    default: false,
+    help: "count and time A's SQL statements per request",
+  },
   top: { type: 'string', default: '25', help: 'functions listed by the profile summary' },
   out: { type: 'string', default: 'bench/results', help: 'results directory' },
   help: { type: 'boolean', default: false, help: 'this text' },
@@ -135,7 +143,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     .split(',')
     .map((s) => s.trim().toUpperCase());
   for (const name of servers) {
-    if (name !== 'A' && name !== 'B' && name !== 'C')
+    if (name !== 'A' && name !== 'B' && name !== 'C' && name !== 'G')
       throw new Error(`bench: unknown server ${name}`);
   }
   const positive = (name: Exclude<keyof typeof FLAGS, 'help' | 'trace-sql'>): number => {

@@ -52,15 +52,20 @@ export function medians(runs: readonly Run[]): Median[] {
   });
 }
 
-/** A/B and A/C throughput ratios of the medians (undefined when a server did not run). */
-export function ratios(meds: readonly Median[]): { AB?: number; AC?: number } {
+/**
+ * A/B, A/C and G/B throughput ratios of the medians (undefined when a server did not run). G/B
+ * is the most any group-committing server reaches against B on this machine.
+ */
+export function ratios(meds: readonly Median[]): { AB?: number; AC?: number; GB?: number } {
   const rps = (s: ServerName): number | undefined => meds.find((m) => m.server === s)?.rps;
   const a = rps('A');
   const b = rps('B');
   const c = rps('C');
-  const out: { AB?: number; AC?: number } = {};
+  const g = rps('G');
+  const out: { AB?: number; AC?: number; GB?: number } = {};
   if (a !== undefined && b !== undefined) out.AB = a / b;
   if (a !== undefined && c !== undefined) out.AC = a / c;
+  if (g !== undefined && b !== undefined) out.GB = g / b;
   return out;
 }
 
@@ -112,5 +117,8 @@ export function mediansTable(meds: readonly Median[]): string {
   const parts = [body];
   if (r.AB !== undefined) parts.push(`A/B = ${r.AB.toFixed(2)}  (target ≥ 0.80)`);
   if (r.AC !== undefined) parts.push(`A/C = ${r.AC.toFixed(2)}  (target ≥ 1.20)`);
+  if (r.GB !== undefined) {
+    parts.push(`G/B = ${r.GB.toFixed(2)}  (the ceiling of group commit here; target for A ≥ 1.50)`);
+  }
   return parts.join('\n');
 }

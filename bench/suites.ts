@@ -109,10 +109,15 @@ async function alternate(
         };
         runs.push(run);
         if (measurement.statementsPerRequest !== undefined) {
-          log(`  ${server} statements per request:`);
+          log(`  ${server} statements per request (count, µs on the event loop):`);
+          let total = 0;
           for (const [sql, n] of Object.entries(measurement.statementsPerRequest)) {
-            log(`    ${n.toFixed(2)}  ${sql.length > 140 ? `${sql.slice(0, 140)}…` : sql}`);
+            const us = measurement.statementUsPerRequest?.[sql] ?? 0;
+            total += us;
+            const text = sql.length > 120 ? `${sql.slice(0, 120)}…` : sql;
+            log(`    ${n.toFixed(2)}  ${us.toFixed(1).padStart(6)} µs  ${text}`);
           }
+          log(`    total ${total.toFixed(1)} µs per request in SQLite`);
         }
         const batches = measurement.groupCommits;
         log(

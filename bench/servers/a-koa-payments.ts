@@ -11,10 +11,11 @@ import { applyPragmas, TABLE_PREFIX } from '../database.js';
 import { serveChild } from './protocol.js';
 
 /**
- * Counts every better-sqlite3 statement run in this process, by SQL text (numbers as `N`). At
- * the driver, not through Knex's `query` event: the SQLite fast path does not go through Knex.
+ * Counts and times every better-sqlite3 statement run in this process, by SQL text (numbers as
+ * `N`). At the driver, not through Knex's `query` event: the SQLite fast path does not go
+ * through Knex. A COMMIT's time includes its fsync and any checkpoint it runs.
  */
-function traceStatements(statements: Record<string, number>): void {
+function traceStatements(statements: Record<string, number>, micros: Record<string, number>): void {
   const probe = new Database(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
     'run' | 'get' | 'all',
@@ -26,7 +27,12 @@ function traceStatements(statements: Record<string, number>): void {
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
       const sql = this.source.replace(/\d+/g, 'N');
       statements[sql] = (statements[sql] ?? 0) + 1;
-      return original.apply(this, args);
+      const started = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        micros[sql] = (micros[sql] ?? 0) + (performance.now() - started) * 1000;
+      }
     };
   }
 }
@@ -67,7 +73,8 @@ serveChild(async (config) => {
   });
   await pay.migrate();
   const statements: Record<string, number> = {};
-  if (config.traceSql) traceStatements(statements);
+  const micros: Record<string, number> = {};
+  if (config.traceSql) traceStatements(statements, micros);
   const app = new Koa();
   app.use(pay.middleware);
   const events = `${TABLE_PREFIX}events`;
@@ -80,6 +87,8 @@ serveChild(async (config) => {
     },
     close: () => pay.close(),
     commits: () => ({ ...commits }),
-    ...(config.traceSql ? { statements: () => ({ ...statements }) } : {}),
+    ...(config.traceSql
+      ? { statements: () => ({ ...statements }), statementMicros: () => ({ ...micros }) }
+      : {}),
   };
 });

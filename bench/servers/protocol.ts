@@ -33,6 +33,8 @@ export interface ServerStats {
   rows: number;
   /** With `traceSql`: statements run so far, by SQL text (numbers replaced by `N`). */
   statements?: Record<string, number>;
+  /** With `traceSql`: microseconds spent in those statements so far, by SQL text. */
+  statementMicros?: Record<string, number>;
   /** A with group commit: batches committed so far, and the events they held. */
   commits?: { batches: number; events: number };
 }
@@ -59,6 +61,8 @@ export interface BenchServer {
   count(): Promise<number>;
   /** Statements run so far, when traced. */
   statements?(): Record<string, number>;
+  /** Microseconds spent in them so far, when traced. */
+  statementMicros?(): Record<string, number>;
   /** Group-commit batches so far. */
   commits?(): { batches: number; events: number };
   /** Closes the database. */
@@ -96,6 +100,9 @@ export function serveChild(start: (config: ServerConfig) => Promise<BenchServer>
             cpu: process.cpuUsage(),
             rows,
             ...(bench?.statements === undefined ? {} : { statements: bench.statements() }),
+            ...(bench?.statementMicros === undefined
+              ? {}
+              : { statementMicros: bench.statementMicros() }),
             ...(bench?.commits === undefined ? {} : { commits: bench.commits() }),
           },
         });
