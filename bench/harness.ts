@@ -168,6 +168,11 @@ export interface Measurement {
   serverSystemUsPerRequest: number;
   /** The server's CPU use, in cores (1 = one core kept busy). */
   serverCores: number;
+  /**
+   * Share of the run the server's event loop was busy (0 to 1). Near 1, the event loop is the
+   * bottleneck: a synchronous COMMIT's fsync counts as busy, though it uses no CPU.
+   */
+  loopBusy: number;
   /** Cores other processes kept busy on average (neither the server nor this process). */
   foreignCores: number;
   loadavgBefore: number[];
@@ -252,6 +257,9 @@ export async function load(server: ServerChild, options: LoadOptions): Promise<M
     serverSystemUsPerRequest:
       rowsInserted > 0 ? (after.cpu.system - before.cpu.system) / rowsInserted : 0,
     serverCores: serverCpuUs / 1000 / wallMs,
+    loopBusy:
+      (after.loop.active - before.loop.active) /
+      Math.max(1, after.loop.active + after.loop.idle - before.loop.active - before.loop.idle),
     foreignCores: foreignMs / wallMs,
     loadavgBefore,
     signedLive: source.signedLive,

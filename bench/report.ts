@@ -82,7 +82,17 @@ export function table(header: readonly string[], rows: readonly (readonly string
 /** One line per run. */
 export function runsTable(runs: readonly Run[]): string {
   return table(
-    ['run', 'req/s', 'p50 ms', 'p99 ms', 'srv CPU µs/req', 'others (cores)', 'load1', 'notes'],
+    [
+      'run',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'srv CPU µs/req',
+      'loop busy',
+      'others (cores)',
+      'load1',
+      'notes',
+    ],
     runs.map((r) => {
       const m = r.measurement;
       return [
@@ -91,6 +101,7 @@ export function runsTable(runs: readonly Run[]): string {
         m.latency.p50.toFixed(1),
         m.latency.p99.toFixed(1),
         m.serverCpuUsPerRequest.toFixed(0),
+        `${((m.loopBusy ?? 0) * 100).toFixed(0)} %`,
         m.foreignCores.toFixed(2),
         (m.loadavgBefore[0] ?? 0).toFixed(2),
         r.problems.join('; '),

@@ -29,6 +29,8 @@ export interface ServerStats {
   memory: NodeJS.MemoryUsage;
   /** `process.cpuUsage()`, microseconds. */
   cpu: NodeJS.CpuUsage;
+  /** `performance.eventLoopUtilization()`: milliseconds the event loop was idle and active. */
+  loop: { idle: number; active: number };
   /** Rows in the server's events table. */
   rows: number;
   /** With `traceSql`: statements run so far, by SQL text (numbers replaced by `N`). */
@@ -98,6 +100,7 @@ export function serveChild(start: (config: ServerConfig) => Promise<BenchServer>
           stats: {
             memory: process.memoryUsage(),
             cpu: process.cpuUsage(),
+            loop: (({ idle, active }) => ({ idle, active }))(performance.eventLoopUtilization()),
             rows,
             ...(bench?.statements === undefined ? {} : { statements: bench.statements() }),
             ...(bench?.statementMicros === undefined
