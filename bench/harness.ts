@@ -283,10 +283,11 @@ export function serverConfig(
   file: string,
   bodyLimit: number,
   synchronous: Synchronous,
-  traceSql = false,
-  groupCommit: GroupCommitMode = 'default',
+  traceSql: boolean,
+  groupCommit: GroupCommitMode,
+  library: string,
 ): ServerConfig {
-  return { file, secret: BENCH_SECRET, bodyLimit, synchronous, traceSql, groupCommit };
+  return { file, secret: BENCH_SECRET, bodyLimit, synchronous, traceSql, groupCommit, library };
 }
 
 /** Problems with a measurement that make it untrustworthy (errors, non-2xx, missing rows). */

@@ -42,6 +42,11 @@ export interface BenchOptions {
   groupCommit: GroupCommitMode;
   /** Count A's SQL statements per request (slows A a little; a diagnostic). */
   traceSql: boolean;
+  /**
+   * What A runs: `dist`, the library compiled by tsc as it ships (built into the scratch
+   * directory at the start of the run), or `src`, the TypeScript sources through tsx.
+   */
+  library: 'dist' | 'src';
   /** Functions listed by the profile summary. */
   top: number;
   /** Where results and profiles go. */
@@ -70,6 +75,11 @@ const FLAGS = {
     type: 'string',
     default: 'default',
     help: "A's groupCommit: default | on | off",
+  },
+  library: {
+    type: 'string',
+    default: 'dist',
+    help: 'what A runs: dist (src compiled by tsc at the start, as shipped) | src (through tsx)',
   },
   quiet: { type: 'string', default: '', help: 'wait until others use fewer cores than this' },
   'quiet-wait': { type: 'string', default: '120', help: 'longest wait for --quiet, seconds' },
@@ -134,6 +144,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw new Error(`bench: --synchronous must be full or normal`);
   }
+  const library = get('library');
+  if (library !== 'dist' && library !== 'src') {
+    throw new Error('bench: --library must be dist or src');
+  }
   const groupCommit = get('group-commit');
   if (groupCommit !== 'default' && groupCommit !== 'on' && groupCommit !== 'off') {
     throw new Error('bench: --group-commit must be default, on or off');
@@ -170,6 +184,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     quiet: get('quiet') === '' ? undefined : Number(get('quiet')),
     quietWait: parseQuantity(get('quiet-wait'), 'quiet-wait'),
     traceSql: values['trace-sql'] === true || env.BENCH_TRACE_SQL === '1',
+    library,
     top: positive('top'),
     out: get('out'),
   };

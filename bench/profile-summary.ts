@@ -57,7 +57,7 @@ function shortUrl(url: string): string {
   const path = url.replace(/^file:\/\//, '');
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) return path.slice(modules + '/node_modules/'.length);
-  const src = path.search(/\/(src|bench)\//);
+  const src = path.search(/\/(src|dist|bench)\//);
   if (src >= 0) return path.slice(src + 1);
   return path;
 }
@@ -68,7 +68,7 @@ function categoryOf(frame: CallFrame): string {
   if (url === '') return functionName.startsWith('(') ? functionName : `native ${functionName}`;
   const short = shortUrl(url);
   if (short.startsWith('node:')) return 'node internals';
-  if (short.startsWith('src/') || short.startsWith('bench/')) return short.replace(/:\d+$/, '');
+  if (/^(src|dist|bench)\//.test(short)) return short.replace(/:\d+$/, '');
   const parts = short.split('/');
   const pkg = parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   return pkg ?? short;

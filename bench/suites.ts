@@ -28,6 +28,8 @@ export interface SuiteContext {
   scratch: string;
   /** Timestamp that names this run's files. */
   stamp: string;
+  /** The module server A imports koa-payments from. */
+  library: string;
   log: (line: string) => void;
 }
 
@@ -74,6 +76,7 @@ async function alternate(
           options.synchronous,
           options.traceSql,
           options.groupCommit,
+          ctx.library,
         ),
       );
       try {
@@ -214,6 +217,7 @@ export async function memorySuite(ctx: SuiteContext): Promise<{ runs: Run[]; sum
         options.synchronous,
         options.traceSql,
         options.groupCommit,
+        ctx.library,
       ),
     );
     const points: MemoryPoint[] = [];
@@ -299,6 +303,7 @@ export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
         options.synchronous,
         options.traceSql,
         options.groupCommit,
+        ctx.library,
       ),
       ['--cpu-prof', '--cpu-prof-dir', threads],
     );

@@ -4,9 +4,9 @@
  * (WAL, busy_timeout, synchronous=FULL), group commit as the library defaults it (on for SQLite)
  * unless `--group-commit on|off` says otherwise.
  */
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import Koa from 'koa';
-import { createRegistry, payments } from '../../src/index.js';
 import { applyPragmas, TABLE_PREFIX } from '../database.js';
 import { serveChild } from './protocol.js';
 
@@ -38,6 +38,10 @@ function traceStatements(statements: Record<string, number>, micros: Record<stri
 }
 
 serveChild(async (config) => {
+  // The compiled library as it ships (dist), or the sources through tsx: `--library`.
+  const { createRegistry, payments } = (await import(
+    pathToFileURL(config.library).href
+  )) as typeof import('../../src/index.js');
   const registry = createRegistry();
   registry.receiver('charge.succeeded', async function noop() {});
   const pay = payments({

@@ -19,6 +19,8 @@ export interface ServerConfig {
   traceSql: boolean;
   /** A's `groupCommit` setting: the library's default, or forced on or off. */
   groupCommit: GroupCommitMode;
+  /** The module A imports koa-payments from: the compiled dist/index.js, or src/index.ts. */
+  library: string;
 }
 
 /** `default` leaves A's `groupCommit` unset (the library's default: on for SQLite). */
