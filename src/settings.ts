@@ -66,8 +66,10 @@ export interface GroupCommitSettings {
   /** Most events per transaction. Default 100. */
   maxBatch?: number;
   /**
-   * How long a commit may wait for webhooks already being received to join it. Default 2 ms:
-   * a lone webhook never waits; under load the wait buys one fsync for many events.
+   * How long a commit may wait for more work to join it: webhooks already being received, and
+   * outcomes of receivers that have just run. Default 2 ms. A commit waits only while each turn
+   * of the event loop brings more work, so a lone webhook waits one turn; under load the wait
+   * buys one fsync for many events.
    */
   maxWaitMs?: number;
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import type { Knex } from 'knex';
 import {
   createRegistry,
   type Payments,
@@ -8,10 +9,12 @@ import {
   ReceiverFailedError,
   type Registry,
 } from '../../src/index.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { appWith, listen, type TestServer } from '../helpers/server.js';
+import { fakeConnection } from '../helpers/sqlite-fake.js';
 
 const SECRET = 'whsec_group_commit';
 const run = promisify(execFile);
@@ -169,5 +172,61 @@ describe('group commit defaults', () => {
         await db.cleanup();
       }
     }
+  });
+});
+
+describe('group commit gathering', () => {
+  /** A committer on a fake SQLite connection; `batches` gets the size of every COMMIT. */
+  function committer(options: { maxBatch?: number; maxWaitMs: number }) {
+    const { access, log } = fakeConnection({});
+    const batches: number[] = [];
+    const gc = new GroupCommitter(
+      {} as Knex,
+      { maxBatch: options.maxBatch ?? 100, maxWaitMs: options.maxWaitMs },
+      (size) => batches.push(size),
+      access,
+    );
+    const unit = (value: string) =>
+      gc.submit({
+        work: async () => expect.fail('the fast path runs these units'),
+        direct: () => value,
+      });
+    return { unit, batches, log };
+  }
+
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps gathering while each turn of the event loop brings more work', async () => {
+    const { unit, batches } = committer({ maxWaitMs: 60_000 });
+    const first = unit('a');
+    // b arrives after the batch became due, c one turn after b: both still join it.
+    const second = nextTurn().then(() => {
+      const third = nextTurn().then(() => unit('c'));
+      return Promise.all([unit('b'), third]);
+    });
+    expect(await Promise.all([first, second])).to.deep.equal(['a', ['b', 'c']]);
+    expect(batches).to.deep.equal([3]);
+  });
+
+  it('commits at the first turn that brings nothing, long before maxWaitMs', async () => {
+    const { unit, batches, log } = committer({ maxWaitMs: 60_000 });
+    // Mocha's 20 s timeout fails this test if the batch waits for its deadline.
+    expect(await unit('alone')).to.equal('alone');
+    expect(batches).to.deep.equal([1]);
+    expect(log).to.deep.equal(['BEGIN IMMEDIATE', 'COMMIT']);
+  });
+
+  it('stops gathering at maxWaitMs', async () => {
+    const { unit, batches } = committer({ maxWaitMs: 0 });
+    const first = unit('a');
+    const later = nextTurn().then(() => unit('b'));
+    await Promise.all([first, later]);
+    expect(batches).to.deep.equal([1, 1]);
+  });
+
+  it('stops gathering at maxBatch', async () => {
+    const { unit, batches } = committer({ maxBatch: 2, maxWaitMs: 60_000 });
+    expect(await Promise.all(['a', 'b', 'c'].map(unit))).to.deep.equal(['a', 'b', 'c']);
+    expect(batches).to.deep.equal([2, 1]);
   });
 });

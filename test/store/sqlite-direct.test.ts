@@ -16,15 +16,11 @@ import { EventStore, type NewEvent } from '../../src/store/events.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
-import {
-  type DirectAccess,
-  DirectConnection,
-  type RawSqlite,
-  runDirect,
-} from '../../src/store/sqlite-direct.js';
+import { type DirectAccess, runDirect } from '../../src/store/sqlite-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
+import { fakeConnection } from '../helpers/sqlite-fake.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const tables = tableNames('payments_');
@@ -281,38 +277,6 @@ describe('SQLite fast path', () => {
     }
   });
 });
-
-/**
- * A connection that follows BEGIN / COMMIT / ROLLBACK and fails the statements it is told to:
- * the failures SQLite itself produces after a full disk or an I/O error.
- */
-function fakeConnection(failing: Record<string, Error>) {
-  const log: string[] = [];
-  const raw = {
-    inTransaction: false,
-    prepare(sql: string) {
-      return {
-        run() {
-          log.push(sql);
-          const failure = failing[sql];
-          if (failure !== undefined) throw failure;
-          if (sql.startsWith('BEGIN')) raw.inTransaction = true;
-          if (sql === 'COMMIT' || sql === 'ROLLBACK') raw.inTransaction = false;
-          return { changes: 0, lastInsertRowid: 0 };
-        },
-        get: () => undefined,
-      };
-    },
-  };
-  const given: string[] = [];
-  const connection = new DirectConnection(raw as RawSqlite);
-  const access: DirectAccess = {
-    acquire: async () => connection,
-    release: () => given.push('released'),
-    discard: (_connection, error) => given.push(`discarded: ${String(error)}`),
-  };
-  return { log, given, access, raw };
-}
 
 describe('SQLite fast path when SQLite fails', () => {
   it('rejects with the cause when SQLite rolled the transaction back under a savepoint', async () => {
