@@ -55,6 +55,9 @@ const IDLE = new Set(['(idle)', '(root)']);
 /** A short location: `knex/lib/query/querycompiler.js:45`, `src/pipeline.ts:80`, `node:events`. */
 function shortUrl(url: string): string {
   const path = url.replace(/^file:\/\//, '');
+  // The library as the bench compiled it, in node_modules/.cache/koa-payments-bench-*/.
+  const built = /\/node_modules\/\.cache\/koa-payments-bench-[^/]+\/(.*)$/.exec(path);
+  if (built !== null) return `dist/${built[1]}`;
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) return path.slice(modules + '/node_modules/'.length);
   const src = path.search(/\/(src|dist|bench)\//);
