@@ -172,7 +172,7 @@ export interface Measurement {
    * Share of the run the server's event loop was busy (0 to 1). Near 1, the event loop is the
    * bottleneck: a synchronous COMMIT's fsync counts as busy, though it uses no CPU.
    */
-  loopBusy: number;
+  loopBusy?: number;
   /** Cores other processes kept busy on average (neither the server nor this process). */
   foreignCores: number;
   loadavgBefore: number[];
@@ -184,7 +184,10 @@ export interface Measurement {
   statementsPerRequest?: Record<string, number>;
   /** With `--trace-sql`: microseconds per stored request spent in each statement (A only). */
   statementUsPerRequest?: Record<string, number>;
-  /** A with group commit: storing transactions committed, and events per commit on average. */
+  /**
+   * With group commit (A, G): transactions committed, and units of work per commit on average
+   * (`eventsPerCommit`, named before A's outcome records shared the batches).
+   */
   groupCommits?: { batches: number; eventsPerCommit: number };
 }
 
@@ -230,7 +233,7 @@ export async function load(server: ServerChild, options: LoadOptions): Promise<M
     const delta = n - (before.statements?.[sql] ?? 0);
     // Our own row-count query between phases rounds to 0 per request and is left out.
     const perRequest = rowsInserted > 0 ? Math.round((delta / rowsInserted) * 100) / 100 : 0;
-    if (perRequest > 0) statements[sql] = perRequest;
+    if (delta > 0 && rowsInserted > 0) statements[sql] = perRequest;
   }
   const statementUs: Record<string, number> = {};
   for (const sql of Object.keys(statements)) {

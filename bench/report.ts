@@ -54,7 +54,7 @@ export function medians(runs: readonly Run[]): Median[] {
 
 /**
  * A/B, A/C and G/B throughput ratios of the medians (undefined when a server did not run). G/B
- * is the most any group-committing server reaches against B on this machine.
+ * is about the most a group-committing server reaches against B on this machine.
  */
 export function ratios(meds: readonly Median[]): { AB?: number; AC?: number; GB?: number } {
   const rps = (s: ServerName): number | undefined => meds.find((m) => m.server === s)?.rps;
@@ -101,7 +101,7 @@ export function runsTable(runs: readonly Run[]): string {
         m.latency.p50.toFixed(1),
         m.latency.p99.toFixed(1),
         m.serverCpuUsPerRequest.toFixed(0),
-        `${((m.loopBusy ?? 0) * 100).toFixed(0)} %`,
+        m.loopBusy === undefined ? '–' : `${(m.loopBusy * 100).toFixed(0)} %`,
         m.foreignCores.toFixed(2),
         (m.loadavgBefore[0] ?? 0).toFixed(2),
         r.problems.join('; '),
@@ -129,7 +129,7 @@ export function mediansTable(meds: readonly Median[]): string {
   if (r.AB !== undefined) parts.push(`A/B = ${r.AB.toFixed(2)}  (target ≥ 0.80)`);
   if (r.AC !== undefined) parts.push(`A/C = ${r.AC.toFixed(2)}  (target ≥ 1.20)`);
   if (r.GB !== undefined) {
-    parts.push(`G/B = ${r.GB.toFixed(2)}  (the ceiling of group commit here; target for A ≥ 1.50)`);
+    parts.push(`G/B = ${r.GB.toFixed(2)}  (what group commit alone reaches here)`);
   }
   return parts.join('\n');
 }

@@ -102,13 +102,16 @@ function settings(options: BenchOptions, limit: number): Record<string, unknown>
 }
 
 /**
- * The module server A imports: by default the library compiled by tsc into the scratch
- * directory, as it ships (tsx's transform adds a `__name` call for every function it creates,
- * about 1.5 % of A's time in a profile); with `--library src`, the sources through tsx.
+ * The module server A imports: by default the library compiled by tsc into `outDir`, as it
+ * ships (tsx's transform adds a `__name` call for every function it creates, about 1.5 % of A's
+ * time in a profile); with `--library src`, the sources through tsx.
  */
 function prepareLibrary(options: BenchOptions, outDir: string, log: (line: string) => void) {
   if (options.library === 'src') return resolve('src/index.ts');
   const started = performance.now();
+  mkdirSync(outDir, { recursive: true });
+  // ES modules, as the package's own "type" says; nothing above node_modules/ tells Node so.
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
   execFileSync(
     process.execPath,
     [
@@ -139,9 +142,9 @@ async function main(): Promise<void> {
   const options = parsed;
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
   const scratch = mkdtempSync(join(tmpdir(), 'koa-payments-bench-'));
-  // Inside the project, so that the compiled library resolves its dependencies.
-  mkdirSync(resolve('node_modules/.cache'), { recursive: true });
-  const build = mkdtempSync(resolve('node_modules/.cache/koa-payments-bench-'));
+  // Inside the project, so that the compiled library resolves its dependencies. Made only when
+  // A runs the compiled library.
+  const build = resolve('node_modules/.cache', `koa-payments-bench-${process.pid}-${stamp}`);
   const templates = new Templates(scratch);
   // Interrupted: the children exit when their IPC channel closes; the scratch files go here.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -157,8 +160,6 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const machine = environment();
   const digestBefore = srcDigest();
-  const library = prepareLibrary(options, build, log);
-  const ctx: SuiteContext = { options, templates, scratch, stamp, log, library };
   const startedAt = new Date().toISOString();
   const runs: Run[] = [];
   const summaries: Record<string, unknown> = {};
@@ -166,6 +167,9 @@ async function main(): Promise<void> {
     `koa-payments bench — ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
   try {
+    // A missing A needs no library; '' would fail loudly if it were ever imported.
+    const library = options.servers.includes('A') ? prepareLibrary(options, build, log) : '';
+    const ctx: SuiteContext = { options, templates, scratch, stamp, log, library };
     for (const suite of suites) {
       const only = suite === 'memory' || suite === 'profile';
       const suiteCtx: SuiteContext =

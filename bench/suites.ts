@@ -128,7 +128,7 @@ async function alternate(
             `p99 ${measurement.latency.p99.toFixed(1)} ms` +
             (batches === undefined || batches.batches === 0
               ? ''
-              : `, ${batches.eventsPerCommit.toFixed(1)} events per commit`) +
+              : `, ${batches.eventsPerCommit.toFixed(1)} units of work per commit`) +
             (run.problems.length > 0 ? `  !! ${run.problems.join('; ')}` : ''),
         );
       } finally {

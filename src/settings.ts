@@ -67,9 +67,10 @@ export interface GroupCommitSettings {
   maxBatch?: number;
   /**
    * How long a commit may wait for more work to join it: webhooks already being received, and
-   * outcomes of receivers that have just run. Default 2 ms. A commit waits only while each turn
-   * of the event loop brings more work, so a lone webhook waits one turn; under load the wait
-   * buys one fsync for many events.
+   * outcomes of receivers that have just run. Default 2 ms. A commit waits only while requests
+   * are being read and verified or while each turn of the event loop brings more work, so a
+   * lone webhook waits one extra turn; under load the wait buys one fsync for many events.
+   * 0 turns the waiting off.
    */
   maxWaitMs?: number;
 }

@@ -35,7 +35,11 @@ serveChild(async (config) => {
       for (const job of batch) insert.run(...job.values);
       commit.run();
     } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } catch {
+        // The batch fails with its cause either way.
+      }
       for (const job of batch) job.done(error);
       return;
     }

@@ -27,7 +27,7 @@ export interface PaymentsHooks {
   };
   /** A receiver failed its last attempt. */
   'delivery.dead': { event: StoredEvent; receiver: string; attempt: number; error: unknown };
-  /** A group commit made `size` events durable in one transaction (SQLite default). */
+  /** A group commit made `size` units of work (event stores, outcome records) durable at once. */
   'store.committed': { size: number };
   /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
   'event.settled': { event: StoredEvent; status: EventStatus };

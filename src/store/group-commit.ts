@@ -83,7 +83,7 @@ export class GroupCommitter {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        await this.#gather(Date.now() + this.#maxWaitMs);
+        await this.#gather(performance.now() + this.#maxWaitMs);
         await this.#commit(this.#queue.splice(0, this.#maxBatch));
       }
     } finally {
@@ -95,13 +95,12 @@ export class GroupCommitter {
    * Lets the event loop run, one turn at a time, while it brings more work: announced requests
    * being read and verified, and what the last COMMIT set off (receivers that finish at once and
    * submit their outcomes, requests read meanwhile). Stops at the first turn that brings nothing
-   * with nothing announced, at `maxBatch` units, or at the deadline. With a synchronous driver
-   * nothing else runs during a COMMIT, so each one costs the same whether it holds 6 units or
-   * 10: in the bench this took A from 6.8 to 9.5 units per COMMIT at 10 connections, and from
-   * 36 to 47 at 50, for 12 to 20 % more webhooks per second.
+   * with nothing announced, at `maxBatch` units, or at the deadline (a monotonic clock). With a
+   * synchronous driver nothing else runs during a COMMIT, and its fsync is paid once per batch:
+   * fewer, fuller COMMITs are what makes the event loop go further (docs/performance.md).
    */
   async #gather(deadline: number): Promise<void> {
-    while (this.#queue.length < this.#maxBatch && Date.now() < deadline) {
+    while (this.#queue.length < this.#maxBatch && performance.now() < deadline) {
       const before = this.#queue.length;
       await new Promise((resolve) => setImmediate(resolve));
       if (this.#queue.length === before && this.#announced === 0) return;

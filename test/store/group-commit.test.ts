@@ -191,10 +191,28 @@ describe('group commit gathering', () => {
         work: async () => expect.fail('the fast path runs these units'),
         direct: () => value,
       });
-    return { unit, batches, log };
+    return { gc, unit, batches, log };
   }
 
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  /**
+   * Submits one unit per turn of the event loop until the first COMMIT or `limit` units; returns
+   * how many it submitted, once all of them have committed.
+   */
+  async function stream(
+    unit: (value: string) => Promise<string>,
+    batches: number[],
+    limit: number,
+  ): Promise<number> {
+    const pending: Promise<string>[] = [];
+    while (batches.length === 0 && pending.length < limit) {
+      pending.push(unit(`u${pending.length}`));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    return pending.length;
+  }
 
   it('keeps gathering while each turn of the event loop brings more work', async () => {
     const { unit, batches } = committer({ maxWaitMs: 60_000 });
@@ -210,13 +228,40 @@ describe('group commit gathering', () => {
 
   it('commits at the first turn that brings nothing, long before maxWaitMs', async () => {
     const { unit, batches, log } = committer({ maxWaitMs: 60_000 });
-    // Mocha's 20 s timeout fails this test if the batch waits for its deadline.
-    expect(await unit('alone')).to.equal('alone');
+    let committed = false;
+    const alone = unit('alone').then((value) => {
+      committed = true;
+      return value;
+    });
+    let turns = 0;
+    while (!committed && turns < 50) {
+      await nextTurn();
+      turns += 1;
+    }
+    expect(turns, 'turns of the event loop before the COMMIT').to.be.at.most(3);
+    expect(await alone).to.equal('alone');
     expect(batches).to.deep.equal([1]);
     expect(log).to.deep.equal(['BEGIN IMMEDIATE', 'COMMIT']);
   });
 
-  it('stops gathering at maxWaitMs', async () => {
+  it('closes a batch at maxWaitMs while work keeps coming', async () => {
+    const { unit, batches } = committer({ maxBatch: 1_000_000, maxWaitMs: 5 });
+    const submitted = await stream(unit, batches, 200_000);
+    // Every turn brought work: without the deadline, the first COMMIT would have come only
+    // once the stream had ended, at 200 000 units.
+    expect(submitted).to.be.below(200_000);
+    expect(batches.reduce((a, b) => a + b, 0)).to.equal(submitted);
+  });
+
+  it('closes a batch at maxBatch while work keeps coming', async () => {
+    const { unit, batches } = committer({ maxBatch: 2, maxWaitMs: 60_000 });
+    const submitted = await stream(unit, batches, 1_000);
+    // Without the bound, the first batch would have gathered until the stream ended.
+    expect(submitted).to.be.at.most(4);
+    expect(batches[0]).to.equal(2);
+  });
+
+  it('does not gather at all with maxWaitMs 0', async () => {
     const { unit, batches } = committer({ maxWaitMs: 0 });
     const first = unit('a');
     const later = nextTurn().then(() => unit('b'));
@@ -224,9 +269,25 @@ describe('group commit gathering', () => {
     expect(batches).to.deep.equal([1, 1]);
   });
 
-  it('stops gathering at maxBatch', async () => {
-    const { unit, batches } = committer({ maxBatch: 2, maxWaitMs: 60_000 });
-    expect(await Promise.all(['a', 'b', 'c'].map(unit))).to.deep.equal(['a', 'b', 'c']);
-    expect(batches).to.deep.equal([2, 1]);
+  it('waits for announced work that takes several turns to arrive', async () => {
+    const { gc, unit, batches } = committer({ maxWaitMs: 60_000 });
+    const submitted = gc.announce();
+    const first = unit('a');
+    // A request whose body takes five turns to read and verify.
+    const later = (async () => {
+      for (let i = 0; i < 5; i += 1) await nextTurn();
+      submitted();
+      return unit('b');
+    })();
+    expect(await Promise.all([first, later])).to.deep.equal(['a', 'b']);
+    expect(batches).to.deep.equal([2]);
+  });
+
+  it('does not wait past maxWaitMs for announced work that never comes', async () => {
+    const { gc, unit, batches } = committer({ maxWaitMs: 20 });
+    gc.announce(); // never submitted nor abandoned
+    // Mocha's timeout fails this test if the batch waits for the announced work forever.
+    expect(await unit('a')).to.equal('a');
+    expect(batches).to.deep.equal([1]);
   });
 });
