@@ -5,6 +5,7 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../src/store/database.js';
 import { migrationSource, tableNames } from '../src/store/migrations.js';
 import { EventFactory } from './payload.js';
 
@@ -30,6 +31,8 @@ export function applyPragmas(db: PragmaTarget, synchronous: Synchronous): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+  // The library's checkpoint interval too, so that B, C and G get the same pragmas as A.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
 }
 
 /** The baselines' table: what a hand-rolled receiver stores, with an idempotency key. */

