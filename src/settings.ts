@@ -63,7 +63,7 @@ export interface WorkerSettings {
 
 /** Group commit: concurrent webhooks stored in one transaction. */
 export interface GroupCommitSettings {
-  /** Most events per transaction. Default 100. */
+  /** Most units of work (event stores, outcome records) per transaction. Default 100. */
   maxBatch?: number;
   /**
    * How long a commit may wait for more work to join it: webhooks already being received, and

@@ -65,7 +65,7 @@ function sqlitePragmas(busyTimeoutMs: number) {
       // Checkpoint every 4 000 WAL pages (16 MB with 4 KB pages) instead of SQLite's 1 000: a
       // checkpoint runs inside a COMMIT, on the event loop, and copies each page it finds in the
       // WAL once, so the pages every batch touches (index roots, the tables' last leaves) are
-      // copied a quarter as often. In the bench, 10 to 25 % more webhooks per second in a burst.
+      // copied a quarter as often (figures in docs/performance.md).
       connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       cacheStatements(connection);
       done(null, connection);
