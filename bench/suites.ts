@@ -18,7 +18,7 @@ import {
 import type { BenchOptions } from './options.js';
 import { formatSummary, type ProfileSummary, summariseFile } from './profile-summary.js';
 import { medians, mediansTable, type Run, ratios, runsTable } from './report.js';
-import type { ServerStats } from './servers/protocol.js';
+import type { ServerConfig, ServerStats } from './servers/protocol.js';
 
 /** What a suite needs from the run. */
 export interface SuiteContext {
@@ -39,6 +39,19 @@ const POOL_BYTES = 512 * 1024 * 1024;
 /** The largest body any server accepts: 2 MiB, or twice the largest payload. */
 export function bodyLimit(options: BenchOptions): number {
   return Math.max(2 * 1024 * 1024, 2 * Math.max(options.payload, ...options.payloads));
+}
+
+/** The configuration a server child of this run gets, on its database `file`. */
+function configOf(ctx: SuiteContext, file: string): ServerConfig {
+  const { options } = ctx;
+  return serverConfig(
+    file,
+    bodyLimit(options),
+    options.synchronous,
+    options.traceSql,
+    options.groupCommit,
+    ctx.library,
+  );
 }
 
 function schemaOf(server: ServerName): SchemaKind {
@@ -68,17 +81,7 @@ async function alternate(
     for (const server of options.servers) {
       const file = join(ctx.scratch, `run-${server}.sqlite3`);
       await ctx.templates.prepare(file, schemaOf(server), preload, payloadBytes, log);
-      const child = await ServerChild.start(
-        server,
-        serverConfig(
-          file,
-          bodyLimit(options),
-          options.synchronous,
-          options.traceSql,
-          options.groupCommit,
-          ctx.library,
-        ),
-      );
+      const child = await ServerChild.start(server, configOf(ctx, file));
       try {
         const rate = lastRps.get(server) ?? 4000;
         const othersBefore =
@@ -209,17 +212,7 @@ export async function memorySuite(ctx: SuiteContext): Promise<{ runs: Run[]; sum
     );
     const file = join(ctx.scratch, `memory-${server}.sqlite3`);
     removeDatabase(file);
-    const child = await ServerChild.start(
-      server,
-      serverConfig(
-        file,
-        bodyLimit(options),
-        options.synchronous,
-        options.traceSql,
-        options.groupCommit,
-        ctx.library,
-      ),
-    );
+    const child = await ServerChild.start(server, configOf(ctx, file));
     const points: MemoryPoint[] = [];
     try {
       points.push(point(0, await child.stats(true)));
@@ -295,18 +288,11 @@ export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
     log(
       `profile: ${server} (${SERVERS[server].label}) for ${options.duration} s, ${options.preload} stored events → ${name}`,
     );
-    const child = await ServerChild.start(
-      server,
-      serverConfig(
-        file,
-        bodyLimit(options),
-        options.synchronous,
-        options.traceSql,
-        options.groupCommit,
-        ctx.library,
-      ),
-      ['--cpu-prof', '--cpu-prof-dir', threads],
-    );
+    const child = await ServerChild.start(server, configOf(ctx, file), [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      threads,
+    ]);
     const pid = child.pid;
     try {
       if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
