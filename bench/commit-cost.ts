@@ -2,11 +2,11 @@
  * The storage floor, without HTTP or Knex: server A's statements per webhook, run with prepared
  * better-sqlite3 statements on the library's schema, in different commit layouts. Tells what a
  * commit (an fsync at synchronous=FULL) costs on this disk and what fewer commits, or one commit
- * for a group of webhooks, would save.
+ * for a group of webhooks, would save. Also tells which table or index each WAL page belongs to.
  *
  *   npx tsx bench/commit-cost.ts [--events 2000] [--synchronous full|normal]
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -183,6 +183,43 @@ for (const size of [5, 25]) {
   };
 }
 
+/** WAL header and frame header sizes (https://sqlite.org/fileformat.html#the_write_ahead_log). */
+const WAL_HEADER = 32;
+const FRAME_HEADER = 24;
+
+/**
+ * The frames of the `-wal` file, counted by the table or index their page belongs to (the
+ * `dbstat` virtual table maps page numbers to b-tree names). A page written by several COMMITs
+ * counts once per COMMIT, as it is written once per COMMIT.
+ */
+function framesByBtree(db: Database.Database, wal: Buffer): Map<string, number> {
+  const pageSize = wal.readUInt32BE(8);
+  const owner = new Map<number, string>();
+  for (const row of db.prepare('SELECT name, pageno FROM dbstat').all() as {
+    name: string;
+    pageno: number;
+  }[]) {
+    owner.set(row.pageno, row.name);
+  }
+  const counts = new Map<string, number>();
+  for (
+    let at = WAL_HEADER;
+    at + FRAME_HEADER + pageSize <= wal.length;
+    at += FRAME_HEADER + pageSize
+  ) {
+    const name = owner.get(wal.readUInt32BE(at)) ?? '(free or new)';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Layouts whose WAL pages are broken down by table and index, with their column headers. */
+const BROKEN_DOWN: Record<string, string> = {
+  'A: group commit of 25 (+ previous outcomes)': 'A, 25 per COMMIT',
+  "G: B's INSERT, group commit of 25": 'G, 25 per COMMIT',
+};
+const byBtree = new Map<string, Map<string, number>>();
+
 const rows: string[][] = [];
 try {
   for (const [name, { layout, commits }] of Object.entries(layouts)) {
@@ -210,7 +247,9 @@ try {
       statements,
       Array.from({ length: FRAME_SAMPLE }, (_, n) => n + 100 + events),
     );
-    const frames = (statSync(`${file}-wal`).size - 32) / (pageSize + 24) / FRAME_SAMPLE;
+    const wal = readFileSync(`${file}-wal`);
+    const frames = (wal.length - WAL_HEADER) / (pageSize + FRAME_HEADER) / FRAME_SAMPLE;
+    if (name in BROKEN_DOWN) byBtree.set(name, framesByBtree(db, wal));
     db.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
     rows.push([name, commits, frames.toFixed(1), us.toFixed(0), (1e6 / us).toFixed(0)]);
@@ -224,4 +263,19 @@ console.log(
 );
 console.log(
   table(['layout', 'commits/webhook', 'WAL pages/webhook', 'µs/webhook', 'webhooks/s'], rows),
+);
+const btrees = [...new Set([...byBtree.values()].flatMap((counts) => [...counts.keys()]))];
+const perWebhook = (counts: Map<string, number> | undefined, name: string) =>
+  ((counts?.get(name) ?? 0) / FRAME_SAMPLE).toFixed(2);
+console.log('\nWAL pages per webhook, by the table or index they belong to\n');
+console.log(
+  table(
+    ['table or index', ...Object.values(BROKEN_DOWN)],
+    btrees
+      .map((name) => [
+        name,
+        ...Object.keys(BROKEN_DOWN).map((layout) => perWebhook(byBtree.get(layout), name)),
+      ])
+      .sort((a, b) => Number(b[1]) - Number(a[1])),
+  ),
 );
