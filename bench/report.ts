@@ -52,21 +52,56 @@ export function medians(runs: readonly Run[]): Median[] {
   });
 }
 
+/** The ratios reported: each names the server divided by the server it is compared with. */
+const RATIOS = [
+  { key: 'AB', over: 'A', under: 'B' },
+  { key: 'AC', over: 'A', under: 'C' },
+  { key: 'GB', over: 'G', under: 'B' },
+] as const;
+
+/** A/B, A/C and G/B (undefined where a server did not run). */
+export type Ratios = { AB?: number; AC?: number; GB?: number };
+
+/** The ratios of the req/s that `rps` gives per server. */
+function ratiosOf(rps: (server: ServerName) => number | undefined): Ratios {
+  const out: Ratios = {};
+  for (const { key, over, under } of RATIOS) {
+    const a = rps(over);
+    const b = rps(under);
+    if (a !== undefined && b !== undefined) out[key] = a / b;
+  }
+  return out;
+}
+
 /**
  * A/B, A/C and G/B throughput ratios of the medians (undefined when a server did not run). G/B
  * is about the most a group-committing server reaches against B on this machine.
  */
-export function ratios(meds: readonly Median[]): { AB?: number; AC?: number; GB?: number } {
-  const rps = (s: ServerName): number | undefined => meds.find((m) => m.server === s)?.rps;
-  const a = rps('A');
-  const b = rps('B');
-  const c = rps('C');
-  const g = rps('G');
-  const out: { AB?: number; AC?: number; GB?: number } = {};
-  if (a !== undefined && b !== undefined) out.AB = a / b;
-  if (a !== undefined && c !== undefined) out.AC = a / c;
-  if (g !== undefined && b !== undefined) out.GB = g / b;
-  return out;
+export function ratios(meds: readonly Median[]): Ratios {
+  return ratiosOf((s) => meds.find((m) => m.server === s)?.rps);
+}
+
+/**
+ * The ratios within each round: servers run one after the other in a round, so a round's ratio
+ * is the least touched by this VM's drift, and their spread tells how far the medians can move.
+ */
+export function roundRatios(runs: readonly Run[]): { round: number; ratios: Ratios }[] {
+  const rounds = [...new Set(runs.map((r) => r.round))].sort((a, b) => a - b);
+  return rounds.map((round) => ({
+    round,
+    ratios: ratiosOf((s) => runs.find((r) => r.round === round && r.server === s)?.measurement.rps),
+  }));
+}
+
+/** `A/B per round: 1.46 1.62 ...`, one line per ratio that every round has. */
+export function roundRatiosText(runs: readonly Run[]): string {
+  const perRound = roundRatios(runs);
+  return RATIOS.filter(({ key }) => perRound.every((r) => r.ratios[key] !== undefined))
+    .map(
+      ({ over, under, key }) =>
+        `${over}/${under} per round: ${perRound.map((r) => (r.ratios[key] as number).toFixed(2)).join(' ')}`,
+    )
+    .join('\n');
 }
 
 /** Formats rows as an aligned text table. */

@@ -17,7 +17,15 @@ import {
 } from './harness.js';
 import type { BenchOptions } from './options.js';
 import { formatSummary, type ProfileSummary, summariseFile } from './profile-summary.js';
-import { medians, mediansTable, type Run, ratios, runsTable } from './report.js';
+import {
+  medians,
+  mediansTable,
+  type Run,
+  ratios,
+  roundRatios,
+  roundRatiosText,
+  runsTable,
+} from './report.js';
 import type { ServerConfig, ServerStats } from './servers/protocol.js';
 
 /** What a suite needs from the run. */
@@ -152,8 +160,11 @@ export async function compareSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
   );
   const runs = await alternate(ctx, 'compare', options.preload, options.payload);
   const meds = medians(runs);
-  log(`\n${runsTable(runs)}\n\nmedians\n${mediansTable(meds)}\n`);
-  return { runs, summary: { medians: meds, ratios: ratios(meds) } };
+  log(`\n${runsTable(runs)}\n\nmedians\n${mediansTable(meds)}\n${roundRatiosText(runs)}\n`);
+  return {
+    runs,
+    summary: { medians: meds, ratios: ratios(meds), roundRatios: roundRatios(runs) },
+  };
 }
 
 /** Each stored-event count at 1 KB, then each body size with nothing stored. */
@@ -171,9 +182,9 @@ export async function scaleSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summ
     log(`scale: ${c.preload} stored events, ${c.payload} B bodies`);
     const runs = await alternate(ctx, 'scale', c.preload, c.payload);
     const meds = medians(runs);
-    log(`${mediansTable(meds)}\n`);
+    log(`${mediansTable(meds)}\n${roundRatiosText(runs)}\n`);
     all.push(...runs);
-    summary.push({ ...c, medians: meds, ratios: ratios(meds) });
+    summary.push({ ...c, medians: meds, ratios: ratios(meds), roundRatios: roundRatios(runs) });
   }
   log(`templates built in (ms): ${JSON.stringify(ctx.templates.buildMs)}`);
   return { runs: all, summary: { cases: summary, preloadMs: ctx.templates.buildMs } };
