@@ -26,13 +26,15 @@ interface PragmaTarget {
   pragma(source: string): unknown;
 }
 
-/** The pragmas of the library (src/store/database.ts): WAL, busy timeout, synchronous. */
+/** The pragmas of the library (src/store/database.ts): WAL, busy timeout, synchronous and the rest. */
 export function applyPragmas(db: PragmaTarget, synchronous: Synchronous): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-  // The library's checkpoint interval too, so that B, C and G get the same pragmas as A.
+  // The library's checkpoint interval and temp_store too, so that B, C and G get the same
+  // pragmas as A.
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma('temp_store = MEMORY');
 }
 
 /** The baselines' table: what a hand-rolled receiver stores, with an idempotency key. */

@@ -60,7 +60,7 @@ describe('migrations', () => {
       }
     });
 
-  it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout, foreign keys and sparser checkpoints', async () => {
+  it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout, foreign keys, sparser checkpoints and in-memory journals', async () => {
     const pay = payments({ database: tmp.file(), variants });
     await pay.migrate();
     const pragma = async (name: string) => {
@@ -72,6 +72,7 @@ describe('migrations', () => {
     expect(await pragma('busy_timeout')).to.equal(5000);
     expect(await pragma('foreign_keys')).to.equal(1);
     expect(await pragma('wal_autocheckpoint')).to.equal(4000);
+    expect(await pragma('temp_store')).to.equal(2); // MEMORY
     await pay.close();
   });
 
