@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const events = Number(values.events);
 const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
-const tempStore = values['temp-store'] === 'file' ? 'DEFAULT' : 'MEMORY';
+const tempStore = values['temp-store'] === 'file' ? 'FILE' : 'MEMORY';
 /** Webhooks of the pass that counts WAL pages. */
 const FRAME_SAMPLE = 200;
 const dir = mkdtempSync(join(tmpdir(), 'koa-payments-commit-cost-'));
@@ -134,20 +134,28 @@ const layouts: Record<string, { layout: Layout; commits: string }> = {
   },
   'A: outcomes ride in the next store trx': {
     commits: '1',
-    layout: (s, batch) => {
-      let previous: [number, number] | undefined;
-      for (const n of batch) {
-        s.db.exec('BEGIN');
-        if (previous !== undefined) {
-          s.succeeded.run(Date.now(), previous[1]);
-          s.processed.run(Date.now(), previous[0]);
-        }
-        previous = insertOne(s, n, 'running');
-        s.db.exec('COMMIT');
-      }
-    },
+    layout: ridesNext(),
   },
 };
+
+/**
+ * One webhook per transaction, with the previous webhook's outcomes. The last outcome carries
+ * over to the next call (the next pass on the same file), as in a server that keeps going.
+ */
+function ridesNext(): Layout {
+  let previous: [number, number] | undefined;
+  return (s, batch) => {
+    for (const n of batch) {
+      s.db.exec('BEGIN');
+      if (previous !== undefined) {
+        s.succeeded.run(Date.now(), previous[1]);
+        s.processed.run(Date.now(), previous[0]);
+      }
+      previous = insertOne(s, n, 'running');
+      s.db.exec('COMMIT');
+    }
+  };
+}
 
 /** Runs `unit` in a savepoint, as the group committer runs each unit of work of a batch. */
 function inSavepoint<T>(s: Statements, unit: () => T): T {
@@ -157,10 +165,14 @@ function inSavepoint<T>(s: Statements, unit: () => T): T {
   return value;
 }
 
-/** Group commit: `size` webhooks (and the previous group's outcomes) per transaction. */
+/**
+ * Group commit: `size` webhooks (and the previous group's outcomes) per transaction. The last
+ * group's outcomes carry over to the next call (the next pass on the same file), so that every
+ * pass writes as many outcomes as webhooks, as a server that keeps going does.
+ */
 function grouped(size: number): Layout {
+  let previous: [number, number][] = [];
   return (s, batch) => {
-    let previous: [number, number][] = [];
     for (let i = 0; i < batch.length; i += size) {
       s.db.exec('BEGIN');
       for (const [event, delivery] of previous) {
@@ -222,7 +234,7 @@ function framesByBtree(db: Database.Database, wal: Buffer): Map<string, number> 
     at + FRAME_HEADER + pageSize <= wal.length;
     at += FRAME_HEADER + pageSize
   ) {
-    const name = owner.get(wal.readUInt32BE(at)) ?? '(free or new)';
+    const name = owner.get(wal.readUInt32BE(at)) ?? '(freelist)';
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;
