@@ -1,8 +1,8 @@
 /**
  * Server A: koa-payments, the full pipeline. One Stripe variant, inline dispatch, one no-op
  * receiver, the request log on, the retry worker off, SQLite with the library's own pragmas
- * (WAL, busy_timeout, synchronous=FULL), group commit as the library defaults it (on for SQLite)
- * unless `--group-commit on|off` says otherwise.
+ * (WAL, busy_timeout, synchronous=FULL, temp_store=MEMORY, ...), group commit as the library
+ * defaults it (on for SQLite) unless `--group-commit on|off` says otherwise.
  */
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
