@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { tableNames } from '../src/store/migrations.js';
+import { rowSlack } from '../src/store/row-slack.js';
 import {
   applyPragmas,
   BASELINE_SCHEMA,
@@ -57,8 +58,8 @@ function prepare(db: Database.Database): Statements {
   return {
     db,
     event: db.prepare(
-      `INSERT INTO ${t.events} (created_at, event_id, livemode, payload, processed_at, provider, received_at, status, type, variant)
-       VALUES (?, ?, 0, ?, NULL, 'stripe', ?, 'pending', 'charge.succeeded', 'stripe')
+      `INSERT INTO ${t.events} (created_at, event_id, livemode, payload, processed_at, provider, received_at, status, type, variant, row_slack)
+       VALUES (?, ?, 0, ?, NULL, 'stripe', ?, 'pending', 'charge.succeeded', 'stripe', ?)
        ON CONFLICT (variant, event_id) DO NOTHING RETURNING *`,
     ),
     delivery: db.prepare(
@@ -76,7 +77,7 @@ function prepare(db: Database.Database): Statements {
       `UPDATE ${t.deliveries} SET status = 'succeeded', attempts = 1, last_error = NULL, next_attempt_at = NULL, locked_until = NULL, completed_at = ? WHERE id = ?`,
     ),
     processed: db.prepare(
-      `UPDATE ${t.events} SET status = 'processed', processed_at = ? WHERE id = ?`,
+      `UPDATE ${t.events} SET status = 'processed', processed_at = ?, row_slack = ? WHERE id = ?`,
     ),
     baseline: db.prepare(
       `INSERT INTO ${BASELINE_TABLE} (event_id, type, payload, received_at) VALUES (?, 'charge.succeeded', ?, ?) ON CONFLICT (event_id) DO NOTHING`,
@@ -85,13 +86,17 @@ function prepare(db: Database.Database): Statements {
   };
 }
 
+/** row_slack of a pending event and of a processed one (src/store/row-slack.ts). */
+const PENDING_SLACK = rowSlack('pending', null);
+const PROCESSED_SLACK = rowSlack('processed', Date.now());
+
 const HEADERS = JSON.stringify({ 'content-type': 'application/json', 'stripe-signature': 'x' });
 
 /** The storing transaction's three inserts for webhook `n`; returns the event and delivery ids. */
 function insertOne(s: Statements, n: number, status: string): [number, number] {
   const now = Date.now();
   const body = s.factory.body(n);
-  const event = s.event.get(now, s.factory.eventId(n), body, now) as { id: number };
+  const event = s.event.get(now, s.factory.eventId(n), body, now, PENDING_SLACK) as { id: number };
   const delivery = s.delivery.get(now, event.id, now + 60_000, status) as { id: number };
   // The log line of a valid request does not repeat the body: the event row holds it.
   s.request.run(null, body.length, event.id, HEADERS, now);
@@ -114,7 +119,7 @@ const layouts: Record<string, { layout: Layout; commits: string }> = {
         s.db.exec('COMMIT');
         s.running.run(Date.now() + 60_000, delivery);
         s.succeeded.run(Date.now(), delivery);
-        s.processed.run(Date.now(), event);
+        s.processed.run(Date.now(), PROCESSED_SLACK, event);
       }
     },
   },
@@ -127,7 +132,7 @@ const layouts: Record<string, { layout: Layout; commits: string }> = {
         s.db.exec('COMMIT');
         s.db.exec('BEGIN');
         s.succeeded.run(Date.now(), delivery);
-        s.processed.run(Date.now(), event);
+        s.processed.run(Date.now(), PROCESSED_SLACK, event);
         s.db.exec('COMMIT');
       }
     },
@@ -149,7 +154,7 @@ function ridesNext(): Layout {
       s.db.exec('BEGIN');
       if (previous !== undefined) {
         s.succeeded.run(Date.now(), previous[1]);
-        s.processed.run(Date.now(), previous[0]);
+        s.processed.run(Date.now(), PROCESSED_SLACK, previous[0]);
       }
       previous = insertOne(s, n, 'running');
       s.db.exec('COMMIT');
@@ -178,7 +183,7 @@ function grouped(size: number): Layout {
       for (const [event, delivery] of previous) {
         inSavepoint(s, () => {
           s.succeeded.run(Date.now(), delivery);
-          s.processed.run(Date.now(), event);
+          s.processed.run(Date.now(), PROCESSED_SLACK, event);
         });
       }
       previous = batch

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../src/store/database.js';
 import { migrationSource, tableNames } from '../src/store/migrations.js';
+import { rowSlack } from '../src/store/row-slack.js';
 import { EventFactory } from './payload.js';
 
 /** `synchronous` of every server's connection: FULL (the library's, and the default) or NORMAL. */
@@ -72,8 +73,8 @@ type Inserter = (eventId: string, body: string, at: number) => void;
 function libraryInserter(db: Database.Database): Inserter {
   const t = tableNames(TABLE_PREFIX);
   const event = db.prepare(
-    `INSERT INTO ${t.events} (variant, provider, event_id, type, livemode, payload, status, received_at, created_at, processed_at)
-     VALUES ('stripe', 'stripe', ?, 'charge.succeeded', 0, ?, 'processed', ?, ?, ?)`,
+    `INSERT INTO ${t.events} (variant, provider, event_id, type, livemode, payload, status, received_at, created_at, processed_at, row_slack)
+     VALUES ('stripe', 'stripe', ?, 'charge.succeeded', 0, ?, 'processed', ?, ?, ?, ?)`,
   );
   const delivery = db.prepare(
     `INSERT INTO ${t.deliveries} (event, receiver, status, attempts, completed_at, created_at)
@@ -89,10 +90,12 @@ function libraryInserter(db: Database.Database): Inserter {
     'stripe-signature': `t=1700000000,v1=${'0'.repeat(64)}`,
     'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
   });
+  const slack = rowSlack('processed', Date.now());
   return (eventId, body, at) => {
-    const { lastInsertRowid } = event.run(eventId, body, at, at, at + 5);
+    const { lastInsertRowid } = event.run(eventId, body, at, at, at + 5, slack);
     delivery.run(lastInsertRowid, at + 5, at);
-    request.run(at, headers, body, Buffer.byteLength(body), lastInsertRowid);
+    // The log line of a valid request does not repeat the body: the event row holds it.
+    request.run(at, headers, null, Buffer.byteLength(body), lastInsertRowid);
   };
 }
 

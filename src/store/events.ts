@@ -8,6 +8,7 @@ import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import type { GroupCommitter, Work } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import { ROW_SLACK_COLUMN, rowSlack, rowSlackSql } from './row-slack.js';
 import { type DirectAccess, type DirectConnection, runDirect } from './sqlite-direct.js';
 import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
 
@@ -103,18 +104,24 @@ export function toDelivery(row: Row): Delivery {
  * SQLite: the statement that recomputes an event's status from its deliveries, and its bindings.
  * One statement: SQLite runs it alone (writes are serialised), whereas a read-then-write
  * transaction could fail at once with SQLITE_BUSY when another process wrote meanwhile. Bound,
- * not inlined: the same SQL text for every event (prepared once).
+ * not inlined: the same SQL text for every event (prepared once). It keeps the row's size
+ * (`row_slack`, see row-slack.ts).
  */
 function sqliteRefresh(t: TableNames, eventId: number): [string, number[]] {
   const any = `SELECT 1 FROM "${t.deliveries}" WHERE "event" = ?`;
   const notSucceeded = `${any} AND "status" <> 'succeeded'`;
   const broken = `${any} AND "status" IN ('failed', 'dead')`;
-  const sql =
-    `UPDATE "${t.events}" SET "status" = CASE WHEN NOT EXISTS (${any}) THEN 'ignored' ` +
+  const status =
+    `SELECT CASE WHEN NOT EXISTS (${any}) THEN 'ignored' ` +
     `WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ` +
-    `ELSE 'pending' END, "processed_at" = CASE WHEN NOT EXISTS (${notSucceeded}) THEN ? ` +
-    `ELSE NULL END WHERE "id" = ? RETURNING "status"`;
-  return [sql, [eventId, eventId, eventId, eventId, Date.now(), eventId]];
+    `ELSE 'pending' END AS "s"`;
+  const withTime = `SELECT "s", CASE WHEN "s" IN ('processed', 'ignored') THEN ? END AS "p" FROM (${status})`;
+  const sql =
+    `UPDATE "${t.events}" SET ("status", "processed_at", "${ROW_SLACK_COLUMN}") = ` +
+    `(SELECT "s", "p", ${rowSlackSql('"s"', '"p"')} FROM (${withTime})) ` +
+    `WHERE "id" = ? RETURNING "status"`;
+  // In the order of the placeholders in the text: the time comes before the subqueries.
+  return [sql, [Date.now(), eventId, eventId, eventId, eventId]];
 }
 
 /** Event and delivery queries for one database and table prefix. */
@@ -153,18 +160,22 @@ export class EventStore {
     const atomic = receivers.filter((r) => r.atomic);
     const status: EventStatus =
       receivers.length === 0 ? 'ignored' : afterCommit.length === 0 ? 'processed' : 'pending';
-    const eventRow = (now: Date) => ({
-      variant: input.variant,
-      provider: input.provider,
-      event_id: input.eventId,
-      type: input.type,
-      livemode: input.livemode ?? null,
-      payload: input.payloadText,
-      status: atomic.length > 0 ? 'pending' : status,
-      received_at: input.receivedAt,
-      created_at: input.createdAt ?? null,
-      processed_at: status === 'pending' || atomic.length > 0 ? null : now,
-    });
+    const sqlite = this.#db.dialect === 'sqlite';
+    const eventRow = (now: Date) => {
+      const row = {
+        variant: input.variant,
+        provider: input.provider,
+        event_id: input.eventId,
+        type: input.type,
+        livemode: input.livemode ?? null,
+        status: atomic.length > 0 ? 'pending' : status,
+        received_at: input.receivedAt,
+        created_at: input.createdAt ?? null,
+        processed_at: status === 'pending' || atomic.length > 0 ? null : now,
+        payload: input.payloadText,
+      };
+      return sqlite ? { ...row, [ROW_SLACK_COLUMN]: rowSlack(row.status, row.processed_at) } : row;
+    };
     const deliveryRows = (eventId: number, now: Date) => [
       ...atomic.map((r) => ({
         event: eventId,
@@ -205,9 +216,14 @@ export class EventStore {
       let event = toEvent(row, input.payload);
       for (const entry of atomic) await runAtomic(trx, event, entry);
       if (atomic.length > 0) {
+        const processedAt = status === 'pending' ? null : now;
         await trx(t.events)
           .where({ id: event.id })
-          .update({ status, processed_at: status === 'pending' ? null : now });
+          .update({
+            status,
+            processed_at: processedAt,
+            ...(sqlite ? { [ROW_SLACK_COLUMN]: rowSlack(status, processedAt) } : {}),
+          });
         event = { ...event, status, processedAt: status === 'pending' ? null : now };
       }
       const rows = deliveryRows(event.id, now);

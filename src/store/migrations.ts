@@ -3,6 +3,7 @@
  * the source). Migrations are recorded in the library's own table `<tablePrefix>knex_migrations`.
  */
 import type { Knex } from 'knex';
+import { ROW_SLACK_COLUMN } from './row-slack.js';
 
 /** One migration: a timestamped name, `up` and `down`. */
 interface Migration {
@@ -29,6 +30,11 @@ export function tableNames(tablePrefix: string): TableNames {
   };
 }
 
+/** Whether a Knex instance talks to SQLite (any driver). */
+function isSqlite(knex: Knex): boolean {
+  return /sqlite/.test(String((knex.client as { dialect?: unknown }).dialect));
+}
+
 function migrations(tablePrefix: string): Migration[] {
   const t = tableNames(tablePrefix);
   return [
@@ -42,11 +48,14 @@ function migrations(tablePrefix: string): Migration[] {
           table.string('event_id', 255).notNullable();
           table.string('type', 255).notNullable();
           table.boolean('livemode').nullable();
-          table.text('payload').notNullable();
           table.string('status', 16).notNullable().defaultTo('pending');
           table.timestamp('received_at', { useTz: true }).notNullable();
           table.timestamp('created_at', { useTz: true }).nullable();
           table.timestamp('processed_at', { useTz: true }).nullable();
+          // SQLite: the row keeps one size whatever its status (see row-slack.ts), and the
+          // payload comes last, so that a status change rewrites the row's first page alone.
+          if (isSqlite(knex)) table.binary(ROW_SLACK_COLUMN).nullable();
+          table.text('payload').notNullable();
           table.unique(['variant', 'event_id'], {
             indexName: `${t.events}_variant_event_id_unique`,
           });
@@ -114,6 +123,22 @@ function migrations(tablePrefix: string): Migration[] {
       },
       async down(knex) {
         await knex.schema.dropTableIfExists(t.requests);
+      },
+    },
+    {
+      // SQLite databases created by development builds before the events table had row_slack
+      // (0.1.0 creates it with the table). There it comes after the payload: large payloads
+      // are still not rewritten, but a status change also writes the payload's last page.
+      name: '20261123000000_events_row_slack',
+      async up(knex) {
+        if (isSqlite(knex) && !(await knex.schema.hasColumn(t.events, ROW_SLACK_COLUMN))) {
+          await knex.schema.alterTable(t.events, (table) => {
+            table.binary(ROW_SLACK_COLUMN).nullable();
+          });
+        }
+      },
+      async down() {
+        // The column belongs to the events table, which the first migration's down() drops.
       },
     },
   ];

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { migrationSource, payments } from '../../src/index.js';
+import { signWebhook } from '../../src/testing/index.js';
 import { createTestDatabase, DIALECTS } from '../helpers/databases.js';
+import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
 
 const variants = { stripe: { provider: 'stripe', endpointSecret: 'whsec_migrations' } } as const;
@@ -44,7 +46,13 @@ describe('migrations', () => {
         expect(done).to.deep.equal([
           { name: '20261122000000_events_and_deliveries' },
           { name: '20261122000100_requests' },
+          { name: '20261123000000_events_row_slack' },
         ]);
+        // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
+        // for it, and the payload comes last.
+        const columns = Object.keys(await pay.knex('shop_pay_events').columnInfo());
+        expect(columns.includes('row_slack')).to.equal(dialect === 'sqlite');
+        expect(columns.at(-1)).to.equal('payload');
         // down() of every migration leaves nothing behind.
         await pay.knex.migrate.rollback(
           { migrationSource: migrationSource('shop_pay_'), tableName: 'shop_pay_knex_migrations' },
@@ -94,9 +102,34 @@ describe('migrations', () => {
       expect(await knex('knex_migrations').select('name')).to.deep.equal([
         { name: 'host_001_orders' },
       ]);
-      expect(await knex('payments_knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 2 }]);
+      expect(await knex('payments_knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 3 }]);
     } finally {
       await knex.destroy();
+    }
+  });
+
+  it('adds row_slack to an events table created before it had one, and stores events there', async () => {
+    const pay = payments({ database: tmp.file(), worker: false, variants });
+    try {
+      await pay.migrate();
+      // The state of a database made by a development build before 0.1.0.
+      await pay.knex.raw('ALTER TABLE payments_events DROP COLUMN row_slack');
+      await pay
+        .knex('payments_knex_migrations')
+        .where({ name: '20261123000000_events_row_slack' })
+        .del();
+      expect(await pay.knex.schema.hasColumn('payments_events', 'row_slack')).to.equal(false);
+      await pay.migrate();
+      expect(await pay.knex.schema.hasColumn('payments_events', 'row_slack')).to.equal(true);
+      const signed = signWebhook('stripe', {
+        secret: variants.stripe.endpointSecret,
+        payload: { id: 'evt_old_db', type: 'charge.succeeded', data: { object: {} } },
+      });
+      const received = await pay.receive('stripe', webhookRequest(signed.body, signed.headers));
+      expect(received.event.status).to.equal('ignored');
+      expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+    } finally {
+      await pay.close();
     }
   });
 
@@ -134,6 +167,7 @@ for (const dialect of DIALECTS)
         expect(history.map((r: { name: string }) => r.name)).to.deep.equal([
           '20261122000000_events_and_deliveries',
           '20261122000100_requests',
+          '20261123000000_events_row_slack',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },
