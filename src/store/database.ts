@@ -89,6 +89,15 @@ function isKnex(value: unknown): value is Knex {
   return typeof value === 'function' && 'client' in value && 'transaction' in value;
 }
 
+/**
+ * The dialect a Knex instance (or transaction) talks: the one test the store and the migrations
+ * share, so that they never disagree about SQLite-only columns.
+ */
+export function dialectOfKnex(knex: Knex): Database['dialect'] {
+  const client = knex.client as { dialect?: unknown; config?: { client?: unknown } };
+  return dialectOf(client.dialect ?? client.config?.client);
+}
+
 function dialectOf(client: unknown): Database['dialect'] {
   const name = typeof client === 'string' ? client : '';
   if (/sqlite/.test(name)) return 'sqlite';
@@ -128,9 +137,10 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
         'got a Knex transaction; pass the Knex instance, so that receivers run only after a real COMMIT',
       );
     }
-    const config = setting.client.config as Knex.Config;
-    const name = (setting.client as { dialect?: unknown }).dialect ?? config.client;
-    const dialect = supported(dialectOf(name), name);
+    const dialect = supported(
+      dialectOfKnex(setting),
+      (setting.client as { dialect?: unknown }).dialect ?? setting.client.config?.client,
+    );
     if (dialect === 'sqlite') {
       logger.debug(
         {},

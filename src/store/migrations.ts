@@ -3,6 +3,7 @@
  * the source). Migrations are recorded in the library's own table `<tablePrefix>knex_migrations`.
  */
 import type { Knex } from 'knex';
+import { dialectOfKnex } from './database.js';
 import { ROW_SLACK_COLUMN } from './row-slack.js';
 
 /** One migration: a timestamped name, `up` and `down`. */
@@ -30,9 +31,9 @@ export function tableNames(tablePrefix: string): TableNames {
   };
 }
 
-/** Whether a Knex instance talks to SQLite (any driver). */
+/** Whether a Knex instance talks to SQLite (any driver), as the store decides it. */
 function isSqlite(knex: Knex): boolean {
-  return /sqlite/.test(String((knex.client as { dialect?: unknown }).dialect));
+  return dialectOfKnex(knex) === 'sqlite';
 }
 
 function migrations(tablePrefix: string): Migration[] {

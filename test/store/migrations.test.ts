@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { migrationSource, payments } from '../../src/index.js';
+import { createRegistry, migrationSource, payments } from '../../src/index.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { createTestDatabase, DIALECTS } from '../helpers/databases.js';
 import { webhookRequest } from '../helpers/provider.js';
@@ -52,7 +52,8 @@ describe('migrations', () => {
         // for it, and the payload comes last.
         const columns = Object.keys(await pay.knex('shop_pay_events').columnInfo());
         expect(columns.includes('row_slack')).to.equal(dialect === 'sqlite');
-        expect(columns.at(-1)).to.equal('payload');
+        // (Knex lists Postgres columns in no set order.)
+        if (dialect === 'sqlite') expect(columns.at(-1)).to.equal('payload');
         // down() of every migration leaves nothing behind.
         await pay.knex.migrate.rollback(
           { migrationSource: migrationSource('shop_pay_'), tableName: 'shop_pay_knex_migrations' },
@@ -109,10 +110,13 @@ describe('migrations', () => {
   });
 
   it('adds row_slack to an events table created before it had one, and stores events there', async () => {
-    const pay = payments({ database: tmp.file(), worker: false, variants });
+    const registry = createRegistry();
+    registry.receiver('charge.succeeded', async function noop() {});
+    const pay = payments({ database: tmp.file(), registry, worker: false, variants });
     try {
       await pay.migrate();
-      // The state of a database made by a development build before 0.1.0.
+      // An events table without row_slack, as development builds before 0.1.0 made it (they
+      // also had the payload before status, which changes only what an update writes).
       await pay.knex.raw('ALTER TABLE payments_events DROP COLUMN row_slack');
       await pay
         .knex('payments_knex_migrations')
@@ -126,8 +130,11 @@ describe('migrations', () => {
         payload: { id: 'evt_old_db', type: 'charge.succeeded', data: { object: {} } },
       });
       const received = await pay.receive('stripe', webhookRequest(signed.body, signed.headers));
-      expect(received.event.status).to.equal('ignored');
-      expect(await pay.knex('payments_events').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
+      await received.dispatched;
+      const rows = await pay.knex.raw(
+        'SELECT status, length(row_slack) AS slack FROM payments_events',
+      );
+      expect(rows).to.deep.equal([{ status: 'processed', slack: 0 }]);
     } finally {
       await pay.close();
     }
