@@ -3,10 +3,10 @@
  * writes its payload a second time.
  *
  * SQLite stores a row as one record, and a payload too large for the row's page goes on in a
- * chain of overflow pages. An UPDATE that changes the record's size deletes the record and writes
- * it anew, overflow chain and all: settling an event with a 64 KB payload wrote its 16
- * overflow pages and its leaf again. An UPDATE that keeps the size overwrites the record in place, and SQLite writes only the
- * pages whose bytes changed.
+ * chain of overflow pages. An UPDATE that changes the record's size deletes the record and
+ * writes it anew, overflow chain and all: settling an event with a 64 KB payload wrote its 16
+ * overflow pages and its leaf again. An UPDATE that keeps the size overwrites the record in
+ * place, and SQLite writes only the pages whose bytes changed.
  *
  * `status` and `processed_at` are the only columns of an event that change after its INSERT, and
  * they change size: `pending` becomes `processed`, NULL becomes a timestamp. The `row_slack`
