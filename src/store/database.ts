@@ -94,8 +94,13 @@ function isKnex(value: unknown): value is Knex {
  * share, so that they never disagree about SQLite-only columns.
  */
 export function dialectOfKnex(knex: Knex): Database['dialect'] {
+  return dialectOf(clientName(knex));
+}
+
+/** The client a Knex instance was made with (`better-sqlite3`, `pg`, ...), as Knex names it. */
+function clientName(knex: Knex): unknown {
   const client = knex.client as { dialect?: unknown; config?: { client?: unknown } };
-  return dialectOf(client.dialect ?? client.config?.client);
+  return client.dialect ?? client.config?.client;
 }
 
 function dialectOf(client: unknown): Database['dialect'] {
@@ -137,10 +142,8 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
         'got a Knex transaction; pass the Knex instance, so that receivers run only after a real COMMIT',
       );
     }
-    const dialect = supported(
-      dialectOfKnex(setting),
-      (setting.client as { dialect?: unknown }).dialect ?? setting.client.config?.client,
-    );
+    const name = clientName(setting);
+    const dialect = supported(dialectOf(name), name);
     if (dialect === 'sqlite') {
       logger.debug(
         {},
