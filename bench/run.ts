@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { Templates } from './database.js';
 import { SERVERS } from './harness.js';
 import { type BenchOptions, parseOptions, type Suite, usage } from './options.js';
+import { describeProbe, probeMachine } from './probe.js';
 import type { Run } from './report.js';
 import {
   bodyLimit,
@@ -166,6 +167,9 @@ async function main(): Promise<void> {
   log(
     `koa-payments bench — ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
+  const probeBefore = probeMachine(scratch);
+  log(`machine probe before: ${describeProbe(probeBefore)}`);
+  let probeAfter: ReturnType<typeof probeMachine> | undefined;
   try {
     // A missing A needs no library; '' would fail loudly if it were ever imported.
     const library = options.servers.includes('A') ? prepareLibrary(options, build, log) : '';
@@ -186,6 +190,8 @@ async function main(): Promise<void> {
       runs.push(...result.runs);
       summaries[suite] = result.summary;
     }
+    probeAfter = probeMachine(scratch);
+    log(`machine probe after: ${describeProbe(probeAfter)}`);
   } finally {
     templates.clear();
     rmSync(scratch, { recursive: true, force: true });
@@ -200,6 +206,8 @@ async function main(): Promise<void> {
     machine,
     src: { digestBefore, digestAfter: srcDigest() },
     loadavg: { before: loadBefore, after: loadavg() },
+    // How fast a durable COMMIT and a fixed CPU task were, before and after (bench/probe.ts).
+    probe: { before: probeBefore, after: probeAfter },
     settings: settings(options, bodyLimit(options)),
     summary: summaries,
     runs,
