@@ -53,15 +53,21 @@ export class ServerChild {
     return this.#child.pid;
   }
 
-  /** Forks the server and waits until it listens. `execArgv` adds Node flags (`--cpu-prof`). */
+  /**
+   * Forks the server and waits until it listens. `execArgv` adds Node flags (`--cpu-prof`);
+   * `cwd` is where the child runs (where V8 writes files such as a jitdump).
+   */
   static async start(
     name: ServerName,
     config: ServerConfig,
     execArgv: readonly string[] = [],
+    cwd?: string,
   ): Promise<ServerChild> {
     const modulePath = fileURLToPath(new URL(`./servers/${SERVERS[name].module}`, import.meta.url));
     const child = fork(modulePath, [], {
-      execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
+      // tsx by its resolved URL, so that the child can run in another directory.
+      execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...execArgv],
+      ...(cwd === undefined ? {} : { cwd }),
       env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -8,7 +8,7 @@ import type { ServerName } from './harness.js';
 import type { GroupCommitMode } from './servers/protocol.js';
 
 /** What to run. */
-export type Suite = 'compare' | 'scale' | 'memory' | 'profile' | 'all';
+export type Suite = 'compare' | 'scale' | 'memory' | 'profile' | 'native' | 'all';
 
 /** The resolved options. */
 export interface BenchOptions {
@@ -54,11 +54,15 @@ export interface BenchOptions {
 }
 
 const FLAGS = {
-  suite: { type: 'string', default: 'compare', help: 'compare | scale | memory | profile | all' },
+  suite: {
+    type: 'string',
+    default: 'compare',
+    help: 'compare | scale | memory | profile | native (Linux perf) | all',
+  },
   servers: {
     type: 'string',
     default: '',
-    help: 'servers to run, e.g. A,B,C or A,B,G (memory/profile: A)',
+    help: 'servers to run, e.g. A,B,C or A,B,G (memory/profile/native: A)',
   },
   duration: { type: 'string', default: '10', help: 'seconds per measured run' },
   warmup: { type: 'string', default: '2', help: 'seconds of discarded load before each run' },
@@ -137,7 +141,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     return env[`BENCH_${name.toUpperCase().replace('-', '_')}`] ?? FLAGS[name].default;
   };
   const suite = get('suite');
-  if (!['compare', 'scale', 'memory', 'profile', 'all'].includes(suite)) {
+  if (!['compare', 'scale', 'memory', 'profile', 'native', 'all'].includes(suite)) {
     throw new Error(`bench: unknown suite '${suite}'`);
   }
   const synchronous = get('synchronous').toLowerCase();

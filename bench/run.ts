@@ -7,6 +7,7 @@
  *   npm run bench -- --suite scale             # 0 / 100k / 1M stored events; 1 KB, 64 KB, 1 MB
  *   npm run bench -- --suite memory            # A's memory across 100k requests
  *   npm run bench -- --suite profile           # A under --cpu-prof, top functions by self time
+ *   npm run bench -- --suite native            # A under Linux perf: CPU per request by category
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +24,7 @@ import {
   bodyLimit,
   compareSuite,
   memorySuite,
+  nativeSuite,
   profileSuite,
   type SuiteContext,
   scaleSuite,
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     const library = options.servers.includes('A') ? prepareLibrary(options, build, log) : '';
     const ctx: SuiteContext = { options, templates, scratch, stamp, log, library };
     for (const suite of suites) {
-      const only = suite === 'memory' || suite === 'profile';
+      const only = suite === 'memory' || suite === 'profile' || suite === 'native';
       const suiteCtx: SuiteContext =
         only && !options.serversGiven ? { ...ctx, options: { ...options, servers: ['A'] } } : ctx;
       const run =
@@ -185,7 +187,9 @@ async function main(): Promise<void> {
             ? scaleSuite
             : suite === 'memory'
               ? memorySuite
-              : profileSuite;
+              : suite === 'profile'
+                ? profileSuite
+                : nativeSuite;
       const result = await run(suiteCtx);
       runs.push(...result.runs);
       summaries[suite] = result.summary;

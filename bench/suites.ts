@@ -1,6 +1,7 @@
 /**
  * The suites: compare (A B C alternated), scale (stored events, body sizes), memory (RSS across
- * 100k requests) and profile (`--cpu-prof` of a loaded server, summarised).
+ * 100k requests), profile (`--cpu-prof` of a loaded server, summarised) and native (Linux perf
+ * of a loaded server, by category).
  */
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,14 @@ import {
   serverConfig,
   waitForQuiet,
 } from './harness.js';
+import {
+  formatNativeSummary,
+  type NativeSummary,
+  recordPerf,
+  requirePerf,
+  scriptPerf,
+  summariseScript,
+} from './native-profile.js';
 import type { BenchOptions } from './options.js';
 import { formatSummary, type ProfileSummary, summariseFile } from './profile-summary.js';
 import {
@@ -282,6 +291,34 @@ export async function memorySuite(ctx: SuiteContext): Promise<{ runs: Run[]; sum
   return { runs, summary };
 }
 
+/** Loads a profiled server for `seconds` with the run's connections and payload. */
+function loadFor(child: ServerChild, options: BenchOptions, seconds: number): Promise<Measurement> {
+  return load(child, {
+    connections: options.connections,
+    duration: seconds,
+    payloadBytes: options.payload,
+    poolSize: poolSize(4000, seconds, options.payload),
+  });
+}
+
+/** The one measured run of a profiling suite, as the results file keeps it. */
+function profiledRun(
+  suite: 'profile' | 'native',
+  server: ServerName,
+  options: BenchOptions,
+  m: Measurement,
+): Run {
+  return {
+    suite,
+    server,
+    round: 1,
+    preload: options.preload,
+    payloadBytes: options.payload,
+    measurement: m,
+    problems: problems(m, options.connections),
+  };
+}
+
 /** Loads each server under `--cpu-prof`, then summarises its profile. */
 export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
   const { options, log } = ctx;
@@ -307,21 +344,8 @@ export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
     const pid = child.pid;
     try {
       if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
-      const m = await load(child, {
-        connections: options.connections,
-        duration: options.duration,
-        payloadBytes: options.payload,
-        poolSize: poolSize(4000, options.duration, options.payload),
-      });
-      runs.push({
-        suite: 'profile',
-        server,
-        round: 1,
-        preload: options.preload,
-        payloadBytes: options.payload,
-        measurement: m,
-        problems: problems(m, options.connections),
-      });
+      const m = await loadFor(child, options, options.duration);
+      runs.push(profiledRun('profile', server, options, m));
       log(`  ${m.rps.toFixed(0)} req/s under the profiler`);
     } finally {
       await child.stop();
@@ -336,6 +360,55 @@ export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
     const result = summariseFile(profile, options.top);
     summary[server] = { profile: join(options.out, name), summary: result };
     log(`\n${formatSummary(result)}\n`);
+  }
+  return { runs, summary };
+}
+
+/**
+ * Loads each server under Linux `perf` (after a warm-up), then sorts its main thread's CPU time
+ * into categories per request (native-profile.ts). The perf window and the load start together
+ * and last `--duration` seconds each, so the per-request figures can be off by a percent or two.
+ */
+export async function nativeSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
+  const { options, log } = ctx;
+  requirePerf();
+  const runs: Run[] = [];
+  const summary: Record<string, NativeSummary> = {};
+  for (const server of options.servers) {
+    const file = join(ctx.scratch, `native-${server}.sqlite3`);
+    // The child runs here: V8 writes its jitdump (and perf its named frames) in this directory.
+    const dir = join(ctx.scratch, `native-${server}`);
+    mkdirSync(dir, { recursive: true });
+    await ctx.templates.prepare(file, schemaOf(server), options.preload, options.payload, log);
+    log(
+      `native: ${server} (${SERVERS[server].label}) under perf for ${options.duration} s, ${options.preload} stored events`,
+    );
+    const child = await ServerChild.start(
+      server,
+      configOf(ctx, file),
+      ['--perf-prof', '--interpreted-frames-native-stack'],
+      dir,
+    );
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`bench: server ${server} has no process id`);
+    const data = join(dir, 'perf.data');
+    try {
+      if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
+      if (options.warmup > 0) await loadFor(child, options, options.warmup);
+      const recording = recordPerf(pid, options.duration, data);
+      const m = await loadFor(child, options, options.duration);
+      await recording;
+      runs.push(profiledRun('native', server, options, m));
+      log(`  ${m.rps.toFixed(0)} req/s under perf`);
+      const script = join(dir, 'perf.txt');
+      scriptPerf(data, dir, script);
+      summary[server] = await summariseScript(script, pid, m.requests);
+      log(`\n${formatNativeSummary(server, summary[server])}\n`);
+    } finally {
+      await child.stop();
+      removeDatabase(file);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return { runs, summary };
 }
