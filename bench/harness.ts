@@ -68,7 +68,13 @@ export class ServerChild {
       // tsx by its resolved URL, so that the child can run in another directory.
       execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc', ...execArgv],
       ...(cwd === undefined ? {} : { cwd }),
-      env: { ...process.env, BENCH_SERVER: JSON.stringify(config), NODE_ENV: 'production' },
+      env: {
+        ...process.env,
+        BENCH_SERVER: JSON.stringify(config),
+        NODE_ENV: 'production',
+        // The project's tsconfig, wherever the child runs (tsx looks for it from the cwd).
+        TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerChild(name, child);

@@ -9,12 +9,17 @@
  * --jit` turns into names for the JavaScript frames (the plainer `--perf-basic-prof` map goes
  * stale when V8 reuses the addresses of collected code, and then names frames wrongly).
  *
+ * perf's samples give the proportions. On this VM they add up to 5 to 9 % less CPU time than
+ * the process used (samples go missing), so the µs are scaled so that all of the process's
+ * samples add up to its CPU time as the harness measured it (`scale` in the summary).
+ *
  * Needs `perf` (Debian: `apt-get install linux-perf`) and the right to profile the process
  * (root, or `kernel.perf_event_paranoid` ≤ 1).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { median } from './report.js';
 
 /** Samples per second that `perf record` takes. */
 export const PERF_FREQUENCY = 499;
@@ -27,7 +32,10 @@ export const PERF_FREQUENCY = 499;
 const FRAME_CATEGORIES: readonly { name: string; pattern: RegExp }[] = [
   {
     name: 'SQLite: COMMIT (WAL writes, fsync, checkpoints)',
-    pattern: /sqlite3BtreeCommitPhase|sqlite3PagerCommitPhaseOne|sqlite3WalCheckpoint/,
+    // With frame-pointer call graphs some of SQLite's frames are inlined or lost: the WAL
+    // writer's and the sync's own names catch most of those samples.
+    pattern:
+      /sqlite3BtreeCommitPhase|sqlite3PagerCommitPhaseOne|vdbeCommit|sqlite3WalCheckpoint|sqlite3WalFrames|walWriteOneFrame|walWriteToLog|unixSync|full_fsync|fdatasync/,
   },
   {
     name: 'SQLite: statements',
@@ -43,9 +51,11 @@ const FRAME_CATEGORIES: readonly { name: string; pattern: RegExp }[] = [
   },
   {
     name: 'compiling JavaScript',
-    pattern: /v8::internal::Compiler::|compiler::Pipeline|Builtin:CompileLazy|Maglev|Baseline/,
+    pattern:
+      /v8::internal::Compiler::|compiler::Pipeline|Builtins_CompileLazy|BaselineBatchCompiler|baseline::BaselineCompiler|maglev::MaglevCompiler/,
   },
-  { name: 'kernel (sockets, epoll, timers)', pattern: / \(\[kernel\.kallsyms\]\)$/ },
+  // What is left in the kernel: sockets, epoll, timers, scheduling (a COMMIT's I/O is above).
+  { name: 'kernel (other)', pattern: / \(\[kernel\.kallsyms\]\)$/ },
 ];
 
 /**
@@ -65,7 +75,7 @@ const JS_OWNERS: readonly { name: string; pattern: RegExp }[] = [
       `node_modules/\\.cache/koa-payments-bench-|${new URL('../src/', import.meta.url).href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
     ),
   },
-  { name: 'JavaScript: the bench server', pattern: /\/bench\/servers\// },
+  { name: 'JavaScript: the bench server', pattern: /\/bench\// },
   { name: 'JavaScript: packages (Koa, raw-body, Express, Knex, ...)', pattern: /node_modules\// },
   { name: 'JavaScript: Node (http, net, streams, promises)', pattern: /node:/ },
 ];
@@ -87,6 +97,8 @@ export interface NativeSummary {
   /** Samples of the main thread, and of every thread. */
   samples: { main: number; all: number };
   requests: number;
+  /** The factor applied to the samples' time (see the module comment). */
+  scale: number;
   /** µs of main-thread CPU per request. */
   usPerRequest: number;
   categories: NativeCategory[];
@@ -145,6 +157,7 @@ export async function summariseScript(
   file: string,
   pid: number,
   requests: number,
+  cpuUsPerRequest: number,
   top = 15,
 ): Promise<NativeSummary> {
   const counts = new Map<string, number>();
@@ -167,7 +180,7 @@ export async function summariseScript(
       const leaf = frames[0] as string;
       innermost.set(leaf, (innermost.get(leaf) ?? 0) + 1);
       if (category === libraryOwner.name) {
-        const own = frames.find((f) => /^JS:/.test(f) && libraryOwner.pattern.test(f)) ?? '';
+        const own = frames.find((f) => /^JS:/.test(f)) ?? '';
         const file = /(?:koa-payments-bench-[^/]+|\/src)\/([^:]+):/.exec(own)?.[1] ?? '?';
         library.set(file, (library.get(file) ?? 0) + 1);
       }
@@ -188,7 +201,9 @@ export async function summariseScript(
     }
   }
   flush();
-  const us = 1e6 / PERF_FREQUENCY / Math.max(1, requests);
+  const sampled = (all * 1e6) / PERF_FREQUENCY / Math.max(1, requests);
+  const scale = sampled > 0 && cpuUsPerRequest > 0 ? cpuUsPerRequest / sampled : 1;
+  const us = (scale * 1e6) / PERF_FREQUENCY / Math.max(1, requests);
   const names = [
     ...FRAME_CATEGORIES.map((c) => c.name),
     ...LEAF_CATEGORIES.map((c) => c.name),
@@ -198,6 +213,7 @@ export async function summariseScript(
   return {
     samples: { main, all },
     requests,
+    scale,
     usPerRequest: main * us,
     categories: names.map((name) => {
       const samples = counts.get(name) ?? 0;
@@ -213,28 +229,90 @@ export async function summariseScript(
   };
 }
 
-/** A table of a summary, for the console. */
-export function formatNativeSummary(server: string, summary: NativeSummary): string {
-  const rows = summary.categories
-    .filter((c) => c.samples > 0)
-    .map(
-      (c) =>
-        `${c.usPerRequest.toFixed(1).padStart(7)}  ${(c.share * 100).toFixed(1).padStart(5)} %  ${c.name}`,
-    );
-  const top = summary.top.map(
-    (t) => `${t.usPerRequest.toFixed(1).padStart(7)}  ${t.frame.slice(0, 110)}`,
-  );
-  const files = summary.library.map((l) => `${l.usPerRequest.toFixed(1).padStart(7)}  ${l.file}`);
-  return [
-    `${server}: ${summary.usPerRequest.toFixed(0)} µs of main-thread CPU per request ` +
-      `(${summary.samples.main} of ${summary.samples.all} samples on the main thread, ${summary.requests} requests)`,
-    '  µs/req  share    category',
-    ...rows,
-    '',
-    '  µs/req  innermost frame',
-    ...top,
-    ...(files.length === 0 ? [] : ['', '  µs/req  koa-payments, by file', ...files]),
-  ].join('\n');
+/** Median by key of lists of `{ key, usPerRequest }` (a key missing from a list counts 0). */
+function medianBy<K extends string>(
+  lists: readonly (readonly ({ usPerRequest: number } & Record<K, string>)[])[],
+  key: K,
+): { name: string; usPerRequest: number }[] {
+  const names = [...new Set(lists.flatMap((list) => list.map((item) => item[key])))];
+  return names
+    .map((name) => ({
+      name,
+      usPerRequest: median(
+        lists.map((list) => list.find((item) => item[key] === name)?.usPerRequest ?? 0),
+      ),
+    }))
+    .sort((a, b) => b.usPerRequest - a.usPerRequest);
+}
+
+/** The medians of one server's rounds: its total, each category, and each library file. */
+export interface NativeMedians {
+  rounds: number;
+  usPerRequest: number;
+  categories: { name: string; usPerRequest: number }[];
+  library: { file: string; usPerRequest: number }[];
+  /** The innermost frames that took the most main-thread CPU. */
+  top: { frame: string; usPerRequest: number }[];
+}
+
+/** Medians over the rounds of one server. */
+export function nativeMedians(summaries: readonly NativeSummary[]): NativeMedians {
+  const order = summaries[0]?.categories.map((c) => c.name) ?? [];
+  const categories = medianBy(
+    summaries.map((s) => s.categories),
+    'name',
+  ).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  return {
+    rounds: summaries.length,
+    usPerRequest: median(summaries.map((s) => s.usPerRequest)),
+    categories,
+    library: medianBy(
+      summaries.map((s) => s.library),
+      'file',
+    ).map(({ name, usPerRequest }) => ({ file: name, usPerRequest })),
+    top: medianBy(
+      summaries.map((s) => s.top),
+      'frame',
+    )
+      .slice(0, 10)
+      .map(({ name, usPerRequest }) => ({ frame: name, usPerRequest })),
+  };
+}
+
+/** The servers' medians side by side, one row per category, for the console. */
+export function formatNativeTable(medians: Readonly<Record<string, NativeMedians>>): string {
+  const servers = Object.keys(medians);
+  const first = medians[servers[0] ?? ''];
+  if (first === undefined) return '';
+  const width = Math.max(...first.categories.map((c) => c.name.length), 'total'.length);
+  const cell = (value: number | undefined): string =>
+    (value === undefined ? '' : value.toFixed(1)).padStart(8);
+  const row = (name: string, values: (number | undefined)[]): string =>
+    `${name.padEnd(width)}${values.map(cell).join('')}`;
+  const lines = [
+    `µs of main-thread CPU per request, medians of ${first.rounds} round(s)`,
+    `${''.padEnd(width)}${servers.map((s) => s.padStart(8)).join('')}`,
+    ...first.categories.map((c) =>
+      row(
+        c.name,
+        servers.map((s) => medians[s]?.categories.find((x) => x.name === c.name)?.usPerRequest),
+      ),
+    ),
+    row(
+      'total',
+      servers.map((s) => medians[s]?.usPerRequest),
+    ),
+  ];
+  for (const server of servers) {
+    const files = medians[server]?.library ?? [];
+    if (files.length > 0) lines.push('', `${server}, koa-payments by file:`);
+    for (const f of files) lines.push(`${f.usPerRequest.toFixed(1).padStart(8)}  ${f.file}`);
+    lines.push('', `${server}, innermost frames:`);
+    for (const t of medians[server]?.top ?? []) {
+      lines.push(`${t.usPerRequest.toFixed(1).padStart(8)}  ${t.frame.slice(0, 100)}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Throws a clear error unless `perf` can be run. */
@@ -247,9 +325,17 @@ export function requirePerf(): void {
   }
 }
 
-/** `perf record` of a process's every thread for `seconds`; resolves when perf has written. */
-export function recordPerf(pid: number, seconds: number, output: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+/**
+ * Starts `perf record` of a process's every thread for `seconds`. `done` resolves once perf has
+ * written its file; `stop()` ends it early (when the load failed).
+ */
+export function recordPerf(
+  pid: number,
+  seconds: number,
+  output: string,
+): { done: Promise<void>; stop(): void } {
+  let stop = (): void => {};
+  const done = new Promise<void>((resolve, reject) => {
     // -k mono: the clock of V8's jitdump, which `perf inject --jit` needs.
     const perf = spawn(
       'perf',
@@ -280,7 +366,11 @@ export function recordPerf(pid: number, seconds: number, output: string): Promis
     perf.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`perf record exited with ${code}:\n${stderr}`)),
     );
+    stop = () => {
+      if (perf.exitCode === null) perf.kill('SIGINT');
+    };
   });
+  return { done, stop: () => stop() };
 }
 
 /**

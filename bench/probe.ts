@@ -14,9 +14,9 @@
  * - `cpuUs`: the median time of a fixed piece of CPU work (an HMAC-SHA256 and a `JSON.parse` of
  *   the same 1 KB event, 100 times), which involves no I/O, sampled between the INSERTs.
  *
- * A probe is a snapshot of about a tenth of a second. On this VM the same CPU work took 0.8 to
- * 2.3 ms from one sample to the next within three seconds, so two probes minutes apart can
- * differ by as much.
+ * A probe is a snapshot of a few tenths of a second: a CPU sample every few milliseconds,
+ * between the INSERTs. On this VM the same CPU work took 0.8 to 2.3 ms in samples taken 50 ms
+ * apart within three seconds, and probes minutes apart differed more (1.5 to 4.5 ms).
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,9 +66,13 @@ function probe(dir: string, factory: EventFactory): { commitUs: number; cpuUs: n
     );
     const commits: number[] = [];
     const cpu: number[] = [];
-    for (let n = 0; n < COMMIT_WARMUP + COMMITS; n += 1) {
+    const rows = Array.from({ length: COMMIT_WARMUP + COMMITS }, (_, n) => [
+      factory.eventId(n),
+      factory.body(n),
+    ]);
+    for (const [n, [eventId, body]] of rows.entries()) {
       let started = process.hrtime.bigint();
-      insert.run(factory.eventId(n), factory.body(n), Date.now());
+      insert.run(eventId, body, Date.now());
       if (n < COMMIT_WARMUP) continue;
       commits.push(microsSince(started));
       if (n % CPU_EVERY === 0) {

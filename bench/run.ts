@@ -169,10 +169,11 @@ async function main(): Promise<void> {
   log(
     `koa-payments bench — ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const probeBefore = probeMachine(scratch);
-  log(`machine probe before: ${describeProbe(probeBefore)}`);
+  let probeBefore: ReturnType<typeof probeMachine> | undefined;
   let probeAfter: ReturnType<typeof probeMachine> | undefined;
   try {
+    probeBefore = probeMachine(scratch);
+    log(`machine probe before: ${describeProbe(probeBefore)}`);
     // A missing A needs no library; '' would fail loudly if it were ever imported.
     const library = options.servers.includes('A') ? prepareLibrary(options, build, log) : '';
     const ctx: SuiteContext = { options, templates, scratch, stamp, log, library };

@@ -17,8 +17,10 @@ import {
   waitForQuiet,
 } from './harness.js';
 import {
-  formatNativeSummary,
+  formatNativeTable,
+  type NativeMedians,
   type NativeSummary,
+  nativeMedians,
   recordPerf,
   requirePerf,
   scriptPerf,
@@ -307,11 +309,12 @@ function profiledRun(
   server: ServerName,
   options: BenchOptions,
   m: Measurement,
+  round = 1,
 ): Run {
   return {
     suite,
     server,
-    round: 1,
+    round,
     preload: options.preload,
     payloadBytes: options.payload,
     measurement: m,
@@ -366,24 +369,50 @@ export async function profileSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
 
 /**
  * Loads each server under Linux `perf` (after a warm-up), then sorts its main thread's CPU time
- * into categories per request (native-profile.ts). The perf window and the load start together
- * and last `--duration` seconds each, so the per-request figures can be off by a percent or two.
+ * into categories per request (native-profile.ts). Rounds alternate the servers (A B G A B G
+ * ...), as the compare suite does, so that the VM's changes of speed fall on all of them; the
+ * summary gives each round and the medians.
  */
 export async function nativeSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
   const { options, log } = ctx;
   requirePerf();
   const runs: Run[] = [];
-  const summary: Record<string, NativeSummary> = {};
+  const rounds: { round: number; server: ServerName; summary: NativeSummary }[] = [];
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const server of options.servers) {
+      const { run, summary } = await nativeRun(ctx, server, round);
+      runs.push(run);
+      rounds.push({ round, server, summary });
+    }
+  }
+  const medians: Record<string, NativeMedians> = {};
   for (const server of options.servers) {
-    const file = join(ctx.scratch, `native-${server}.sqlite3`);
-    // The child runs here: V8 writes its jitdump (and perf its named frames) in this directory.
-    const dir = join(ctx.scratch, `native-${server}`);
-    mkdirSync(dir, { recursive: true });
-    await ctx.templates.prepare(file, schemaOf(server), options.preload, options.payload, log);
-    log(
-      `native: ${server} (${SERVERS[server].label}) under perf for ${options.duration} s, ${options.preload} stored events`,
+    medians[server] = nativeMedians(
+      rounds.filter((r) => r.server === server).map((r) => r.summary),
     );
-    const child = await ServerChild.start(
+  }
+  log(`\n${formatNativeTable(medians)}\n`);
+  return { runs, summary: { medians, rounds } };
+}
+
+/** One server, one round, under perf. */
+async function nativeRun(
+  ctx: SuiteContext,
+  server: ServerName,
+  round: number,
+): Promise<{ run: Run; summary: NativeSummary }> {
+  const { options, log } = ctx;
+  const file = join(ctx.scratch, `native-${server}.sqlite3`);
+  // The child runs here: V8 writes its jitdump (and perf its named frames) in this directory.
+  const dir = join(ctx.scratch, `native-${server}`);
+  mkdirSync(dir, { recursive: true });
+  await ctx.templates.prepare(file, schemaOf(server), options.preload, options.payload, log);
+  log(
+    `native: ${server} #${round} (${SERVERS[server].label}) under perf for ${options.duration} s, ${options.preload} stored events`,
+  );
+  let child: ServerChild | undefined;
+  try {
+    child = await ServerChild.start(
       server,
       configOf(ctx, file),
       ['--perf-prof', '--interpreted-frames-native-stack'],
@@ -391,24 +420,31 @@ export async function nativeSuite(ctx: SuiteContext): Promise<{ runs: Run[]; sum
     );
     const pid = child.pid;
     if (pid === undefined) throw new Error(`bench: server ${server} has no process id`);
+    if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
+    if (options.warmup > 0) await loadFor(child, options, options.warmup);
     const data = join(dir, 'perf.data');
+    const perf = recordPerf(pid, options.duration, data);
+    let m: Measurement;
     try {
-      if (options.quiet !== undefined) await waitForQuiet(options.quiet, options.quietWait, log);
-      if (options.warmup > 0) await loadFor(child, options, options.warmup);
-      const recording = recordPerf(pid, options.duration, data);
-      const m = await loadFor(child, options, options.duration);
-      await recording;
-      runs.push(profiledRun('native', server, options, m));
-      log(`  ${m.rps.toFixed(0)} req/s under perf`);
-      const script = join(dir, 'perf.txt');
-      scriptPerf(data, dir, script);
-      summary[server] = await summariseScript(script, pid, m.requests);
-      log(`\n${formatNativeSummary(server, summary[server])}\n`);
-    } finally {
-      await child.stop();
-      removeDatabase(file);
-      rmSync(dir, { recursive: true, force: true });
+      [m] = await Promise.all([loadFor(child, options, options.duration), perf.done]);
+    } catch (error) {
+      perf.stop();
+      await perf.done.catch(() => {});
+      throw error;
     }
+    const run = profiledRun('native', server, options, m, round);
+    const script = join(dir, 'perf.txt');
+    scriptPerf(data, dir, script);
+    // Per stored row, as the harness counts the server's CPU time per request.
+    const requests = m.rowsInserted > 0 ? m.rowsInserted : m.requests;
+    const summary = await summariseScript(script, pid, requests, m.serverCpuUsPerRequest);
+    log(
+      `  ${m.rps.toFixed(0)} req/s under perf, ${summary.usPerRequest.toFixed(0)} µs of main-thread CPU per request`,
+    );
+    return { run, summary };
+  } finally {
+    await child?.stop();
+    removeDatabase(file);
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { runs, summary };
 }
