@@ -119,8 +119,16 @@ function parseFrame(line: string): string {
     .replace(/\+0x[0-9a-f]+ \(/, ' (');
 }
 
+/**
+ * The innermost JavaScript frame's symbol (function and source location), without its object:
+ * that is a jitted-*.so in a scratch directory whose name would match the library's pattern.
+ */
+function innermostJs(frames: readonly string[]): string | undefined {
+  return frames.find((frame) => /^JS:/.test(frame))?.replace(/ \([^()]*\)$/, '');
+}
+
 /** A frame for display: the symbol alone, with the long paths shortened. */
-export function displayFrame(frame: string): string {
+function displayFrame(frame: string): string {
   const object = / \(([^()]*)\)$/.exec(frame);
   const symbol = object === null ? frame : frame.slice(0, object.index);
   const kernel = object?.[1] === '[kernel.kallsyms]' ? ' [kernel]' : '';
@@ -134,17 +142,15 @@ export function displayFrame(frame: string): string {
  * category that any frame matches, else a leaf category of the innermost frame, else the owner
  * of the innermost JavaScript frame.
  */
-export function categorise(frames: readonly string[]): string {
+function categorise(frames: readonly string[]): string {
   for (const { name, pattern } of FRAME_CATEGORIES) {
     if (frames.some((frame) => pattern.test(frame))) return name;
   }
   const leaf = frames[0] ?? '';
   for (const { name, pattern } of LEAF_CATEGORIES) if (pattern.test(leaf)) return name;
-  const js = frames.find((frame) => /^JS:/.test(frame));
+  const js = innermostJs(frames);
   if (js !== undefined) {
-    // The symbol only: the object of a JavaScript frame is a jitted-*.so in a scratch directory.
-    const symbol = js.replace(/ \([^()]*\)$/, '');
-    for (const { name, pattern } of JS_OWNERS) if (pattern.test(symbol)) return name;
+    for (const { name, pattern } of JS_OWNERS) if (pattern.test(js)) return name;
   }
   return OTHER;
 }
@@ -180,7 +186,7 @@ export async function summariseScript(
       const leaf = frames[0] as string;
       innermost.set(leaf, (innermost.get(leaf) ?? 0) + 1);
       if (category === libraryOwner.name) {
-        const own = frames.find((f) => /^JS:/.test(f)) ?? '';
+        const own = innermostJs(frames) ?? '';
         const file = /(?:koa-payments-bench-[^/]+|\/src)\/([^:]+):/.exec(own)?.[1] ?? '?';
         library.set(file, (library.get(file) ?? 0) + 1);
       }
