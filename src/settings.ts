@@ -122,8 +122,8 @@ export interface PaymentsSettings {
   /** The request log. `false` turns it off. Default: on, 64 KiB bodies, 30 days. */
   requestLog?: false | RequestLogSettings;
   /**
-   * Store concurrent webhooks in one transaction (a savepoint each), answering each only after
-   * the shared COMMIT: one fsync for many events. Default: on for SQLite, off for Postgres
+   * Store concurrent webhooks in one transaction, answering each only after the shared COMMIT:
+   * one fsync for many events. One webhook that fails in a batch fails alone. Default: on for SQLite, off for Postgres
    * (whose many connections commit in parallel).
    */
   groupCommit?: boolean | GroupCommitSettings;

@@ -1,9 +1,10 @@
 /**
  * Group commit: webhooks that arrive while a commit is in flight are stored together, in one
- * transaction, with a savepoint each. One COMMIT (one fsync on SQLite with synchronous=FULL)
- * makes the whole batch durable, and each caller is answered only after that COMMIT. A failure
- * inside one event's savepoint (an atomic receiver that throws) rolls back that event alone;
- * a failed COMMIT fails the whole batch, and every caller answers 503.
+ * transaction. One COMMIT (one fsync on SQLite with synchronous=FULL) makes the whole batch
+ * durable, and each caller is answered only after that COMMIT. A unit of work that fails (an
+ * atomic receiver that throws) is rolled back alone: on Knex, each unit runs in a savepoint; on
+ * the SQLite fast path, the batch runs without savepoints and is run again with them when a unit
+ * fails (sqlite-direct.ts). A failed COMMIT fails the whole batch, and every caller answers 503.
  */
 import type { Knex } from 'knex';
 import {

@@ -168,17 +168,23 @@ const RELEASE = 'RELEASE SAVEPOINT koa_payments_job';
 const ROLLBACK_TO = 'ROLLBACK TO SAVEPOINT koa_payments_job';
 
 /**
- * Runs `works` in one transaction, synchronously, on a borrowed connection: each in a savepoint
- * of its own when there are several, so that one failing rolls back that one alone. Resolves
- * with each outcome once COMMIT has returned (with synchronous=FULL, once it is on disk); rejects
- * when BEGIN or COMMIT fails, in which case nothing of the batch is durable.
+ * Runs `works` in one transaction, synchronously, on a borrowed connection. One failing unit
+ * rolls back that one alone: the batch runs first without savepoints (the common case, where
+ * nothing fails, then pays no savepoint statements nor their page copies), and when a unit
+ * throws, the whole transaction is rolled back and run again with a savepoint per unit.
+ * A unit must therefore only write through the connection and return a value: it may run
+ * twice, and its first run's writes are undone. (The library's direct units build their rows
+ * and nothing else; user code, an atomic receiver, never runs here.)
+ *
+ * Resolves with each outcome once COMMIT has returned (with synchronous=FULL, once it is on
+ * disk); rejects when BEGIN or COMMIT fails, in which case nothing of the batch is durable.
  */
 export async function runDirect(
   access: DirectAccess,
   works: readonly ((connection: DirectConnection) => unknown)[],
 ): Promise<Outcome[]> {
   const connection = await access.acquire();
-  const outcomes: Outcome[] = [];
+  let outcomes: Outcome[];
   let usable = true;
   try {
     // IMMEDIATE: take the write lock now (waiting up to busy_timeout for another process),
@@ -187,25 +193,16 @@ export async function runDirect(
     try {
       if (works.length === 1) {
         const only = works[0] as (c: DirectConnection) => unknown;
-        outcomes.push({ ok: true, value: only(connection) });
+        outcomes = [{ ok: true, value: only(connection) }];
       } else {
-        for (const work of works) {
-          connection.run(SAVEPOINT);
-          try {
-            const value = work(connection);
-            connection.run(RELEASE);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            try {
-              connection.run(ROLLBACK_TO);
-              connection.run(RELEASE);
-            } catch {
-              // SQLite already rolled the whole transaction back (a full disk, an I/O error):
-              // the batch fails with the cause, not with "no such savepoint".
-              throw error;
-            }
-            outcomes.push({ ok: false, error });
-          }
+        const optimistic = withoutSavepoints(connection, works);
+        if (optimistic !== undefined) {
+          outcomes = optimistic;
+        } else {
+          // A unit failed: nothing of this pass is kept; run it again, a savepoint per unit.
+          if (connection.inTransaction) connection.run('ROLLBACK');
+          connection.run('BEGIN IMMEDIATE');
+          outcomes = withSavepoints(connection, works);
         }
       }
       connection.run('COMMIT');
@@ -223,6 +220,49 @@ export async function runDirect(
   } finally {
     if (usable) access.release(connection);
     else access.discard(connection, new Error('koa-payments: a ROLLBACK failed'));
+  }
+  return outcomes;
+}
+
+/** Every unit, one after the other; undefined as soon as one throws (the caller rolls back). */
+function withoutSavepoints(
+  connection: DirectConnection,
+  works: readonly ((connection: DirectConnection) => unknown)[],
+): Outcome[] | undefined {
+  const outcomes: Outcome[] = [];
+  for (const work of works) {
+    try {
+      outcomes.push({ ok: true, value: work(connection) });
+    } catch {
+      return undefined;
+    }
+  }
+  return outcomes;
+}
+
+/** Every unit in a savepoint of its own: one that throws is rolled back alone. */
+function withSavepoints(
+  connection: DirectConnection,
+  works: readonly ((connection: DirectConnection) => unknown)[],
+): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (const work of works) {
+    connection.run(SAVEPOINT);
+    try {
+      const value = work(connection);
+      connection.run(RELEASE);
+      outcomes.push({ ok: true, value });
+    } catch (error) {
+      try {
+        connection.run(ROLLBACK_TO);
+        connection.run(RELEASE);
+      } catch {
+        // SQLite already rolled the whole transaction back (a full disk, an I/O error): the
+        // batch fails with the cause, not with "no such savepoint".
+        throw error;
+      }
+      outcomes.push({ ok: false, error });
+    }
   }
   return outcomes;
 }

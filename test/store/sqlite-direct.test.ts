@@ -16,7 +16,11 @@ import { EventStore, type NewEvent } from '../../src/store/events.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
-import { type DirectAccess, runDirect } from '../../src/store/sqlite-direct.js';
+import {
+  type DirectAccess,
+  type DirectConnection,
+  runDirect,
+} from '../../src/store/sqlite-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
@@ -280,6 +284,67 @@ describe('SQLite fast path', () => {
       await other.knex.destroy();
       await busy.knex.destroy();
     }
+  });
+});
+
+describe('SQLite fast path savepoints', () => {
+  const unit = (connection: DirectConnection, name: string) => {
+    connection.run(`INSERT ${name}`);
+    return name;
+  };
+
+  it('runs a batch where nothing fails without a savepoint statement', async () => {
+    const { log, given, access } = fakeConnection({});
+    const outcomes = await runDirect(access, [
+      (c) => unit(c, 'a'),
+      (c) => unit(c, 'b'),
+      (c) => unit(c, 'c'),
+    ]);
+    expect(outcomes).to.deep.equal([
+      { ok: true, value: 'a' },
+      { ok: true, value: 'b' },
+      { ok: true, value: 'c' },
+    ]);
+    expect(log).to.deep.equal(['BEGIN IMMEDIATE', 'INSERT a', 'INSERT b', 'INSERT c', 'COMMIT']);
+    expect(given).to.deep.equal(['released']);
+  });
+
+  it('rolls back and runs the batch again, a savepoint per unit, when a unit throws', async () => {
+    const { log, given, access } = fakeConnection({});
+    const outcomes = await runDirect(access, [
+      (c) => unit(c, 'a'),
+      (c) => {
+        unit(c, 'b');
+        throw new Error('refused b');
+      },
+      (c) => unit(c, 'c'),
+    ]);
+    expect(outcomes.map((o) => (o.ok ? o.value : String(o.error)))).to.deep.equal([
+      'a',
+      'Error: refused b',
+      'c',
+    ]);
+    const savepoint = 'SAVEPOINT koa_payments_job';
+    const release = 'RELEASE SAVEPOINT koa_payments_job';
+    expect(log).to.deep.equal([
+      'BEGIN IMMEDIATE',
+      'INSERT a',
+      'INSERT b',
+      'ROLLBACK',
+      'BEGIN IMMEDIATE',
+      savepoint,
+      'INSERT a',
+      release,
+      savepoint,
+      'INSERT b',
+      'ROLLBACK TO SAVEPOINT koa_payments_job',
+      release,
+      savepoint,
+      'INSERT c',
+      release,
+      'COMMIT',
+    ]);
+    expect(given).to.deep.equal(['released']);
   });
 });
 
