@@ -8,8 +8,15 @@ import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import type { GroupCommitter, Work } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import { REQUEST_LOG_COLUMNS } from './requests.js';
 import { ROW_SLACK_COLUMN, rowSlack, rowSlackSql } from './row-slack.js';
-import { type DirectAccess, type DirectConnection, runDirect } from './sqlite-direct.js';
+import {
+  type DirectAccess,
+  type DirectConnection,
+  insertStatement,
+  runDirect,
+  valuesOf,
+} from './sqlite-direct.js';
 import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
@@ -128,6 +135,78 @@ function sqliteRefreshBindings(eventId: number): number[] {
   return [Date.now(), eventId, eventId, eventId, eventId];
 }
 
+/** The columns of an `events` row as the storing transaction writes it on SQLite. */
+const EVENT_COLUMNS = [
+  'variant',
+  'provider',
+  'event_id',
+  'type',
+  'livemode',
+  'status',
+  'received_at',
+  'created_at',
+  'processed_at',
+  'payload',
+  ROW_SLACK_COLUMN,
+] as const;
+
+/** The columns a delivery's outcome sets. */
+const OUTCOME_COLUMNS = [
+  'status',
+  'attempts',
+  'last_error',
+  'next_attempt_at',
+  'locked_until',
+  'completed_at',
+] as const;
+
+/**
+ * An event's status from its deliveries: `ignored` when it has none, `processed` when all
+ * succeeded, `failed` when any failed or is dead, else `pending`.
+ */
+function eventStatus(deliveries: number, unfinished: number, broken: number): EventStatus {
+  if (deliveries === 0) return 'ignored';
+  if (unfinished === 0) return 'processed';
+  return broken > 0 ? 'failed' : 'pending';
+}
+
+/** The SQL of the SQLite fast path's statements. */
+interface FastStatements {
+  insertEvent: string;
+  selectEvent: string;
+  insertDelivery: string;
+  insertRequest: string;
+  updateDelivery: string;
+  deliveryCounts: string;
+  updateEventStatus: string;
+}
+
+function fastStatements(t: TableNames): FastStatements {
+  return {
+    insertEvent: insertStatement(
+      t.events,
+      EVENT_COLUMNS,
+      'ON CONFLICT ("variant", "event_id") DO NOTHING',
+    ),
+    selectEvent: `SELECT * FROM "${t.events}" WHERE "variant" = ? AND "event_id" = ?`,
+    insertDelivery: insertStatement(t.deliveries, [
+      'event',
+      'receiver',
+      'status',
+      'attempts',
+      'locked_until',
+      'created_at',
+    ]),
+    insertRequest: insertStatement(t.requests, REQUEST_LOG_COLUMNS),
+    // How many deliveries the event has, how many have not succeeded, how many failed or died.
+    deliveryCounts:
+      `SELECT count(*) AS "total", total("status" <> 'succeeded') AS "unfinished", ` +
+      `total("status" IN ('failed', 'dead')) AS "broken" FROM "${t.deliveries}" WHERE "event" = ?`,
+    updateEventStatus: `UPDATE "${t.events}" SET "status" = ?, "processed_at" = ?, "${ROW_SLACK_COLUMN}" = ? WHERE "id" = ?`,
+    updateDelivery: `UPDATE "${t.deliveries}" SET ${OUTCOME_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE "id" = ?`,
+  };
+}
+
 /** Event and delivery queries for one database and table prefix. */
 export class EventStore {
   readonly knex: Knex;
@@ -138,6 +217,8 @@ export class EventStore {
   readonly #direct: DirectAccess | undefined;
   /** SQLite: the status refresh statement (built once: it runs for every webhook). */
   readonly #refreshSql: string;
+  /** SQLite fast path: the hot statements' SQL, built once (values bound in column order). */
+  readonly #fast: FastStatements;
 
   constructor(db: Database, tables: TableNames, batcher?: GroupCommitter) {
     this.#db = db;
@@ -146,6 +227,7 @@ export class EventStore {
     this.#batcher = batcher;
     this.#direct = db.direct;
     this.#refreshSql = sqliteRefreshSql(tables);
+    this.#fast = fastStatements(tables);
   }
 
   /**
@@ -255,27 +337,21 @@ export class EventStore {
       this.#direct === undefined || atomic.length > 0
         ? undefined
         : (db: DirectConnection): StoreResult => {
+            const fast = this.#fast;
             const now = new Date();
             const row = eventRow(now);
-            const inserted = db.insert(
-              t.events,
-              row,
-              'ON CONFLICT ("variant", "event_id") DO NOTHING RETURNING "id"',
-            );
-            if (inserted === undefined) {
-              const existing = db.get(
-                `SELECT * FROM "${t.events}" WHERE "variant" = ? AND "event_id" = ?`,
-                input.variant,
-                input.eventId,
-              ) as Row;
+            const id = db.insertValues(fast.insertEvent, valuesOf(row, EVENT_COLUMNS));
+            if (id === undefined) {
+              const existing = db.get(fast.selectEvent, input.variant, input.eventId) as Row;
               const event = toEvent(existing);
               if (logRow !== undefined) {
-                db.insert(t.requests, logRow(event, existing.payload === input.payloadText));
+                const line = logRow(event, existing.payload === input.payloadText);
+                db.runValues(fast.insertRequest, valuesOf(line, REQUEST_LOG_COLUMNS));
               }
               return { event, duplicate: true, deliveries: [] };
             }
             const event: StoredEvent = {
-              id: Number(inserted.id),
+              id,
               variant: input.variant,
               provider: input.provider,
               eventId: input.eventId,
@@ -287,22 +363,34 @@ export class EventStore {
               createdAt: row.created_at,
               processedAt: row.processed_at,
             };
+            // No atomic receiver here: every delivery is an after-commit one, leased to this
+            // request from birth (as deliveryRows() writes them for the Knex path).
             const deliveries: Delivery[] = [];
-            for (const d of deliveryRows(event.id, now)) {
-              const created = db.insert(t.deliveries, d, 'RETURNING "id"') as Row;
+            const lockedUntil = new Date(now.getTime() + leaseMs);
+            for (const r of afterCommit) {
+              const id = db.insertValues(fast.insertDelivery, [
+                event.id,
+                r.name,
+                'pending',
+                0,
+                lockedUntil,
+                now,
+              ]) as number;
               deliveries.push({
-                id: Number(created.id),
+                id,
                 event: event.id,
-                receiver: d.receiver,
+                receiver: r.name,
                 status: 'pending',
                 attempts: 0,
                 lastError: null,
                 nextAttemptAt: null,
-                lockedUntil: 'locked_until' in d ? d.locked_until : null,
+                lockedUntil,
                 completedAt: null,
               });
             }
-            if (logRow !== undefined) db.insert(t.requests, logRow(event, true));
+            if (logRow !== undefined) {
+              db.runValues(fast.insertRequest, valuesOf(logRow(event, true), REQUEST_LOG_COLUMNS));
+            }
             return { event, duplicate: false, deliveries };
           };
     // Either way, the promise resolves only after a COMMIT the library itself awaited.
@@ -468,9 +556,25 @@ export class EventStore {
       this.#direct === undefined
         ? undefined
         : (db: DirectConnection): EventStatus => {
-            for (const { id, set } of updates()) db.updateById(t.deliveries, id, set);
-            const row = db.get(this.#refreshSql, ...sqliteRefreshBindings(eventId));
-            return (row?.status as EventStatus | undefined) ?? 'pending';
+            for (const { id, set } of updates()) {
+              db.runValues(this.#fast.updateDelivery, [...valuesOf(set, OUTCOME_COLUMNS), id]);
+            }
+            // Read, then write: the fast path holds the write lock (BEGIN IMMEDIATE), so nothing
+            // comes between. Two plain statements cost less than the one that does both.
+            const counts = db.get(this.#fast.deliveryCounts, eventId) as Row;
+            const status = eventStatus(
+              Number(counts.total),
+              Number(counts.unfinished),
+              Number(counts.broken),
+            );
+            const processedAt = status === 'processed' || status === 'ignored' ? new Date() : null;
+            const changed = db.runValues(this.#fast.updateEventStatus, [
+              status,
+              processedAt,
+              rowSlack(status, processedAt),
+              eventId,
+            ]);
+            return changed === 0 ? 'pending' : status;
           };
     return this.#transact({ work, direct });
   }
@@ -492,14 +596,11 @@ export class EventStore {
     if (current === undefined) return 'pending';
     const rows = (await q(t.deliveries).where({ event: eventId }).select('status')) as Row[];
     const statuses = rows.map((r) => r.status as DeliveryStatus);
-    const status: EventStatus =
-      statuses.length === 0
-        ? 'ignored'
-        : statuses.every((st) => st === 'succeeded')
-          ? 'processed'
-          : statuses.some((st) => st === 'failed' || st === 'dead')
-            ? 'failed'
-            : 'pending';
+    const status = eventStatus(
+      statuses.length,
+      statuses.filter((st) => st !== 'succeeded').length,
+      statuses.filter((st) => st === 'failed' || st === 'dead').length,
+    );
     await q(t.events)
       .where({ id: eventId })
       .update({

@@ -132,6 +132,21 @@ export function toRequestLogEntry(row: Row, maxBody = Number.POSITIVE_INFINITY):
   };
 }
 
+/** The columns of a request-log row (the keys of {@link RequestLog.row}'s rows). */
+export const REQUEST_LOG_COLUMNS = [
+  'variant',
+  'received_at',
+  'remote_ip',
+  'headers',
+  'body',
+  'body_size',
+  'valid',
+  'status_code',
+  'error',
+  'event',
+  'duration_ms',
+] as const;
+
 /** Writes and reads the request log. */
 export class RequestLog {
   readonly #knex: Knex;

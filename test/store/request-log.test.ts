@@ -1,6 +1,9 @@
 import { expect } from 'chai';
+import type { Knex } from 'knex';
 import { normalizeIp } from '../../src/http/remote-ip.js';
 import { createRegistry, type Payments, payments } from '../../src/index.js';
+import { tableNames } from '../../src/store/migrations.js';
+import { REQUEST_LOG_COLUMNS, RequestLog } from '../../src/store/requests.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
@@ -24,6 +27,25 @@ describe('remote address normalisation', () => {
     expect(normalizeIp('fe80::1%eth0')).to.equal('fe80::1');
     expect(normalizeIp('not-an-ip')).to.equal(undefined);
     expect(normalizeIp('')).to.equal(undefined);
+  });
+});
+
+describe('request log rows', () => {
+  it('have the keys of REQUEST_LOG_COLUMNS (the columns the SQLite fast path writes)', () => {
+    const log = new RequestLog({} as Knex, tableNames('payments_'), 64, []);
+    const row = log.row({
+      variant: 'stripe',
+      receivedAt: new Date(0),
+      remoteIp: undefined,
+      headers: { 'content-type': 'application/json' },
+      rawBody: Buffer.from('{}'),
+      valid: true,
+      statusCode: 200,
+      error: undefined,
+      event: 1,
+    });
+    expect(Object.keys(row)).to.have.members([...REQUEST_LOG_COLUMNS]);
+    expect(Object.keys(row)).to.have.lengthOf(REQUEST_LOG_COLUMNS.length);
   });
 });
 

@@ -19,6 +19,7 @@ import { tableNames } from '../../src/store/migrations.js';
 import {
   type DirectAccess,
   type DirectConnection,
+  insertStatement,
   runDirect,
 } from '../../src/store/sqlite-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
@@ -51,6 +52,11 @@ function newEvent(eventId: string, receivedAt: Date): NewEvent {
     receivedAt,
     createdAt: new Date(1_700_000_000_000),
   };
+}
+
+/** Inserts a row with the fast path's statements. */
+function insertRow(connection: DirectConnection, table: string, row: Row): void {
+  connection.runValues(insertStatement(table, Object.keys(row)), Object.values(row));
 }
 
 /** A minimal `events` row. */
@@ -214,6 +220,14 @@ describe('SQLite fast path', () => {
     expect(processed?.row_slack).to.deep.equal(Buffer.alloc(0));
   });
 
+  it('answers pending for the outcomes of an event that is gone, as the Knex path does', async () => {
+    const fast = new EventStore(db, tables);
+    const knexPath = new EventStore({ ...db, direct: undefined }, tables);
+    expect(await fast.settle(404, [])).to.equal('pending');
+    expect(await knexPath.settle(404, [])).to.equal('pending');
+    expect(await db.knex(tables.events).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+  });
+
   it('commits a batch once, and rolls back only the unit of work that threw', async () => {
     const commits: number[] = [];
     const committer = new GroupCommitter(
@@ -228,7 +242,7 @@ describe('SQLite fast path', () => {
           throw new Error('the Knex path must not run');
         },
         direct: (connection) => {
-          connection.insert(tables.events, eventRow(eventId));
+          insertRow(connection, tables.events, eventRow(eventId));
           if (fail) throw new Error(`refused ${eventId}`);
           return eventId;
         },
@@ -268,7 +282,7 @@ describe('SQLite fast path', () => {
         lockedCommitter.submit({
           work: async () => eventId,
           direct: (connection) => {
-            connection.insert(tables.events, eventRow(eventId));
+            insertRow(connection, tables.events, eventRow(eventId));
             return eventId;
           },
         });
