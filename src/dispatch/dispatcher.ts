@@ -214,7 +214,10 @@ export class Dispatcher {
       return;
     }
     for (const outcome of outcomes) await this.#report(event, outcome);
-    await this.#emit('event.settled', { event: { ...event, status }, status });
+    // Checked here too: the copy of the event is built only for a listener.
+    if (this.#hooks.listenerCount('event.settled') > 0) {
+      await this.#emit('event.settled', { event: { ...event, status }, status });
+    }
   }
 
   /** Runs one receiver; returns what to record, without writing it (atomic ones excepted). */

@@ -33,6 +33,14 @@ export function remoteIp(req: IncomingMessage, trustProxy: boolean): string | un
     const ip = first === undefined ? undefined : normalizeIp(first);
     if (ip !== undefined) return ip;
   }
-  const socket = req.socket.remoteAddress;
-  return socket === undefined ? undefined : normalizeIp(socket);
+  const socket = req.socket;
+  let ip = socketIps.get(socket);
+  if (ip === undefined && socket.remoteAddress !== undefined) {
+    ip = normalizeIp(socket.remoteAddress) ?? null;
+    socketIps.set(socket, ip);
+  }
+  return ip ?? undefined;
 }
+
+/** Each socket's address, normalised once: a keep-alive connection brings many requests. */
+const socketIps = new WeakMap<object, string | null>();
