@@ -212,3 +212,28 @@ export class Templates {
     this.#built.clear();
   }
 }
+
+/**
+ * Times every better-sqlite3 statement run in this process from now on (its `run`, `get` and
+ * `all`), reporting each to `record` with its SQL text and µs. For measurements only: it patches
+ * the driver's Statement prototype for good.
+ */
+export function traceStatements(record: (sql: string, micros: number) => void): void {
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
+    'run' | 'get' | 'all',
+    (this: { source: string }, ...args: unknown[]) => unknown
+  >;
+  probe.close();
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = proto[method];
+    proto[method] = function (this: { source: string }, ...args: unknown[]) {
+      const started = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        record(this.source, (performance.now() - started) * 1000);
+      }
+    };
+  }
+}

@@ -12,9 +12,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compileLibrary } from './build.js';
 import { Templates } from './database.js';
 import { SERVERS } from './harness.js';
 import { type BenchOptions, parseOptions, type Suite, usage } from './options.js';
@@ -112,28 +112,11 @@ function settings(options: BenchOptions, limit: number): Record<string, unknown>
 function prepareLibrary(options: BenchOptions, outDir: string, log: (line: string) => void) {
   if (options.library === 'src') return resolve('src/index.ts');
   const started = performance.now();
-  mkdirSync(outDir, { recursive: true });
-  // ES modules, as the package's own "type" says; nothing above node_modules/ tells Node so.
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  execFileSync(
-    process.execPath,
-    [
-      createRequire(import.meta.url).resolve('typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      outDir,
-      '--declaration',
-      'false',
-      '--sourceMap',
-      'false',
-    ],
-    { stdio: 'inherit' },
-  );
+  const index = compileLibrary('tsconfig.build.json', outDir);
   log(
     `A runs the library compiled from src/ (${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
-  return join(outDir, 'index.js');
+  return index;
 }
 
 async function main(): Promise<void> {

@@ -5,37 +5,9 @@
  * defaults it (on for SQLite) unless `--group-commit on|off` says otherwise.
  */
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
 import Koa from 'koa';
-import { applyPragmas, TABLE_PREFIX } from '../database.js';
+import { applyPragmas, TABLE_PREFIX, traceStatements } from '../database.js';
 import { serveChild } from './protocol.js';
-
-/**
- * Counts and times every better-sqlite3 statement run in this process, by SQL text (numbers as
- * `N`). At the driver, not through Knex's `query` event: the SQLite fast path does not go
- * through Knex. A COMMIT's time includes its fsync and any checkpoint it runs.
- */
-function traceStatements(statements: Record<string, number>, micros: Record<string, number>): void {
-  const probe = new Database(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<
-    'run' | 'get' | 'all',
-    (this: { source: string }, ...args: unknown[]) => unknown
-  >;
-  probe.close();
-  for (const method of ['run', 'get', 'all'] as const) {
-    const original = proto[method];
-    proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      const sql = this.source.replace(/\d+/g, 'N');
-      statements[sql] = (statements[sql] ?? 0) + 1;
-      const started = performance.now();
-      try {
-        return original.apply(this, args);
-      } finally {
-        micros[sql] = (micros[sql] ?? 0) + (performance.now() - started) * 1000;
-      }
-    };
-  }
-}
 
 serveChild(async (config) => {
   // The compiled library as it ships (dist), or the sources through tsx: `--library`.
@@ -78,7 +50,16 @@ serveChild(async (config) => {
   await pay.migrate();
   const statements: Record<string, number> = {};
   const micros: Record<string, number> = {};
-  if (config.traceSql) traceStatements(statements, micros);
+  if (config.traceSql) {
+    // By SQL text with the numbers as `N`. At the driver, not through Knex's `query` event: the
+    // SQLite fast path does not go through Knex. A COMMIT's time includes its fsync and any
+    // checkpoint it runs.
+    traceStatements((source, us) => {
+      const sql = source.replace(/\d+/g, 'N');
+      statements[sql] = (statements[sql] ?? 0) + 1;
+      micros[sql] = (micros[sql] ?? 0) + us;
+    });
+  }
   const app = new Koa();
   app.use(pay.middleware);
   const events = `${TABLE_PREFIX}events`;
