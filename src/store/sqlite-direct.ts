@@ -180,7 +180,8 @@ const ROLLBACK_TO = 'ROLLBACK TO SAVEPOINT koa_payments_job';
  * Runs `works` in one transaction, synchronously, on a borrowed connection. One failing unit
  * rolls back that one alone: the batch runs first without savepoints (the common case, where
  * nothing fails, then pays no savepoint statements nor their page copies), and when a unit
- * throws, the whole transaction is rolled back and run again with a savepoint per unit.
+ * throws, the whole transaction is rolled back and run again with a savepoint per unit (see
+ * `startAgain`).
  * A unit must therefore only write through the connection and return a value: it may run
  * twice, and its first run's writes are undone. (The library's direct units build their rows
  * and nothing else; user code, an atomic receiver, never runs here.)
@@ -205,12 +206,14 @@ export async function runDirect(
         outcomes = [{ ok: true, value: only(connection) }];
       } else {
         const optimistic = withoutSavepoints(connection, works);
-        if (optimistic !== undefined) {
-          outcomes = optimistic;
+        if (optimistic.ok) {
+          outcomes = optimistic.outcomes;
         } else {
-          // A unit failed: nothing of this pass is kept; run it again, a savepoint per unit.
-          if (connection.inTransaction) connection.run('ROLLBACK');
-          connection.run('BEGIN IMMEDIATE');
+          // SQLite itself rolled the whole transaction back (a full disk, an I/O error): the
+          // batch fails with the cause, as it does under savepoints.
+          if (!connection.inTransaction) throw optimistic.error;
+          // Nothing of this pass is kept; run the batch again, a savepoint per unit.
+          startAgain(connection, optimistic.error);
           outcomes = withSavepoints(connection, works);
         }
       }
@@ -233,20 +236,41 @@ export async function runDirect(
   return outcomes;
 }
 
-/** Every unit, one after the other; undefined as soon as one throws (the caller rolls back). */
+/** Every unit, one after the other, up to the first that throws (the caller rolls back). */
 function withoutSavepoints(
   connection: DirectConnection,
   works: readonly ((connection: DirectConnection) => unknown)[],
-): Outcome[] | undefined {
+): { ok: true; outcomes: Outcome[] } | { ok: false; error: unknown } {
   const outcomes: Outcome[] = [];
   for (const work of works) {
     try {
       outcomes.push({ ok: true, value: work(connection) });
-    } catch {
-      return undefined;
+    } catch (error) {
+      return { ok: false, error };
     }
   }
-  return outcomes;
+  return { ok: true, outcomes };
+}
+
+/**
+ * Rolls the transaction back and begins a new one. The write lock is given up in between (a
+ * batch-wide savepoint would keep it, for about 5 % of the storage path's time in every
+ * batch): should another process take it then, BEGIN IMMEDIATE waits for it up to
+ * busy_timeout, and past that the batch fails as a batch that cannot start does.
+ */
+function startAgain(connection: DirectConnection, firstError: unknown): void {
+  try {
+    connection.run('ROLLBACK');
+    connection.run('BEGIN IMMEDIATE');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `koa-payments: could not run a batch again after one of its units failed: ${reason}`,
+      {
+        cause: firstError,
+      },
+    );
+  }
 }
 
 /** Every unit in a savepoint of its own: one that throws is rolled back alone. */

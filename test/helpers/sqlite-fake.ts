@@ -10,9 +10,13 @@ import {
 
 /**
  * A connection that follows BEGIN / COMMIT / ROLLBACK and fails the statements it is told to:
- * the failures SQLite itself produces after a full disk or an I/O error.
+ * the failures SQLite itself produces after a full disk or an I/O error. A failure given as a
+ * function is asked at each run of its statement (1 for the first), and fails it when it
+ * returns an error.
  */
-export function fakeConnection(failing: Record<string, Error>) {
+export function fakeConnection(
+  failing: Record<string, Error | ((occurrence: number) => Error | undefined)>,
+) {
   const log: string[] = [];
   const raw = {
     inTransaction: false,
@@ -20,7 +24,9 @@ export function fakeConnection(failing: Record<string, Error>) {
       return {
         run() {
           log.push(sql);
-          const failure = failing[sql];
+          const rule = failing[sql];
+          const failure =
+            typeof rule === 'function' ? rule(log.filter((s) => s === sql).length) : rule;
           if (failure !== undefined) throw failure;
           if (sql.startsWith('BEGIN')) raw.inTransaction = true;
           if (sql === 'COMMIT' || sql === 'ROLLBACK') raw.inTransaction = false;

@@ -218,6 +218,13 @@ describe('SQLite fast path', () => {
     expect(processed?.processed_at).to.be.a('number');
     // 'processed' (9 bytes) and a timestamp (6) leave no slack (src/store/row-slack.ts).
     expect(processed?.row_slack).to.deep.equal(Buffer.alloc(0));
+    // The columns left out of the comparison (clock times) are written too, on both paths.
+    for (const eventId of [a.event.id, b.event.id]) {
+      for (const row of await rowsOf(tables.deliveries, { event: eventId })) {
+        expect(row.locked_until).to.equal(null);
+        expect(row.completed_at).to.be.a('number');
+      }
+    }
   });
 
   it('answers pending for the outcomes of an event that is gone, as the Knex path does', async () => {
@@ -363,8 +370,67 @@ describe('SQLite fast path savepoints', () => {
 });
 
 describe('SQLite fast path when SQLite fails', () => {
-  it('rejects with the cause when SQLite rolled the transaction back under a savepoint', async () => {
+  it('fails the batch with the cause, without a second pass, when SQLite rolled back in the first', async () => {
+    const { log, given, access, raw } = fakeConnection({});
+    const run = runDirect(access, [
+      () => 1,
+      () => {
+        raw.inTransaction = false; // what SQLite does on a full disk
+        throw new Error('database or disk is full');
+      },
+      () => 3,
+    ]);
+    await run.then(
+      () => expect.fail('the batch must fail'),
+      (error: Error) => expect(error.message).to.equal('database or disk is full'),
+    );
+    expect(log).to.deep.equal(['BEGIN IMMEDIATE']);
+    expect(given).to.deep.equal(['released']);
+  });
+
+  it('fails the batch, with the unit error as the cause, when it cannot begin again', async () => {
+    const { log, given, access } = fakeConnection({
+      'BEGIN IMMEDIATE': (occurrence) =>
+        occurrence === 2 ? new Error('database is locked') : undefined,
+    });
+    const unitError = new Error('refused');
+    const run = runDirect(access, [
+      () => 1,
+      () => {
+        throw unitError;
+      },
+    ]);
+    await run.then(
+      () => expect.fail('the batch must fail'),
+      (error: Error) => {
+        expect(error.message).to.match(/could not run a batch again.*database is locked/);
+        expect(error.cause).to.equal(unitError);
+      },
+    );
+    expect(log).to.deep.equal(['BEGIN IMMEDIATE', 'ROLLBACK', 'BEGIN IMMEDIATE']);
+    expect(given).to.deep.equal(['released']);
+  });
+
+  it('discards the connection when the ROLLBACK between the passes fails', async () => {
     const { given, access } = fakeConnection({
+      ROLLBACK: new Error('cannot rollback - SQL statements in progress'),
+    });
+    const run = runDirect(access, [
+      () => 1,
+      () => {
+        throw new Error('refused');
+      },
+    ]);
+    await run.then(
+      () => expect.fail('the batch must fail'),
+      (error: Error) =>
+        expect(error.message).to.match(/could not run a batch again.*cannot rollback/),
+    );
+    expect(given).to.deep.equal(['discarded: Error: koa-payments: a ROLLBACK failed']);
+  });
+
+  it('rejects with the cause when SQLite rolled the transaction back under a savepoint', async () => {
+    const { given, access, log } = fakeConnection({
       'ROLLBACK TO SAVEPOINT koa_payments_job': new Error('no such savepoint: koa_payments_job'),
     });
     const run = runDirect(access, [
@@ -377,6 +443,8 @@ describe('SQLite fast path when SQLite fails', () => {
       () => expect.fail('the batch must fail'),
       (error: Error) => expect(error.message).to.equal('database or disk is full'),
     );
+    // The second pass, with savepoints, is where it failed.
+    expect(log.slice(-2)).to.deep.equal(['ROLLBACK TO SAVEPOINT koa_payments_job', 'ROLLBACK']);
     expect(given).to.deep.equal(['released']);
   });
 
