@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/storage-path.ts [--against HEAD] [--chunks 30] [--trace]
  *
+ * The output is also saved to bench/results/<date>-storage-path.txt, with the commits compared.
+ *
  * Why it exists: the servers' throughput on this VM moves by 10 to 30 % between runs a minute
  * apart, so a change worth a few µs of a webhook's 300 to 400 cannot be seen there (the
  * `RETURNING` change of docs/performance.md looked like nothing in the server). Here the two
@@ -21,10 +23,10 @@
  * text, per webhook (the timing adds its own cost to both builds).
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compileLibrary } from './build.js';
 import { traceStatements } from './database.js';
@@ -47,10 +49,29 @@ const BATCH = 25;
 const PER_CHUNK = 400;
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const here = resolve('.');
+/** The project's root (this file is in bench/). */
+const here = fileURLToPath(new URL('..', import.meta.url));
 // Inside the project, so that the compiled builds resolve their dependencies.
-const build = resolve('node_modules/.cache', `koa-payments-storage-path-${process.pid}`);
+const build = join(here, 'node_modules/.cache', `koa-payments-storage-path-${process.pid}`);
 const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'koa-payments-'));
+const cleanUp = (): void => {
+  rmSync(build, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+};
+// Interrupted: the builds and the databases go too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.exit(130);
+  });
+}
+/** The output, printed and saved to bench/results/<date>-storage-path.txt. */
+const lines: string[] = [];
+const out = (line: string): void => {
+  console.log(line);
+  lines.push(line);
+};
+const git = (args: string): string => execSync(`git ${args}`, { cwd: here }).toString().trim();
 
 /** The library under `root` (a checkout), compiled into `name` under the build directory. */
 function compiled(root: string, name: string): string {
@@ -159,6 +180,10 @@ async function storeOf(dist: string, index: number) {
 
 try {
   console.error(`compiling the working tree and ${values.against} ...`);
+  const dirty = git('status --porcelain -- src') === '' ? '' : ', with uncommitted changes in src/';
+  out(
+    `working tree: ${git('rev-parse --short HEAD')}${dirty}; ${values.against}: ${git(`rev-parse --short ${JSON.stringify(`${values.against}^{commit}`)}`)}`,
+  );
   const builds = [
     { name: 'working tree', dist: compiled(here, 'tree') },
     { name: values.against, dist: compiled(checkout(values.against), 'ref-dist') },
@@ -189,10 +214,10 @@ try {
   for (const store of stores) await store.close();
   const [tree, ref] = times as [number[], number[]];
   const ratios = tree.map((t, k) => t / (ref[k] as number));
-  console.log(
+  out(
     `\nstorage path: store + settle of one 1 KB webhook, ${BATCH} per batch, ${CHUNKS} chunks of ${PER_CHUNK} per build, databases in ${dataDir.startsWith('/dev/shm') ? '/dev/shm' : tmpdir()}\n`,
   );
-  console.log(
+  out(
     table(
       ['build', 'µs per webhook (median of chunks)', 'fastest chunk', 'slowest chunk'],
       builds.map((b, i) => {
@@ -207,14 +232,14 @@ try {
     ),
   );
   const sorted = [...ratios].sort((a, b) => a - b);
-  console.log(
+  out(
     `\nworking tree / ${values.against}, chunk by chunk: median ${median(ratios).toFixed(3)}, middle half ${(sorted[Math.floor(sorted.length / 4)] as number).toFixed(3)} to ${(sorted[Math.floor((3 * sorted.length) / 4)] as number).toFixed(3)}`,
   );
   if (values.trace) {
     const webhooks = CHUNKS * PER_CHUNK;
     const statements = [...new Set(micros.flatMap((m) => [...m.keys()]))];
-    console.log('\nµs per webhook in each statement (timed, so a little slower)\n');
-    console.log(
+    out('\nµs per webhook in each statement (timed, so a little slower)\n');
+    out(
       table(
         ['statement', ...builds.map((b) => b.name)],
         statements
@@ -226,7 +251,10 @@ try {
       ),
     );
   }
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
+  const file = join(here, 'bench/results', `${stamp}-storage-path.txt`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  console.log(`\nsaved to ${file}`);
 } finally {
-  rmSync(build, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
+  cleanUp();
 }
