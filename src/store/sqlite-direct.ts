@@ -54,7 +54,7 @@ export function valuesOf(row: Row, columns: readonly string[]): unknown[] {
 /**
  * The SQL text of an INSERT of `columns` into `table`, with `suffix` (an `ON CONFLICT` and/or
  * `RETURNING` clause) when given: for statements whose columns are known in advance, built once
- * and run with {@link DirectConnection.runValues} or {@link DirectConnection.getValues}.
+ * and run with {@link DirectConnection.runValues} or {@link DirectConnection.insertValues}.
  */
 export function insertStatement(table: string, columns: readonly string[], suffix = ''): string {
   return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns
@@ -110,11 +110,6 @@ export class DirectConnection {
   insertValues(sql: string, values: unknown[]): number | undefined {
     const result = this.#statement(sql).run(bindAll(values));
     return result.changes === 0 ? undefined : Number(result.lastInsertRowid);
-  }
-
-  /** Runs a statement with its values in one array (converted in place); returns its first row. */
-  getValues(sql: string, values: unknown[]): Row | undefined {
-    return this.#statement(sql).get(bindAll(values));
   }
 
   /** Runs a statement that returns no rows; returns the number of rows changed. */
