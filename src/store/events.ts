@@ -170,6 +170,11 @@ function eventStatus(deliveries: number, unfinished: number, broken: number): Ev
   return broken > 0 ? 'failed' : 'pending';
 }
 
+/** When an event that just got `status` was processed: now if it is settled, else null. */
+function processedAtFor(status: EventStatus): Date | null {
+  return status === 'processed' || status === 'ignored' ? new Date() : null;
+}
+
 /** The SQL of the SQLite fast path's statements. */
 interface FastStatements {
   insertEvent: string;
@@ -557,7 +562,9 @@ export class EventStore {
         ? undefined
         : (db: DirectConnection): EventStatus => {
             for (const { id, set } of updates()) {
-              db.runValues(this.#fast.updateDelivery, [...valuesOf(set, OUTCOME_COLUMNS), id]);
+              const values = valuesOf(set, OUTCOME_COLUMNS);
+              values.push(id);
+              db.runValues(this.#fast.updateDelivery, values);
             }
             // Read, then write: the fast path holds the write lock (BEGIN IMMEDIATE), so nothing
             // comes between. Two plain statements cost less than the one that does both.
@@ -567,7 +574,7 @@ export class EventStore {
               Number(counts.unfinished),
               Number(counts.broken),
             );
-            const processedAt = status === 'processed' || status === 'ignored' ? new Date() : null;
+            const processedAt = processedAtFor(status);
             const changed = db.runValues(this.#fast.updateEventStatus, [
               status,
               processedAt,
@@ -605,7 +612,7 @@ export class EventStore {
       .where({ id: eventId })
       .update({
         status,
-        processed_at: status === 'processed' || status === 'ignored' ? new Date() : null,
+        processed_at: processedAtFor(status),
       });
     return status;
   }
