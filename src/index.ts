@@ -17,20 +17,20 @@ export {
   type ReplayOptions,
 } from './payments.js';
 export type { Received } from './pipeline.js';
-export type { DummyOptions } from './providers/dummy.js';
-export type { FlutterwaveOptions } from './providers/flutterwave.js';
+export type { DummyOptions } from './providers/dummy/index.js';
+export type { FlutterwaveOptions } from './providers/flutterwave/index.js';
 export type {
   FlutterwaveSignals,
   FlutterwaveV3Charge,
   FlutterwaveV3Transfer,
   FlutterwaveV4Charge,
   FlutterwaveV4Transfer,
-} from './providers/flutterwave-signals.js';
-export type { HmacOptions } from './providers/hmac.js';
+} from './providers/flutterwave/signals.js';
+export type { HmacOptions } from './providers/hmac/index.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
-export { type LemonSqueezyOptions, lemonSqueezyEventId } from './providers/lemonsqueezy.js';
-export type { PaddleOptions } from './providers/paddle.js';
-export { PAYSTACK_IPS, type PaystackOptions } from './providers/paystack.js';
+export { type LemonSqueezyOptions, lemonSqueezyEventId } from './providers/lemonsqueezy/index.js';
+export type { PaddleOptions } from './providers/paddle/index.js';
+export { PAYSTACK_IPS, type PaystackOptions } from './providers/paystack/index.js';
 export type {
   PaystackAuthorization,
   PaystackCharge,
@@ -45,12 +45,12 @@ export type {
   PaystackSignals,
   PaystackSubscription,
   PaystackTransfer,
-} from './providers/paystack-signals.js';
-export type { PayvostOptions } from './providers/payvost.js';
-export type { RazorpayOptions } from './providers/razorpay.js';
-export type { SquareOptions } from './providers/square.js';
-export type { StandardOptions } from './providers/standard.js';
-export type { StripeOptions } from './providers/stripe.js';
+} from './providers/paystack/signals.js';
+export type { PayvostOptions } from './providers/payvost/index.js';
+export type { RazorpayOptions } from './providers/razorpay/index.js';
+export type { SquareOptions } from './providers/square/index.js';
+export type { StandardOptions } from './providers/standard/index.js';
+export type { StripeOptions } from './providers/stripe/index.js';
 export type {
   Provider,
   ProviderContext,

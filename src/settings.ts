@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from './errors.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
-import { describe } from './providers/signature.js';
+import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
 

@@ -1,16 +1,18 @@
-/** The built-in providers, by the name a variant's `provider:` option uses. */
-
-import { type DummyOptions, definition as dummy } from './dummy.js';
-import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave.js';
-import { type HmacOptions, definition as hmac } from './hmac.js';
-import { type LemonSqueezyOptions, definition as lemonsqueezy } from './lemonsqueezy.js';
-import { type PaddleOptions, definition as paddle } from './paddle.js';
-import { type PaystackOptions, definition as paystack } from './paystack.js';
-import { type PayvostOptions, definition as payvost } from './payvost.js';
-import { type RazorpayOptions, definition as razorpay } from './razorpay.js';
-import { type SquareOptions, definition as square } from './square.js';
-import { type StandardOptions, definition as standard } from './standard.js';
-import { type StripeOptions, definition as stripe } from './stripe.js';
+/**
+ * The built-in providers, by the name a variant's `provider:` option uses. Each lives in its own
+ * folder; adding a gateway adds a folder and a line here.
+ */
+import { type DummyOptions, definition as dummy } from './dummy/index.js';
+import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave/index.js';
+import { type HmacOptions, definition as hmac } from './hmac/index.js';
+import { type LemonSqueezyOptions, definition as lemonsqueezy } from './lemonsqueezy/index.js';
+import { type PaddleOptions, definition as paddle } from './paddle/index.js';
+import { type PaystackOptions, definition as paystack } from './paystack/index.js';
+import { type PayvostOptions, definition as payvost } from './payvost/index.js';
+import { type RazorpayOptions, definition as razorpay } from './razorpay/index.js';
+import { type SquareOptions, definition as square } from './square/index.js';
+import { type StandardOptions, definition as standard } from './standard/index.js';
+import { type StripeOptions, definition as stripe } from './stripe/index.js';
 import type { ProviderDefinition } from './types.js';
 
 /** Options of each built-in provider, by name. */

@@ -1,10 +1,12 @@
-export {
-  mergeDeep,
-  type SamplePayload,
-  samplePayload,
-  sampleTypes,
-  UnknownSampleTypeError,
-} from './samples/index.js';
+export { flutterwaveSignature } from '../providers/flutterwave/testing.js';
+export { paddleSignatureHeader } from '../providers/paddle/testing.js';
+export { paystackSignature } from '../providers/paystack/testing.js';
+export { razorpaySignature } from '../providers/razorpay/testing.js';
+export { squareSignature } from '../providers/square/testing.js';
+export { standardSignatureHeader } from '../providers/standard/testing.js';
+export { stripeSignatureHeader } from '../providers/stripe/testing.js';
+export { mergeDeep } from './paths.js';
+export { samplePayload, sampleTypes, UnknownSampleTypeError } from './samples.js';
 export {
   type SendWebhookOptions,
   type SentWebhook,
@@ -12,11 +14,4 @@ export {
   type WebhookTarget,
 } from './send.js';
 export { type SignedWebhook, type SignOptions, signWebhook } from './sign.js';
-export { flutterwaveSignature } from './signers/flutterwave.js';
-export { paddleSignatureHeader } from './signers/paddle.js';
-export { paystackSignature } from './signers/paystack.js';
-export { razorpaySignature } from './signers/razorpay.js';
-export { squareSignature } from './signers/square.js';
-export { standardSignatureHeader } from './signers/standard.js';
-export { stripeSignatureHeader } from './signers/stripe.js';
-export type { SignerInput } from './signers/types.js';
+export type { SamplePayload, SignerInput } from './types.js';

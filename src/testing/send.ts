@@ -3,7 +3,6 @@
  * provider would and delivers it to a Koa app (over HTTP on an ephemeral loopback port), to a
  * `payments()` instance (through `pay.receive()`, no HTTP) or to a running server's URL.
  */
-import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { PaymentsError, SignatureVerificationError } from '../errors.js';
@@ -11,9 +10,10 @@ import type { Payments } from '../payments.js';
 import type { BuiltinProviderName } from '../providers/index.js';
 import type { VariantSettings } from '../settings.js';
 import type { StoredEvent } from '../store/types.js';
-import { hmacSamples } from './samples/generic.js';
-import { mergeDeep, readAt, type SamplePayload, samplePayload, updateAt } from './samples/index.js';
+import { mergeDeep, updateAt } from './paths.js';
+import { samplePayload } from './samples.js';
 import { signWebhook } from './sign.js';
+import type { SamplePayload } from './types.js';
 import { type SigningPlan, signingPlan } from './variant.js';
 
 /** Where a test webhook goes: a Koa app, a `payments()` instance, or a base URL. */
@@ -103,49 +103,19 @@ function settingsFrom(target: unknown, variant: string): VariantSettings | undef
   return reader.call(target, variant) as VariantSettings;
 }
 
-/** Sets `value` at a dot path, creating objects on the way. */
-function setPath(root: SamplePayload, path: string, value: unknown): SamplePayload {
-  const segments = path.split('.');
-  const last = segments.pop() as string;
-  return updateAt(root, segments, (parent) => ({ ...parent, [last]: value }));
-}
-
-/** A generic sample placed where an `hmac` variant reads its id, type and data. */
-function hmacPayload(type: string, paths: NonNullable<SigningPlan['hmac']>): SamplePayload {
-  const base = (hmacSamples.any as (t: string) => SamplePayload)(type);
-  let payload: SamplePayload = {};
-  payload = setPath(payload, paths.idPath ?? 'id', base.id);
-  if (paths.typePath !== undefined || paths.typeHeader === undefined) {
-    payload = setPath(payload, paths.typePath ?? 'type', type);
-  }
-  payload = setPath(payload, 'created_at', base.created_at);
-  return setPath(payload, paths.dataPath ?? 'data', base.data);
-}
-
 function buildPayload(
   plan: SigningPlan,
   type: string,
   data: Record<string, unknown> | undefined,
 ): SamplePayload {
-  const payload =
-    plan.hmac !== undefined ? hmacPayload(type, plan.hmac) : samplePayload(plan.provider, type);
+  const payload = plan.kit.sampleFor?.(type, plan.settings) ?? samplePayload(plan.provider, type);
   if (data === undefined) return payload;
   return updateAt(payload, plan.dataPath, (current) => mergeDeep(current, data));
 }
 
 /** The id header value to sign with, when the provider sends one. */
 function messageId(plan: SigningPlan, body: string, payload: unknown, given: string | undefined) {
-  if (given !== undefined) return given;
-  // Derived from the body, so that sending the same payload twice is a redelivery (as with every
-  // other provider), while two samples (fresh ids inside) are two events.
-  if (plan.provider === 'standard') {
-    return `msg_${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
-  }
-  if (plan.provider === 'hmac') {
-    const found = readAt(payload, (plan.hmac?.idPath ?? 'id').split('.'));
-    return typeof found === 'string' || typeof found === 'number' ? String(found) : undefined;
-  }
-  return undefined;
+  return given ?? plan.kit.messageIdOf?.(body, payload, plan.settings);
 }
 
 /** Where to POST for a base URL: a bare origin gets the prefix and variant; a path is used as is. */
@@ -277,7 +247,7 @@ export async function sendWebhook(
       ...optional('options', plan.signOptions),
     });
     const headers = { ...signed.headers, ...options.headers };
-    const typeHeader = plan.hmac?.typeHeader;
+    const typeHeader = plan.kit.typeHeaderOf?.(plan.settings);
     if (typeHeader !== undefined && typeof typeOrPayload === 'string') {
       headers[typeHeader.toLowerCase()] ??= typeOrPayload;
     }

@@ -3,18 +3,7 @@
  * without the real gateway.
  */
 import type { BuiltinProviderName } from '../providers/index.js';
-import { sign as dummy } from './signers/dummy.js';
-import { sign as flutterwave } from './signers/flutterwave.js';
-import { sign as hmac } from './signers/hmac.js';
-import { sign as lemonsqueezy } from './signers/lemonsqueezy.js';
-import { sign as paddle } from './signers/paddle.js';
-import { sign as paystack } from './signers/paystack.js';
-import { sign as payvost } from './signers/payvost.js';
-import { sign as razorpay } from './signers/razorpay.js';
-import { sign as square } from './signers/square.js';
-import { sign as standard } from './signers/standard.js';
-import { sign as stripe } from './signers/stripe.js';
-import type { SignerInput } from './signers/types.js';
+import { kitOf } from './kits.js';
 
 /** What to sign. */
 export interface SignOptions {
@@ -40,20 +29,6 @@ export interface SignedWebhook {
   headers: Record<string, string>;
 }
 
-const signers: Record<BuiltinProviderName, (input: SignerInput) => Record<string, string>> = {
-  stripe,
-  dummy,
-  paystack,
-  flutterwave,
-  payvost,
-  standard,
-  razorpay,
-  paddle,
-  square,
-  lemonsqueezy,
-  hmac,
-};
-
 function bodyOf(payload: unknown): string {
   if (typeof payload === 'string') return payload;
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
@@ -68,12 +43,9 @@ function bodyOf(payload: unknown): string {
  * await fetch(pay.webhookUrl('stripe'), { method: 'POST', body, headers });
  */
 export function signWebhook(provider: BuiltinProviderName, options: SignOptions): SignedWebhook {
-  const signer = signers[provider];
-  if (signer === undefined) {
-    throw new TypeError(`koa-payments/testing: no signer for provider '${String(provider)}'`);
-  }
+  const { sign } = kitOf(provider, 'signer');
   const body = bodyOf(options.payload);
-  const headers = signer({
+  const headers = sign({
     body,
     secret: options.secret,
     timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),

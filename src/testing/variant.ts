@@ -4,33 +4,8 @@
  */
 import type { BuiltinProviderName } from '../providers/index.js';
 import type { VariantSettings } from '../settings.js';
-import { sampleDataPath } from './samples/index.js';
-
-/** The option holding each built-in provider's secret (the dummy provider has none). */
-export const SECRET_OPTION: Readonly<Record<BuiltinProviderName, string | undefined>> = {
-  stripe: 'endpointSecret',
-  dummy: undefined,
-  paystack: 'secretKey',
-  flutterwave: 'secretHash',
-  payvost: 'endpointSecret',
-  standard: 'secret',
-  razorpay: 'webhookSecret',
-  paddle: 'secretKey',
-  square: 'signatureKey',
-  lemonsqueezy: 'signingSecret',
-  hmac: 'secret',
-};
-
-/** The `hmac` variant options its test signer needs. */
-const HMAC_SIGNER_OPTIONS = [
-  'header',
-  'algorithm',
-  'encoding',
-  'prefix',
-  'timestampHeader',
-  'signedContent',
-  'idHeader',
-] as const;
+import { kitOf } from './kits.js';
+import type { ProviderTesting } from './types.js';
 
 /** How to sign for one variant. */
 export interface SigningPlan {
@@ -43,8 +18,10 @@ export interface SigningPlan {
   signedUrl: string | undefined;
   /** Where `signal.data` sits in the payload. */
   dataPath: readonly string[];
-  /** For `hmac`: where the variant reads the type and the id, and its type header. */
-  hmac?: { typePath?: string; idPath?: string; typeHeader?: string; dataPath?: string };
+  /** The provider's testing kit. */
+  kit: ProviderTesting;
+  /** The variant's settings as given (for the kit's settings-driven helpers). */
+  settings: Readonly<Record<string, unknown>>;
 }
 
 /** What a caller may state explicitly instead of (or on top of) the variant's settings. */
@@ -92,10 +69,8 @@ export function signingPlan(
         "settings, e.g. config.variants.stripe) or { provider: 'stripe', secret }",
     );
   }
-  if (!Object.hasOwn(SECRET_OPTION, provider)) {
-    throw fail(`unknown provider '${String(provider)}'`);
-  }
-  const secretOption = SECRET_OPTION[provider];
+  const kit = kitOf(provider, 'signer');
+  const { secretOption } = kit;
   let secret = explicit.secret;
   if (secret === undefined && secretOption !== undefined) {
     const configuredSecret = options[secretOption];
@@ -109,30 +84,18 @@ export function signingPlan(
     );
   }
 
-  let signOptions = explicit.signOptions;
-  let dataPath = sampleDataPath(provider);
-  let hmac: SigningPlan['hmac'];
-  if (provider === 'hmac') {
-    const fromSettings: Record<string, unknown> = {};
-    for (const key of HMAC_SIGNER_OPTIONS) {
-      if (options[key] !== undefined) fromSettings[key] = options[key];
-    }
-    signOptions = { ...fromSettings, ...signOptions };
-    const variantDataPath = stringOption(options, 'dataPath');
-    dataPath = variantDataPath === undefined ? [] : variantDataPath.split('.');
-    hmac = {};
-    for (const key of ['typePath', 'idPath', 'typeHeader', 'dataPath'] as const) {
-      const value = stringOption(options, key);
-      if (value !== undefined) hmac[key] = value;
-    }
-  }
-  const signedUrl =
-    provider === 'square'
-      ? stringOption(options, 'notificationUrl')
-      : provider === 'hmac'
-        ? stringOption(options, 'url')
-        : undefined;
-  const plan: SigningPlan = { provider, secret: secret ?? '', signOptions, signedUrl, dataPath };
-  if (hmac !== undefined) plan.hmac = hmac;
-  return plan;
+  const signOptions =
+    kit.signOptionsOf === undefined
+      ? explicit.signOptions
+      : { ...kit.signOptionsOf(options), ...explicit.signOptions };
+  return {
+    provider,
+    secret: secret ?? '',
+    signOptions,
+    signedUrl:
+      kit.signedUrlOption === undefined ? undefined : stringOption(options, kit.signedUrlOption),
+    dataPath: kit.dataPathOf?.(options) ?? kit.samples.dataPath,
+    kit,
+    settings: options,
+  };
 }

@@ -9,7 +9,8 @@ import {
   signWebhook,
   UnknownSampleTypeError,
 } from '../../src/testing/index.js';
-import { readAt, sampleDataPath } from '../../src/testing/samples/index.js';
+import { readAt } from '../../src/testing/paths.js';
+import { sampleDataPath } from '../../src/testing/samples.js';
 import { webhookRequest } from '../helpers/provider.js';
 
 const SQUARE_URL = 'https://shop.test/payments/process/square/';

@@ -9,14 +9,14 @@
  * the project.
  */
 import { createRegistry, type Signal } from 'koa-payments';
-import type { FlutterwaveSignals } from '../../src/providers/flutterwave-signals.js';
+import type { FlutterwaveSignals } from '../../src/providers/flutterwave/signals.js';
 import type {
   PaystackCharge,
   PaystackRefund,
   PaystackSignals,
   PaystackSubscription,
   PaystackTransfer,
-} from '../../src/providers/paystack-signals.js';
+} from '../../src/providers/paystack/signals.js';
 
 const paystack = createRegistry<PaystackSignals>();
 

@@ -4,7 +4,7 @@
  */
 import type { Payments } from '../../payments.js';
 import type { VariantSettings } from '../../settings.js';
-import { UnknownSampleTypeError } from '../../testing/samples/index.js';
+import { UnknownSampleTypeError } from '../../testing/samples.js';
 import { type SentWebhook, sendWebhook } from '../../testing/send.js';
 import { parseCount, parseJsonObject } from '../args.js';
 import { type Command, stringValue } from '../command.js';

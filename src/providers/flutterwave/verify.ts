@@ -1,0 +1,139 @@
+/**
+ * Flutterwave, in either of its two forms:
+ *
+ * - `flutterwave-signature`: the HMAC-SHA256, in base64, of the raw body keyed by the secret hash
+ *   set on the dashboard (the current form);
+ * - `verif-hash`: the secret hash itself (the v3 form), compared in constant time.
+ *
+ * Flutterwave signs no timestamp. The type is the body's `event` (v3) or `type` (v4); the id is
+ * derived from `data.id` and the type (see {@link flutterwaveEventId}).
+ */
+import { SignatureVerificationError } from '../../errors.js';
+import { contentKey } from '../shared/content-key.js';
+import { dataAt } from '../shared/data-path.js';
+import { header, parseJsonObject, safeEqual, secrets } from '../shared/signature.js';
+import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import {
+  FLUTTERWAVE_SIGNATURE_HEADER,
+  FLUTTERWAVE_V3_HEADER,
+  flutterwaveSignature,
+} from './scheme.js';
+
+/** Options of a `provider: 'flutterwave'` variant. */
+export interface FlutterwaveOptions {
+  /**
+   * The secret hash you chose under Settings → Webhooks on the Flutterwave dashboard (not an API
+   * key). Several while changing it; any one verifies.
+   */
+  secretHash: Secret;
+}
+
+/** Where `signal.data` sits in a Flutterwave event: `data`. */
+export const FLUTTERWAVE_DATA_PATH = ['data'] as const;
+
+const RAW_BODY_HINT =
+  'Are you passing the raw request body you received from Flutterwave? Mount koa-payments before ' +
+  'any body parser: a re-serialised JSON body never matches.';
+const SECRET_HASH_HINT =
+  'Check that secretHash is the secret hash set under Settings → Webhooks on the dashboard, ' +
+  'not an API key.';
+
+/** A field usable in an id: a non-empty string or a finite number. */
+function idPart(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * The id koa-payments stores for a Flutterwave event: `<type>:<data.id>:<data.status>`, e.g.
+ * `charge.completed:285959875:successful` (v3) or `charge.completed:chg_Hq4oBRTJ4r:succeeded`
+ * (v4); without a status, `<type>:<data.id>`. The status is part of it because a charge or a
+ * transfer that changes state is a new event, while a redelivery carries the same state. Data
+ * without an id falls back to a digest of its content: `<type>:sha256-<32 hex>`.
+ */
+export function flutterwaveEventId(type: string, data: unknown): string {
+  const record =
+    data !== null && typeof data === 'object' && !Array.isArray(data)
+      ? (data as Record<string, unknown>)
+      : {};
+  const id = idPart(record.id);
+  if (id === undefined) return `${type}:${contentKey(data)}`;
+  const status = idPart(record.status);
+  return status === undefined ? `${type}:${id}` : `${type}:${id}:${status}`;
+}
+
+/** Whether a `flutterwave-signature` value can be a base64 HMAC-SHA256 (32 bytes). */
+function isBase64Sha256(value: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(value);
+}
+
+/** Builds the Flutterwave provider for one variant; validates its options. */
+export function flutterwave(options: FlutterwaveOptions, context: ProviderContext): Provider {
+  const hashes = secrets(options.secretHash, 'secretHash', context.variant);
+
+  return {
+    name: 'flutterwave',
+    // verif-hash carries the secret hash itself: never log or store it.
+    secretHeaders: [FLUTTERWAVE_V3_HEADER],
+    dataOf: dataAt(FLUTTERWAVE_DATA_PATH),
+    verify(request: WebhookRequest): VerifiedEvent {
+      const signature = header(request.headers, FLUTTERWAVE_SIGNATURE_HEADER);
+      const verifHash = header(request.headers, FLUTTERWAVE_V3_HEADER);
+      if (signature === undefined && verifHash === undefined) {
+        throw new SignatureVerificationError(
+          'missing_signature',
+          `No ${FLUTTERWAVE_SIGNATURE_HEADER} or ${FLUTTERWAVE_V3_HEADER} header found on the request. Set a secret hash ` +
+            'under Settings → Webhooks on the Flutterwave dashboard: without one, Flutterwave signs nothing.',
+        );
+      }
+      if (signature !== undefined && !isBase64Sha256(signature) && verifHash === undefined) {
+        throw new SignatureVerificationError(
+          'malformed_signature',
+          `The ${FLUTTERWAVE_SIGNATURE_HEADER} header is not an HMAC-SHA256 in base64 (44 characters).`,
+        );
+      }
+      let matched = false;
+      // Check every hash and both forms: no early exit that would reveal which one matched.
+      for (const secretHash of hashes) {
+        if (signature !== undefined) {
+          const expected = flutterwaveSignature(request.rawBody, secretHash);
+          if (safeEqual(expected, signature)) matched = true;
+        }
+        if (verifHash !== undefined && safeEqual(secretHash, verifHash)) matched = true;
+      }
+      if (!matched) {
+        throw new SignatureVerificationError(
+          'no_matching_signature',
+          signature === undefined
+            ? `The ${FLUTTERWAVE_V3_HEADER} header does not match. ${SECRET_HASH_HINT}`
+            : `The ${FLUTTERWAVE_SIGNATURE_HEADER} header does not match the payload. ${RAW_BODY_HINT} ${SECRET_HASH_HINT}`,
+        );
+      }
+      const payload = parseJsonObject(request.rawBody, 'Flutterwave');
+      const type = [payload.event, payload.type].find(
+        (value): value is string => typeof value === 'string' && value !== '',
+      );
+      if (type === undefined) {
+        throw new SignatureVerificationError(
+          'invalid_payload',
+          'The Flutterwave payload has no "event" (v3) or "type" (v4) string.',
+        );
+      }
+      const data = payload.data;
+      if (data === null || typeof data !== 'object') {
+        throw new SignatureVerificationError(
+          'invalid_payload',
+          'The Flutterwave payload has no "data" object.',
+        );
+      }
+      const event: VerifiedEvent = { id: flutterwaveEventId(type, data), type, data, payload };
+      // v4 bodies carry the event time, in milliseconds (seconds accepted too).
+      const { timestamp } = payload;
+      if (typeof timestamp === 'number' && Number.isFinite(timestamp) && timestamp > 0) {
+        event.createdAt = new Date(timestamp < 1e11 ? timestamp * 1000 : timestamp);
+      }
+      return event;
+    },
+  };
+}

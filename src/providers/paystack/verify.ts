@@ -1,0 +1,229 @@
+/**
+ * Paystack: `x-paystack-signature` is the HMAC-SHA512, in hex, of the raw body keyed by the
+ * integration's secret key. Paystack signs no timestamp and sends no event id, so the id is
+ * derived from the payload (see {@link paystackEventId}). An optional allow-list refuses requests
+ * from other addresses than Paystack's published ones.
+ */
+import { BlockList, isIP } from 'node:net';
+import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
+import { contentKey } from '../shared/content-key.js';
+import { dataAt } from '../shared/data-path.js';
+import {
+  anySignatureMatches,
+  describe,
+  header,
+  parseJsonObject,
+  refuseLookalike,
+  requireString,
+  secrets,
+} from '../shared/signature.js';
+import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { PAYSTACK_SIGNATURE_HEADER, paystackSignature } from './scheme.js';
+
+/** Options of a `provider: 'paystack'` variant. */
+export interface PaystackOptions {
+  /**
+   * The secret key of the integration (`sk_live_...` or `sk_test_...`): Paystack signs webhooks
+   * with it. Several while rolling it; any one verifies.
+   */
+  secretKey: Secret;
+  /**
+   * Refuse requests from any other address: `true` for Paystack's published addresses
+   * ({@link PAYSTACK_IPS}), or your own list. Default `false` (off): the signature alone decides.
+   */
+  allowedIps?: readonly string[] | boolean;
+  /**
+   * Take the client address from the first entry of `X-Forwarded-For` (set by your reverse proxy
+   * or load balancer) instead of the socket. Default `false`. Only matters with `allowedIps`.
+   */
+  trustProxy?: boolean;
+}
+
+/** Where `signal.data` sits in a Paystack event: `data`. */
+export const PAYSTACK_DATA_PATH = ['data'] as const;
+
+/** The addresses Paystack sends webhooks from, as published in its webhook docs. */
+export const PAYSTACK_IPS: readonly string[] = Object.freeze([
+  '52.31.139.75',
+  '52.49.173.169',
+  '52.214.14.220',
+]);
+
+const RAW_BODY_HINT =
+  'Are you passing the raw request body you received from Paystack? Mount koa-payments before any ' +
+  'body parser: a re-serialised JSON body never matches. Also check that secretKey is the secret ' +
+  'key (sk_live_... or sk_test_...) of the same mode as the webhook URL set on the dashboard.';
+
+/**
+ * Events Paystack sends at most once per object (a creation or a final success), with the field
+ * naming that object: for them the id is `<event>:<that field>`. Every other event can recur for
+ * the same object (failures that are retried, reminders, updates, pending states) and is keyed by
+ * its content instead.
+ */
+const ONCE_PER_OBJECT: ReadonlyMap<string, string> = new Map([
+  ['charge.success', 'id'],
+  ['charge.dispute.create', 'id'],
+  ['charge.dispute.resolve', 'id'],
+  ['transfer.success', 'id'],
+  ['transfer.reversed', 'id'],
+  ['refund.processed', 'refund_reference'],
+  ['subscription.create', 'subscription_code'],
+  ['subscription.disable', 'subscription_code'],
+  ['invoice.create', 'invoice_code'],
+  ['paymentrequest.success', 'id'],
+]);
+
+/** A field usable as an object key: a non-empty string or a finite number. */
+function keyField(data: unknown, field: string): string | undefined {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const value = (data as Record<string, unknown>)[field];
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * The id koa-payments stores for a Paystack event, which carries none:
+ *
+ * - `<event>:<object key>` for the events Paystack sends at most once per object, e.g.
+ *   `charge.success:302961` (the transaction id), `refund.processed:<refund_reference>`,
+ *   `subscription.create:<subscription_code>`;
+ * - `<event>:sha256-<32 hex>` for every other event: a digest of the `data` object's content with
+ *   its keys sorted, e.g. `refund.pending:sha256-…` or `invoice.update:sha256-…`.
+ *
+ * A redelivery carries the same content, so it derives the same id; two different events differ
+ * in their type, their object or their content, so they never share one.
+ */
+export function paystackEventId(event: string, data: unknown): string {
+  const field = ONCE_PER_OBJECT.get(event);
+  const key = field === undefined ? undefined : keyField(data, field);
+  return `${event}:${key ?? contentKey(data)}`;
+}
+
+/** Strips the IPv6-mapped prefix (`::ffff:1.2.3.4` → `1.2.3.4`) and lower-cases. */
+function normaliseIp(value: string): string {
+  const ip = value.trim().toLowerCase();
+  if (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) return ip.slice(7);
+  return ip;
+}
+
+/** The client address: the first X-Forwarded-For entry when trusted and present, else the socket. */
+function clientIp(request: WebhookRequest, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const first = header(request.headers, 'x-forwarded-for')?.split(',')[0]?.trim();
+    if (first !== undefined && first !== '') return normaliseIp(first);
+  }
+  return request.remoteIp === undefined ? undefined : normaliseIp(request.remoteIp);
+}
+
+/** Validates `allowedIps`; returns the allow-list, or undefined when the check is off. */
+function allowList(value: unknown, variant: string): BlockList | undefined {
+  if (value === undefined || value === false) return undefined;
+  const path = `variants.${variant}.allowedIps`;
+  let list: readonly unknown[];
+  if (value === true) list = PAYSTACK_IPS;
+  else if (Array.isArray(value)) list = value;
+  else {
+    throw new ConfigurationError(
+      path,
+      `must be true (Paystack's published addresses), false, or an array of IP addresses, got ${describe(value)}`,
+      variant,
+    );
+  }
+  if (list.length === 0) {
+    throw new ConfigurationError(
+      path,
+      'is an empty list, which would refuse every webhook; use false to turn the check off',
+      variant,
+    );
+  }
+  const allowed = new BlockList();
+  list.forEach((entry, index) => {
+    const ip = typeof entry === 'string' ? normaliseIp(entry) : '';
+    const family = isIP(ip);
+    if (family === 0) {
+      throw new ConfigurationError(
+        path,
+        `entry ${index} is not an IP address (a single IPv4 or IPv6 address, no range)`,
+        variant,
+      );
+    }
+    allowed.addAddress(ip, family === 6 ? 'ipv6' : 'ipv4');
+  });
+  return allowed;
+}
+
+function checkIp(request: WebhookRequest, allowed: BlockList, trustProxy: boolean): void {
+  const ip = clientIp(request, trustProxy);
+  const family = ip === undefined ? 0 : isIP(ip);
+  if (ip === undefined || family === 0 || !allowed.check(ip, family === 6 ? 'ipv6' : 'ipv4')) {
+    throw new SignatureVerificationError(
+      'ip_not_allowed',
+      'The request does not come from an address in allowedIps. If the app runs behind a reverse ' +
+        'proxy or load balancer, set trustProxy: true so that X-Forwarded-For is read.',
+    );
+  }
+}
+
+/** Builds the Paystack provider for one variant; validates its options. */
+export function paystack(options: PaystackOptions, context: ProviderContext): Provider {
+  const { variant } = context;
+  const keys = secrets(options.secretKey, 'secretKey', variant);
+  refuseLookalike(
+    keys,
+    /^pk_(test|live)_/,
+    'secretKey',
+    variant,
+    'looks like a public key; Paystack signs webhooks with the secret key (sk_live_... or sk_test_...)',
+  );
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean') {
+    throw new ConfigurationError(
+      `variants.${variant}.trustProxy`,
+      `must be a boolean, got ${describe(trustProxy)}`,
+      variant,
+    );
+  }
+  const allowed = allowList(options.allowedIps, variant);
+
+  return {
+    name: 'paystack',
+    dataOf: dataAt(PAYSTACK_DATA_PATH),
+    verify(request: WebhookRequest): VerifiedEvent {
+      if (allowed !== undefined) checkIp(request, allowed, trustProxy);
+      const signature = header(request.headers, PAYSTACK_SIGNATURE_HEADER);
+      if (signature === undefined) {
+        throw new SignatureVerificationError(
+          'missing_signature',
+          `No ${PAYSTACK_SIGNATURE_HEADER} header found on the request. ${RAW_BODY_HINT}`,
+        );
+      }
+      if (!/^[0-9a-f]{128}$/i.test(signature)) {
+        throw new SignatureVerificationError(
+          'malformed_signature',
+          `The ${PAYSTACK_SIGNATURE_HEADER} header is not an HMAC-SHA512 in hex (128 hex digits).`,
+        );
+      }
+      const sign = (key: string) => paystackSignature(request.rawBody, key);
+      if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
+        throw new SignatureVerificationError(
+          'no_matching_signature',
+          `The ${PAYSTACK_SIGNATURE_HEADER} header does not match the payload. ${RAW_BODY_HINT}`,
+        );
+      }
+      const payload = parseJsonObject(request.rawBody, 'Paystack');
+      const type = requireString(payload, 'event', 'Paystack');
+      const data = payload.data;
+      if (data === null || typeof data !== 'object') {
+        throw new SignatureVerificationError(
+          'invalid_payload',
+          'The Paystack payload has no "data" object.',
+        );
+      }
+      const event: VerifiedEvent = { id: paystackEventId(type, data), type, data, payload };
+      const domain = (data as { domain?: unknown }).domain;
+      if (domain === 'live' || domain === 'test') event.livemode = domain === 'live';
+      return event;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/** Type-level tests: a provider's option list cannot drift from its options type. */
+import type { StripeOptions } from '../../src/index.js';
+import { optionKeys } from '../../src/providers/shared/options.js';
+
+optionKeys<StripeOptions>({ endpointSecret: true, tolerance: true });
+
+// @ts-expect-error a missing key (tolerance) is refused
+optionKeys<StripeOptions>({ endpointSecret: true });
+
+// @ts-expect-error an unknown key is refused
+optionKeys<StripeOptions>({ endpointSecret: true, tolerance: true, apiKey: true });
