@@ -160,6 +160,7 @@ export function payments(settings: PaymentsSettings): Payments {
   const providers = buildProviders(settings.variants, (variant) => ({
     variant,
     webhookUrl: () => webhookUrl(variant),
+    logger: resolved.logger,
   }));
 
   const db = openDatabase(resolved.database, resolved.logger);

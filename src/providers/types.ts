@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from '../settings.js';
 
 /** What a provider is given to verify: the request exactly as received. */
 export interface WebhookRequest {
@@ -65,6 +66,8 @@ export interface ProviderContext {
   readonly variant: string;
   /** The public URL of this variant's route, from `payments({ host, protocol, prefix })`. */
   webhookUrl(): string;
+  /** The library's logger, for warnings about the provider's traffic. */
+  readonly logger?: Logger;
 }
 
 /** A secret, or several during a rotation: any one of them verifies. */

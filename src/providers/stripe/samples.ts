@@ -1,18 +1,33 @@
 /**
  * Stripe samples: Event objects (`{ id, object: 'event', type, data: { object } }`) in the shape
- * of API version 2024-06-20, with the fields receivers usually read, as `stripe trigger` sends
- * them in test mode.
+ * of the API version the installed `stripe` package describes, with the fields receivers usually
+ * read, as `stripe trigger` sends them in test mode. Every object is type-checked against the
+ * package's types, so a field the API renamed or removed fails to compile.
  */
+import type Stripe from 'stripe';
 import { id, unixNow, uuid } from '../../testing/ids.js';
 import type { SampleCatalogue, SamplePayload } from '../../testing/types.js';
 import { STRIPE_DATA_PATH } from './verify.js';
 
-/** The API version the samples are shaped after. */
-export const STRIPE_SAMPLE_API_VERSION = '2024-06-20';
+/**
+ * The API version the samples are shaped after: the one the installed `stripe` package's types
+ * describe (a compile error when the package moves on and the samples do not).
+ */
+export const STRIPE_SAMPLE_API_VERSION = '2026-11-18.endive' satisfies typeof Stripe.API_VERSION;
 
 const AMOUNT = 2000;
 const CURRENCY = 'usd';
 const DAY = 24 * 60 * 60;
+
+/**
+ * Part of a Stripe object, checked field by field against the installed `stripe` package's types:
+ * a field that the current API version renamed or removed fails to compile.
+ */
+type Sample<T> = T extends readonly (infer U)[]
+  ? Sample<U>[]
+  : T extends object
+    ? { [K in keyof T]?: Sample<T[K]> | null }
+    : T;
 
 /** Ids of one sample's related objects, so that they point at each other. */
 interface Refs {
@@ -24,6 +39,7 @@ interface Refs {
   invoice: string;
   subscription: string;
   product: string;
+  price: string;
 }
 
 function refs(): Refs {
@@ -36,13 +52,17 @@ function refs(): Refs {
     invoice: id('in_'),
     subscription: id('sub_'),
     product: id('prod_', 14),
+    price: id('price_'),
   };
 }
 
-function event(
-  type: string,
-  object: SamplePayload,
-  previousAttributes?: SamplePayload,
+/** The object an event of type `T` carries in `data.object`. */
+type ObjectOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>['data']['object'];
+
+function event<T extends Stripe.Event.Type>(
+  type: T,
+  object: Sample<ObjectOf<T>>,
+  previousAttributes?: Sample<ObjectOf<T>>,
 ): SamplePayload {
   return {
     id: id('evt_'),
@@ -69,7 +89,7 @@ const address = () => ({
   state: 'CA',
 });
 
-function customer(r: Refs): SamplePayload {
+function customer(r: Refs): Sample<Stripe.Customer> {
   return {
     id: r.customer,
     object: 'customer',
@@ -92,7 +112,10 @@ function customer(r: Refs): SamplePayload {
   };
 }
 
-function paymentIntent(r: Refs, status: 'succeeded' | 'requires_payment_method'): SamplePayload {
+function paymentIntent(
+  r: Refs,
+  status: 'succeeded' | 'requires_payment_method',
+): Sample<Stripe.PaymentIntent> {
   const succeeded = status === 'succeeded';
   return {
     id: r.paymentIntent,
@@ -129,7 +152,7 @@ function paymentIntent(r: Refs, status: 'succeeded' | 'requires_payment_method')
   };
 }
 
-function charge(r: Refs, outcome: 'succeeded' | 'failed' | 'refunded'): SamplePayload {
+function charge(r: Refs, outcome: 'succeeded' | 'failed' | 'refunded'): Sample<Stripe.Charge> {
   const failed = outcome === 'failed';
   const refunded = outcome === 'refunded';
   return {
@@ -197,7 +220,7 @@ function charge(r: Refs, outcome: 'succeeded' | 'failed' | 'refunded'): SamplePa
   };
 }
 
-function checkoutSession(r: Refs, status: 'complete' | 'expired'): SamplePayload {
+function checkoutSession(r: Refs, status: 'complete' | 'expired'): Sample<Stripe.Checkout.Session> {
   const complete = status === 'complete';
   return {
     id: id('cs_test_a1', 56),
@@ -236,9 +259,9 @@ function checkoutSession(r: Refs, status: 'complete' | 'expired'): SamplePayload
   };
 }
 
-function price(r: Refs): SamplePayload {
+function price(r: Refs): Sample<Stripe.Price> {
   return {
-    id: id('price_'),
+    id: r.price,
     object: 'price',
     active: true,
     billing_scheme: 'per_unit',
@@ -255,8 +278,9 @@ function price(r: Refs): SamplePayload {
   };
 }
 
-function invoice(r: Refs, paid: boolean): SamplePayload {
+function invoice(r: Refs, paid: boolean): Sample<Stripe.Invoice> {
   const periodStart = r.now - 30 * DAY;
+  const subscriptionItem = id('si_', 14);
   return {
     id: r.invoice,
     object: 'invoice',
@@ -267,7 +291,6 @@ function invoice(r: Refs, paid: boolean): SamplePayload {
     attempt_count: 1,
     attempted: true,
     billing_reason: 'subscription_cycle',
-    charge: r.charge,
     collection_method: 'charge_automatically',
     created: r.now,
     currency: CURRENCY,
@@ -285,33 +308,83 @@ function invoice(r: Refs, paid: boolean): SamplePayload {
           amount: AMOUNT,
           currency: CURRENCY,
           description: '1 × Pro (at $20.00 / month)',
+          invoice: r.invoice,
+          livemode: false,
+          metadata: {},
+          parent: {
+            invoice_item_details: null,
+            subscription_item_details: {
+              invoice_item: null,
+              proration: false,
+              proration_details: { credited_items: null },
+              subscription: r.subscription,
+              subscription_item: subscriptionItem,
+            },
+            type: 'subscription_item_details',
+          },
           period: { end: r.now, start: periodStart },
-          price: price(r),
+          pricing: {
+            price_details: { price: r.price, product: r.product },
+            type: 'price_details',
+            unit_amount_decimal: null,
+          },
           quantity: 1,
-          subscription: r.subscription,
-          type: 'subscription',
+          subtotal: AMOUNT,
         },
       ],
       has_more: false,
-      total_count: 1,
       url: `/v1/invoices/${r.invoice}/lines`,
     },
     livemode: false,
     metadata: {},
     next_payment_attempt: paid ? null : r.now + 3 * DAY,
     number: `${id('', 8).toUpperCase()}-0002`,
-    paid,
-    payment_intent: r.paymentIntent,
+    // Since API version 2025-03-31 the subscription is under parent, not invoice.subscription.
+    parent: {
+      quote_details: null,
+      subscription_details: { metadata: {}, subscription: r.subscription },
+      type: 'subscription_details',
+    },
+    // And the payment under payments, not invoice.charge / invoice.payment_intent.
+    payments: {
+      object: 'list',
+      data: [
+        {
+          id: id('inpay_'),
+          object: 'invoice_payment',
+          amount_paid: paid ? AMOUNT : null,
+          amount_requested: AMOUNT,
+          created: r.now,
+          currency: CURRENCY,
+          invoice: r.invoice,
+          is_default: true,
+          livemode: false,
+          payment: { payment_intent: r.paymentIntent, type: 'payment_intent' },
+          status: paid ? 'paid' : 'open',
+        },
+      ],
+      has_more: false,
+      url: `/v1/invoice_payments?invoice=${r.invoice}`,
+    },
     period_end: r.now,
     period_start: periodStart,
     status: paid ? 'paid' : 'open',
-    subscription: r.subscription,
+    status_transitions: {
+      finalized_at: r.now,
+      marked_uncollectible_at: null,
+      paid_at: paid ? r.now : null,
+      voided_at: null,
+    },
     subtotal: AMOUNT,
     total: AMOUNT,
   };
 }
 
-function subscription(r: Refs, status: 'active' | 'canceled', cancelAtPeriodEnd = false) {
+function subscription(
+  r: Refs,
+  status: 'active' | 'canceled',
+  cancelAtPeriodEnd = false,
+): Sample<Stripe.Subscription> {
   const start = r.now - 30 * DAY;
   return {
     id: r.subscription,
@@ -323,8 +396,6 @@ function subscription(r: Refs, status: 'active' | 'canceled', cancelAtPeriodEnd 
     collection_method: 'charge_automatically',
     created: start,
     currency: CURRENCY,
-    current_period_end: r.now + DAY,
-    current_period_start: start + DAY,
     customer: r.customer,
     default_payment_method: r.paymentMethod,
     ended_at: status === 'canceled' ? r.now : null,
@@ -335,6 +406,9 @@ function subscription(r: Refs, status: 'active' | 'canceled', cancelAtPeriodEnd 
           id: id('si_', 14),
           object: 'subscription_item',
           created: start,
+          // Since API version 2025-03-31 the current period is per item.
+          current_period_end: r.now + DAY,
+          current_period_start: start + DAY,
           metadata: {},
           price: price(r),
           quantity: 1,
@@ -342,7 +416,6 @@ function subscription(r: Refs, status: 'active' | 'canceled', cancelAtPeriodEnd 
         },
       ],
       has_more: false,
-      total_count: 1,
       url: `/v1/subscription_items?subscription=${r.subscription}`,
     },
     latest_invoice: r.invoice,
@@ -355,34 +428,34 @@ function subscription(r: Refs, status: 'active' | 'canceled', cancelAtPeriodEnd 
   };
 }
 
+/** A builder per event type; the keys are checked against `Stripe.Event.Type`. */
+const events = {
+  'checkout.session.completed': () =>
+    event('checkout.session.completed', checkoutSession(refs(), 'complete')),
+  'checkout.session.expired': () =>
+    event('checkout.session.expired', checkoutSession(refs(), 'expired')),
+  'payment_intent.succeeded': () =>
+    event('payment_intent.succeeded', paymentIntent(refs(), 'succeeded')),
+  'payment_intent.payment_failed': () =>
+    event('payment_intent.payment_failed', paymentIntent(refs(), 'requires_payment_method')),
+  'charge.succeeded': () => event('charge.succeeded', charge(refs(), 'succeeded')),
+  'charge.failed': () => event('charge.failed', charge(refs(), 'failed')),
+  'charge.refunded': () =>
+    event('charge.refunded', charge(refs(), 'refunded'), { amount_refunded: 0, refunded: false }),
+  'invoice.paid': () => event('invoice.paid', invoice(refs(), true)),
+  'invoice.payment_failed': () => event('invoice.payment_failed', invoice(refs(), false)),
+  'customer.created': () => event('customer.created', customer(refs())),
+  'customer.subscription.created': () =>
+    event('customer.subscription.created', subscription(refs(), 'active')),
+  'customer.subscription.updated': () =>
+    event('customer.subscription.updated', subscription(refs(), 'active', true), {
+      cancel_at: null,
+      cancel_at_period_end: false,
+      canceled_at: null,
+    }),
+  'customer.subscription.deleted': () =>
+    event('customer.subscription.deleted', subscription(refs(), 'canceled')),
+} satisfies Partial<Record<Stripe.Event.Type, () => SamplePayload>>;
+
 /** Stripe's samples. `signal.data` is `data.object`. */
-export const stripeSamples: SampleCatalogue = {
-  dataPath: STRIPE_DATA_PATH,
-  events: {
-    'checkout.session.completed': () =>
-      event('checkout.session.completed', checkoutSession(refs(), 'complete')),
-    'checkout.session.expired': () =>
-      event('checkout.session.expired', checkoutSession(refs(), 'expired')),
-    'payment_intent.succeeded': () =>
-      event('payment_intent.succeeded', paymentIntent(refs(), 'succeeded')),
-    'payment_intent.payment_failed': () =>
-      event('payment_intent.payment_failed', paymentIntent(refs(), 'requires_payment_method')),
-    'charge.succeeded': () => event('charge.succeeded', charge(refs(), 'succeeded')),
-    'charge.failed': () => event('charge.failed', charge(refs(), 'failed')),
-    'charge.refunded': () =>
-      event('charge.refunded', charge(refs(), 'refunded'), { amount_refunded: 0, refunded: false }),
-    'invoice.paid': () => event('invoice.paid', invoice(refs(), true)),
-    'invoice.payment_failed': () => event('invoice.payment_failed', invoice(refs(), false)),
-    'customer.created': () => event('customer.created', customer(refs())),
-    'customer.subscription.created': () =>
-      event('customer.subscription.created', subscription(refs(), 'active')),
-    'customer.subscription.updated': () =>
-      event('customer.subscription.updated', subscription(refs(), 'active', true), {
-        cancel_at: null,
-        cancel_at_period_end: false,
-        canceled_at: null,
-      }),
-    'customer.subscription.deleted': () =>
-      event('customer.subscription.deleted', subscription(refs(), 'canceled')),
-  },
-};
+export const stripeSamples: SampleCatalogue = { dataPath: STRIPE_DATA_PATH, events };

@@ -7,6 +7,7 @@ import { dataAt } from '../shared/data-path.js';
 import { refuseLookalike, requireString, secrets, tolerance } from '../shared/signature.js';
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { apiVersionCheck } from './api-version.js';
 import { STRIPE_SIGNATURE_HEADER } from './scheme.js';
 
 /** Options of a `provider: 'stripe'` variant. */
@@ -40,6 +41,7 @@ export function stripe(options: StripeOptions, context: ProviderContext): Provid
     'looks like an API key; use the webhook endpoint signing secret (whsec_...) from the dashboard or `stripe listen`',
   );
   const seconds = tolerance(options.tolerance, STRIPE_DEFAULT_TOLERANCE, 'tolerance', variant);
+  const checkApiVersion = apiVersionCheck(variant, context.logger);
   return {
     name: 'stripe',
     dataOf: dataAt(STRIPE_DATA_PATH),
@@ -57,6 +59,7 @@ export function stripe(options: StripeOptions, context: ProviderContext): Provid
       const event: VerifiedEvent = { id, type, data: data?.object ?? null, payload };
       if (typeof payload.livemode === 'boolean') event.livemode = payload.livemode;
       if (typeof payload.created === 'number') event.createdAt = new Date(payload.created * 1000);
+      checkApiVersion(payload.api_version);
       return event;
     },
   };

@@ -1,9 +1,16 @@
 import { expect } from 'chai';
 import Stripe from 'stripe';
 import { createRegistry } from '../../../src/index.js';
+import { installedStripeApiVersion } from '../../../src/providers/stripe/api-version.js';
+import { STRIPE_SAMPLE_API_VERSION } from '../../../src/providers/stripe/samples.js';
 import { stripe as stripeProvider } from '../../../src/providers/stripe/verify.js';
 import type { WebhookRequest } from '../../../src/providers/types.js';
-import { signWebhook, stripeSignatureHeader } from '../../../src/testing/index.js';
+import {
+  samplePayload,
+  sampleTypes,
+  signWebhook,
+  stripeSignatureHeader,
+} from '../../../src/testing/index.js';
 import { count, DIALECTS } from '../../helpers/databases.js';
 import { reasonOf, servedForEach, verifySync, webhookRequest } from '../../helpers/provider.js';
 import { post } from '../../helpers/server.js';
@@ -177,6 +184,51 @@ describe('stripe provider', () => {
         'invalid_payload',
       );
     }
+  });
+
+  describe('API version', () => {
+    function recordingLogger() {
+      const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+      const ignore = () => {};
+      return {
+        warnings,
+        logger: {
+          debug: ignore,
+          info: ignore,
+          error: ignore,
+          warn: (fields: Record<string, unknown>, message: string) =>
+            warnings.push({ fields, message }),
+        },
+      };
+    }
+    const deliver = (provider: ReturnType<typeof stripeProvider>, apiVersion: string) => {
+      const body = JSON.stringify(stripeEvent({ api_version: apiVersion }));
+      return verifySync(provider, request(body, { 'stripe-signature': signed(body) }));
+    };
+    const signed = (body: string) => stripeSignatureHeader(body, SECRET, now);
+
+    it('warns once per event API version that differs from the installed stripe types', async () => {
+      const { warnings, logger } = recordingLogger();
+      const watched = stripeProvider({ endpointSecret: SECRET }, { ...context, logger });
+      deliver(watched, '2024-06-20');
+      deliver(watched, '2024-06-20');
+      deliver(watched, Stripe.API_VERSION);
+      deliver(watched, '2025-03-31.basil');
+      // The warnings are queued on this same promise, before this await.
+      await installedStripeApiVersion();
+      expect(warnings.map((w) => w.fields)).to.deep.equal([
+        { variant: 'stripe', apiVersion: '2024-06-20', typesApiVersion: Stripe.API_VERSION },
+        { variant: 'stripe', apiVersion: '2025-03-31.basil', typesApiVersion: Stripe.API_VERSION },
+      ]);
+      expect(warnings[0]?.message).to.match(/typed receivers may read fields that moved/);
+    });
+
+    it('shapes the samples after the API version of the installed stripe package', () => {
+      expect(STRIPE_SAMPLE_API_VERSION).to.equal(Stripe.API_VERSION);
+      for (const type of sampleTypes('stripe')) {
+        expect(samplePayload('stripe', type).api_version, type).to.equal(Stripe.API_VERSION);
+      }
+    });
   });
 
   it('refuses an API key or a secret with whitespace at construction, naming the option', () => {
