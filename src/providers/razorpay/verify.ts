@@ -1,7 +1,9 @@
 /**
  * Razorpay: `X-Razorpay-Signature: <hex>`, HMAC-SHA256 of the raw body keyed by the webhook secret
  * set in the Dashboard, as the razorpay SDK's `validateWebhookSignature` checks it. Razorpay signs
- * no timestamp, so there is no tolerance; the event id comes from `X-Razorpay-Event-Id`.
+ * no timestamp, so there is no tolerance. The event id is derived from the signed body, never from
+ * the unsigned `X-Razorpay-Event-Id` header: a captured request re-sent under another id header
+ * is still the same event (see {@link deriveRazorpayEventId}).
  */
 import { createHash } from 'node:crypto';
 import { SignatureVerificationError } from '../../errors.js';
@@ -31,12 +33,10 @@ export const RAZORPAY_DATA_PATH = ['payload'] as const;
 
 const dataOf = dataAt(RAZORPAY_DATA_PATH);
 
-/** The header Razorpay puts the event id in (unsigned: see the docs page). */
+/** The header Razorpay puts its event id in. It is not signed, so it names nothing here. */
 export const RAZORPAY_EVENT_ID_HEADER = 'x-razorpay-event-id';
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
-/** Event ids are stored in a 255-character column. */
-const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
 
 const HINT =
   'Are you passing the raw request body you received from Razorpay? Mount koa-payments before any ' +
@@ -44,10 +44,10 @@ const HINT =
   'secret entered for this webhook in the Dashboard, not the API key secret.';
 
 /**
- * The id of an event delivered without `X-Razorpay-Event-Id`: a hash of the signed fields that
- * identify it (account, event name, creation second and the ids of the entities it carries), so
- * a redelivery of the same body gets the same id. Returns undefined when `created_at` is missing,
- * since the event name alone would merge distinct events.
+ * The id koa-payments stores for a Razorpay event: a hash of the signed fields that identify it
+ * (account, event name, creation second and the ids of the entities it carries), so a redelivery
+ * of the same body gets the same id however the unsigned headers change. Returns undefined when
+ * `created_at` is missing, since the event name alone would merge distinct events.
  */
 export function deriveRazorpayEventId(payload: Record<string, unknown>): string | undefined {
   const createdAt = payload.created_at;
@@ -103,7 +103,7 @@ export function razorpay(options: RazorpayOptions, context: ProviderContext): Pr
       }
       const payload = parseJsonObject(request.rawBody, 'Razorpay');
       const type = requireString(payload, 'event', 'Razorpay');
-      const id = eventIdOf(request, payload);
+      const id = eventIdOf(payload);
       const event: VerifiedEvent = { id, type, data: dataOf(payload), payload };
       if (typeof payload.created_at === 'number' && Number.isFinite(payload.created_at)) {
         event.createdAt = new Date(payload.created_at * 1000);
@@ -113,23 +113,12 @@ export function razorpay(options: RazorpayOptions, context: ProviderContext): Pr
   };
 }
 
-function eventIdOf(request: WebhookRequest, payload: Record<string, unknown>): string {
-  const fromHeader = header(request.headers, RAZORPAY_EVENT_ID_HEADER);
-  if (fromHeader !== undefined) {
-    if (!EVENT_ID.test(fromHeader)) {
-      throw new SignatureVerificationError(
-        'invalid_payload',
-        'The X-Razorpay-Event-Id header is not a usable event id (1 to 255 printable characters).',
-      );
-    }
-    return fromHeader;
-  }
+function eventIdOf(payload: Record<string, unknown>): string {
   const derived = deriveRazorpayEventId(payload);
   if (derived === undefined) {
     throw new SignatureVerificationError(
       'invalid_payload',
-      'The request has no X-Razorpay-Event-Id header and the Razorpay payload has no numeric ' +
-        '"created_at" to derive a stable event id from.',
+      'The Razorpay payload has no numeric "created_at" to derive a stable event id from.',
     );
   }
   return derived;

@@ -14,6 +14,7 @@ import { reasonOf, servedForEach, verifySync, webhookRequest } from '../../helpe
 import { post } from '../../helpers/server.js';
 
 const SECRET = 'rzp-webhook-secret-for-koa-payments';
+/** The X-Razorpay-Event-Id Razorpay sends; unsigned, so never the stored id. */
 const EVENT_ID = 'KN1wTU7gXCw8oH';
 const context = {
   variant: 'razorpay',
@@ -87,7 +88,11 @@ describe('razorpay provider', () => {
   it('verifies an event and returns its id, type, payload as data, and created_at', () => {
     const body = JSON.stringify(razorpayEvent());
     const event = verifySync(provider, request(body, signed(body)));
-    expect(event).to.include({ id: EVENT_ID, type: 'payment.captured' });
+    expect(event).to.include({
+      id: deriveRazorpayEventId(razorpayEvent()),
+      type: 'payment.captured',
+    });
+    expect(event.id).to.match(/^derived_[0-9a-f]{40}$/);
     expect(event.data).to.deep.equal(razorpayEvent().payload);
     expect(event.payload).to.deep.equal(razorpayEvent());
     expect(event.createdAt?.toISOString()).to.equal('2019-09-05T09:10:06.000Z');
@@ -98,14 +103,16 @@ describe('razorpay provider', () => {
     const body = JSON.stringify(razorpayEvent());
     const headers = signed(body);
     headers['x-razorpay-signature'] = headers['x-razorpay-signature']!.toUpperCase();
-    expect(verifySync(provider, request(body, headers)).id).to.equal(EVENT_ID);
+    expect(verifySync(provider, request(body, headers)).type).to.equal('payment.captured');
   });
 
   it('accepts a rotated secret list and verifies with either', () => {
     const rotating = razorpayProvider({ webhookSecret: ['new-secret', SECRET] }, context);
     const body = JSON.stringify(razorpayEvent());
     for (const secret of ['new-secret', SECRET]) {
-      expect(verifySync(rotating, request(body, signed(body, secret))).id).to.equal(EVENT_ID);
+      expect(verifySync(rotating, request(body, signed(body, secret))).type).to.equal(
+        'payment.captured',
+      );
     }
     expect(reasonOf(() => verifySync(rotating, request(body, signed(body, 'old'))))).to.equal(
       'no_matching_signature',
@@ -175,26 +182,25 @@ describe('razorpay provider', () => {
     }
   });
 
-  it('rejects an unusable X-Razorpay-Event-Id header with invalid_payload', () => {
+  it('keys the event on the signed body, whatever X-Razorpay-Event-Id says', () => {
     const body = JSON.stringify(razorpayEvent());
-    for (const id of ['x'.repeat(256), 'has space']) {
-      expect(
-        reasonOf(() => verifySync(provider, request(body, signed(body, SECRET, id)))),
-      ).to.equal('invalid_payload');
-    }
+    const withHeaders = [EVENT_ID, 'evt_replayed_by_someone', 'x'.repeat(300), 'has space'].map(
+      (id) => verifySync(provider, request(body, signed(body, SECRET, id))).id,
+    );
+    expect(new Set(withHeaders)).to.deep.equal(new Set([deriveRazorpayEventId(razorpayEvent())]));
   });
 
-  describe('without an X-Razorpay-Event-Id header', () => {
+  describe('the derived id', () => {
     function unsignedId(body: string) {
       const headers = signed(body);
       delete headers['x-razorpay-event-id'];
       return headers;
     }
 
-    it('derives a stable id from the signed event, created_at and entity ids', () => {
+    it('is stable, from the signed event, created_at and entity ids, with or without the header', () => {
       const body = JSON.stringify(razorpayEvent());
       const first = verifySync(provider, request(body, unsignedId(body)));
-      const again = verifySync(provider, request(body, unsignedId(body)));
+      const again = verifySync(provider, request(body, signed(body)));
       expect(first.id).to.match(/^derived_[0-9a-f]{40}$/);
       expect(again.id).to.equal(first.id);
       expect(first.type).to.equal('payment.captured');
@@ -216,9 +222,12 @@ describe('razorpay provider', () => {
       expect(deriveRazorpayEventId(a)).to.equal(deriveRazorpayEventId(b));
     });
 
-    it('refuses a body without created_at with invalid_payload', () => {
+    it('refuses a body without created_at with invalid_payload, with or without the header', () => {
       const body = JSON.stringify(razorpayEvent({ created_at: undefined }));
       expect(reasonOf(() => verifySync(provider, request(body, unsignedId(body))))).to.equal(
+        'invalid_payload',
+      );
+      expect(reasonOf(() => verifySync(provider, request(body, signed(body))))).to.equal(
         'invalid_payload',
       );
     });
@@ -270,8 +279,9 @@ for (const dialect of DIALECTS)
         id: EVENT_ID,
       });
       const res = await post(url(), body, headers);
+      const id = deriveRazorpayEventId(razorpayEvent());
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: false });
+      expect(res.body).to.deep.equal({ received: true, event: id, duplicate: false });
       expect(received.map((r) => r.data)).to.deep.equal([razorpayEvent().payload]);
       expect(received[0]!.event.createdAt?.toISOString()).to.equal('2019-09-05T09:10:06.000Z');
       const rows = await served.pay.knex('payments_events').select();
@@ -279,7 +289,7 @@ for (const dialect of DIALECTS)
       expect(rows[0]).to.include({
         variant: 'rzp',
         provider: 'razorpay',
-        event_id: EVENT_ID,
+        event_id: id,
         type: 'payment.captured',
         status: 'processed',
       });
@@ -299,7 +309,26 @@ for (const dialect of DIALECTS)
       });
       const res = await post(url(), again.body, again.headers);
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ received: true, event: EVENT_ID, duplicate: true });
+      expect(res.body).to.deep.equal({
+        received: true,
+        event: deriveRazorpayEventId(razorpayEvent()),
+        duplicate: true,
+      });
+      expect(received).to.have.length(1);
+      expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
+    });
+
+    it('answers a captured request re-sent under a new event id header as a duplicate', async () => {
+      const genuine = signWebhook('razorpay', {
+        payload: razorpayEvent(),
+        secret: SECRET,
+        id: EVENT_ID,
+      });
+      expect((await post(url(), genuine.body, genuine.headers)).body.duplicate).to.equal(false);
+      const replayed = { ...genuine.headers, 'x-razorpay-event-id': 'evt_chosen_by_attacker' };
+      const res = await post(url(), genuine.body, replayed);
+      expect(res.status).to.equal(200);
+      expect(res.body.duplicate).to.equal(true);
       expect(received).to.have.length(1);
       expect(await count(served.pay.knex, 'payments_events')).to.equal(1);
     });
