@@ -149,8 +149,42 @@ export function checkTimestamp(
   }
 }
 
-/** Parses a signed body as a JSON object, or throws `invalid_payload`. */
+/**
+ * How deeply a webhook body's objects and arrays may nest. Real payloads stay under 15 levels; a
+ * deeper one is refused, so that nothing downstream (content keys, JSON.stringify in a receiver,
+ * the CLI or a dashboard) recurses to the attacker's chosen depth and fails for good.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/** Whether a JSON text nests objects and arrays deeper than `limit`; one pass, no recursion. */
+export function nestsDeeperThan(text: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const byte = text[i];
+    if (inString) {
+      // A backslash escapes the next byte; a quote ends the string.
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses a signed body as a JSON object, or throws `invalid_payload`: not JSON, not an object,
+ * or nested deeper than {@link MAX_PAYLOAD_DEPTH}.
+ */
 export function parseJsonObject(rawBody: Buffer, label: string): Record<string, unknown> {
+  if (nestsDeeperThan(rawBody, MAX_PAYLOAD_DEPTH)) {
+    throw new SignatureVerificationError(
+      'invalid_payload',
+      `The ${label} payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels.`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(rawBody.toString('utf8'));
