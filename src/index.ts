@@ -9,6 +9,7 @@ export {
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
+export type { PaymentFacts, PaymentSignalName } from './objects/types.js';
 export {
   type EventDetails,
   type EventsApi,
@@ -52,6 +53,9 @@ export type { SquareOptions } from './providers/square/index.js';
 export type { StandardOptions } from './providers/standard/index.js';
 export type { StripeOptions } from './providers/stripe/index.js';
 export type {
+  EventFacts,
+  ObjectRef,
+  PaymentReport,
   Provider,
   ProviderContext,
   ProviderDefinition,

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PaymentFacts, PaymentSignalName } from '../objects/types.js';
 import type { Logger } from '../settings.js';
 
 /** What a provider is given to verify: the request exactly as received. */
@@ -58,6 +59,60 @@ export interface Provider {
   dataOf?(payload: unknown): unknown;
   /** Header names whose values must never be logged or stored (besides the built-in list). */
   readonly secretHeaders?: readonly string[];
+  /**
+   * What a stored event is about: the provider object it carries, with a version to order its
+   * states, and the normalized payment signal it reports, if any. Called with the stored type and
+   * payload (for webhooks, retries and synced events alike); pure, and never throws: a payload it
+   * cannot read gives `{}`, or a `problem`. Absent: the events report no facts.
+   */
+  facts?(type: string, payload: unknown): EventFacts;
+}
+
+/** The provider object an event is about. */
+export interface ObjectRef {
+  /** The provider's name for the kind of object: `payment_intent`, `transaction`, `orders`, ... */
+  type: string;
+  /** Its id at the provider. */
+  id: string;
+  /**
+   * Orders the states of one object: integer microseconds since the epoch (exact in a double),
+   * from the event's time or the object's own update time. A larger version is a newer state;
+   * equal versions are a tie, never stale. Absent when the provider gives nothing usable: such
+   * events are never stale.
+   */
+  version?: number;
+}
+
+/** A normalized payment signal an event reports. */
+export interface PaymentReport {
+  /** The signal to emit beside the provider's own type. */
+  signal: PaymentSignalName;
+  /**
+   * Its data; the pipeline adds `provider` and `variant`, and `occurredAt` when the payload
+   * carries no time (Paystack's refunds): the event's `createdAt`, else its receipt.
+   */
+  facts: Omit<PaymentFacts, 'provider' | 'variant' | 'occurredAt'> & { occurredAt?: Date };
+  /**
+   * What happened, the same for every event that reports it: `payment:succeeded:<paymentId>`,
+   * `payment:failed:<paymentId>`, `payment:refunded:<refund>`. Several events may report one
+   * occurrence (Stripe's PaymentIntent, Charge and Checkout Session events of one payment;
+   * Square's repeated `payment.updated` while a payment stays COMPLETED): emit the signal once per
+   * variant and key.
+   */
+  key: string;
+}
+
+/** What {@link Provider.facts} learns from one event. */
+export interface EventFacts {
+  /** The object the event is about, when the provider names one. */
+  object?: ObjectRef;
+  /** The normalized payment signal the event reports; at most one per event. */
+  payment?: PaymentReport;
+  /**
+   * Why an event that looks like a payment reports none (a currency that is not ISO 4217, an
+   * amount that is not a whole number of minor units, a missing field), for a warning in the log.
+   */
+  problem?: string;
 }
 
 /** What a built-in provider factory learns about the variant it serves. */

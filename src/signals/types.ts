@@ -41,22 +41,37 @@ export type PrefixPatterns<K extends string> = K extends `${infer Head}.${infer 
   : never;
 
 /**
- * What `receiver()` accepts for a map: a type, a `prefix.*` pattern or `'*'`. The loose
- * default map accepts any string.
+ * `'payment:succeeded'` → `'payment:*'`: the pattern of a namespace of normalized signals. A
+ * colon marks the library's own signals, so that no provider's type collides with them.
+ */
+export type NamespacePatterns<K extends string> = K extends `${infer Namespace}:${string}`
+  ? `${Namespace}:*`
+  : never;
+
+/**
+ * What `receiver()` accepts for a map: a type, a `prefix.*` or `namespace:*` pattern, or `'*'`.
+ * The loose default map accepts any string.
  */
 export type SignalPattern<M> =
-  IsLoose<M> extends true ? string : SignalKeys<M> | PrefixPatterns<SignalKeys<M>> | '*';
+  IsLoose<M> extends true
+    ? string
+    : SignalKeys<M> | PrefixPatterns<SignalKeys<M>> | NamespacePatterns<SignalKeys<M>> | '*';
 
-/** The event types a pattern matches in a map. */
+/**
+ * The event types a pattern matches in a map. `'*'` is every provider event: it leaves out the
+ * normalized signals (`payment:succeeded`, ...), which `'payment:*'` matches.
+ */
 export type MatchingKeys<M, P extends string> = P extends '*'
   ? IsLoose<M> extends true
     ? never // any event at all, known or not
-    : SignalKeys<M>
-  : P extends `${infer Prefix}.*`
-    ? Extract<SignalKeys<M>, `${Prefix}.${string}`>
-    : P extends SignalKeys<M>
-      ? P
-      : never;
+    : Exclude<SignalKeys<M>, `${string}:${string}`>
+  : P extends `${infer Namespace}:*`
+    ? Extract<SignalKeys<M>, `${Namespace}:${string}`>
+    : P extends `${infer Prefix}.*`
+      ? Extract<SignalKeys<M>, `${Prefix}.${string}`>
+      : P extends SignalKeys<M>
+        ? P
+        : never;
 
 /** The data type a receiver of pattern `P` gets: the union over the types it matches. */
 export type SignalData<M, P extends string> = [MatchingKeys<M, P>] extends [never]
