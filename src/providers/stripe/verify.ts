@@ -8,6 +8,7 @@ import { refuseLookalike, requireString, secrets, tolerance } from '../shared/si
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
 import { apiVersionCheck } from './api-version.js';
+import { stripeFacts } from './facts.js';
 import { STRIPE_SIGNATURE_HEADER } from './scheme.js';
 
 /** Options of a `provider: 'stripe'` variant. */
@@ -44,6 +45,7 @@ export function stripe(options: StripeOptions, context: ProviderContext): Provid
   const checkApiVersion = apiVersionCheck(variant, context.logger);
   return {
     name: 'stripe',
+    facts: stripeFacts,
     dataOf: dataAt(STRIPE_DATA_PATH),
     verify(request: WebhookRequest): VerifiedEvent {
       const payload = verifyStripeScheme(request, {
