@@ -13,6 +13,7 @@ import { contentKey } from '../shared/content-key.js';
 import { dataAt } from '../shared/data-path.js';
 import { header, parseJsonObject, safeEqual, secrets } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { flutterwaveFacts } from './facts.js';
 import {
   FLUTTERWAVE_SIGNATURE_HEADER,
   FLUTTERWAVE_V3_HEADER,
@@ -74,6 +75,7 @@ export function flutterwave(options: FlutterwaveOptions, context: ProviderContex
 
   return {
     name: 'flutterwave',
+    facts: flutterwaveFacts,
     // verif-hash carries the secret hash itself: never log or store it.
     secretHeaders: [FLUTTERWAVE_V3_HEADER],
     dataOf: dataAt(FLUTTERWAVE_DATA_PATH),

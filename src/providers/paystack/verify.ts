@@ -18,6 +18,7 @@ import {
   secrets,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { paystackFacts } from './facts.js';
 import { PAYSTACK_SIGNATURE_HEADER, paystackSignature } from './scheme.js';
 
 /** Options of a `provider: 'paystack'` variant. */
@@ -188,6 +189,7 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
 
   return {
     name: 'paystack',
+    facts: paystackFacts,
     dataOf: dataAt(PAYSTACK_DATA_PATH),
     verify(request: WebhookRequest): VerifiedEvent {
       if (allowed !== undefined) checkIp(request, allowed, trustProxy);
