@@ -11,6 +11,7 @@ import { ConfigurationError, SignatureVerificationError } from '../../errors.js'
 import { dataAt } from '../shared/data-path.js';
 import { anySignatureMatches, header, parseJsonObject, secrets } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { lemonSqueezyFacts } from './facts.js';
 import {
   LEMONSQUEEZY_EVENT_NAME_HEADER,
   LEMONSQUEEZY_SIGNATURE_HEADER,
@@ -102,6 +103,7 @@ export function lemonsqueezy(options: LemonSqueezyOptions, context: ProviderCont
   }
   return {
     name: 'lemonsqueezy',
+    facts: lemonSqueezyFacts,
     dataOf: dataAt(LEMONSQUEEZY_DATA_PATH),
     verify(request: WebhookRequest): VerifiedEvent {
       const signature = header(request.headers, LEMONSQUEEZY_SIGNATURE_HEADER);

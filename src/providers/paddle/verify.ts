@@ -19,6 +19,7 @@ import {
   tolerance,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { paddleFacts } from './facts.js';
 import { PADDLE_SIGNATURE_HEADER, paddleSignature } from './scheme.js';
 
 /** Options of a `provider: 'paddle'` variant. */
@@ -94,6 +95,7 @@ export function paddle(options: PaddleOptions, context: ProviderContext): Provid
   const seconds = tolerance(options.tolerance, PADDLE_DEFAULT_TOLERANCE, 'tolerance', variant);
   return {
     name: 'paddle',
+    facts: paddleFacts,
     dataOf,
     verify(request: WebhookRequest): VerifiedEvent {
       const value = header(request.headers, PADDLE_SIGNATURE_HEADER);

@@ -5,6 +5,7 @@
 import { refuseLookalike, requireString, secrets, tolerance } from '../shared/signature.js';
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { payvostFacts } from './facts.js';
 import { PAYVOST_SIGNATURE_HEADER } from './scheme.js';
 
 /** Options of a `provider: 'payvost'` variant. */
@@ -69,6 +70,7 @@ export function payvost(options: PayvostOptions, context: ProviderContext): Prov
   const seconds = tolerance(options.tolerance, PAYVOST_DEFAULT_TOLERANCE, 'tolerance', variant);
   return {
     name: 'payvost',
+    facts: payvostFacts,
     dataOf,
     verify(request: WebhookRequest): VerifiedEvent {
       const payload = verifyStripeScheme(request, {

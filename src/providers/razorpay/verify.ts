@@ -17,6 +17,7 @@ import {
   secrets,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { razorpayFacts } from './facts.js';
 import { RAZORPAY_SIGNATURE_HEADER, razorpaySignature } from './scheme.js';
 
 /** Options of a `provider: 'razorpay'` variant. */
@@ -79,6 +80,7 @@ export function razorpay(options: RazorpayOptions, context: ProviderContext): Pr
   );
   return {
     name: 'razorpay',
+    facts: razorpayFacts,
     dataOf,
     verify(request: WebhookRequest): VerifiedEvent {
       const signature = header(request.headers, RAZORPAY_SIGNATURE_HEADER);

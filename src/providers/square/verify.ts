@@ -16,6 +16,7 @@ import {
   secrets,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { squareFacts } from './facts.js';
 import { SQUARE_SIGNATURE_HEADER, squareSignature } from './scheme.js';
 
 /** Options of a `provider: 'square'` variant. */
@@ -58,6 +59,7 @@ export function square(options: SquareOptions, context: ProviderContext): Provid
     'koa-payments receives the raw body before any body parser.';
   return {
     name: 'square',
+    facts: squareFacts,
     dataOf,
     verify(request: WebhookRequest): VerifiedEvent {
       // Resolved per request: `host` may be a function, and Square signs what it returns now.
