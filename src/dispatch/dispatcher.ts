@@ -8,7 +8,13 @@ import type { ResolvedSettings } from '../settings.js';
 import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
 import type { Signal } from '../signals/types.js';
 import type { EventStore } from '../store/events.js';
-import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from '../store/types.js';
+import type {
+  Delivery,
+  DeliveryStatus,
+  EventStatus,
+  OutcomeRecord,
+  StoredEvent,
+} from '../store/types.js';
 import { nextAttemptAt } from './backoff.js';
 
 /** What `pay.on()` reports, through emittery. */
@@ -34,15 +40,6 @@ export interface PaymentsHooks {
 }
 
 const MAX_ERROR_LENGTH = 4_000;
-
-/** What a run records for one delivery. */
-export interface OutcomeRecord {
-  status: 'succeeded' | 'failed' | 'dead';
-  error?: string;
-  nextAttemptAt?: Date | null;
-  /** The last attempt never finished: its attempt was already counted. */
-  abandoned?: boolean;
-}
 
 /** One delivery's outcome in a run. */
 interface Outcome {

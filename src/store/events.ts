@@ -3,7 +3,6 @@
  * each delivery's outcome.
  */
 import type { Knex } from 'knex';
-import type { OutcomeRecord } from '../dispatch/dispatcher.js';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import type { GroupCommitter, Work } from './group-commit.js';
@@ -17,7 +16,7 @@ import {
   runDirect,
   valuesOf,
 } from './sqlite-direct.js';
-import type { Delivery, DeliveryStatus, EventStatus, StoredEvent } from './types.js';
+import type { Delivery, DeliveryStatus, EventStatus, OutcomeRecord, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
 export interface NewEvent {

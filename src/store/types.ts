@@ -1,4 +1,7 @@
-/** Row shapes of the tables the library owns, as the public API returns them. */
+/**
+ * Row shapes of the tables the library owns, as the public API returns them, and what a run
+ * records on a delivery row.
+ */
 
 /** Event status: `pending` until every delivery settled. */
 export type EventStatus = 'pending' | 'processed' | 'failed' | 'ignored';
@@ -37,4 +40,13 @@ export interface Delivery {
   nextAttemptAt: Date | null;
   lockedUntil: Date | null;
   completedAt: Date | null;
+}
+
+/** What a run records for one delivery (the store writes it; the dispatcher decides it). */
+export interface OutcomeRecord {
+  status: 'succeeded' | 'failed' | 'dead';
+  error?: string;
+  nextAttemptAt?: Date | null;
+  /** The last attempt never finished: its attempt was already counted. */
+  abandoned?: boolean;
 }
