@@ -189,14 +189,15 @@ export function payments(settings: PaymentsSettings): Payments {
     if (provider?.dataOf !== undefined) return provider.dataOf(event.payload);
     return (event.payload as { data?: unknown } | null)?.data ?? null;
   };
-  const dispatcher = new Dispatcher(store, registry, resolved, hooks, dataOf);
-  const pipeline = new Pipeline(
+  const dispatcher = new Dispatcher({ store, registry, settings: resolved, hooks, dataOf });
+  const pipeline = new Pipeline({
     providers,
-    store,
     registry,
+    store,
     dispatcher,
-    resolved,
-    async (event, duplicate) => {
+    requestLog,
+    settings: resolved,
+    async onStored(event, duplicate) {
       if (hooks.listenerCount('event.stored') === 0) return;
       try {
         await hooks.emit('event.stored', { event, duplicate });
@@ -204,13 +205,13 @@ export function payments(settings: PaymentsSettings): Payments {
         resolved.logger.error({ err: error }, 'koa-payments: an event.stored listener threw');
       }
     },
-    requestLog,
-  );
-  const worker = new Worker(
+  });
+  const worker = new Worker({
     store,
     dispatcher,
     requestLog,
-    {
+    logger: resolved.logger,
+    options: {
       pollIntervalMs: resolved.worker.pollIntervalMs,
       batchSize: resolved.worker.batchSize,
       leaseMs: resolved.retry.leaseMs,
@@ -219,8 +220,7 @@ export function payments(settings: PaymentsSettings): Payments {
           ? undefined
           : resolved.requestLog.retentionDays * 24 * 60 * 60 * 1000,
     },
-    resolved.logger,
-  );
+  });
 
   let closing: Promise<void> | undefined;
   const middleware = createMiddleware({

@@ -48,32 +48,38 @@ function isMissingTable(error: unknown): boolean {
   return /no such table|relation .* does not exist/i.test(message);
 }
 
+/** What a {@link Pipeline} works with. */
+export interface PipelineDependencies {
+  /** The provider of each variant. */
+  providers: ReadonlyMap<string, Provider>;
+  registry: RegistryCore;
+  store: EventStore;
+  dispatcher: Dispatcher;
+  /** The request log; undefined when it is off. */
+  requestLog: RequestLog | undefined;
+  settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
+  /** Called once an event is stored (after COMMIT), before its receivers run. */
+  onStored(event: StoredEvent, duplicate: boolean): Promise<void>;
+}
+
 /** The pipeline of one `payments()` instance. */
 export class Pipeline {
   readonly #providers: ReadonlyMap<string, Provider>;
   readonly #store: EventStore;
   readonly #registry: RegistryCore;
   readonly #dispatcher: Dispatcher;
-  readonly #settings: ResolvedSettings;
+  readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
   readonly #requestLog: RequestLog | undefined;
 
-  constructor(
-    providers: ReadonlyMap<string, Provider>,
-    store: EventStore,
-    registry: RegistryCore,
-    dispatcher: Dispatcher,
-    settings: ResolvedSettings,
-    onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>,
-    requestLog: RequestLog | undefined,
-  ) {
-    this.#requestLog = requestLog;
-    this.#providers = providers;
-    this.#store = store;
-    this.#registry = registry;
-    this.#dispatcher = dispatcher;
-    this.#settings = settings;
-    this.#onStored = onStored;
+  constructor(dependencies: PipelineDependencies) {
+    this.#providers = dependencies.providers;
+    this.#store = dependencies.store;
+    this.#registry = dependencies.registry;
+    this.#dispatcher = dependencies.dispatcher;
+    this.#requestLog = dependencies.requestLog;
+    this.#settings = dependencies.settings;
+    this.#onStored = dependencies.onStored;
   }
 
   /** Verifies and stores one webhook for `variant`, then starts its after-commit receivers. */

@@ -94,28 +94,32 @@ export function buildSignal(
   return signal;
 }
 
+/** What a {@link Dispatcher} works with. */
+export interface DispatcherDependencies {
+  store: EventStore;
+  registry: RegistryCore;
+  settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
+  hooks: Emittery<PaymentsHooks>;
+  /** The data object of a stored event's payload (the provider's `dataOf`). */
+  dataOf(event: StoredEvent): unknown;
+}
+
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
 export class Dispatcher {
   readonly #store: EventStore;
   readonly #registry: RegistryCore;
-  readonly #settings: ResolvedSettings;
+  readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #hooks: Emittery<PaymentsHooks>;
   readonly #dataOf: (event: StoredEvent) => unknown;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #renewals = new Set<NodeJS.Timeout>();
 
-  constructor(
-    store: EventStore,
-    registry: RegistryCore,
-    settings: ResolvedSettings,
-    hooks: Emittery<PaymentsHooks>,
-    dataOf: (event: StoredEvent) => unknown,
-  ) {
-    this.#store = store;
-    this.#registry = registry;
-    this.#settings = settings;
-    this.#hooks = hooks;
-    this.#dataOf = dataOf;
+  constructor(dependencies: DispatcherDependencies) {
+    this.#store = dependencies.store;
+    this.#registry = dependencies.registry;
+    this.#settings = dependencies.settings;
+    this.#hooks = dependencies.hooks;
+    this.#dataOf = dependencies.dataOf;
   }
 
   /** Number of dispatch runs in progress. */

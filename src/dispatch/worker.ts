@@ -25,6 +25,16 @@ export interface WorkerOptions {
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
+/** What a {@link Worker} works with. */
+export interface WorkerDependencies {
+  store: EventStore;
+  dispatcher: Dispatcher;
+  /** The request log it prunes; undefined when it is off. */
+  requestLog: RequestLog | undefined;
+  options: WorkerOptions;
+  logger: Logger;
+}
+
 /** Runs due deliveries until stopped. */
 export class Worker {
   readonly #store: EventStore;
@@ -37,18 +47,12 @@ export class Worker {
   #lastPrune = 0;
   readonly #active = new Set<Promise<void>>();
 
-  constructor(
-    store: EventStore,
-    dispatcher: Dispatcher,
-    requestLog: RequestLog | undefined,
-    options: WorkerOptions,
-    logger: Logger,
-  ) {
-    this.#store = store;
-    this.#dispatcher = dispatcher;
-    this.#requestLog = requestLog;
-    this.#options = options;
-    this.#logger = logger;
+  constructor(dependencies: WorkerDependencies) {
+    this.#store = dependencies.store;
+    this.#dispatcher = dependencies.dispatcher;
+    this.#requestLog = dependencies.requestLog;
+    this.#options = dependencies.options;
+    this.#logger = dependencies.logger;
   }
 
   /** Whether the worker loop is running. */
