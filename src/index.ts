@@ -94,8 +94,8 @@ export type {
   SignalData,
   SignalPattern,
 } from './signals/types.js';
-export type { EventFilter } from './store/events.js';
 export { migrationSource } from './store/migrations.js';
+export type { EventFilter } from './store/queries.js';
 export { REDACTED_HEADERS, type RequestLogEntry } from './store/requests.js';
 export type {
   Delivery,

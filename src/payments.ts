@@ -19,10 +19,12 @@ import {
 } from './settings.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
-import { type EventFilter, EventStore } from './store/events.js';
+import { Deliveries } from './store/deliveries.js';
+import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
+import { type EventFilter, EventQueries } from './store/queries.js';
 import { RequestLog, type RequestLogEntry } from './store/requests.js';
 import type { Delivery, StoredEvent } from './store/types.js';
 
@@ -179,6 +181,8 @@ export function payments(settings: PaymentsSettings): Payments {
       )
     : undefined;
   const store = new EventStore(db, tables, committer);
+  const deliveries = new Deliveries(db, tables);
+  const queries = new EventQueries(db.knex, tables);
   const secretHeaders = [...providers.values()].flatMap((p) => p.secretHeaders ?? []);
   const requestLog =
     resolved.requestLog === false
@@ -189,11 +193,20 @@ export function payments(settings: PaymentsSettings): Payments {
     if (provider?.dataOf !== undefined) return provider.dataOf(event.payload);
     return (event.payload as { data?: unknown } | null)?.data ?? null;
   };
-  const dispatcher = new Dispatcher({ store, registry, settings: resolved, hooks, dataOf });
+  const dispatcher = new Dispatcher({
+    knex: db.knex,
+    store,
+    deliveries,
+    registry,
+    settings: resolved,
+    hooks,
+    dataOf,
+  });
   const pipeline = new Pipeline({
     providers,
     registry,
     store,
+    deliveries,
     dispatcher,
     requestLog,
     settings: resolved,
@@ -207,7 +220,8 @@ export function payments(settings: PaymentsSettings): Payments {
     },
   });
   const worker = new Worker({
-    store,
+    deliveries,
+    queries,
     dispatcher,
     requestLog,
     logger: resolved.logger,
@@ -241,8 +255,8 @@ export function payments(settings: PaymentsSettings): Payments {
     id: number | string,
     variant?: string,
   ): Promise<StoredEvent | undefined> {
-    if (typeof id === 'number') return store.getEvent(id);
-    const found = await store.findEvent(id, variant);
+    if (typeof id === 'number') return queries.getEvent(id);
+    const found = await queries.findEvent(id, variant);
     if (found.length > 1) {
       throw new PaymentsError(
         'invalid_request',
@@ -254,13 +268,13 @@ export function payments(settings: PaymentsSettings): Payments {
   }
 
   const events: EventsApi = {
-    list: (filter) => store.list(filter),
+    list: (filter) => queries.list(filter),
     async get(id, variant) {
       const event = await findEvent(id, variant);
       if (event === undefined) return undefined;
       return {
         ...event,
-        deliveries: await store.deliveriesOf(event.id),
+        deliveries: await queries.deliveriesOf(event.id),
         requests: requestLog === undefined ? [] : await requestLog.ofEvent(event.id),
       };
     },
@@ -302,7 +316,9 @@ export function payments(settings: PaymentsSettings): Payments {
       const { leaseMs } = resolved.retry;
       let claimed: Delivery[];
       if (which === 'failed') {
-        claimed = await store.claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead'] });
+        claimed = await deliveries.claimForEvent(event.id, leaseMs, {
+          statuses: ['failed', 'dead'],
+        });
       } else {
         const names =
           which === 'all' ? registry.match(event.type, event.variant).map((r) => r.name) : which;
@@ -323,8 +339,8 @@ export function payments(settings: PaymentsSettings): Payments {
             );
           }
         }
-        await store.ensureDeliveries(event.id, names);
-        claimed = await store.claimForEvent(event.id, leaseMs, {
+        await deliveries.ensure(event.id, names);
+        claimed = await deliveries.claimForEvent(event.id, leaseMs, {
           statuses: ['pending', 'running', 'failed', 'dead', 'succeeded'],
           receivers: names,
         });

@@ -14,8 +14,10 @@ import {
 import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings } from './settings.js';
 import type { RegistryCore } from './signals/registry.js';
-import type { EventStore } from './store/events.js';
+import type { Deliveries } from './store/deliveries.js';
+import type { EventStore } from './store/event-store.js';
 import type { RequestLog } from './store/requests.js';
+import type { StoreResult } from './store/store-event.js';
 import type { StoredEvent } from './store/types.js';
 
 /** Outcome of receiving one webhook. */
@@ -54,6 +56,7 @@ export interface PipelineDependencies {
   providers: ReadonlyMap<string, Provider>;
   registry: RegistryCore;
   store: EventStore;
+  deliveries: Deliveries;
   dispatcher: Dispatcher;
   /** The request log; undefined when it is off. */
   requestLog: RequestLog | undefined;
@@ -66,6 +69,7 @@ export interface PipelineDependencies {
 export class Pipeline {
   readonly #providers: ReadonlyMap<string, Provider>;
   readonly #store: EventStore;
+  readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
   readonly #dispatcher: Dispatcher;
   readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
@@ -75,6 +79,7 @@ export class Pipeline {
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
     this.#store = dependencies.store;
+    this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
     this.#dispatcher = dependencies.dispatcher;
     this.#requestLog = dependencies.requestLog;
@@ -100,10 +105,12 @@ export class Pipeline {
     checkVerified(verified, provider.name);
     const receivers = this.#registry.match(verified.type, variant);
     const { leaseMs } = this.#settings.retry;
-    let stored: Awaited<ReturnType<EventStore['store']>>;
+    let stored: StoreResult;
+    // Handed to the store: the request is no longer on its way (group commit).
+    submitted?.();
     try {
-      stored = await this.#store.store(
-        {
+      stored = await this.#store.store({
+        event: {
           variant,
           provider: provider.name,
           eventId: verified.id,
@@ -115,7 +122,7 @@ export class Pipeline {
           createdAt: verified.createdAt,
         },
         receivers,
-        async (trx, event, entry) => {
+        async runAtomic(trx, event, entry) {
           try {
             await entry.fn(buildSignal(event, verified.data, 1, trx));
           } catch (error) {
@@ -125,23 +132,23 @@ export class Pipeline {
         leaseMs,
         // The request-log line of a valid request is written in the storing transaction: no
         // extra commit (and fsync) per webhook.
-        this.#requestLog === undefined
-          ? undefined
-          : (event, bodyInEvent) =>
-              (this.#requestLog as RequestLog).row({
-                variant,
-                receivedAt: request.receivedAt,
-                remoteIp: request.remoteIp,
-                headers: request.headers,
-                rawBody: request.rawBody,
-                valid: true,
-                statusCode: 200,
-                error: undefined,
-                event: event.id,
-                bodyInEvent,
-              }),
-        submitted,
-      );
+        logRow:
+          this.#requestLog === undefined
+            ? undefined
+            : (event, bodyInEvent) =>
+                (this.#requestLog as RequestLog).row({
+                  variant,
+                  receivedAt: request.receivedAt,
+                  remoteIp: request.remoteIp,
+                  headers: request.headers,
+                  rawBody: request.rawBody,
+                  valid: true,
+                  statusCode: 200,
+                  error: undefined,
+                  event: event.id,
+                  bodyInEvent,
+                }),
+      });
     } catch (error) {
       if (error instanceof ReceiverFailedError) {
         this.#settings.logger.error(
@@ -162,7 +169,7 @@ export class Pipeline {
     let deliveries = stored.deliveries;
     if (duplicate) {
       // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
-      deliveries = await this.#store
+      deliveries = await this.#deliveries
         .claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead', 'pending', 'running'] })
         .catch(() => []);
     }

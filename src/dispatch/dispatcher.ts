@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import type { ResolvedSettings } from '../settings.js';
 import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
 import type { Signal } from '../signals/types.js';
-import type { EventStore } from '../store/events.js';
+import type { Deliveries } from '../store/deliveries.js';
+import type { EventStore } from '../store/event-store.js';
 import type {
   Delivery,
   DeliveryStatus,
@@ -96,7 +97,10 @@ export function buildSignal(
 
 /** What a {@link Dispatcher} works with. */
 export interface DispatcherDependencies {
+  /** For atomic receivers run outside the storing transaction: a transaction of their own. */
+  knex: Knex;
   store: EventStore;
+  deliveries: Deliveries;
   registry: RegistryCore;
   settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   hooks: Emittery<PaymentsHooks>;
@@ -106,7 +110,9 @@ export interface DispatcherDependencies {
 
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
 export class Dispatcher {
+  readonly #knex: Knex;
   readonly #store: EventStore;
+  readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
   readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #hooks: Emittery<PaymentsHooks>;
@@ -115,7 +121,9 @@ export class Dispatcher {
   readonly #renewals = new Set<NodeJS.Timeout>();
 
   constructor(dependencies: DispatcherDependencies) {
+    this.#knex = dependencies.knex;
     this.#store = dependencies.store;
+    this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
     this.#settings = dependencies.settings;
     this.#hooks = dependencies.hooks;
@@ -235,7 +243,7 @@ export class Dispatcher {
     // by a worker; a dead process stops renewing and its lease expires after leaseMs.
     const renewal = setInterval(
       () => {
-        this.#store.renewLease(delivery, retry.leaseMs).catch((error: unknown) => {
+        this.#deliveries.renewLease(delivery, retry.leaseMs).catch((error: unknown) => {
           logger.warn({ err: error, delivery: delivery.id }, 'koa-payments: lease renewal failed');
         });
       },
@@ -246,7 +254,7 @@ export class Dispatcher {
     try {
       // A delivery created by this very request is already leased to it; one taken over by a
       // worker, a redelivery or a replay counts its attempt now, before the receiver runs.
-      if (!fresh) await this.#store.markRunning(delivery, retry.leaseMs);
+      if (!fresh) await this.#deliveries.markRunning(delivery, retry.leaseMs);
       try {
         if (entry === undefined) {
           throw new Error(
@@ -256,9 +264,9 @@ export class Dispatcher {
         if (entry.atomic) {
           // Outside the storing transaction (a retry or a replay): a transaction of its own,
           // committed together with the delivery's success.
-          await this.#store.knex.transaction(async (trx) => {
+          await this.#knex.transaction(async (trx) => {
             await entry.fn(buildSignal(event, data, attempt, trx));
-            await this.#store.recordSuccess(delivery, trx);
+            await this.#deliveries.recordSuccess(delivery, trx);
           });
           return { delivery, attempt, status: 'succeeded' };
         }

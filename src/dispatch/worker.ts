@@ -6,7 +6,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../settings.js';
-import type { EventStore } from '../store/events.js';
+import type { Deliveries } from '../store/deliveries.js';
+import type { EventQueries } from '../store/queries.js';
 import type { RequestLog } from '../store/requests.js';
 import type { Delivery, StoredEvent } from '../store/types.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -27,7 +28,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** What a {@link Worker} works with. */
 export interface WorkerDependencies {
-  store: EventStore;
+  deliveries: Deliveries;
+  queries: EventQueries;
   dispatcher: Dispatcher;
   /** The request log it prunes; undefined when it is off. */
   requestLog: RequestLog | undefined;
@@ -37,7 +39,8 @@ export interface WorkerDependencies {
 
 /** Runs due deliveries until stopped. */
 export class Worker {
-  readonly #store: EventStore;
+  readonly #deliveries: Deliveries;
+  readonly #queries: EventQueries;
   readonly #dispatcher: Dispatcher;
   readonly #requestLog: RequestLog | undefined;
   readonly #options: WorkerOptions;
@@ -48,7 +51,8 @@ export class Worker {
   readonly #active = new Set<Promise<void>>();
 
   constructor(dependencies: WorkerDependencies) {
-    this.#store = dependencies.store;
+    this.#deliveries = dependencies.deliveries;
+    this.#queries = dependencies.queries;
     this.#dispatcher = dependencies.dispatcher;
     this.#requestLog = dependencies.requestLog;
     this.#options = dependencies.options;
@@ -101,7 +105,7 @@ export class Worker {
    * a slow receiver never holds up the next claim. Returns how many were claimed and the runs started.
    */
   async #claimAndStart(limit: number): Promise<{ claimed: number; runs: Promise<void>[] }> {
-    const claimed = await this.#store.claimDue(limit, this.#options.leaseMs);
+    const claimed = await this.#deliveries.claimDue(limit, this.#options.leaseMs);
     const byEvent = new Map<number, Delivery[]>();
     for (const delivery of claimed) {
       const list = byEvent.get(delivery.event) ?? [];
@@ -111,7 +115,7 @@ export class Worker {
     const runs: Promise<void>[] = [];
     for (const [eventId, deliveries] of byEvent) {
       const run = (async () => {
-        const event: StoredEvent | undefined = await this.#store.getEvent(eventId);
+        const event: StoredEvent | undefined = await this.#queries.getEvent(eventId);
         if (event !== undefined) {
           await this.#dispatcher.run(event, deliveries, undefined, { retiring: true });
         }

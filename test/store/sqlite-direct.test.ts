@@ -12,7 +12,7 @@ import {
 } from '../../src/index.js';
 import type { RegisteredReceiver } from '../../src/signals/registry.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
-import { EventStore, type NewEvent } from '../../src/store/events.js';
+import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
@@ -22,6 +22,7 @@ import {
   insertStatement,
   runDirect,
 } from '../../src/store/sqlite-direct.js';
+import type { NewEvent } from '../../src/store/store-event.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
@@ -121,20 +122,20 @@ describe('SQLite fast path', () => {
     const noAtomic = async () => {
       throw new Error('no atomic receiver here');
     };
-    const a = await fast.store(
-      newEvent('evt_fast', receivedAt),
+    const a = await fast.store({
+      event: newEvent('evt_fast', receivedAt),
       receivers,
-      noAtomic,
-      60_000,
+      runAtomic: noAtomic,
+      leaseMs: 60_000,
       logRow,
-    );
-    const b = await knexPath.store(
-      newEvent('evt_knex', receivedAt),
+    });
+    const b = await knexPath.store({
+      event: newEvent('evt_knex', receivedAt),
       receivers,
-      noAtomic,
-      60_000,
+      runAtomic: noAtomic,
+      leaseMs: 60_000,
       logRow,
-    );
+    });
     // Results: the same but for ids (and lease times, taken from the clock).
     const result = (r: typeof a) => ({
       duplicate: r.duplicate,
@@ -170,13 +171,13 @@ describe('SQLite fast path', () => {
     expect(logA[0]?.body).to.equal(null);
 
     // A duplicate: nothing new but its log line, and the stored event back.
-    const again = await fast.store(
-      newEvent('evt_fast', new Date()),
+    const again = await fast.store({
+      event: newEvent('evt_fast', new Date()),
       receivers,
-      noAtomic,
-      60_000,
+      runAtomic: noAtomic,
+      leaseMs: 60_000,
       logRow,
-    );
+    });
     expect(again.duplicate).to.equal(true);
     expect(again.deliveries).to.deep.equal([]);
     expect(again.event).to.deep.equal({ ...a.event, status: 'pending' });

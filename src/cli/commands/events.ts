@@ -3,7 +3,7 @@
  * deliveries and their request-log lines, as tables or JSON.
  */
 import type { EventDetails } from '../../payments.js';
-import type { EventFilter } from '../../store/events.js';
+import type { EventFilter } from '../../store/queries.js';
 import type { RequestLogEntry } from '../../store/requests.js';
 import type { Delivery, EventStatus, StoredEvent } from '../../store/types.js';
 import { parseCount, parseList, parseSince } from '../args.js';

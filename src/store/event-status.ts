@@ -1,0 +1,99 @@
+/**
+ * An event's status from its deliveries, the one rule of the store: `ignored` when it has none,
+ * `processed` when all succeeded, `failed` when any failed or is dead, else `pending`. An event
+ * is processed (`processed_at`) once it is `processed` or `ignored`.
+ *
+ * The rule is written here in TypeScript and in SQL, and nowhere else: the storing transaction
+ * (the status a new event starts with), the SQLite fast path and Postgres apply the TypeScript,
+ * the Knex path on SQLite the SQL twin. test/store/event-status.test.ts runs every path.
+ */
+import type { TableNames } from './migrations.js';
+import { ROW_SLACK_COLUMN, rowSlackSql } from './row-slack.js';
+import type { DeliveryStatus, EventStatus } from './types.js';
+
+/** What the rule reads of an event's deliveries. */
+export interface DeliveryCounts {
+  /** How many deliveries the event has. */
+  total: number;
+  /** How many have not succeeded. */
+  unfinished: number;
+  /** How many failed or are dead. */
+  broken: number;
+}
+
+/** An event's status from the counts of its deliveries. */
+export function eventStatus({ total, unfinished, broken }: DeliveryCounts): EventStatus {
+  if (total === 0) return 'ignored';
+  if (unfinished === 0) return 'processed';
+  return broken > 0 ? 'failed' : 'pending';
+}
+
+/** When an event that just got `status` was processed: `now` if it is settled, else null. */
+export function processedAtFor(status: EventStatus, now: Date = new Date()): Date | null {
+  return status === 'processed' || status === 'ignored' ? now : null;
+}
+
+/** The counts of a list of delivery statuses. */
+export function countStatuses(statuses: readonly DeliveryStatus[]): DeliveryCounts {
+  return {
+    total: statuses.length,
+    unfinished: statuses.filter((s) => s !== 'succeeded').length,
+    broken: statuses.filter((s) => s === 'failed' || s === 'dead').length,
+  };
+}
+
+/**
+ * The status a new event is stored with: its atomic receivers' deliveries are written
+ * succeeded (they ran inside the storing transaction), its after-commit ones pending.
+ */
+export function newEventStatus(receivers: number, afterCommit: number): EventStatus {
+  return eventStatus({ total: receivers, unfinished: afterCommit, broken: 0 });
+}
+
+/**
+ * SQLite: the statement that reads an event's {@link DeliveryCounts} (one bound value: the
+ * event's row id).
+ */
+export function deliveryCountsSql(t: TableNames): string {
+  return (
+    `SELECT count(*) AS "total", total("status" <> 'succeeded') AS "unfinished", ` +
+    `total("status" IN ('failed', 'dead')) AS "broken" FROM "${t.deliveries}" WHERE "event" = ?`
+  );
+}
+
+/** Reads a row of {@link deliveryCountsSql}. */
+export function toCounts(row: Record<string, unknown>): DeliveryCounts {
+  return {
+    total: Number(row.total),
+    unfinished: Number(row.unfinished),
+    broken: Number(row.broken),
+  };
+}
+
+/**
+ * SQLite, the rule's SQL twin: one statement that recomputes an event's status from its
+ * deliveries and sets it, with `processed_at` and the `row_slack` that keeps the row one size
+ * (row-slack.ts); returns the new status. One statement, because SQLite runs it alone (writes
+ * are serialised), whereas a read-then-write transaction on Knex could fail at once with
+ * SQLITE_BUSY when another process wrote meanwhile. Its values: {@link refreshStatusBindings}.
+ */
+export function refreshStatusSql(t: TableNames): string {
+  const any = `SELECT 1 FROM "${t.deliveries}" WHERE "event" = ?`;
+  const notSucceeded = `${any} AND "status" <> 'succeeded'`;
+  const broken = `${any} AND "status" IN ('failed', 'dead')`;
+  const status =
+    `SELECT CASE WHEN NOT EXISTS (${any}) THEN 'ignored' ` +
+    `WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ` +
+    `ELSE 'pending' END AS "s"`;
+  const withTime = `SELECT "s", CASE WHEN "s" IN ('processed', 'ignored') THEN ? END AS "p" FROM (${status})`;
+  return (
+    `UPDATE "${t.events}" SET ("status", "processed_at", "${ROW_SLACK_COLUMN}") = ` +
+    `(SELECT "s", "p", ${rowSlackSql('"s"', '"p"')} FROM (${withTime})) ` +
+    `WHERE "id" = ? RETURNING "status"`
+  );
+}
+
+/** The values of {@link refreshStatusSql}, in the order of its placeholders (the time first). */
+export function refreshStatusBindings(eventId: number): number[] {
+  return [Date.now(), eventId, eventId, eventId, eventId];
+}

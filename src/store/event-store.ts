@@ -1,0 +1,68 @@
+/**
+ * The two writes of a webhook's life, each one unit of work: storing it (store-event.ts) and
+ * settling the outcomes of its receivers (settle.ts). A unit runs in a transaction of its own,
+ * or group-committed with others (group-commit.ts); on the SQLite fast path when it can
+ * (sqlite-direct.ts). Either way, the promise resolves only after a COMMIT the library itself
+ * awaited. Claims and leases are in deliveries.ts, reads in queries.ts.
+ */
+import type { Database } from './database.js';
+import type { GroupCommitter, Work } from './group-commit.js';
+import type { TableNames } from './migrations.js';
+import {
+  type DeliveryRecord,
+  type SettleContext,
+  settleEvent,
+  settleStatements,
+} from './settle.js';
+import { runDirect } from './sqlite-direct.js';
+import {
+  type StoreEventContext,
+  type StoreInput,
+  type StoreResult,
+  storeEvent,
+  storeEventStatements,
+} from './store-event.js';
+import type { EventStatus } from './types.js';
+
+/** Stores events and settles their deliveries, for one database and table prefix. */
+export class EventStore {
+  readonly #db: Database;
+  readonly #committer: GroupCommitter | undefined;
+  readonly #storing: StoreEventContext;
+  readonly #settling: SettleContext;
+
+  constructor(db: Database, tables: TableNames, committer?: GroupCommitter) {
+    this.#db = db;
+    this.#committer = committer;
+    // The SQL is built once: it runs for every webhook.
+    this.#storing = { tables, dialect: db.dialect, statements: storeEventStatements(tables) };
+    this.#settling = { tables, dialect: db.dialect, statements: settleStatements(tables) };
+  }
+
+  /**
+   * One transaction: insert the event (idempotently), run the atomic receivers with the
+   * transaction, insert one delivery per receiver (and the request-log row), COMMIT.
+   */
+  store(input: StoreInput): Promise<StoreResult> {
+    return this.#run(storeEvent(this.#storing, input));
+  }
+
+  /**
+   * Records the outcomes of a run and the event's new status in one transaction. Returns the
+   * new status.
+   */
+  settle(eventId: number, outcomes: readonly DeliveryRecord[]): Promise<EventStatus> {
+    return this.#run(settleEvent(this.#settling, eventId, outcomes));
+  }
+
+  /** Runs one unit of work in a transaction: group-committed, on the fast path, or on Knex. */
+  async #run<T>(unit: Work<T>): Promise<T> {
+    if (this.#committer !== undefined) return this.#committer.submit(unit);
+    const direct = this.#db.direct;
+    if (direct !== undefined && unit.direct !== undefined) {
+      const [outcome] = await runDirect(direct, [unit.direct]);
+      return (outcome as { value: unknown }).value as T;
+    }
+    return this.#db.knex.transaction(unit.work);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Rows of the `events` and `deliveries` tables: mapping them to the public shapes and back, and
+ * the column lists the SQLite fast path binds its values in.
+ */
+import type { Database } from './database.js';
+import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
+import type { Delivery, DeliveryStatus, EventStatus, OutcomeRecord, StoredEvent } from './types.js';
+
+/** A row as a driver returns it. */
+export type Row = Record<string, unknown>;
+
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  return new Date(typeof value === 'string' && !/^\d+$/.test(value) ? value : Number(value));
+}
+
+/** Maps an `events` row (SQLite or Postgres) to a {@link StoredEvent}. */
+export function toEvent(row: Row, payload?: unknown): StoredEvent {
+  return {
+    id: Number(row.id),
+    variant: String(row.variant),
+    provider: String(row.provider),
+    eventId: String(row.event_id),
+    type: String(row.type),
+    livemode: row.livemode === null || row.livemode === undefined ? null : Boolean(row.livemode),
+    payload: payload !== undefined ? payload : JSON.parse(String(row.payload)),
+    status: row.status as EventStatus,
+    receivedAt: toDate(row.received_at) as Date,
+    createdAt: toDate(row.created_at),
+    processedAt: toDate(row.processed_at),
+  };
+}
+
+/** Maps a `deliveries` row to a {@link Delivery}. */
+export function toDelivery(row: Row): Delivery {
+  return {
+    id: Number(row.id),
+    event: Number(row.event),
+    receiver: String(row.receiver),
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
+    lastError:
+      row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
+    nextAttemptAt: toDate(row.next_attempt_at),
+    lockedUntil: toDate(row.locked_until),
+    completedAt: toDate(row.completed_at),
+  };
+}
+
+/** The columns of an `events` row as the storing transaction writes it on SQLite. */
+export const EVENT_COLUMNS = [
+  'variant',
+  'provider',
+  'event_id',
+  'type',
+  'livemode',
+  'status',
+  'received_at',
+  'created_at',
+  'processed_at',
+  'payload',
+  ROW_SLACK_COLUMN,
+] as const;
+
+/** The columns of a new after-commit delivery, as the SQLite fast path inserts it. */
+export const NEW_DELIVERY_COLUMNS = [
+  'event',
+  'receiver',
+  'status',
+  'attempts',
+  'locked_until',
+  'created_at',
+] as const;
+
+/** The columns a delivery's outcome sets. */
+export const OUTCOME_COLUMNS = [
+  'status',
+  'attempts',
+  'last_error',
+  'next_attempt_at',
+  'locked_until',
+  'completed_at',
+] as const;
+
+/** The values a delivery's outcome sets (the keys are {@link OUTCOME_COLUMNS}). */
+export function outcomeRow(
+  delivery: Delivery,
+  record: OutcomeRecord,
+  now: Date,
+): Record<(typeof OUTCOME_COLUMNS)[number], unknown> {
+  // An abandoned attempt was counted when it started.
+  const attempts = record.abandoned ? delivery.attempts : delivery.attempts + 1;
+  if (record.status === 'succeeded') {
+    return {
+      status: 'succeeded',
+      attempts,
+      last_error: null,
+      next_attempt_at: null,
+      locked_until: null,
+      completed_at: now,
+    };
+  }
+  return {
+    status: record.status,
+    attempts,
+    last_error: record.error ?? null,
+    next_attempt_at: record.nextAttemptAt ?? null,
+    locked_until: null,
+    completed_at: record.status === 'dead' ? now : null,
+  };
+}
+
+/**
+ * Adds to an `events` row, on SQLite, the `row_slack` that keeps the row one size (row-slack.ts).
+ * It sets the column on the row given rather than copying it: see docs/performance.md.
+ */
+export function withRowSlack<
+  R extends Record<string, unknown> & { status: string; processed_at: Date | null },
+>(row: R, dialect: Database['dialect']): R {
+  if (dialect === 'sqlite') {
+    (row as Record<string, unknown>)[ROW_SLACK_COLUMN] = rowSlack(row.status, row.processed_at);
+  }
+  return row;
+}
