@@ -1,5 +1,4 @@
 export { BACKOFF_FACTOR, backoffCeiling, backoffDelay } from './dispatch/backoff.js';
-export type { PaymentsHooks } from './dispatch/dispatcher.js';
 export {
   ConfigurationError,
   type ErrorCode,
@@ -10,14 +9,7 @@ export {
   StoreUnavailableError,
 } from './errors.js';
 export type { PaymentFacts, PaymentSignalName } from './objects/types.js';
-export {
-  type EventDetails,
-  type EventsApi,
-  type Payments,
-  payments,
-  type ReplayOptions,
-} from './payments.js';
-export type { Received } from './pipeline.js';
+export { type Payments, payments } from './payments.js';
 export type { DummyOptions } from './providers/dummy/index.js';
 export type { FlutterwaveOptions } from './providers/flutterwave/index.js';
 export type {
@@ -68,7 +60,6 @@ export type {
   CustomVariantSettings,
   DatabaseSetting,
   GroupCommitSettings,
-  Logger,
   PaymentsSettings,
   RequestLogSettings,
   RetrySettings,
@@ -95,11 +86,18 @@ export type {
   SignalPattern,
 } from './signals/types.js';
 export { migrationSource } from './store/migrations.js';
-export type { EventFilter } from './store/queries.js';
-export { REDACTED_HEADERS, type RequestLogEntry } from './store/requests.js';
+export { REDACTED_HEADERS } from './store/requests.js';
 export type {
   Delivery,
   DeliveryStatus,
+  EventDetails,
+  EventFilter,
   EventStatus,
+  EventsApi,
+  Logger,
+  PaymentsHooks,
+  Received,
+  ReplayOptions,
+  RequestLogEntry,
   StoredEvent,
-} from './store/types.js';
+} from './types.js';

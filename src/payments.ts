@@ -5,11 +5,11 @@
 import Emittery from 'emittery';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
-import { Dispatcher, type PaymentsHooks } from './dispatch/dispatcher.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError, PaymentsError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
-import { Pipeline, type Received } from './pipeline.js';
+import { Pipeline } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
 import {
   buildProviders,
@@ -24,42 +24,10 @@ import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
-import { type EventFilter, EventQueries } from './store/queries.js';
-import { RequestLog, type RequestLogEntry } from './store/requests.js';
+import { EventQueries } from './store/queries.js';
+import { RequestLog } from './store/requests.js';
 import type { Delivery, StoredEvent } from './store/types.js';
-
-/** An event with its deliveries and its request-log lines. */
-export interface EventDetails extends StoredEvent {
-  deliveries: Delivery[];
-  requests: RequestLogEntry[];
-}
-
-/** Which receivers `replay()` re-runs. */
-export interface ReplayOptions {
-  /**
-   * `'failed'` (default): the failed and dead deliveries. `'all'`: every receiver that matches
-   * the event now, succeeded ones included (new receivers get a delivery). Or receiver names.
-   */
-  receivers?: 'failed' | 'all' | readonly string[];
-  /** The variant, when a provider event id is given and several variants hold it. */
-  variant?: string;
-}
-
-/** Reading stored events. */
-export interface EventsApi {
-  /**
-   * Events matching a filter, newest first (default limit 100).
-   *
-   * @example
-   * const failed = await pay.events.list({ status: 'failed', since: new Date(Date.now() - 864e5) });
-   */
-  list(filter?: EventFilter): Promise<StoredEvent[]>;
-  /**
-   * An event with its deliveries and request-log lines: by row id, or by the provider's event id
-   * (with `variant` when several variants hold it). Undefined when there is none.
-   */
-  get(id: number | string, variant?: string): Promise<EventDetails | undefined>;
-}
+import type { EventDetails, EventsApi, PaymentsHooks, Received, ReplayOptions } from './types.js';
 
 /** A `payments()` instance. */
 export interface Payments {

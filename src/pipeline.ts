@@ -19,14 +19,7 @@ import type { EventStore } from './store/event-store.js';
 import type { RequestLog } from './store/requests.js';
 import type { StoreResult } from './store/store-event.js';
 import type { StoredEvent } from './store/types.js';
-
-/** Outcome of receiving one webhook. */
-export interface Received {
-  event: StoredEvent;
-  duplicate: boolean;
-  /** Settles when the after-commit receivers of this request have run and been recorded. */
-  dispatched: Promise<void>;
-}
+import type { Received } from './types.js';
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {
   if (verified === null || typeof verified !== 'object') {

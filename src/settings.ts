@@ -8,6 +8,10 @@ import { type BuiltinProviderOptions, builtinProviders } from './providers/index
 import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
+import type { Logger } from './types.js';
+
+/** The type of the `logger` setting (src/types.ts), for the modules that take it from here. */
+export type { Logger };
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
 export type BuiltinVariantSettings = {
@@ -21,14 +25,6 @@ export interface CustomVariantSettings {
 
 /** One payment variant: a provider and its settings (django-payments' PAYMENT_VARIANTS). */
 export type VariantSettings = BuiltinVariantSettings | CustomVariantSettings;
-
-/** `{ debug, info, warn, error }`, called pino-style: `(fields, message)`. pino and console fit. */
-export interface Logger {
-  debug(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
 
 /** The embedded SQLite database, with its file and busy timeout. */
 export interface SqliteFileSettings {

@@ -4,8 +4,9 @@
  */
 import type { Knex } from 'knex';
 import { PaymentsError } from '../errors.js';
-import { type EventDetails, type Payments, payments } from '../payments.js';
+import { type Payments, payments } from '../payments.js';
 import type { PaymentsSettings } from '../settings.js';
+import type { EventDetails } from '../types.js';
 import type { LoadedConfig } from './config.js';
 import { CliFailure } from './errors.js';
 import type { Output } from './output.js';

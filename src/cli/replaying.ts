@@ -1,6 +1,6 @@
 /** Re-running receivers of stored events, shared by `replay` and `retry`. */
-import type { EventDetails, Payments } from '../payments.js';
-import type { Delivery, StoredEvent } from '../store/types.js';
+import type { Payments } from '../payments.js';
+import type { Delivery, EventDetails, StoredEvent } from '../types.js';
 import type { Output } from './output.js';
 
 /** Which receivers to re-run. */

@@ -16,29 +16,8 @@ import type {
   OutcomeRecord,
   StoredEvent,
 } from '../store/types.js';
+import type { PaymentsHooks } from '../types.js';
 import { nextAttemptAt } from './backoff.js';
-
-/** What `pay.on()` reports, through emittery. */
-export interface PaymentsHooks {
-  /** An event was stored (after COMMIT). */
-  'event.stored': { event: StoredEvent; duplicate: boolean };
-  /** A receiver ran and succeeded. */
-  'delivery.succeeded': { event: StoredEvent; receiver: string; attempt: number };
-  /** A receiver threw; it will be retried at `nextAttemptAt`. */
-  'delivery.failed': {
-    event: StoredEvent;
-    receiver: string;
-    attempt: number;
-    error: unknown;
-    nextAttemptAt: Date;
-  };
-  /** A receiver failed its last attempt. */
-  'delivery.dead': { event: StoredEvent; receiver: string; attempt: number; error: unknown };
-  /** A group commit made `size` units of work (event stores, outcome records) durable at once. */
-  'store.committed': { size: number };
-  /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
-  'event.settled': { event: StoredEvent; status: EventStatus };
-}
 
 const MAX_ERROR_LENGTH = 4_000;
 

@@ -5,11 +5,11 @@
  * work: claims are atomic (and `FOR UPDATE SKIP LOCKED` on Postgres).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../settings.js';
 import type { Deliveries } from '../store/deliveries.js';
 import type { EventQueries } from '../store/queries.js';
 import type { RequestLog } from '../store/requests.js';
 import type { Delivery, StoredEvent } from '../store/types.js';
+import type { Logger } from '../types.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** Worker tuning, resolved. */

@@ -4,9 +4,8 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import { PaymentsError } from '../errors.js';
-import type { Received } from '../pipeline.js';
 import type { WebhookRequest } from '../providers/types.js';
-import type { Logger } from '../settings.js';
+import type { Logger, Received } from '../types.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
 import { remoteIp } from './remote-ip.js';
 import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';

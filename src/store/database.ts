@@ -5,7 +5,8 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { ConfigurationError } from '../errors.js';
-import type { DatabaseSetting, Logger } from '../settings.js';
+import type { DatabaseSetting } from '../settings.js';
+import type { Logger } from '../types.js';
 import { type DirectAccess, directAccess } from './sqlite-direct.js';
 
 /** The opened store. */

@@ -1,19 +1,9 @@
 /** Reads of the `events` and `deliveries` tables. */
 import type { Knex } from 'knex';
+import type { EventFilter } from '../types.js';
 import type { TableNames } from './migrations.js';
 import { type Row, toDelivery, toEvent } from './rows.js';
-import type { Delivery, EventStatus, StoredEvent } from './types.js';
-
-/** Filter of {@link EventQueries.list}. */
-export interface EventFilter {
-  status?: EventStatus | readonly EventStatus[];
-  type?: string;
-  variant?: string;
-  /** Events received at or after this time. */
-  since?: Date;
-  /** At most this many, newest first. @default 100 */
-  limit?: number;
-}
+import type { Delivery, StoredEvent } from './types.js';
 
 /** Reads events and their deliveries, for one database and table prefix. */
 export class EventQueries {

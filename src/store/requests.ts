@@ -5,30 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Knex } from 'knex';
 import type { TableNames } from './migrations.js';
-
-/** One logged request. */
-export interface RequestLogEntry {
-  id: number;
-  variant: string;
-  receivedAt: Date;
-  remoteIp: string | null;
-  /** Headers as received, secrets redacted. */
-  headers: Record<string, string | string[]>;
-  /**
-   * The body, truncated to `requestLog.maxBody` bytes (null when it was never read). The body of
-   * a request that stored an event is that event's payload, and is read back from the event row.
-   */
-  body: string | null;
-  /** Size of the full body in bytes, when it was read. */
-  bodySize: number | null;
-  valid: boolean;
-  statusCode: number;
-  /** Error code, or `invalid_signature:<reason>`. */
-  error: string | null;
-  /** Row id of the stored event, for valid requests. */
-  event: number | null;
-  durationMs: number;
-}
+import type { RequestLogEntry } from './types.js';
 
 /** What the pipeline records for one request. */
 export interface NewRequestLogEntry {

@@ -42,6 +42,30 @@ export interface Delivery {
   completedAt: Date | null;
 }
 
+/** One logged request (the `requests` table). */
+export interface RequestLogEntry {
+  id: number;
+  variant: string;
+  receivedAt: Date;
+  remoteIp: string | null;
+  /** Headers as received, secrets redacted. */
+  headers: Record<string, string | string[]>;
+  /**
+   * The body, truncated to `requestLog.maxBody` bytes (null when it was never read). The body of
+   * a request that stored an event is that event's payload, and is read back from the event row.
+   */
+  body: string | null;
+  /** Size of the full body in bytes, when it was read. */
+  bodySize: number | null;
+  valid: boolean;
+  statusCode: number;
+  /** Error code, or `invalid_signature:<reason>`. */
+  error: string | null;
+  /** Row id of the stored event, for valid requests. */
+  event: number | null;
+  durationMs: number;
+}
+
 /** What a run records for one delivery (the store writes it; the dispatcher decides it). */
 export interface OutcomeRecord {
   status: 'succeeded' | 'failed' | 'dead';

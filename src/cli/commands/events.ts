@@ -2,10 +2,14 @@
  * `koa-payments events list` and `koa-payments events show <id>`: the stored events, their
  * deliveries and their request-log lines, as tables or JSON.
  */
-import type { EventDetails } from '../../payments.js';
-import type { EventFilter } from '../../store/queries.js';
-import type { RequestLogEntry } from '../../store/requests.js';
-import type { Delivery, EventStatus, StoredEvent } from '../../store/types.js';
+import type {
+  Delivery,
+  EventDetails,
+  EventFilter,
+  EventStatus,
+  RequestLogEntry,
+  StoredEvent,
+} from '../../types.js';
 import { parseCount, parseList, parseSince } from '../args.js';
 import { type Command, findEvent, stringValue } from '../command.js';
 import { type Column, formatDate, type Output } from '../output.js';

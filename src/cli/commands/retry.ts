@@ -1,5 +1,5 @@
 /** `koa-payments retry --failed [--since <when>]`: replays the failed deliveries of failed events. */
-import type { EventFilter } from '../../store/queries.js';
+import type { EventFilter } from '../../types.js';
 import { parseCount, parseSince } from '../args.js';
 import { type Command, findEvent, requireReceivers, stringValue } from '../command.js';
 import { UsageError } from '../errors.js';

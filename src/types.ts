@@ -1,0 +1,118 @@
+/**
+ * The public types of an instance: what it hands out, what its hooks report, what it reads and
+ * filters, and the logger it writes to. The settings' own types are in settings.ts, the
+ * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
+ */
+import type {
+  Delivery,
+  DeliveryStatus,
+  EventStatus,
+  RequestLogEntry,
+  StoredEvent,
+} from './store/types.js';
+
+export type { Delivery, DeliveryStatus, EventStatus, RequestLogEntry, StoredEvent };
+
+/**
+ * `{ debug, info, warn, error }`, called pino-style: `(fields, message)`. pino and console fit.
+ *
+ * @example
+ * payments({ logger: pino(), variants });
+ */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Outcome of receiving one webhook (`pay.receive()`). */
+export interface Received {
+  event: StoredEvent;
+  duplicate: boolean;
+  /** Settles when the after-commit receivers of this request have run and been recorded. */
+  dispatched: Promise<void>;
+}
+
+/**
+ * What `pay.on()` reports, through emittery.
+ *
+ * @example
+ * pay.on('delivery.dead', ({ event, receiver }) => alertOps(event.eventId, receiver));
+ */
+export interface PaymentsHooks {
+  /** An event was stored (after COMMIT). */
+  'event.stored': { event: StoredEvent; duplicate: boolean };
+  /** A receiver ran and succeeded. */
+  'delivery.succeeded': { event: StoredEvent; receiver: string; attempt: number };
+  /** A receiver threw; it will be retried at `nextAttemptAt`. */
+  'delivery.failed': {
+    event: StoredEvent;
+    receiver: string;
+    attempt: number;
+    error: unknown;
+    nextAttemptAt: Date;
+  };
+  /** A receiver failed its last attempt. */
+  'delivery.dead': { event: StoredEvent; receiver: string; attempt: number; error: unknown };
+  /** A group commit made `size` units of work (event stores, outcome records) durable at once. */
+  'store.committed': { size: number };
+  /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
+  'event.settled': { event: StoredEvent; status: EventStatus };
+}
+
+/**
+ * Filter of `pay.events.list()`.
+ *
+ * @example
+ * await pay.events.list({ status: ['failed', 'pending'], variant: 'stripe', limit: 20 });
+ */
+export interface EventFilter {
+  status?: EventStatus | readonly EventStatus[];
+  type?: string;
+  variant?: string;
+  /** Events received at or after this time. */
+  since?: Date;
+  /**
+   * At most this many, newest first.
+   * @default 100
+   */
+  limit?: number;
+}
+
+/** An event with its deliveries and its request-log lines. */
+export interface EventDetails extends StoredEvent {
+  deliveries: Delivery[];
+  requests: RequestLogEntry[];
+}
+
+/** Which receivers `replay()` re-runs. */
+export interface ReplayOptions {
+  /**
+   * `'failed'`: the failed and dead deliveries. `'all'`: every receiver that matches the event
+   * now, succeeded ones included (new receivers get a delivery). Or receiver names.
+   * @default 'failed'
+   */
+  receivers?: 'failed' | 'all' | readonly string[];
+  /** The variant, when a provider event id is given and several variants hold it. */
+  variant?: string;
+}
+
+/** Reading stored events (`pay.events`). */
+export interface EventsApi {
+  /**
+   * Events matching a filter, newest first (default limit 100).
+   *
+   * @example
+   * const failed = await pay.events.list({ status: 'failed', since: new Date(Date.now() - 864e5) });
+   */
+  list(filter?: EventFilter): Promise<StoredEvent[]>;
+  /**
+   * An event with its deliveries and request-log lines: by row id, or by the provider's event id
+   * (with `variant` when several variants hold it). Undefined when there is none.
+   *
+   * @example
+   * const details = await pay.events.get('evt_1Pz...', 'stripe');
+   */
+  get(id: number | string, variant?: string): Promise<EventDetails | undefined>;
+}
