@@ -7,8 +7,9 @@ import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { Worker } from './dispatch/worker.js';
-import { ConfigurationError, PaymentsError } from './errors.js';
+import { ConfigurationError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
+import { Operations } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
 import {
@@ -26,7 +27,7 @@ import { migrateLatest } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
 import { EventQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
-import type { Delivery, StoredEvent } from './store/types.js';
+import type { StoredEvent } from './store/types.js';
 import type { EventDetails, EventsApi, PaymentsHooks, Received, ReplayOptions } from './types.js';
 
 /** A `payments()` instance. */
@@ -133,6 +134,8 @@ export function payments(settings: PaymentsSettings): Payments {
     logger: resolved.logger,
   }));
 
+  // The store: events and deliveries, written in units of work (group-committed by default on
+  // SQLite), claimed and leased, read; and the request log.
   const db = openDatabase(resolved.database, resolved.logger);
   const tables = tableNames(resolved.tablePrefix);
   const hooks = new Emittery<PaymentsHooks>();
@@ -156,6 +159,8 @@ export function payments(settings: PaymentsSettings): Payments {
     resolved.requestLog === false
       ? undefined
       : new RequestLog(db.knex, tables, resolved.requestLog.maxBody, secretHeaders);
+  // The parts that run webhooks: the pipeline receives and stores them, the dispatcher runs
+  // their receivers after COMMIT, the worker retries what failed.
   const dataOf = (event: StoredEvent): unknown => {
     const provider = providers.get(event.variant);
     if (provider?.dataOf !== undefined) return provider.dataOf(event.payload);
@@ -219,43 +224,27 @@ export function payments(settings: PaymentsSettings): Payments {
       pipeline.logFailure(variant, request, status, error),
   });
 
-  async function findEvent(
-    id: number | string,
-    variant?: string,
-  ): Promise<StoredEvent | undefined> {
-    if (typeof id === 'number') return queries.getEvent(id);
-    const found = await queries.findEvent(id, variant);
-    if (found.length > 1) {
-      throw new PaymentsError(
-        'invalid_request',
-        400,
-        `Event ${id} exists in several variants (${found.map((e) => e.variant).join(', ')}); pass the variant.`,
-      );
-    }
-    return found[0];
-  }
-
-  const events: EventsApi = {
-    list: (filter) => queries.list(filter),
-    async get(id, variant) {
-      const event = await findEvent(id, variant);
-      if (event === undefined) return undefined;
-      return {
-        ...event,
-        deliveries: await queries.deliveriesOf(event.id),
-        requests: requestLog === undefined ? [] : await requestLog.ofEvent(event.id),
-      };
-    },
-  };
+  const operations = new Operations({
+    queries,
+    deliveries,
+    registry,
+    dispatcher,
+    requestLog,
+    leaseMs: resolved.retry.leaseMs,
+  });
 
   if (resolved.worker.enabled) worker.start();
 
+  // The instance: each method hands its work to one of the parts above.
   return {
     middleware,
     registry: registry as unknown as Registry,
     knex: db.knex,
     variants: [...providers.keys()],
-    events,
+    events: {
+      list: (filter) => operations.list(filter),
+      get: (id, variant) => operations.details(id, variant),
+    },
     async migrate() {
       await migrateLatest(db, resolved.tablePrefix, tables);
     },
@@ -275,60 +264,13 @@ export function payments(settings: PaymentsSettings): Payments {
       }
       return Object.freeze({ ...configured });
     },
-    async replay(id, options = {}) {
-      const event = await findEvent(id, options.variant);
-      if (event === undefined) {
-        throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
-      }
-      const which = options.receivers ?? 'failed';
-      const { leaseMs } = resolved.retry;
-      let claimed: Delivery[];
-      if (which === 'failed') {
-        claimed = await deliveries.claimForEvent(event.id, leaseMs, {
-          statuses: ['failed', 'dead'],
-        });
-      } else {
-        const names =
-          which === 'all' ? registry.match(event.type, event.variant).map((r) => r.name) : which;
-        const matching = new Set(registry.match(event.type, event.variant).map((r) => r.name));
-        for (const name of names) {
-          if (registry.get(name) === undefined) {
-            throw new PaymentsError(
-              'invalid_request',
-              400,
-              `No receiver named "${name}" is registered.`,
-            );
-          }
-          if (!matching.has(name)) {
-            throw new PaymentsError(
-              'invalid_request',
-              400,
-              `Receiver "${name}" does not listen to ${event.type} events of variant ${event.variant}.`,
-            );
-          }
-        }
-        await deliveries.ensure(event.id, names);
-        claimed = await deliveries.claimForEvent(event.id, leaseMs, {
-          statuses: ['pending', 'running', 'failed', 'dead', 'succeeded'],
-          receivers: names,
-        });
-      }
-      await dispatcher.run(event, claimed);
-      return (await events.get(event.id)) as EventDetails;
-    },
+    replay: (id, options) => operations.replay(id, options),
     startWorker: () => worker.start(),
     async stopWorker() {
       await worker.stop();
     },
     runDueDeliveries: () => worker.runOnce(),
-    async prune({ olderThan }) {
-      if (requestLog === undefined) return 0;
-      const before = typeof olderThan === 'number' ? new Date(Date.now() - olderThan) : olderThan;
-      if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
-        throw new TypeError('koa-payments: prune({ olderThan }) needs a Date or an age in ms');
-      }
-      return requestLog.prune(before);
-    },
+    prune: ({ olderThan }) => operations.prune(olderThan),
     close(options = {}) {
       closing ??= (async () => {
         const deadline = Date.now() + (options.timeoutMs ?? 10_000);

@@ -5,10 +5,10 @@ import {
   PaymentsError,
   payments,
   type Registry,
-} from '../../src/index.js';
-import { signWebhook } from '../../src/testing/index.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+} from '../src/index.js';
+import { signWebhook } from '../src/testing/index.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import { appWith, listen, post, type TestServer } from './helpers/server.js';
 
 const SECRET = 'whsec_replay_test';
 
