@@ -218,8 +218,8 @@ export function payments(settings: PaymentsSettings): Payments {
     trustProxy: resolved.trustProxy,
     hasVariant: (variant) => providers.has(variant),
     isClosing: () => closing !== undefined,
-    receive: (variant, request, submitted) => pipeline.receive(variant, request, submitted),
-    announce: () => committer?.announce() ?? (() => {}),
+    ticket: () => pipeline.ticket(),
+    receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
     logFailure: (variant, request, status, error) =>
       pipeline.logFailure(variant, request, status, error),
   });

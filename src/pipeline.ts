@@ -16,6 +16,7 @@ import type { ResolvedSettings } from './settings.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
+import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
 import type { StoreResult } from './store/store-event.js';
 import type { StoredEvent } from './store/types.js';
@@ -42,6 +43,8 @@ function isMissingTable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return /no such table|relation .* does not exist/i.test(message);
 }
+
+export type { Ticket };
 
 /** What a {@link Pipeline} works with. */
 export interface PipelineDependencies {
@@ -80,16 +83,19 @@ export class Pipeline {
     this.#onStored = dependencies.onStored;
   }
 
-  /** Verifies and stores one webhook for `variant`, then starts its after-commit receivers. */
   /**
-   * @param submitted called when the event is handed to the store (group commit: the request
-   *   stops being "on its way"); the middleware also calls it on any failure.
+   * Opens the ticket of a webhook on its way (group-commit.ts): the middleware takes one as a
+   * request comes in, passes it to {@link receive}, and closes it if the request fails first.
    */
-  async receive(
-    variant: string,
-    request: WebhookRequest,
-    submitted?: () => void,
-  ): Promise<Received> {
+  ticket(): Ticket {
+    return this.#store.ticket();
+  }
+
+  /**
+   * Verifies and stores one webhook for `variant`, then starts its after-commit receivers.
+   * `ticket`, when given, is closed as the event is handed to the store.
+   */
+  async receive(variant: string, request: WebhookRequest, ticket?: Ticket): Promise<Received> {
     const provider = this.#providers.get(variant);
     if (provider === undefined) {
       throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
@@ -99,8 +105,7 @@ export class Pipeline {
     const receivers = this.#registry.match(verified.type, variant);
     const { leaseMs } = this.#settings.retry;
     let stored: StoreResult;
-    // Handed to the store: the request is no longer on its way (group commit).
-    submitted?.();
+    ticket?.close();
     try {
       stored = await this.#store.store({
         event: {

@@ -4,6 +4,7 @@
  */
 import type { Context, Middleware, Next } from 'koa';
 import { PaymentsError } from '../errors.js';
+import type { Ticket } from '../pipeline.js';
 import type { WebhookRequest } from '../providers/types.js';
 import type { Logger, Received } from '../types.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
@@ -19,9 +20,9 @@ export interface MiddlewareOptions {
   hasVariant(variant: string): boolean;
   trustProxy: boolean;
   isClosing(): boolean;
-  receive(variant: string, request: WebhookRequest, submitted: () => void): Promise<Received>;
-  /** Announces a webhook on its way to the store (group commit); returns its settle function. */
-  announce(): () => void;
+  /** The pipeline's ticket for a request on its way, given back to `receive` with the request. */
+  ticket(): Ticket;
+  receive(variant: string, request: WebhookRequest, ticket: Ticket): Promise<Received>;
   /** Records a request that stored no event (the request log); never rejects. */
   logFailure(
     variant: string,
@@ -66,7 +67,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       return;
     }
     const receivedAt = new Date();
-    const settle = options.announce();
+    const ticket = options.ticket();
     const ip = remoteIp(ctx.req, trustProxy);
     let rawBody: Buffer | undefined;
     try {
@@ -86,11 +87,11 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         receivedAt,
       };
       if (ip !== undefined) (request as { remoteIp?: string }).remoteIp = ip;
-      const received = await options.receive(variant, request, settle);
+      const received = await options.receive(variant, request, ticket);
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
     } catch (caught) {
-      settle();
+      ticket.close();
       let error: PaymentsError;
       if (caught instanceof PaymentsError) {
         error = caught;

@@ -6,7 +6,7 @@
  * awaited. Claims and leases are in deliveries.ts, reads in queries.ts.
  */
 import type { Database } from './database.js';
-import type { GroupCommitter, Work } from './group-commit.js';
+import { type GroupCommitter, NO_TICKET, type Ticket, type Work } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import {
   type DeliveryRecord,
@@ -37,6 +37,14 @@ export class EventStore {
     // The SQL is built once: it runs for every webhook.
     this.#storing = { tables, dialect: db.dialect, statements: storeEventStatements(tables) };
     this.#settling = { tables, dialect: db.dialect, statements: settleStatements(tables) };
+  }
+
+  /**
+   * A ticket for a webhook on its way here (group-commit.ts): open it when the request comes in,
+   * close it when the event is handed to {@link store} or the request fails.
+   */
+  ticket(): Ticket {
+    return this.#committer?.ticket() ?? NO_TICKET;
   }
 
   /**

@@ -23,6 +23,20 @@ export interface Work<T> {
   direct?: ((connection: DirectConnection) => T) | undefined;
 }
 
+/**
+ * A webhook on its way to the store, whose unit of work is not submitted yet (its body is still
+ * being read and verified). While a ticket is open, a batch about to commit waits a moment for
+ * it (at most `maxWaitMs`; see `#gather`), so that with a synchronous driver (better-sqlite3)
+ * concurrent requests still share a COMMIT. Close it once the unit is submitted, or when the
+ * request ends without one; closing again does nothing.
+ */
+export interface Ticket {
+  close(): void;
+}
+
+/** A ticket that holds up no batch (without group commit, nothing waits). */
+export const NO_TICKET: Ticket = { close() {} };
+
 interface Job<T> extends Work<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
@@ -37,7 +51,8 @@ export class GroupCommitter {
   readonly #maxWaitMs: number;
   readonly #queue: Job<unknown>[] = [];
   #draining = false;
-  #announced = 0;
+  /** Tickets open. */
+  #expected = 0;
 
   constructor(
     knex: Knex,
@@ -52,20 +67,16 @@ export class GroupCommitter {
     this.#onCommit = onCommit;
   }
 
-  /**
-   * Announces work that is on its way (a webhook whose body is still being read and verified).
-   * A batch about to commit waits a moment (at most `maxWaitMs`) for announced work, so that
-   * with a synchronous driver (better-sqlite3) concurrent requests still share a COMMIT (see
-   * `#gather`).
-   * Returns the function to call when the work is submitted or abandoned (idempotent).
-   */
-  announce(): () => void {
-    this.#announced += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.#announced -= 1;
+  /** Opens a {@link Ticket} for a webhook on its way. */
+  ticket(): Ticket {
+    this.#expected += 1;
+    let open = true;
+    return {
+      close: () => {
+        if (!open) return;
+        open = false;
+        this.#expected -= 1;
+      },
     };
   }
 
@@ -93,10 +104,10 @@ export class GroupCommitter {
   }
 
   /**
-   * Lets the event loop run, one turn at a time, while it brings more work: announced requests
-   * being read and verified, and what the last COMMIT set off (receivers that finish at once and
+   * Lets the event loop run, one turn at a time, while it brings more work: requests with an
+   * open ticket, being read and verified, and what the last COMMIT set off (receivers that finish at once and
    * submit their outcomes, requests read meanwhile). Stops at the first turn that brings nothing
-   * with nothing announced, at `maxBatch` units, or at the deadline (a monotonic clock). With a
+   * with no ticket open, at `maxBatch` units, or at the deadline (a monotonic clock). With a
    * synchronous driver nothing else runs during a COMMIT, and its fsync is paid once per batch:
    * fewer, fuller COMMITs are what makes the event loop go further (docs/performance.md).
    */
@@ -104,7 +115,7 @@ export class GroupCommitter {
     while (this.#queue.length < this.#maxBatch && performance.now() < deadline) {
       const before = this.#queue.length;
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.#queue.length === before && this.#announced === 0) return;
+      if (this.#queue.length === before && this.#expected === 0) return;
     }
   }
 

@@ -269,24 +269,24 @@ describe('group commit gathering', () => {
     expect(batches).to.deep.equal([1, 1]);
   });
 
-  it('waits for announced work that takes several turns to arrive', async () => {
+  it('waits for a ticketed request that takes several turns to arrive', async () => {
     const { gc, unit, batches } = committer({ maxWaitMs: 60_000 });
-    const submitted = gc.announce();
+    const ticket = gc.ticket();
     const first = unit('a');
     // A request whose body takes five turns to read and verify.
     const later = (async () => {
       for (let i = 0; i < 5; i += 1) await nextTurn();
-      submitted();
+      ticket.close();
       return unit('b');
     })();
     expect(await Promise.all([first, later])).to.deep.equal(['a', 'b']);
     expect(batches).to.deep.equal([2]);
   });
 
-  it('does not wait past maxWaitMs for announced work that never comes', async () => {
+  it('does not wait past maxWaitMs for a ticketed request that never comes', async () => {
     const { gc, unit, batches } = committer({ maxWaitMs: 20 });
-    gc.announce(); // never submitted nor abandoned
-    // Mocha's timeout fails this test if the batch waits for the announced work forever.
+    gc.ticket(); // never closed
+    // Mocha's timeout fails this test if the batch waits for the ticketed request forever.
     expect(await unit('a')).to.equal('a');
     expect(batches).to.deep.equal([1]);
   });
