@@ -141,15 +141,14 @@ export function payments(settings: PaymentsSettings): Payments {
   const hooks = new Emittery<PaymentsHooks>();
   const batching = resolved.groupCommit.enabled ?? db.dialect === 'sqlite';
   const committer = batching
-    ? new GroupCommitter(
-        db.knex,
-        { maxBatch: resolved.groupCommit.maxBatch, maxWaitMs: resolved.groupCommit.maxWaitMs },
-        (size) => {
+    ? new GroupCommitter(db, {
+        maxBatch: resolved.groupCommit.maxBatch,
+        maxWaitMs: resolved.groupCommit.maxWaitMs,
+        onCommit(size) {
           if (hooks.listenerCount('store.committed') === 0) return;
           hooks.emit('store.committed', { size }).catch(() => {});
         },
-        db.direct,
-      )
+      })
     : undefined;
   const store = new EventStore(db, tables, committer);
   const deliveries = new Deliveries(db, tables);

@@ -9,24 +9,21 @@ import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
 import type { Signal } from '../signals/types.js';
 import type { Deliveries } from '../store/deliveries.js';
 import type { EventStore } from '../store/event-store.js';
-import type {
-  Delivery,
-  DeliveryStatus,
-  EventStatus,
-  OutcomeRecord,
-  StoredEvent,
-} from '../store/types.js';
+import type { Delivery, EventStatus, OutcomeRecord, StoredEvent } from '../store/types.js';
 import type { PaymentsHooks } from '../types.js';
 import { nextAttemptAt } from './backoff.js';
 
 const MAX_ERROR_LENGTH = 4_000;
 
-/** One delivery's outcome in a run. */
-interface Outcome {
+/** What became of one delivery in a run. */
+interface DeliveryOutcome {
   delivery: Delivery;
   attempt: number;
-  /** `running`: nothing is known (the store failed); the lease decides. */
-  status: DeliveryStatus;
+  /**
+   * How the run ended; `unknown` when the store failed before the receiver ran (its lease
+   * decides what happens next).
+   */
+  result: 'succeeded' | 'failed' | 'dead' | 'unknown';
   error?: unknown;
   /** What to write; undefined when already written (atomic) or unknown. */
   record?: OutcomeRecord;
@@ -191,7 +188,9 @@ export class Dispatcher {
     try {
       status = await this.#store.settle(
         event.id,
-        outcomes.filter((o): o is Outcome & { record: OutcomeRecord } => o.record !== undefined),
+        outcomes.filter(
+          (o): o is DeliveryOutcome & { record: OutcomeRecord } => o.record !== undefined,
+        ),
       );
     } catch (error) {
       // The leases expire and the deliveries run again: at least once.
@@ -214,7 +213,7 @@ export class Dispatcher {
     delivery: Delivery,
     data: unknown,
     fresh: boolean,
-  ): Promise<Outcome> {
+  ): Promise<DeliveryOutcome> {
     const { logger, retry } = this.#settings;
     const attempt = delivery.attempts + 1;
     const entry: RegisteredReceiver | undefined = this.#registry.get(delivery.receiver);
@@ -247,7 +246,7 @@ export class Dispatcher {
             await entry.fn(buildSignal(event, data, attempt, trx));
             await this.#deliveries.recordSuccess(delivery, trx);
           });
-          return { delivery, attempt, status: 'succeeded' };
+          return { delivery, attempt, result: 'succeeded' };
         }
         await entry.fn(buildSignal(event, data, attempt));
       } catch (error) {
@@ -255,7 +254,7 @@ export class Dispatcher {
         return {
           delivery,
           attempt,
-          status: next === null ? 'dead' : 'failed',
+          result: next === null ? 'dead' : 'failed',
           error,
           record: {
             status: next === null ? 'dead' : 'failed',
@@ -264,14 +263,14 @@ export class Dispatcher {
           },
         };
       }
-      return { delivery, attempt, status: 'succeeded', record: { status: 'succeeded' } };
+      return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
       // The store failed (marking it running): the lease expires and it is retried later.
       logger.error(
         { err: error, event: event.id, receiver: delivery.receiver },
         'koa-payments: could not start a delivery; it will be retried after its lease',
       );
-      return { delivery, attempt, status: 'running' };
+      return { delivery, attempt, result: 'unknown' };
     } finally {
       clearInterval(renewal);
       this.#renewals.delete(renewal);
@@ -279,31 +278,31 @@ export class Dispatcher {
   }
 
   /** A delivery whose last attempt started but never finished: dead, without another run. */
-  #abandoned(delivery: Delivery): Outcome {
+  #abandoned(delivery: Delivery): DeliveryOutcome {
     const message = `koa-payments: attempt ${delivery.attempts} never finished (its process died or lost its lease) and it was the last one`;
     return {
       delivery,
       attempt: delivery.attempts,
-      status: 'dead',
+      result: 'dead',
       error: new Error(message),
       record: { status: 'dead', error: message, nextAttemptAt: null, abandoned: true },
     };
   }
 
   /** Logs and emits the hooks of one recorded outcome. */
-  async #report(event: StoredEvent, outcome: Outcome): Promise<void> {
+  async #report(event: StoredEvent, outcome: DeliveryOutcome): Promise<void> {
     const { logger } = this.#settings;
     const { delivery, attempt } = outcome;
     const receiver = delivery.receiver;
-    if (outcome.status === 'succeeded') {
+    if (outcome.result === 'succeeded') {
       await this.#emit('delivery.succeeded', { event, receiver, attempt });
-    } else if (outcome.status === 'dead') {
+    } else if (outcome.result === 'dead') {
       logger.warn(
         { event: event.id, eventId: event.eventId, receiver, attempt },
         'koa-payments: receiver failed its last attempt; the delivery is dead',
       );
       await this.#emit('delivery.dead', { event, receiver, attempt, error: outcome.error });
-    } else if (outcome.status === 'failed') {
+    } else if (outcome.result === 'failed') {
       const nextAttemptAt = outcome.record?.nextAttemptAt ?? new Date();
       logger.info(
         { event: event.id, receiver, attempt, nextAttemptAt },

@@ -6,7 +6,7 @@
  * awaited. Claims and leases are in deliveries.ts, reads in queries.ts.
  */
 import type { Database } from './database.js';
-import { type GroupCommitter, NO_TICKET, type Ticket, type Work } from './group-commit.js';
+import { type GroupCommitter, NO_TICKET, type Ticket, type Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import {
   type DeliveryRecord,
@@ -64,13 +64,13 @@ export class EventStore {
   }
 
   /** Runs one unit of work in a transaction: group-committed, on the fast path, or on Knex. */
-  async #run<T>(unit: Work<T>): Promise<T> {
+  async #run<T>(unit: Unit<T>): Promise<T> {
     if (this.#committer !== undefined) return this.#committer.submit(unit);
     const direct = this.#db.direct;
     if (direct !== undefined && unit.direct !== undefined) {
-      const [outcome] = await runDirect(direct, [unit.direct]);
-      return (outcome as { value: unknown }).value as T;
+      const [result] = await runDirect(direct, [unit.direct]);
+      return (result as { value: unknown }).value as T;
     }
-    return this.#db.knex.transaction(unit.work);
+    return this.#db.knex.transaction(unit.knex);
   }
 }

@@ -7,20 +7,32 @@
  * fails (sqlite-direct.ts). A failed COMMIT fails the whole batch, and every caller answers 503.
  */
 import type { Knex } from 'knex';
+import type { Database } from './database.js';
 import {
   type DirectAccess,
   type DirectConnection,
-  type Outcome,
   runDirect,
+  type UnitResult,
 } from './sqlite-direct.js';
 
 /**
- * A unit of work: `work` runs it on a Knex transaction; `direct`, when given, runs the same
- * writes synchronously on a better-sqlite3 connection (the SQLite fast path).
+ * A unit of work: one transaction's writes, in two versions. `knex` runs them on a Knex
+ * transaction; `direct`, when given, runs the same writes synchronously on a better-sqlite3
+ * connection (the SQLite fast path, sqlite-direct.ts).
  */
-export interface Work<T> {
-  work(trx: Knex.Transaction): Promise<T>;
+export interface Unit<T> {
+  knex(trx: Knex.Transaction): Promise<T>;
   direct?: ((connection: DirectConnection) => T) | undefined;
+}
+
+/** Tuning of a {@link GroupCommitter}. */
+export interface GroupCommitOptions {
+  /** Most units per transaction. */
+  maxBatch: number;
+  /** How long a batch may wait for more units (see `#gather`). */
+  maxWaitMs: number;
+  /** Called after each COMMIT with the number of units it made durable. */
+  onCommit?: (size: number) => void;
 }
 
 /**
@@ -37,7 +49,8 @@ export interface Ticket {
 /** A ticket that holds up no batch (without group commit, nothing waits). */
 export const NO_TICKET: Ticket = { close() {} };
 
-interface Job<T> extends Work<T> {
+/** A submitted unit, with the promise it answers. */
+interface Queued<T> extends Unit<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -49,22 +62,17 @@ export class GroupCommitter {
   readonly #maxBatch: number;
   readonly #onCommit: (size: number) => void;
   readonly #maxWaitMs: number;
-  readonly #queue: Job<unknown>[] = [];
+  readonly #queue: Queued<unknown>[] = [];
   #draining = false;
   /** Tickets open. */
   #expected = 0;
 
-  constructor(
-    knex: Knex,
-    options: { maxBatch: number; maxWaitMs: number },
-    onCommit: (size: number) => void = () => {},
-    direct?: DirectAccess,
-  ) {
-    this.#knex = knex;
-    this.#direct = direct;
+  constructor(db: Pick<Database, 'knex' | 'direct'>, options: GroupCommitOptions) {
+    this.#knex = db.knex;
+    this.#direct = db.direct;
     this.#maxBatch = options.maxBatch;
     this.#maxWaitMs = options.maxWaitMs;
-    this.#onCommit = onCommit;
+    this.#onCommit = options.onCommit ?? (() => {});
   }
 
   /** Opens a {@link Ticket} for a webhook on its way. */
@@ -80,13 +88,18 @@ export class GroupCommitter {
     };
   }
 
-  /** Runs `work` in the next batch; resolves with its result once the batch has committed. */
-  submit<T>(work: Work<T>): Promise<T> {
+  /** Runs `unit` in the next batch; resolves with its result once the batch has committed. */
+  submit<T>(unit: Unit<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work: work.work, direct: work.direct, resolve, reject } as Job<unknown>);
+      this.#queue.push({
+        knex: unit.knex,
+        direct: unit.direct,
+        resolve,
+        reject,
+      } as Queued<unknown>);
       if (!this.#draining) {
         this.#draining = true;
-        // Start on the next turn, so that work submitted in the same turn joins the batch.
+        // Start on the next turn, so that units submitted in the same turn join the batch.
         setImmediate(() => void this.#drain());
       }
     });
@@ -119,65 +132,65 @@ export class GroupCommitter {
     }
   }
 
-  async #commit(batch: Job<unknown>[]): Promise<void> {
+  async #commit(batch: Queued<unknown>[]): Promise<void> {
     const direct = this.#direct;
-    if (direct !== undefined && batch.every((job) => job.direct !== undefined)) {
-      let outcomes: Outcome[];
+    if (direct !== undefined && batch.every((unit) => unit.direct !== undefined)) {
+      let results: UnitResult[];
       try {
-        outcomes = await runDirect(
+        results = await runDirect(
           direct,
-          batch.map((job) => job.direct as (connection: DirectConnection) => unknown),
+          batch.map((unit) => unit.direct as (connection: DirectConnection) => unknown),
         );
       } catch (error) {
-        for (const job of batch) job.reject(error);
+        for (const unit of batch) unit.reject(error);
         return;
       }
-      this.#settle(batch, outcomes);
+      this.#answer(batch, results);
       return;
     }
-    const outcomes: Outcome[] = [];
+    const results: UnitResult[] = [];
     try {
       // `knex.transaction(fn)` resolves only after COMMIT has completed: no caller is answered
       // on the strength of a savepoint release.
       await this.#knex.transaction(async (trx) => {
         if (batch.length === 1) {
-          outcomes.push({ ok: true, value: await (batch[0] as Job<unknown>).work(trx) });
+          results.push({ ok: true, value: await (batch[0] as Queued<unknown>).knex(trx) });
           return;
         }
-        for (const job of batch) {
+        for (const unit of batch) {
           // A plain savepoint on the batch's transaction: Knex's nested transactions build a new
-          // Knex object each (6 % of a webhook's CPU time in the bench profile). Jobs run one
+          // Knex object each (6 % of a webhook's CPU time in the bench profile). Units run one
           // after the other, so one name serves them all.
           await trx.raw('SAVEPOINT koa_payments_job');
           try {
-            const value = await job.work(trx);
+            const value = await unit.knex(trx);
             await trx.raw('RELEASE SAVEPOINT koa_payments_job');
-            outcomes.push({ ok: true, value });
+            results.push({ ok: true, value });
           } catch (error) {
             await trx.raw('ROLLBACK TO SAVEPOINT koa_payments_job');
             await trx.raw('RELEASE SAVEPOINT koa_payments_job');
-            outcomes.push({ ok: false, error });
+            results.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
-      // The COMMIT (or the only job) failed: nothing of this batch is durable.
-      batch.forEach((job, i) => {
-        const outcome = outcomes[i];
-        job.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
+      // The COMMIT (or the only unit) failed: nothing of this batch is durable.
+      batch.forEach((unit, i) => {
+        const result = results[i];
+        unit.reject(result !== undefined && !result.ok ? result.error : error);
       });
       return;
     }
-    this.#settle(batch, outcomes);
+    this.#answer(batch, results);
   }
 
-  /** After a COMMIT: answers each job with its own outcome. */
-  #settle(batch: Job<unknown>[], outcomes: Outcome[]): void {
+  /** After a COMMIT: answers each unit with its own result. */
+  #answer(batch: Queued<unknown>[], results: UnitResult[]): void {
     this.#onCommit(batch.length);
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i] as Outcome;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
+    batch.forEach((unit, i) => {
+      const result = results[i] as UnitResult;
+      if (result.ok) unit.resolve(result.value);
+      else unit.reject(result.error);
     });
   }
 }

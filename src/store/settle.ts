@@ -17,7 +17,7 @@ import {
   refreshStatusSql,
   toCounts,
 } from './event-status.js';
-import type { Work } from './group-commit.js';
+import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import { OUTCOME_COLUMNS, outcomeRow, type Row } from './rows.js';
@@ -65,7 +65,7 @@ export function settleEvent(
   context: SettleContext,
   eventId: number,
   outcomes: readonly DeliveryRecord[],
-): Work<EventStatus> {
+): Unit<EventStatus> {
   const { tables: t, dialect, statements } = context;
   const updates = () => {
     const now = new Date();
@@ -75,7 +75,7 @@ export function settleEvent(
     }));
   };
 
-  const work = async (trx: Knex.Transaction): Promise<EventStatus> => {
+  const knex = async (trx: Knex.Transaction): Promise<EventStatus> => {
     for (const { id, set } of updates()) await trx(t.deliveries).where({ id }).update(set);
     if (dialect === 'sqlite') {
       const rows = (await trx.raw(
@@ -115,5 +115,5 @@ export function settleEvent(
     ]);
     return changed === 0 ? 'pending' : status;
   };
-  return { work, direct };
+  return { knex, direct };
 }

@@ -164,15 +164,15 @@ export function directAccess(knex: Knex): DirectAccess | undefined {
   };
 }
 
-/** What happened to one unit of work of a batch. */
-export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** What became of one unit of work of a batch: its value, or what it threw. */
+export type UnitResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 const SAVEPOINT = 'SAVEPOINT koa_payments_job';
 const RELEASE = 'RELEASE SAVEPOINT koa_payments_job';
 const ROLLBACK_TO = 'ROLLBACK TO SAVEPOINT koa_payments_job';
 
 /**
- * Runs `works` in one transaction, synchronously, on a borrowed connection. One failing unit
+ * Runs `units` in one transaction, synchronously, on a borrowed connection. One failing unit
  * rolls back that one alone: the batch runs first without savepoints (the common case, where
  * nothing fails, then pays no savepoint statements nor their page copies), and when a unit
  * throws, the whole transaction is rolled back and run again with a savepoint per unit (see
@@ -186,30 +186,30 @@ const ROLLBACK_TO = 'ROLLBACK TO SAVEPOINT koa_payments_job';
  */
 export async function runDirect(
   access: DirectAccess,
-  works: readonly ((connection: DirectConnection) => unknown)[],
-): Promise<Outcome[]> {
+  units: readonly ((connection: DirectConnection) => unknown)[],
+): Promise<UnitResult[]> {
   const connection = await access.acquire();
-  let outcomes: Outcome[];
+  let results: UnitResult[];
   let usable = true;
   try {
     // IMMEDIATE: take the write lock now (waiting up to busy_timeout for another process),
     // never fail later on a read lock that cannot be upgraded.
     connection.run('BEGIN IMMEDIATE');
     try {
-      if (works.length === 1) {
-        const only = works[0] as (c: DirectConnection) => unknown;
-        outcomes = [{ ok: true, value: only(connection) }];
+      if (units.length === 1) {
+        const only = units[0] as (c: DirectConnection) => unknown;
+        results = [{ ok: true, value: only(connection) }];
       } else {
-        const optimistic = withoutSavepoints(connection, works);
+        const optimistic = withoutSavepoints(connection, units);
         if (optimistic.ok) {
-          outcomes = optimistic.outcomes;
+          results = optimistic.results;
         } else {
           // SQLite itself rolled the whole transaction back (a full disk, an I/O error): the
           // batch fails with the cause, as it does under savepoints.
           if (!connection.inTransaction) throw optimistic.error;
           // Nothing of this pass is kept; run the batch again, a savepoint per unit.
           startAgain(connection, optimistic.error);
-          outcomes = withSavepoints(connection, works);
+          results = withSavepoints(connection, units);
         }
       }
       connection.run('COMMIT');
@@ -228,23 +228,23 @@ export async function runDirect(
     if (usable) access.release(connection);
     else access.discard(connection, new Error('koa-payments: a ROLLBACK failed'));
   }
-  return outcomes;
+  return results;
 }
 
 /** Every unit, one after the other, up to the first that throws (the caller rolls back). */
 function withoutSavepoints(
   connection: DirectConnection,
-  works: readonly ((connection: DirectConnection) => unknown)[],
-): { ok: true; outcomes: Outcome[] } | { ok: false; error: unknown } {
-  const outcomes: Outcome[] = [];
-  for (const work of works) {
+  units: readonly ((connection: DirectConnection) => unknown)[],
+): { ok: true; results: UnitResult[] } | { ok: false; error: unknown } {
+  const results: UnitResult[] = [];
+  for (const unit of units) {
     try {
-      outcomes.push({ ok: true, value: work(connection) });
+      results.push({ ok: true, value: unit(connection) });
     } catch (error) {
       return { ok: false, error };
     }
   }
-  return { ok: true, outcomes };
+  return { ok: true, results };
 }
 
 /**
@@ -271,15 +271,15 @@ function startAgain(connection: DirectConnection, firstError: unknown): void {
 /** Every unit in a savepoint of its own: one that throws is rolled back alone. */
 function withSavepoints(
   connection: DirectConnection,
-  works: readonly ((connection: DirectConnection) => unknown)[],
-): Outcome[] {
-  const outcomes: Outcome[] = [];
-  for (const work of works) {
+  units: readonly ((connection: DirectConnection) => unknown)[],
+): UnitResult[] {
+  const results: UnitResult[] = [];
+  for (const unit of units) {
     connection.run(SAVEPOINT);
     try {
-      const value = work(connection);
+      const value = unit(connection);
       connection.run(RELEASE);
-      outcomes.push({ ok: true, value });
+      results.push({ ok: true, value });
     } catch (error) {
       try {
         connection.run(ROLLBACK_TO);
@@ -289,8 +289,8 @@ function withSavepoints(
         // batch fails with the cause, not with "no such savepoint".
         throw error;
       }
-      outcomes.push({ ok: false, error });
+      results.push({ ok: false, error });
     }
   }
-  return outcomes;
+  return results;
 }

@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import { newEventStatus, processedAtFor } from './event-status.js';
-import type { Work } from './group-commit.js';
+import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
 import {
@@ -104,7 +104,7 @@ export interface StoreEventContext {
 }
 
 /** The unit of work that stores one event. */
-export function storeEvent(context: StoreEventContext, input: StoreInput): Work<StoreResult> {
+export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<StoreResult> {
   const { tables: t, dialect, statements } = context;
   const { event: incoming, receivers, runAtomic, leaseMs, logRow } = input;
   const afterCommit = receivers.filter((r) => !r.atomic);
@@ -147,7 +147,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Work<
     })),
   ];
 
-  const work = async (trx: Knex.Transaction): Promise<StoreResult> => {
+  const knex = async (trx: Knex.Transaction): Promise<StoreResult> => {
     const now = new Date();
     const inserted = (await trx(t.events)
       .insert(eventRow(now))
@@ -251,5 +251,5 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Work<
           }
           return { event, duplicate: false, deliveries };
         };
-  return { work, direct };
+  return { knex, direct };
 }

@@ -181,14 +181,16 @@ describe('group commit gathering', () => {
     const { access, log } = fakeConnection({});
     const batches: number[] = [];
     const gc = new GroupCommitter(
-      {} as Knex,
-      { maxBatch: options.maxBatch ?? 100, maxWaitMs: options.maxWaitMs },
-      (size) => batches.push(size),
-      access,
+      { knex: {} as Knex, direct: access },
+      {
+        maxBatch: options.maxBatch ?? 100,
+        maxWaitMs: options.maxWaitMs,
+        onCommit: (size) => batches.push(size),
+      },
     );
     const unit = (value: string) =>
       gc.submit({
-        work: async () => expect.fail('the fast path runs these units'),
+        knex: async () => expect.fail('the fast path runs these units'),
         direct: () => value,
       });
     return { gc, unit, batches, log };

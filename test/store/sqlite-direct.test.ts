@@ -238,15 +238,14 @@ describe('SQLite fast path', () => {
 
   it('commits a batch once, and rolls back only the unit of work that threw', async () => {
     const commits: number[] = [];
-    const committer = new GroupCommitter(
-      db.knex,
-      { maxBatch: 10, maxWaitMs: 0 },
-      (size) => commits.push(size),
-      db.direct,
-    );
+    const committer = new GroupCommitter(db, {
+      maxBatch: 10,
+      maxWaitMs: 0,
+      onCommit: (size) => commits.push(size),
+    });
     const insert = (eventId: string, fail: boolean) =>
       committer.submit({
-        work: async () => {
+        knex: async () => {
           throw new Error('the Knex path must not run');
         },
         direct: (connection) => {
@@ -269,26 +268,16 @@ describe('SQLite fast path', () => {
   });
 
   it('fails the whole batch, and writes nothing, when the transaction cannot start', async () => {
-    const committer = new GroupCommitter(
-      db.knex,
-      { maxBatch: 10, maxWaitMs: 0 },
-      () => {},
-      db.direct,
-    );
+    const committer = new GroupCommitter(db, { maxBatch: 10, maxWaitMs: 0 });
     // Another connection holds the write lock past the busy timeout.
     const other = openDatabase({ filename: tmp.file(), busyTimeoutMs: 0 }, quiet);
     const busy = openDatabase({ filename: tmp.file(), busyTimeoutMs: 0 }, quiet);
-    const lockedCommitter = new GroupCommitter(
-      busy.knex,
-      { maxBatch: 10, maxWaitMs: 0 },
-      () => {},
-      busy.direct,
-    );
+    const lockedCommitter = new GroupCommitter(busy, { maxBatch: 10, maxWaitMs: 0 });
     try {
       await other.knex.raw('BEGIN IMMEDIATE');
       const unit = (eventId: string) =>
         lockedCommitter.submit({
-          work: async () => eventId,
+          knex: async () => eventId,
           direct: (connection) => {
             insertRow(connection, tables.events, eventRow(eventId));
             return eventId;
@@ -301,7 +290,7 @@ describe('SQLite fast path', () => {
       expect(await db.knex(tables.events).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
       // The connection is usable again: the next batch commits.
       expect(await unit('evt_c')).to.equal('evt_c');
-      expect(await committer.submit({ work: async () => 1, direct: () => 2 })).to.equal(2);
+      expect(await committer.submit({ knex: async () => 1, direct: () => 2 })).to.equal(2);
     } finally {
       await other.knex.destroy();
       await busy.knex.destroy();
