@@ -7,6 +7,13 @@ import knexFactory, { type Knex } from 'knex';
 import { ConfigurationError } from '../errors.js';
 import type { DatabaseSetting } from '../settings.js';
 import type { Logger } from '../types.js';
+import {
+  cacheStatements,
+  clientName,
+  isKnex,
+  isTransaction,
+  type RawSqlite,
+} from './knex-adapter.js';
 import { type DirectAccess, directAccess } from './sqlite-direct.js';
 
 /** The opened store. */
@@ -24,37 +31,12 @@ export const DEFAULT_SQLITE_FILE = './payments.sqlite3';
 /** Default SQLite busy timeout. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
-interface SqliteConnection {
+interface SqliteConnection extends RawSqlite {
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  prepare(source: string): unknown;
 }
 
 /** WAL pages between automatic checkpoints (SQLite's default is 1 000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
-
-/** Most prepared statements kept per connection. */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * Knex's better-sqlite3 client prepares every query anew; preparing was about 15 % of the CPU
- * time of a webhook in the profile (bench/). The connection keeps its prepared statements by SQL
- * text instead. Knex's savepoint statements, whose names change every time, are not kept.
- */
-function cacheStatements(connection: SqliteConnection): void {
-  const prepare = connection.prepare.bind(connection);
-  const cache = new Map<string, unknown>();
-  connection.prepare = (source: string) => {
-    let statement = cache.get(source);
-    if (statement === undefined) {
-      statement = prepare(source);
-      if (!/^\s*(savepoint|release|rollback) (to )?(savepoint )?trx/i.test(source)) {
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-        cache.set(source, statement);
-      }
-    }
-    return statement;
-  };
-}
 
 function sqlitePragmas(busyTimeoutMs: number) {
   return (connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) => {
@@ -86,22 +68,12 @@ function sqlitePragmas(busyTimeoutMs: number) {
   };
 }
 
-function isKnex(value: unknown): value is Knex {
-  return typeof value === 'function' && 'client' in value && 'transaction' in value;
-}
-
 /**
  * The dialect a Knex instance (or transaction) talks: the one test the store and the migrations
  * share, so that they never disagree about SQLite-only columns.
  */
 export function dialectOfKnex(knex: Knex): Database['dialect'] {
   return dialectOf(clientName(knex));
-}
-
-/** The client a Knex instance was made with (`better-sqlite3`, `pg`, ...), as Knex names it. */
-function clientName(knex: Knex): unknown {
-  const client = knex.client as { dialect?: unknown; config?: { client?: unknown } };
-  return client.dialect ?? client.config?.client;
 }
 
 function dialectOf(client: unknown): Database['dialect'] {
@@ -137,7 +109,7 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
     return { knex, owned: true, dialect: 'sqlite' };
   }
   if (isKnex(setting)) {
-    if ((setting as Knex & { isTransaction?: boolean }).isTransaction) {
+    if (isTransaction(setting)) {
       throw new ConfigurationError(
         'database',
         'got a Knex transaction; pass the Knex instance, so that receivers run only after a real COMMIT',

@@ -8,6 +8,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
+import { acquireConnection, poolMax, releaseConnection } from './knex-adapter.js';
 import { migrationSource, type TableNames } from './migrations.js';
 
 const SQLITE_RETRIES = 5;
@@ -23,8 +24,7 @@ export async function migrateLatest(
       migrationSource: migrationSource(tablePrefix),
       tableName: tables.migrations,
     });
-  const poolMax = (db.knex.client as { pool?: { max?: number } }).pool?.max ?? 2;
-  if (db.dialect === 'postgres' && poolMax >= 2) {
+  if (db.dialect === 'postgres' && (poolMax(db.knex) ?? 2) >= 2) {
     // The lock holds one connection while Knex migrates on another.
     await withAdvisoryLock(db.knex, `koa-payments:migrate:${tablePrefix}`, latest);
     return;
@@ -43,11 +43,7 @@ export async function migrateLatest(
 
 /** Runs `fn` while holding a Postgres advisory lock on a connection of its own. */
 async function withAdvisoryLock<T>(knex: Knex, name: string, fn: () => Promise<T>): Promise<T> {
-  const client = knex.client as {
-    acquireConnection(): Promise<unknown>;
-    releaseConnection(connection: unknown): Promise<void>;
-  };
-  const connection = await client.acquireConnection();
+  const connection = await acquireConnection<unknown>(knex);
   try {
     await knex.raw('SELECT pg_advisory_lock(hashtext(?))', [name]).connection(connection);
     try {
@@ -56,6 +52,6 @@ async function withAdvisoryLock<T>(knex: Knex, name: string, fn: () => Promise<T
       await knex.raw('SELECT pg_advisory_unlock(hashtext(?))', [name]).connection(connection);
     }
   } finally {
-    await client.releaseConnection(connection);
+    await releaseConnection(knex, connection);
   }
 }

@@ -10,22 +10,22 @@
  * Knex transaction (an atomic receiver) takes the Knex path.
  */
 import type { Knex } from 'knex';
+import {
+  acquireConnection,
+  discardConnection,
+  preparer,
+  type RawSqlite,
+  type RawStatement,
+  releaseConnection,
+  usesBetterSqlite3,
+} from './knex-adapter.js';
 
 type Row = Record<string, unknown>;
 
-/** The parts of a better-sqlite3 statement used here. */
-interface RawStatement {
-  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-  get(...params: unknown[]): Row | undefined;
-}
-
-/** The parts of a better-sqlite3 connection used here. */
-export interface RawSqlite {
-  prepare(source: string): RawStatement;
-  readonly inTransaction: boolean;
-}
-
-/** Prepared statements kept per connection (by SQL text), beyond which the oldest is dropped. */
+/**
+ * The fast path's prepared statements, kept per connection (by SQL text) beyond which the oldest
+ * is dropped; apart from the cache of Knex's own queries (knex-adapter.ts).
+ */
 const CACHE_SIZE = 128;
 const caches = new WeakMap<RawSqlite, Map<string, RawStatement>>();
 
@@ -65,10 +65,12 @@ export function insertStatement(table: string, columns: readonly string[], suffi
 /** One connection, for the duration of a batch. */
 export class DirectConnection {
   readonly #raw: RawSqlite;
+  readonly #prepare: (source: string) => RawStatement;
   readonly #cache: Map<string, RawStatement>;
 
   constructor(raw: RawSqlite) {
     this.#raw = raw;
+    this.#prepare = preparer(raw);
     let cache = caches.get(raw);
     if (cache === undefined) {
       cache = new Map();
@@ -84,7 +86,7 @@ export class DirectConnection {
   #statement(sql: string): RawStatement {
     let statement = this.#cache.get(sql);
     if (statement === undefined) {
-      statement = this.#raw.prepare(sql);
+      statement = this.#prepare(sql);
       if (this.#cache.size >= CACHE_SIZE) {
         this.#cache.delete(this.#cache.keys().next().value as string);
       }
@@ -136,30 +138,22 @@ export interface DirectAccess {
 
 /** The fast path for a Knex instance, when its driver is better-sqlite3 (else undefined). */
 export function directAccess(knex: Knex): DirectAccess | undefined {
-  const client = knex.client as Knex.Client & {
-    driverName?: string;
-    acquireConnection(): Promise<RawSqlite>;
-    releaseConnection(connection: RawSqlite): void;
-  };
-  if (client.driverName !== 'better-sqlite3') return undefined;
+  if (!usesBetterSqlite3(knex)) return undefined;
   const borrowed = new WeakMap<DirectConnection, RawSqlite>();
   return {
     async acquire() {
-      const raw = await client.acquireConnection();
+      const raw = await acquireConnection<RawSqlite>(knex);
       const connection = new DirectConnection(raw);
       borrowed.set(connection, raw);
       return connection;
     },
     release(connection) {
       const raw = borrowed.get(connection);
-      if (raw !== undefined) client.releaseConnection(raw);
+      if (raw !== undefined) void releaseConnection(knex, raw);
     },
     discard(connection, error) {
       const raw = borrowed.get(connection);
-      if (raw === undefined) return;
-      // Knex's pool validates a connection before lending it and destroys a disposed one.
-      (raw as RawSqlite & { __knex__disposed?: unknown }).__knex__disposed = error;
-      client.releaseConnection(raw);
+      if (raw !== undefined) discardConnection(knex, raw, error);
     },
   };
 }

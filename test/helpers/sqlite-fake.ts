@@ -2,11 +2,8 @@
  * A fake better-sqlite3 connection for the SQLite fast path, without a database: it follows
  * BEGIN / COMMIT / ROLLBACK, logs every statement, and fails the ones it is told to.
  */
-import {
-  type DirectAccess,
-  DirectConnection,
-  type RawSqlite,
-} from '../../src/store/sqlite-direct.js';
+import type { RawSqlite } from '../../src/store/knex-adapter.js';
+import { type DirectAccess, DirectConnection } from '../../src/store/sqlite-direct.js';
 
 /**
  * A connection that follows BEGIN / COMMIT / ROLLBACK and fails the statements it is told to:
