@@ -50,15 +50,12 @@ function sqlitePragmas(busyTimeoutMs: number) {
       // WAL once, so the pages every batch touches (index roots, the tables' last leaves) are
       // copied a quarter as often (figures in docs/performance.md).
       connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      // Keep statement and savepoint journals in memory. Each unit of work of a group-commit
-      // batch runs in a savepoint, and SQLite first copies each page the unit changes (of those
-      // that existed when the savepoint opened) into that journal, for a rollback to the
-      // savepoint. Past 64 KB the journal spills to a temporary file, which then serves the
-      // rest of the transaction: in the bench, a new file in the temp directory for nearly
-      // every batch, 3.5 times the pwrite calls, and about 30 µs more CPU per webhook, nearly
-      // all of it in the kernel. In memory it holds about one unit's pages (it is emptied at
-      // each RELEASE), and it is never needed after a crash. This also keeps TEMP tables and a
-      // VACUUM's copy of the database in memory: run VACUUM on another connection.
+      // Keep statement and savepoint journals in memory. A unit of work run in a savepoint
+      // has SQLite copy each page it changes into that journal first, for a rollback to the
+      // savepoint; past 64 KB the journal spills to a temporary file, a new one for nearly
+      // every batch (docs/performance.md). In memory it holds about one unit's pages (it is
+      // emptied at each RELEASE), and it is never needed after a crash. This also keeps TEMP
+      // tables and a VACUUM's copy of the database in memory: run VACUUM on another connection.
       connection.pragma('temp_store = MEMORY');
       cacheStatements(connection);
       done(null, connection);

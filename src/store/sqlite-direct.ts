@@ -2,8 +2,8 @@
  * The SQLite fast path. With better-sqlite3 (a synchronous driver) the hot statements of a
  * webhook (store the event, its deliveries and its request-log line; record the outcomes) run as
  * prepared statements directly on the pooled connection, a whole group-commit batch in one
- * synchronous `BEGIN IMMEDIATE … COMMIT`. Knex builds, compiles and wraps every query in
- * promises; on the hot path that was about half of a webhook's CPU time (bench/).
+ * synchronous `BEGIN IMMEDIATE … COMMIT`, without the query building, compiling and promises
+ * Knex wraps every query in: the largest cost of the hot path (docs/performance.md).
  *
  * The fast path writes exactly the rows and values the Knex path writes (Dates as epoch
  * milliseconds, booleans as 0/1, as Knex's better-sqlite3 client binds them). Work that needs a
@@ -107,7 +107,7 @@ export class DirectConnection {
   /**
    * Runs an INSERT with its values in one array (converted in place); returns the new row's id,
    * or undefined when it inserted nothing (`ON CONFLICT … DO NOTHING`). Without `RETURNING`,
-   * which SQLite runs as a trigger: about 5 µs per statement.
+   * which SQLite runs through a temporary table (docs/performance.md).
    */
   insertValues(sql: string, values: unknown[]): number | undefined {
     const result = this.#statement(sql).run(bindAll(values));
@@ -243,9 +243,9 @@ function withoutSavepoints(
 
 /**
  * Rolls the transaction back and begins a new one. The write lock is given up in between (a
- * batch-wide savepoint would keep it, for about 5 % of the storage path's time in every
- * batch): should another process take it then, BEGIN IMMEDIATE waits for it up to
- * busy_timeout, and past that the batch fails as a batch that cannot start does.
+ * batch-wide savepoint would keep it, at a cost every batch pays, failing or not:
+ * docs/performance.md): should another process take it then, BEGIN IMMEDIATE waits for it up
+ * to busy_timeout, and past that the batch fails as a batch that cannot start does.
  */
 function startAgain(connection: DirectConnection, firstError: unknown): void {
   try {
