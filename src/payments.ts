@@ -42,11 +42,16 @@ export interface Payments {
   /** The public URL of a variant's route, to register in the provider's dashboard. */
   webhookUrl(variant: string): string;
   /**
-   * Answers 503 to new webhooks, waits for in-flight receivers (up to `timeoutMs`, default
-   * 10 000), stops the worker, and closes the database if the library opened it (never the
-   * host's). Idempotent.
+   * Answers 503 to new webhooks, waits for in-flight receivers (up to `timeoutMs`), stops the
+   * worker, and closes the database if the library opened it (never the host's). Idempotent.
    */
-  close(options?: { timeoutMs?: number }): Promise<void>;
+  close(options?: {
+    /**
+     * How long to wait for receivers still running, in ms; their leases expire after it.
+     * @default 10_000
+     */
+    timeoutMs?: number;
+  }): Promise<void>;
   /** The receiver registry this instance dispatches to. */
   readonly registry: Registry;
   /** The Knex instance events are stored through. */
@@ -86,7 +91,8 @@ export interface Payments {
   prune(options: { olderThan: Date | number }): Promise<number>;
   /**
    * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
-   * `delivery.dead`, `event.settled`); returns an unsubscribe function.
+   * `delivery.dead`, `event.settled`, and `store.committed` for each group commit; see
+   * {@link PaymentsHooks}); returns an unsubscribe function.
    *
    * @example
    * pay.on('delivery.dead', ({ event, receiver }) => alertOps(event.eventId, receiver));

@@ -28,9 +28,15 @@ export type VariantSettings = BuiltinVariantSettings | CustomVariantSettings;
 
 /** The embedded SQLite database, with its file and busy timeout. */
 export interface SqliteFileSettings {
-  /** Path of the database file. Default `./payments.sqlite3`. */
+  /**
+   * Path of the database file.
+   * @default './payments.sqlite3'
+   */
   filename: string;
-  /** How long a write waits for another connection's lock before answering 503. Default 5000. */
+  /**
+   * How long a write waits for another connection's lock before answering 503, in ms.
+   * @default 5000
+   */
   busyTimeoutMs?: number;
 }
 
@@ -39,43 +45,71 @@ export type DatabaseSetting = string | SqliteFileSettings | Knex | Knex.Config;
 
 /** Retry schedule of failed deliveries. */
 export interface RetrySettings {
-  /** Attempts before a delivery is `dead` (the first run counts). Default 10. */
+  /**
+   * Attempts before a delivery is `dead` (the first run counts).
+   * @default 10
+   */
   maxAttempts?: number;
-  /** Smallest delay before a retry. Default 10 000 ms. */
+  /**
+   * Smallest delay before a retry, in ms.
+   * @default 10_000
+   */
   minDelayMs?: number;
-  /** Largest delay before a retry. Default 6 hours. */
+  /**
+   * Largest delay before a retry, in ms.
+   * @default 21_600_000 (6 hours)
+   */
   maxDelayMs?: number;
-  /** How long a claimed delivery stays locked to its runner. Default 60 000 ms. */
+  /**
+   * How long a claimed delivery stays locked to its runner, in ms.
+   * @default 60_000
+   */
   leaseMs?: number;
 }
 
 /** The retry worker. */
 export interface WorkerSettings {
-  /** Pause between polls when nothing is due. Default 1 000 ms. */
+  /**
+   * Pause between polls when nothing is due, in ms.
+   * @default 1_000
+   */
   pollIntervalMs?: number;
-  /** Deliveries claimed per poll. Default 20. */
+  /**
+   * Deliveries claimed per poll.
+   * @default 20
+   */
   batchSize?: number;
 }
 
 /** Group commit: concurrent webhooks stored in one transaction. */
 export interface GroupCommitSettings {
-  /** Most units of work (event stores, outcome records) per transaction. Default 100. */
+  /**
+   * Most units of work (event stores, outcome records) per transaction.
+   * @default 100
+   */
   maxBatch?: number;
   /**
-   * How long a commit may wait for more work to join it: webhooks already being received, and
-   * outcomes of receivers that have just run. Default 2 ms. A commit waits only while requests
+   * How long a commit may wait for more work to join it, in ms: webhooks already being
+   * received, and outcomes of receivers that have just run. A commit waits only while requests
    * are being read and verified or while each turn of the event loop brings more work, so a
    * lone webhook waits one extra turn; under load the wait buys one fsync for many events.
    * 0 turns the waiting off.
+   * @default 2
    */
   maxWaitMs?: number;
 }
 
 /** The request log (the `requests` table). */
 export interface RequestLogSettings {
-  /** Bytes of each body kept. Default 64 KiB. */
+  /**
+   * Bytes of each body kept.
+   * @default 65_536 (64 KiB)
+   */
   maxBody?: number;
-  /** Days lines are kept; the worker deletes older ones hourly. Default 30. */
+  /**
+   * Days lines are kept; the worker deletes older ones hourly.
+   * @default 30
+   */
   retentionDays?: number;
 }
 
@@ -83,49 +117,74 @@ export interface RequestLogSettings {
 export interface PaymentsSettings {
   /** Public host of the app, used by `webhookUrl()`: a string or a function returning one. */
   host?: string | (() => string);
-  /** Scheme of `webhookUrl()`. Default `'https'`. */
+  /**
+   * Scheme of `webhookUrl()`.
+   * @default 'https'
+   */
   protocol?: 'https' | 'http';
-  /** Path under which variants are routed. Default `'/payments/process'`. */
+  /**
+   * Path under which variants are routed.
+   * @default '/payments/process'
+   */
   prefix?: string;
   /**
-   * Default: the embedded SQLite file `./payments.sqlite3`. A string is another SQLite file;
-   * `{ filename, busyTimeoutMs }` tunes it; a Knex instance (the host's database, never closed by
-   * the library) or a Knex config object is used as given.
+   * Where events are stored. A string is a SQLite file; `{ filename, busyTimeoutMs }` tunes it;
+   * a Knex instance (the host's database, never closed by the library) or a Knex config object
+   * is used as given.
+   * @default './payments.sqlite3' (the embedded SQLite file)
    */
   database?: DatabaseSetting;
-  /** Prefix of every table the library owns. Default `'payments_'`. */
+  /**
+   * Prefix of every table the library owns.
+   * @default 'payments_'
+   */
   tablePrefix?: string;
   /** Variant name (the URL segment) → provider settings. */
   variants: Record<string, VariantSettings>;
   /**
-   * `'inline'` (default): run the after-commit receivers before answering. `'background'`:
-   * answer right after the commit, then run them.
+   * `'inline'`: run the after-commit receivers before answering. `'background'`: answer right
+   * after the commit, then run them.
+   * @default 'inline'
    */
   dispatch?: 'inline' | 'background';
   /** Retry schedule. */
   retry?: RetrySettings;
-  /** Largest body accepted: bytes or a string like `'2mb'`. Default `'2mb'`. */
+  /**
+   * Largest body accepted: bytes or a string like `'2mb'`.
+   * @default '2mb'
+   */
   bodyLimit?: string | number;
-  /** Receiver registry. Default: the module-level registry `receiver` writes to. */
+  /**
+   * Receiver registry.
+   * @default the module-level registry `receiver` writes to
+   */
   registry?: RegistryCore;
-  /** Logger. Default: quiet. */
+  /**
+   * Logger.
+   * @default quiet: drops everything
+   */
   logger?: Logger;
   /**
    * The retry worker, started with the instance. `false` leaves it stopped (start it with
-   * `pay.startWorker()`, or run it elsewhere). Default: on, polling every second.
+   * `pay.startWorker()`, or run it elsewhere).
+   * @default true (on, polling every second)
    */
   worker?: boolean | WorkerSettings;
-  /** The request log. `false` turns it off. Default: on, 64 KiB bodies, 30 days. */
+  /**
+   * The request log. `false` turns it off.
+   * @default true (on, 64 KiB bodies, 30 days)
+   */
   requestLog?: false | RequestLogSettings;
   /**
    * Store concurrent webhooks in one transaction, answering each only after the shared COMMIT:
-   * one fsync for many events. One webhook that fails in a batch fails alone. Default: on for SQLite, off for Postgres
-   * (whose many connections commit in parallel).
+   * one fsync for many events. One webhook that fails in a batch fails alone.
+   * @default on for SQLite, off for Postgres (whose many connections commit in parallel)
    */
   groupCommit?: boolean | GroupCommitSettings;
   /**
-   * Read the client address from X-Forwarded-For (behind a proxy you control). Default false:
-   * the socket address.
+   * Read the client address from X-Forwarded-For (behind a proxy you control); otherwise the
+   * socket address.
+   * @default false
    */
   trustProxy?: boolean;
 }
@@ -148,27 +207,52 @@ export interface ResolvedSettings {
   trustProxy: boolean;
 }
 
-const SETTINGS_KEYS = new Set([
-  'host',
-  'protocol',
-  'prefix',
-  'database',
-  'tablePrefix',
-  'variants',
-  'dispatch',
-  'retry',
-  'bodyLimit',
-  'registry',
-  'logger',
-  'worker',
-  'requestLog',
-  'trustProxy',
-  'groupCommit',
-]);
-const GROUP_COMMIT_KEYS = new Set(['maxBatch', 'maxWaitMs']);
-const WORKER_KEYS = new Set(['pollIntervalMs', 'batchSize']);
-const REQUEST_LOG_KEYS = new Set(['maxBody', 'retentionDays']);
-const RETRY_KEYS = new Set(['maxAttempts', 'minDelayMs', 'maxDelayMs', 'leaseMs']);
+/**
+ * Every key of an options type, each once. A record that `satisfies` it misses none and adds
+ * none, so the lists of allowed keys below cannot drift from the types above.
+ */
+type KeysOf<T> = Record<keyof T, true>;
+
+/** The keys of such a record. */
+function keySet(keys: Record<string, true>): ReadonlySet<string> {
+  return new Set(Object.keys(keys));
+}
+
+const SETTINGS_KEYS = keySet({
+  host: true,
+  protocol: true,
+  prefix: true,
+  database: true,
+  tablePrefix: true,
+  variants: true,
+  dispatch: true,
+  retry: true,
+  bodyLimit: true,
+  registry: true,
+  logger: true,
+  worker: true,
+  requestLog: true,
+  groupCommit: true,
+  trustProxy: true,
+} satisfies KeysOf<PaymentsSettings>);
+const GROUP_COMMIT_KEYS = keySet({
+  maxBatch: true,
+  maxWaitMs: true,
+} satisfies KeysOf<GroupCommitSettings>);
+const WORKER_KEYS = keySet({
+  pollIntervalMs: true,
+  batchSize: true,
+} satisfies KeysOf<WorkerSettings>);
+const REQUEST_LOG_KEYS = keySet({
+  maxBody: true,
+  retentionDays: true,
+} satisfies KeysOf<RequestLogSettings>);
+const RETRY_KEYS = keySet({
+  maxAttempts: true,
+  minDelayMs: true,
+  maxDelayMs: true,
+  leaseMs: true,
+} satisfies KeysOf<RetrySettings>);
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
 
 /** A logger that drops everything (the default). */

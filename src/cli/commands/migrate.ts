@@ -1,5 +1,6 @@
 /** `koa-payments migrate [--status] [--json]`: runs, or lists, the shipped migrations. */
 import type { Knex } from 'knex';
+import { resolveSettings } from '../../settings.js';
 import { migrationSource, tableNames } from '../../store/migrations.js';
 import type { Command } from '../command.js';
 
@@ -35,7 +36,7 @@ export const migrate: Command = {
   positionals: { min: 0, max: 0 },
   async run({ values, out, withPayments }) {
     return withPayments(async (pay, { settings }) => {
-      const prefix = settings.tablePrefix ?? 'payments_';
+      const prefix = resolveSettings(settings).tablePrefix;
       const before = await states(pay.knex, prefix);
       if (values.status === true) {
         const pending = before.filter((m) => !m.applied).length;
