@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createRegistry, type Payments, payments, type Registry } from '../../src/index.js';
-import { signWebhook } from '../../src/testing/index.js';
-import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { appWith, listen, post, type TestServer } from '../helpers/server.js';
-import { gate } from '../helpers/sync.js';
+import { createRegistry, type Payments, payments, type Registry } from '../src/index.js';
+import { signWebhook } from '../src/testing/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import { appWith, listen, post, type TestServer } from './helpers/server.js';
+import { gate } from './helpers/sync.js';
 
 const SECRET = 'whsec_dispatch_test';
 
@@ -316,44 +316,3 @@ for (const dialect of DIALECTS)
       expect(await committedEvent('evt_after_close')).to.equal(undefined);
     });
   });
-
-describe('close() with a receiver that never finishes', () => {
-  it('gives up after timeoutMs, warns, and leaves the delivery to be retried after its lease', async () => {
-    const db = await createTestDatabase('sqlite');
-    const registry = createRegistry();
-    const started = gate();
-    registry.receiver('charge.succeeded', async function stuck() {
-      started.open();
-      await new Promise(() => {});
-    });
-    const warnings: string[] = [];
-    const pay = payments({
-      database: db.setting,
-      registry,
-      dispatch: 'background',
-      logger: { debug() {}, info() {}, warn: (_f, m) => warnings.push(m), error() {} },
-      variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
-    });
-    await pay.migrate();
-    const server = await listen(appWith(pay));
-    try {
-      const { body, headers } = signWebhook('stripe', {
-        payload: event('evt_stuck'),
-        secret: SECRET,
-      });
-      expect(
-        (await post(`${server.origin}/payments/process/stripe/`, body, headers)).status,
-      ).to.equal(200);
-      await started.opened;
-      await pay.close({ timeoutMs: 50 });
-      expect(warnings).to.deep.equal([
-        'koa-payments: closing with receivers still running; their leases expire and they are retried',
-      ]);
-      const row = await db.reader('payments_deliveries').first('status', 'attempts');
-      expect(row).to.deep.equal({ status: 'pending', attempts: 0 });
-    } finally {
-      await server.close();
-      await db.cleanup();
-    }
-  });
-});
