@@ -44,6 +44,7 @@ function isMissingTable(error: unknown): boolean {
   return /no such table|relation .* does not exist/i.test(message);
 }
 
+/** The ticket of a webhook on its way to the store, as the middleware holds it. */
 export type { Ticket };
 
 /** What a {@link Pipeline} works with. */
