@@ -28,16 +28,24 @@ export interface RegistryEvents {
   unregistered: RegisteredReceiver;
 }
 
+/** A class: what `experimentalDecorators` passes as the target of a static method. */
+type ClassConstructor = abstract new (...args: never) => unknown;
+
 /**
  * A decorator for a static method, usable both as a TC39 standard decorator and with
- * TypeScript's `experimentalDecorators`.
+ * TypeScript's `experimentalDecorators`. The method's own type `F` is inferred, so that a method
+ * returning `Promise<void>` fits (a property descriptor's type is invariant), and it must accept
+ * the signal. On an instance method it does not compile, in either mode.
  */
 export interface ReceiverDecorator<S> {
-  (value: ReceiverFunction<S>, context: ClassMethodDecoratorContext): void;
-  (
-    target: object,
+  <F extends ReceiverFunction<S>>(
+    value: F,
+    context: ClassMethodDecoratorContext<unknown, F> & { readonly static: true },
+  ): void;
+  <F extends ReceiverFunction<S>>(
+    target: ClassConstructor,
     propertyKey: string | symbol,
-    descriptor: TypedPropertyDescriptor<ReceiverFunction<S>>,
+    descriptor: TypedPropertyDescriptor<F>,
   ): void;
 }
 

@@ -115,6 +115,7 @@ describe('receiver registry', () => {
     const registry = createRegistry();
     expect(() => {
       class Bad {
+        // @ts-expect-error: refused at compile time too; the runtime check is for JavaScript.
         @registry.receiver('x')
         async instanceMethod() {}
       }
