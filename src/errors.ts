@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unknown_variant'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'body_timeout'
   | 'raw_body_unavailable'
   | 'receiver_failed'
   | 'store_unavailable'

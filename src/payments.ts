@@ -218,6 +218,7 @@ export function payments(settings: PaymentsSettings): Payments {
   const middleware = createMiddleware({
     prefix: resolved.prefix,
     bodyLimit: resolved.bodyLimit,
+    bodyTimeout: resolved.bodyTimeout,
     logger: resolved.logger,
     dispatch: resolved.dispatch,
     trustProxy: resolved.trustProxy,

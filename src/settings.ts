@@ -89,11 +89,11 @@ export interface GroupCommitSettings {
    */
   maxBatch?: number;
   /**
-   * How long a commit may wait for more work to join it, in ms: webhooks already being
-   * received, and outcomes of receivers that have just run. A commit waits only while requests
-   * are being read and verified or while each turn of the event loop brings more work, so a
-   * lone webhook waits one extra turn; under load the wait buys one fsync for many events.
-   * 0 turns the waiting off.
+   * How long a commit may wait for more work to join it, in ms: webhooks whose body has arrived
+   * and is being verified, and outcomes of receivers that have just run. A commit waits only
+   * while such requests are being verified or while each turn of the event loop brings more
+   * work (never for a body still on its way), so a lone webhook waits one extra turn; under
+   * load the wait buys one fsync for many events. 0 turns the waiting off.
    * @default 2
    */
   maxWaitMs?: number;
@@ -155,6 +155,13 @@ export interface PaymentsSettings {
    */
   bodyLimit?: string | number;
   /**
+   * Milliseconds the whole body may take to arrive, from when the middleware starts reading it.
+   * Past it, the answer is 408 `body_timeout` and the connection is closed: a client that sends
+   * slowly (or stops) does not hold the request open.
+   * @default 30_000
+   */
+  bodyTimeout?: number;
+  /**
    * Receiver registry.
    * @default the module-level registry `receiver` writes to
    */
@@ -199,6 +206,7 @@ export interface ResolvedSettings {
   dispatch: 'inline' | 'background';
   retry: Required<RetrySettings>;
   bodyLimit: number;
+  bodyTimeout: number;
   logger: Logger;
   worker: Required<WorkerSettings> & { enabled: boolean };
   requestLog: Required<RequestLogSettings> | false;
@@ -228,6 +236,7 @@ const SETTINGS_KEYS = keySet({
   dispatch: true,
   retry: true,
   bodyLimit: true,
+  bodyTimeout: true,
   registry: true,
   logger: true,
   worker: true,
@@ -369,6 +378,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     dispatch,
     retry: resolvedRetry,
     bodyLimit: parseBytes(settings.bodyLimit ?? '2mb'),
+    bodyTimeout: positive(settings.bodyTimeout ?? 30_000, 'bodyTimeout'),
     logger,
     worker: {
       enabled: worker !== false,

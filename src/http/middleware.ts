@@ -15,6 +15,8 @@ import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';
 export interface MiddlewareOptions {
   prefix: string;
   bodyLimit: number;
+  /** Milliseconds for the whole body to arrive (408 `body_timeout` past it). */
+  bodyTimeout: number;
   logger: Logger;
   dispatch: 'inline' | 'background';
   hasVariant(variant: string): boolean;
@@ -49,7 +51,7 @@ function variantOf(ctx: Context, prefix: string): string | undefined {
 
 /** Builds the named middleware. */
 export function createMiddleware(options: MiddlewareOptions): Middleware {
-  const { prefix, bodyLimit, logger, dispatch, trustProxy } = options;
+  const { prefix, bodyLimit, bodyTimeout, logger, dispatch, trustProxy } = options;
   let warnedRawBody = false;
 
   return async function koaPayments(ctx: Context, next: Next): Promise<void> {
@@ -67,9 +69,11 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       return;
     }
     const receivedAt = new Date();
-    const ticket = options.ticket();
     const ip = remoteIp(ctx.req, trustProxy);
     let rawBody: Buffer | undefined;
+    // The ticket is taken only once the body is here: a commit waits for webhooks being
+    // verified, never for a client that is slow to send (it could hold every batch open).
+    let ticket: Ticket | undefined;
     try {
       if (options.isClosing()) {
         throw new PaymentsError(
@@ -79,7 +83,8 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
           { expose: true },
         );
       }
-      rawBody = await readRawBody(ctx, bodyLimit);
+      rawBody = await readRawBody(ctx, bodyLimit, bodyTimeout);
+      ticket = options.ticket();
       const request: WebhookRequest = {
         headers: ctx.req.headers,
         rawBody,
@@ -91,7 +96,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
     } catch (caught) {
-      ticket.close();
+      ticket?.close();
       let error: PaymentsError;
       if (caught instanceof PaymentsError) {
         error = caught;
@@ -111,6 +116,9 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         error = new PaymentsError('internal_error', 500, 'Internal error.', { expose: false });
       }
       sendError(ctx, error);
+      // The rest of a late body is never read: close the connection after the answer rather
+      // than let the client go on sending it.
+      if (error.code === 'body_timeout') ctx.set('Connection', 'close');
       await options.logFailure(
         variant,
         {

@@ -46,8 +46,19 @@ function keptRawBody(ctx: Context): Buffer | undefined {
   return undefined;
 }
 
-/** Reads the raw body of `ctx`, at most `limit` bytes. */
-export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
+function timedOut(timeoutMs: number): PaymentsError {
+  return new PaymentsError(
+    'body_timeout',
+    408,
+    `The request body did not arrive within ${timeoutMs} ms (bodyTimeout).`,
+  );
+}
+
+/**
+ * Reads the raw body of `ctx`, at most `limit` bytes, within `timeoutMs` of the call: a deadline
+ * for the whole body, so that a client trickling a byte at a time is cut too.
+ */
+export async function readRawBody(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
   const kept = keptRawBody(ctx);
   if (kept !== undefined) {
     if (kept.length > limit) throw tooLarge(limit);
@@ -60,9 +71,20 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
   const declared = req.headers['content-length'];
   const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
   if (length !== undefined && length > limit) throw tooLarge(limit);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      req.pause(); // the rest is not read; the middleware closes the connection
+      reject(timedOut(timeoutMs));
+    }, timeoutMs);
+  });
   try {
-    return await getRawBody(req, { limit, ...(length === undefined ? {} : { length }) });
+    return await Promise.race([
+      getRawBody(req, { limit, ...(length === undefined ? {} : { length }) }),
+      deadline,
+    ]);
   } catch (error) {
+    if (error instanceof PaymentsError) throw error;
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') throw tooLarge(limit);
     throw new PaymentsError(
@@ -71,5 +93,7 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
       'The request body could not be read completely.',
       { cause: error },
     );
+  } finally {
+    clearTimeout(timer);
   }
 }

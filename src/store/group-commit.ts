@@ -36,10 +36,11 @@ export interface GroupCommitOptions {
 }
 
 /**
- * A webhook on its way to the store, whose unit of work is not submitted yet (its body is still
- * being read and verified). While a ticket is open, a batch about to commit waits a moment for
- * it (at most `maxWaitMs`; see `#gather`), so that with a synchronous driver (better-sqlite3)
- * concurrent requests still share a COMMIT. Close it once the unit is submitted, or when the
+ * A webhook on its way to the store, whose unit of work is not submitted yet (its body has
+ * arrived and is being verified; the middleware opens no ticket before the body is read, so a
+ * slow client holds up no batch). While a ticket is open, a batch about to commit waits a
+ * moment for it (at most `maxWaitMs`; see `#gather`), so that with a synchronous driver
+ * (better-sqlite3) concurrent requests still share a COMMIT. Close it once the unit is submitted, or when the
  * request ends without one; closing again does nothing.
  */
 export interface Ticket {
@@ -118,9 +119,9 @@ export class GroupCommitter {
 
   /**
    * Lets the event loop run, one turn at a time, while it brings more work: requests with an
-   * open ticket, being read and verified, and what the last COMMIT set off (receivers that finish at once and
-   * submit their outcomes, requests read meanwhile). Stops at the first turn that brings nothing
-   * with no ticket open, at `maxBatch` units, or at the deadline (a monotonic clock). With a
+   * open ticket, being verified, and what the last COMMIT set off (receivers that finish at once
+   * and submit their outcomes, requests read meanwhile). Stops at the first turn that brings
+   * nothing with no ticket open, at `maxBatch` units, or at the deadline (a monotonic clock). With a
    * synchronous driver nothing else runs during a COMMIT, and its fsync is paid once per batch:
    * fewer, fuller COMMITs are what makes the event loop go further (docs/performance.md).
    */
