@@ -10,6 +10,7 @@ import type { EventDetails } from '../types.js';
 import type { LoadedConfig } from './config.js';
 import { CliFailure } from './errors.js';
 import type { Output } from './output.js';
+import { requireMigrated, requireStoreFile, withoutSecrets } from './store.js';
 
 /** One option of a command, for `node:util` parseArgs and for `--help`. */
 export interface OptionSpec {
@@ -37,6 +38,17 @@ export interface Command {
   run(context: CommandContext): Promise<number>;
 }
 
+/**
+ * What a command does with the store, which decides what it needs:
+ * - `'read'`: reads (or prunes) what is stored. The store must exist and be migrated; the
+ *   variants are kept by name and provider only, so no provider secret is needed.
+ * - `'run'`: runs receivers over what is stored. The store must exist and be migrated, and the
+ *   variants are the configured ones (the providers read the stored payloads).
+ * - `'migrate'`: creates or updates the tables. No provider secret is needed.
+ * - `'none'`: does not touch the store (`send` signs with the variant's secret and posts).
+ */
+export type StoreUse = 'read' | 'run' | 'migrate' | 'none';
+
 /** Parsed option values. */
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -51,12 +63,14 @@ export interface CommandContext {
   /** Loads the configuration (once). */
   config(): Promise<LoadedConfig>;
   /**
-   * Runs `fn` with a `payments()` instance built from the configuration: the retry worker off
-   * unless `worker` is true. The instance is always closed afterwards.
+   * Runs `fn` with a `payments()` instance built from the configuration, after the checks that
+   * `store` calls for: the retry worker off unless `worker` is true. The instance is always
+   * closed afterwards. A store that is missing or not migrated is a {@link CliFailure} that
+   * says to run `koa-payments migrate`, and no SQLite file is created for it.
    */
   withPayments<T>(
     fn: (pay: Payments, config: LoadedConfig) => Promise<T>,
-    options?: { worker?: boolean },
+    options: { store: StoreUse; worker?: boolean },
   ): Promise<T>;
 }
 
@@ -75,13 +89,16 @@ function workerSetting(settings: PaymentsSettings, run: boolean): PaymentsSettin
 export function paymentsRunner(
   config: () => Promise<LoadedConfig>,
 ): CommandContext['withPayments'] {
-  return async (fn, options = {}) => {
+  return async (fn, { store, worker }) => {
     const loaded = await config();
-    const pay = payments({
-      ...loaded.settings,
-      worker: workerSetting(loaded.settings, options.worker === true),
-    });
+    const existing = store === 'read' || store === 'run';
+    // Opening a SQLite file creates it: check first.
+    if (existing) requireStoreFile(loaded.settings.database);
+    const settings =
+      store === 'read' || store === 'migrate' ? withoutSecrets(loaded.settings) : loaded.settings;
+    const pay = payments({ ...settings, worker: workerSetting(settings, worker === true) });
     try {
+      if (existing) await requireMigrated(pay.knex, loaded.settings);
       return await fn(pay, loaded);
     } finally {
       await pay.close();

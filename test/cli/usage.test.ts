@@ -145,9 +145,11 @@ describe('koa-payments CLI: usage', () => {
         'wrong.mjs',
         `export default { database: ${JSON.stringify(tmp.file('wrong.sqlite3'))}, variants: { stripe: { provider: 'stripe', endpointSecret: 'sk_test_not_a_webhook_secret' } } };\n`,
       );
-      const { code, stderr } = await runMain(['migrate', '--config', 'wrong.mjs'], {
-        cwd: tmp.dir,
-      });
+      // send signs with the variant's secret, so it builds the variants as configured.
+      const { code, stderr } = await runMain(
+        ['send', 'stripe', 'charge.succeeded', '--config', 'wrong.mjs'],
+        { cwd: tmp.dir },
+      );
       expect(code).to.equal(1);
       expect(stderr).to.include('variants.stripe.endpointSecret: looks like an API key');
     });

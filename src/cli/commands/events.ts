@@ -86,13 +86,16 @@ export const eventsList: Command = {
     const limit = stringValue(values, 'limit');
     if (limit !== undefined) filter.limit = parseCount(limit, '--limit', 'events list', 100_000);
 
-    return withPayments(async (pay) => {
-      const events = await pay.events.list(filter);
-      if (values.json === true) out.json(events);
-      else if (events.length === 0) out.line('No events.');
-      else out.table(EVENT_COLUMNS, events);
-      return 0;
-    });
+    return withPayments(
+      async (pay) => {
+        const events = await pay.events.list(filter);
+        if (values.json === true) out.json(events);
+        else if (events.length === 0) out.line('No events.');
+        else out.table(EVENT_COLUMNS, events);
+        return 0;
+      },
+      { store: 'read' },
+    );
   },
 };
 
@@ -159,11 +162,18 @@ export const eventsShow: Command = {
   },
   positionals: { min: 1, max: 1 },
   async run({ positionals, values, out, withPayments }) {
-    return withPayments(async (pay) => {
-      const event = await findEvent(pay, positionals[0] as string, stringValue(values, 'variant'));
-      if (values.json === true) out.json(event);
-      else printEvent(out, event, values.payload === true);
-      return 0;
-    });
+    return withPayments(
+      async (pay) => {
+        const event = await findEvent(
+          pay,
+          positionals[0] as string,
+          stringValue(values, 'variant'),
+        );
+        if (values.json === true) out.json(event);
+        else printEvent(out, event, values.payload === true);
+        return 0;
+      },
+      { store: 'read' },
+    );
   },
 };

@@ -35,22 +35,25 @@ export const prune: Command = {
       before = new Date(Date.now() - parseDuration(olderThan, '--older-than', 'prune'));
     if (beforeText !== undefined) before = parseSince(beforeText, 'prune');
 
-    return withPayments(async (pay, { settings }) => {
-      if (settings.requestLog === false) {
-        if (values.json === true) out.json({ deleted: 0, before: null, requestLog: false });
-        else out.line('The request log is off (requestLog: false): nothing to prune.');
+    return withPayments(
+      async (pay, { settings }) => {
+        if (settings.requestLog === false) {
+          if (values.json === true) out.json({ deleted: 0, before: null, requestLog: false });
+          else out.line('The request log is off (requestLog: false): nothing to prune.');
+          return 0;
+        }
+        const cutOff =
+          before ?? new Date(Date.now() - (settings.requestLog?.retentionDays ?? 30) * DAY);
+        const deleted = await pay.prune({ olderThan: cutOff });
+        if (values.json === true) out.json({ deleted, before: cutOff });
+        else {
+          out.line(
+            `Deleted ${deleted} request-log line${deleted === 1 ? '' : 's'} received before ${formatDate(cutOff)}.`,
+          );
+        }
         return 0;
-      }
-      const cutOff =
-        before ?? new Date(Date.now() - (settings.requestLog?.retentionDays ?? 30) * DAY);
-      const deleted = await pay.prune({ olderThan: cutOff });
-      if (values.json === true) out.json({ deleted, before: cutOff });
-      else {
-        out.line(
-          `Deleted ${deleted} request-log line${deleted === 1 ? '' : 's'} received before ${formatDate(cutOff)}.`,
-        );
-      }
-      return 0;
-    });
+      },
+      { store: 'read' },
+    );
   },
 };

@@ -36,17 +36,20 @@ export const replay: Command = {
     }
     const which: Which = values.all === true ? 'all' : (receivers ?? 'failed');
     const variant = stringValue(values, 'variant');
-    return withPayments(async (pay) => {
-      requireReceivers(pay, 'a replay');
-      const events = [];
-      for (const id of positionals) events.push(await findEvent(pay, id, variant));
-      const json = values.json === true;
-      const outcomes = await replayAll(pay, events, which, out, json, (e) =>
-        findEvent(pay, String(e.id), undefined),
-      );
-      if (json) out.json(outcomes);
-      else if (outcomes.length > 1) out.line(summary(outcomes));
-      return outcomes.some((o) => o.failed) ? 1 : 0;
-    });
+    return withPayments(
+      async (pay) => {
+        requireReceivers(pay, 'a replay');
+        const events = [];
+        for (const id of positionals) events.push(await findEvent(pay, id, variant));
+        const json = values.json === true;
+        const outcomes = await replayAll(pay, events, which, out, json, (e) =>
+          findEvent(pay, String(e.id), undefined),
+        );
+        if (json) out.json(outcomes);
+        else if (outcomes.length > 1) out.line(summary(outcomes));
+        return outcomes.some((o) => o.failed) ? 1 : 0;
+      },
+      { store: 'run' },
+    );
   },
 };

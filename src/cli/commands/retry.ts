@@ -50,26 +50,29 @@ export const retry: Command = {
     const limit = stringValue(values, 'limit');
     if (limit !== undefined) filter.limit = parseCount(limit, '--limit', 'retry');
 
-    return withPayments(async (pay) => {
-      const events = await pay.events.list(filter);
-      const json = values.json === true;
-      if (events.length === 0) {
-        if (json) out.json([]);
-        else out.line('No failed events.');
-        return 0;
-      }
-      requireReceivers(pay, 'a retry');
-      if (!json)
-        out.info(`Retrying ${events.length} failed event${events.length === 1 ? '' : 's'}…`);
-      const outcomes = await replayAll(pay, events, 'failed', out, json, (e) =>
-        findEvent(pay, String(e.id), undefined),
-      );
-      if (json) out.json(outcomes);
-      else out.line(summary(outcomes));
-      if (!json && events.length === filter.limit) {
-        out.info(`Stopped at --limit ${filter.limit}; run it again for older events.`);
-      }
-      return outcomes.some((o) => o.failed) ? 1 : 0;
-    });
+    return withPayments(
+      async (pay) => {
+        const events = await pay.events.list(filter);
+        const json = values.json === true;
+        if (events.length === 0) {
+          if (json) out.json([]);
+          else out.line('No failed events.');
+          return 0;
+        }
+        requireReceivers(pay, 'a retry');
+        if (!json)
+          out.info(`Retrying ${events.length} failed event${events.length === 1 ? '' : 's'}…`);
+        const outcomes = await replayAll(pay, events, 'failed', out, json, (e) =>
+          findEvent(pay, String(e.id), undefined),
+        );
+        if (json) out.json(outcomes);
+        else out.line(summary(outcomes));
+        if (!json && events.length === filter.limit) {
+          out.info(`Stopped at --limit ${filter.limit}; run it again for older events.`);
+        }
+        return outcomes.some((o) => o.failed) ? 1 : 0;
+      },
+      { store: 'run' },
+    );
   },
 };

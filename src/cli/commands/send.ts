@@ -70,84 +70,87 @@ export const send: Command = {
     const countText = stringValue(values, 'count');
     const count = countText === undefined ? 1 : parseCount(countText, '--count', 'send', 10_000);
 
-    return withPayments(async (pay, { settings }) => {
-      const variantSettings = settings.variants[variant] as VariantSettings | undefined;
-      if (!pay.variants.includes(variant) || variantSettings === undefined) {
-        throw new UsageError(
-          `unknown variant '${variant}'; the config has ${pay.variants.join(', ')}`,
-          'send',
-        );
-      }
-      const configured = webhookUrl(pay, variant);
-      const given = stringValue(values, 'url') ?? (env.KOA_PAYMENTS_URL || undefined);
-      const target = given ?? configured ?? `http://localhost:${env.PORT || 3000}`;
-      let parsed: URL;
-      try {
-        parsed = new URL(target);
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError();
-      } catch {
-        throw new UsageError(`--url expects an http(s) URL, got '${target}'`, 'send');
-      }
-      if (given === undefined && !LOOPBACK.test(parsed.hostname)) {
-        throw new UsageError(
-          `refusing to send a test event to ${target}, the configured host, which is not a local ` +
-            `address: pass --url ${parsed.origin} if you mean it`,
-          'send',
-        );
-      }
-      const prefix = (settings.prefix ?? '/payments/process').replace(/\/+$/, '');
-      if (parsed.pathname === '/' || parsed.pathname === '')
-        parsed.pathname = `${prefix}/${variant}/`;
-      const postTo = parsed.toString();
-      // The URL the provider signs (Square, an hmac {url}): the variant's own, else the app's
-      // webhookUrl(variant), as the provider defaults it, never the URL posted to.
-      const own = variantSettings as { notificationUrl?: unknown; url?: unknown };
-      const signedUrl =
-        own.notificationUrl !== undefined || own.url !== undefined || configured === undefined
-          ? {}
-          : { url: configured };
-
-      const answers: SentWebhook[] = [];
-      out.info(`POST ${postTo}${count > 1 ? ` (${count} events)` : ''}`);
-      for (let i = 0; i < count; i++) {
-        let sent: SentWebhook;
-        try {
-          sent = await sendWebhook(postTo, variant, type, {
-            settings: variantSettings,
-            ...signedUrl,
-            ...(data === undefined ? {} : { data }),
-          });
-        } catch (error) {
-          if (error instanceof UnknownSampleTypeError) {
-            throw new UsageError(
-              `no ${error.provider} sample of '${type}'; samples exist for ${error.known.join(', ')}`,
-              'send',
-            );
-          }
-          if (error instanceof TypeError && /koa-payments\/testing/.test(error.message)) {
-            throw new CliFailure(error.message.replace('koa-payments/testing: ', ''));
-          }
-          throw new CliFailure(
-            `could not reach ${postTo}: ${networkReason(error)}. Is the app running?`,
-            { cause: error },
+    return withPayments(
+      async (pay, { settings }) => {
+        const variantSettings = settings.variants[variant] as VariantSettings | undefined;
+        if (!pay.variants.includes(variant) || variantSettings === undefined) {
+          throw new UsageError(
+            `unknown variant '${variant}'; the config has ${pay.variants.join(', ')}`,
+            'send',
           );
         }
-        answers.push(sent);
-        if (values.json !== true) out.line(`${sent.status} ${JSON.stringify(sent.body)}`);
-      }
-      if (values.json === true) {
-        out.json(
-          answers.map((a) => ({
-            status: a.status,
-            body: a.body,
-            url: a.request.url,
-            payload: a.payload,
-          })),
-        );
-      }
-      const failed = answers.filter((a) => !a.ok).length;
-      if (count > 1) out.info(`${count - failed} of ${count} accepted.`);
-      return failed === 0 ? 0 : 1;
-    });
+        const configured = webhookUrl(pay, variant);
+        const given = stringValue(values, 'url') ?? (env.KOA_PAYMENTS_URL || undefined);
+        const target = given ?? configured ?? `http://localhost:${env.PORT || 3000}`;
+        let parsed: URL;
+        try {
+          parsed = new URL(target);
+          if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError();
+        } catch {
+          throw new UsageError(`--url expects an http(s) URL, got '${target}'`, 'send');
+        }
+        if (given === undefined && !LOOPBACK.test(parsed.hostname)) {
+          throw new UsageError(
+            `refusing to send a test event to ${target}, the configured host, which is not a local ` +
+              `address: pass --url ${parsed.origin} if you mean it`,
+            'send',
+          );
+        }
+        const prefix = (settings.prefix ?? '/payments/process').replace(/\/+$/, '');
+        if (parsed.pathname === '/' || parsed.pathname === '')
+          parsed.pathname = `${prefix}/${variant}/`;
+        const postTo = parsed.toString();
+        // The URL the provider signs (Square, an hmac {url}): the variant's own, else the app's
+        // webhookUrl(variant), as the provider defaults it, never the URL posted to.
+        const own = variantSettings as { notificationUrl?: unknown; url?: unknown };
+        const signedUrl =
+          own.notificationUrl !== undefined || own.url !== undefined || configured === undefined
+            ? {}
+            : { url: configured };
+
+        const answers: SentWebhook[] = [];
+        out.info(`POST ${postTo}${count > 1 ? ` (${count} events)` : ''}`);
+        for (let i = 0; i < count; i++) {
+          let sent: SentWebhook;
+          try {
+            sent = await sendWebhook(postTo, variant, type, {
+              settings: variantSettings,
+              ...signedUrl,
+              ...(data === undefined ? {} : { data }),
+            });
+          } catch (error) {
+            if (error instanceof UnknownSampleTypeError) {
+              throw new UsageError(
+                `no ${error.provider} sample of '${type}'; samples exist for ${error.known.join(', ')}`,
+                'send',
+              );
+            }
+            if (error instanceof TypeError && /koa-payments\/testing/.test(error.message)) {
+              throw new CliFailure(error.message.replace('koa-payments/testing: ', ''));
+            }
+            throw new CliFailure(
+              `could not reach ${postTo}: ${networkReason(error)}. Is the app running?`,
+              { cause: error },
+            );
+          }
+          answers.push(sent);
+          if (values.json !== true) out.line(`${sent.status} ${JSON.stringify(sent.body)}`);
+        }
+        if (values.json === true) {
+          out.json(
+            answers.map((a) => ({
+              status: a.status,
+              body: a.body,
+              url: a.request.url,
+              payload: a.payload,
+            })),
+          );
+        }
+        const failed = answers.filter((a) => !a.ok).length;
+        if (count > 1) out.info(`${count - failed} of ${count} accepted.`);
+        return failed === 0 ? 0 : 1;
+      },
+      { store: 'none' },
+    );
   },
 };

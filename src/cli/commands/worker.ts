@@ -84,7 +84,7 @@ export const worker: Command = {
         out.line('Worker stopped.');
         return 0;
       },
-      { worker: !once },
+      { store: 'run', worker: !once },
     );
   },
 };
