@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PaymentsSettings } from '../settings.js';
 import { CliFailure } from './errors.js';
+import { missingTypeScriptSibling, resolveTypeScriptImports } from './typescript.js';
 
 /** File names looked for in the working directory, in this order. */
 export const CONFIG_FILES = ['payments.config.mjs', 'payments.config.js', 'payments.config.ts'];
@@ -52,19 +53,28 @@ export function findConfig({ flag, env, cwd }: ConfigSource): string {
 const TYPESCRIPT = /\.[cm]?ts$/;
 
 /**
- * Imports a module. A TypeScript file that Node cannot load by itself (Node 20 without a
- * loader) is loaded again through tsx, when the app has it installed.
+ * Imports a module. A TypeScript file loads natively where Node strips types (with its `.js`
+ * imports of `.ts` files resolved: typescript.ts). One that Node cannot load by itself (Node 20
+ * without a loader, or syntax that stripping cannot erase, such as decorators or enums) is
+ * loaded again through tsx, when the app has it installed.
  */
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
+  const typescript = TYPESCRIPT.test(file);
+  if (typescript) resolveTypeScriptImports();
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    // Without a loader, Node refuses the extension (in an ESM package) or fails to parse the
-    // types (elsewhere).
+    // Without a loader, Node refuses the extension (in an ESM package), fails to parse the
+    // types (elsewhere), or cannot erase them (stripping); or it cannot resolve a .js import
+    // of a .ts file (stripping, without module.registerHooks).
     const code = (error as { code?: unknown }).code;
-    const unloadable = code === 'ERR_UNKNOWN_FILE_EXTENSION' || error instanceof SyntaxError;
-    if (!TYPESCRIPT.test(file) || !unloadable) throw error;
+    const unloadable =
+      code === 'ERR_UNKNOWN_FILE_EXTENSION' ||
+      code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' ||
+      error instanceof SyntaxError ||
+      missingTypeScriptSibling(error);
+    if (!typescript || !unloadable) throw error;
   }
   let registers: (() => unknown)[];
   try {
