@@ -20,12 +20,12 @@ export class Orders {
 export class Refunds {
   @receiver('checkout.session.completed')
   static async markPaid({ data, event }: Signal<'checkout.session.completed'>) {
-    return [data, event];
+    void [data, event];
   }
 
   @receiver('charge.refunded', { name: 'orders.refund', variants: ['stripe'] })
   static async refund({ data }: Signal<'charge.refunded'>) {
-    return data;
+    void data;
   }
 }
 
