@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'store_unavailable'
   | 'internal_error'
   | 'invalid_request'
-  | 'event_not_found';
+  | 'event_not_found'
+  | 'not_found_at_provider'
+  | 'provider_unavailable';
 
 /**
  * Base class of every error koa-payments raises on purpose.

@@ -41,6 +41,14 @@ export type {
 } from './providers/paystack/signals.js';
 export type { PayvostOptions } from './providers/payvost/index.js';
 export type { RazorpayOptions } from './providers/razorpay/index.js';
+export {
+  NotFoundAtProviderError,
+  ProviderApiError,
+  type ProviderCall,
+  ProviderUnavailableError,
+  type ProviderUnavailableReason,
+} from './providers/shared/api-errors.js';
+export type { ApiHttpOptions } from './providers/shared/http.js';
 export type { SquareOptions } from './providers/square/index.js';
 export type { StandardOptions } from './providers/standard/index.js';
 export type { StripeOptions } from './providers/stripe/index.js';

@@ -45,6 +45,28 @@ export function reasonOf(fn: () => unknown): string {
   throw new Error('expected a SignatureVerificationError');
 }
 
+/** The error `promise` rejects with; fails if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A logger keeping every line, with its level. */
+export function recordingLogger() {
+  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) => {
+    lines.push({ level, fields, message });
+  };
+  return {
+    lines,
+    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+  };
+}
+
 /** The ConfigurationError `fn` throws; fails if it throws nothing or something else. */
 export function configurationErrorOf(fn: () => unknown): ConfigurationError {
   try {
