@@ -105,6 +105,9 @@ export class Pipeline {
     checkVerified(verified, provider.name);
     const receivers = this.#registry.match(verified.type, variant);
     const { leaseMs } = this.#settings.retry;
+    const bodyText = request.rawBody.toString('utf8');
+    // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
+    const payloadText = verified.payloadText ?? bodyText;
     let stored: StoreResult;
     ticket?.close();
     try {
@@ -115,7 +118,7 @@ export class Pipeline {
           eventId: verified.id,
           type: verified.type,
           livemode: verified.livemode,
-          payloadText: request.rawBody.toString('utf8'),
+          payloadText,
           payload: verified.payload,
           receivedAt: request.receivedAt,
           createdAt: verified.createdAt,
@@ -145,7 +148,7 @@ export class Pipeline {
                   statusCode: 200,
                   error: undefined,
                   event: event.id,
-                  bodyInEvent,
+                  bodyInEvent: bodyInEvent && payloadText === bodyText,
                 }),
       });
     } catch (error) {

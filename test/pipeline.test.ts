@@ -1,7 +1,14 @@
 import { expect } from 'chai';
-import { createRegistry, type Payments, payments, type Registry } from '../src/index.js';
+import {
+  createRegistry,
+  type Payments,
+  type Provider,
+  payments,
+  type Registry,
+} from '../src/index.js';
 import { signWebhook } from '../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
+import { servedForEach } from './helpers/provider.js';
 import { appWith, listen, post, type TestServer } from './helpers/server.js';
 import { gate } from './helpers/sync.js';
 
@@ -314,5 +321,57 @@ for (const dialect of DIALECTS)
       expect(finished).to.equal(true);
       expect(await committedEvent('evt_closing')).to.deep.equal({ status: 'processed' });
       expect(await committedEvent('evt_after_close')).to.equal(undefined);
+    });
+  });
+
+/** A provider that accepts anything and, for `?fetched`, returns a copy of its own. */
+const copying: Provider = {
+  name: 'copying',
+  verify({ rawBody, url }) {
+    const payload = JSON.parse(rawBody.toString('utf8'));
+    if (!url.endsWith('?fetched')) return { id: payload.id, type: 'thing', data: payload, payload };
+    const copy = { ...payload, fetched: true };
+    return {
+      id: payload.id,
+      type: 'thing',
+      data: copy,
+      payload: copy,
+      payloadText: JSON.stringify(copy),
+    };
+  },
+};
+
+for (const dialect of DIALECTS)
+  describe(`pipeline: the stored payload on ${dialect}`, () => {
+    const received: unknown[] = [];
+    const served = servedForEach(dialect, (db) => {
+      received.length = 0;
+      const registry = createRegistry();
+      registry.receiver('thing', async function record({ data }) {
+        received.push(data);
+      });
+      return { database: db.setting, registry, variants: { copying: { provider: copying } } };
+    });
+
+    it("stores the provider's payloadText, and keeps the body received in the request log", async () => {
+      const body = JSON.stringify({ id: 'obj_1', amount: 5 });
+      const res = await post(`${served.url('copying')}?fetched`, body);
+      expect(res.status).to.equal(200);
+      const [event] = await served.pay.knex('payments_events');
+      expect(JSON.parse(event.payload)).to.deep.equal({ id: 'obj_1', amount: 5, fetched: true });
+      const [line] = await served.pay.knex('payments_requests');
+      expect(line.body).to.equal(body);
+      expect(received).to.deep.equal([{ id: 'obj_1', amount: 5, fetched: true }]);
+      const details = await served.pay.events.get('obj_1');
+      expect(details?.requests.map((request) => request.body)).to.deep.equal([body]);
+    });
+
+    it('stores the body received otherwise, once (the request log reads it from the event)', async () => {
+      const body = JSON.stringify({ id: 'obj_2' });
+      await post(served.url('copying'), body);
+      const [event] = await served.pay.knex('payments_events');
+      expect(event.payload).to.equal(body);
+      const [line] = await served.pay.knex('payments_requests');
+      expect(line.body).to.equal(null);
     });
   });

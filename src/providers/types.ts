@@ -30,6 +30,12 @@ export interface VerifiedEvent {
   livemode?: boolean;
   /** When the provider created the event, when it says. */
   createdAt?: Date;
+  /**
+   * The JSON text to store as the event's payload when it is not the request body: the copy
+   * fetched from the provider's API (`validation: 'retrieve'`, sync). Default: the body as
+   * received.
+   */
+  payloadText?: string;
 }
 
 /**
