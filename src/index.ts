@@ -53,10 +53,13 @@ export type { SquareOptions } from './providers/square/index.js';
 export type { StandardOptions } from './providers/standard/index.js';
 export type { StripeOptions } from './providers/stripe/index.js';
 export type {
+  ApiEventPage,
   EventFacts,
+  ListEventsOptions,
   ObjectRef,
   PaymentReport,
   Provider,
+  ProviderApi,
   ProviderContext,
   ProviderDefinition,
   Secret,

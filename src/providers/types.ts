@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PaymentFacts, PaymentSignalName } from '../objects/types.js';
 import type { Logger } from '../settings.js';
+import type { ApiHttpOptions } from './shared/http.js';
 
 /** What a provider is given to verify: the request exactly as received. */
 export interface WebhookRequest {
@@ -38,6 +39,39 @@ export interface VerifiedEvent {
   payloadText?: string;
 }
 
+/** What {@link ProviderApi.listEvents} lists. */
+export interface ListEventsOptions {
+  /** Events (or transactions) created at or after this time. */
+  since: Date;
+  /** ... and at or before this time. Default: when the listing starts. */
+  until?: Date;
+  /** Only these event types (exact, `prefix.*` or `*`). Default: every type. */
+  types?: readonly string[];
+}
+
+/** One page of a listing, in the provider's order (newest first for the built-in providers). */
+export interface ApiEventPage {
+  /** The page's objects as the events their webhooks would carry, with the same event ids. */
+  events: VerifiedEvent[];
+  /** Objects the page held, including those that make no event (a pending transaction). */
+  fetched: number;
+}
+
+/**
+ * A provider's API, for a variant that has its credentials: confirms webhooks (`validation:
+ * 'retrieve'`) and lists what the provider knows (sync). Every event it returns has the id its
+ * webhook has, so that the store deduplicates the two.
+ */
+export interface ProviderApi {
+  /**
+   * The authoritative copy of a verified webhook's event, fetched from the API, with the same
+   * event id. Rejects with `NotFoundAtProviderError` or `ProviderUnavailableError`.
+   */
+  confirm(event: VerifiedEvent): Promise<VerifiedEvent>;
+  /** The events since `options.since`, page by page, following the API's pagination. */
+  listEvents(options: ListEventsOptions): AsyncIterable<ApiEventPage>;
+}
+
 /**
  * A webhook provider: verifies a request and normalises its payload. Implementations throw
  * `SignatureVerificationError` with a `reason` for anything that is not a genuine webhook.
@@ -72,6 +106,8 @@ export interface Provider {
    * cannot read gives `{}`, or a `problem`. Absent: the events report no facts.
    */
   facts?(type: string, payload: unknown): EventFacts;
+  /** The provider's API, when the variant has API credentials (`apiKey`). */
+  readonly api?: ProviderApi;
 }
 
 /** The provider object an event is about. */
@@ -129,6 +165,8 @@ export interface ProviderContext {
   webhookUrl(): string;
   /** The library's logger, for warnings about the provider's traffic. */
   readonly logger?: Logger;
+  /** Tuning of the provider API's HTTP client (timeouts, retries; tests inject a clock). */
+  readonly http?: ApiHttpOptions;
 }
 
 /** A secret, or several during a rotation: any one of them verifies. */

@@ -9,16 +9,18 @@
  * derived from `data.id` and the type (see {@link flutterwaveEventId}).
  */
 import { SignatureVerificationError } from '../../errors.js';
-import { contentKey } from '../shared/content-key.js';
 import { dataAt } from '../shared/data-path.js';
 import { header, parseJsonObject, safeEqual, secrets } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { FLUTTERWAVE_DATA_PATH, flutterwaveEventId } from './events.js';
 import { flutterwaveFacts } from './facts.js';
 import {
   FLUTTERWAVE_SIGNATURE_HEADER,
   FLUTTERWAVE_V3_HEADER,
   flutterwaveSignature,
 } from './scheme.js';
+
+export { FLUTTERWAVE_DATA_PATH, flutterwaveEventId } from './events.js';
 
 /** Options of a `provider: 'flutterwave'` variant. */
 export interface FlutterwaveOptions {
@@ -29,40 +31,12 @@ export interface FlutterwaveOptions {
   secretHash: Secret;
 }
 
-/** Where `signal.data` sits in a Flutterwave event: `data`. */
-export const FLUTTERWAVE_DATA_PATH = ['data'] as const;
-
 const RAW_BODY_HINT =
   'Are you passing the raw request body you received from Flutterwave? Mount koa-payments before ' +
   'any body parser: a re-serialised JSON body never matches.';
 const SECRET_HASH_HINT =
   'Check that secretHash is the secret hash set under Settings → Webhooks on the dashboard, ' +
   'not an API key.';
-
-/** A field usable in an id: a non-empty string or a finite number. */
-function idPart(value: unknown): string | undefined {
-  if (typeof value === 'string' && value.trim() !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-/**
- * The id koa-payments stores for a Flutterwave event: `<type>:<data.id>:<data.status>`, e.g.
- * `charge.completed:285959875:successful` (v3) or `charge.completed:chg_Hq4oBRTJ4r:succeeded`
- * (v4); without a status, `<type>:<data.id>`. The status is part of it because a charge or a
- * transfer that changes state is a new event, while a redelivery carries the same state. Data
- * without an id falls back to a digest of its content: `<type>:sha256-<32 hex>`.
- */
-export function flutterwaveEventId(type: string, data: unknown): string {
-  const record =
-    data !== null && typeof data === 'object' && !Array.isArray(data)
-      ? (data as Record<string, unknown>)
-      : {};
-  const id = idPart(record.id);
-  if (id === undefined) return `${type}:${contentKey(data)}`;
-  const status = idPart(record.status);
-  return status === undefined ? `${type}:${id}` : `${type}:${id}:${status}`;
-}
 
 /** Whether a `flutterwave-signature` value can be a base64 HMAC-SHA256 (32 bytes). */
 function isBase64Sha256(value: string): boolean {

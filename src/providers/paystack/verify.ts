@@ -6,7 +6,6 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
-import { contentKey } from '../shared/content-key.js';
 import { dataAt } from '../shared/data-path.js';
 import {
   anySignatureMatches,
@@ -18,8 +17,11 @@ import {
   secrets,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { PAYSTACK_DATA_PATH, paystackEventId } from './events.js';
 import { paystackFacts } from './facts.js';
 import { PAYSTACK_SIGNATURE_HEADER, paystackSignature } from './scheme.js';
+
+export { PAYSTACK_DATA_PATH, paystackEventId } from './events.js';
 
 /** Options of a `provider: 'paystack'` variant. */
 export interface PaystackOptions {
@@ -40,9 +42,6 @@ export interface PaystackOptions {
   trustProxy?: boolean;
 }
 
-/** Where `signal.data` sits in a Paystack event: `data`. */
-export const PAYSTACK_DATA_PATH = ['data'] as const;
-
 /** The addresses Paystack sends webhooks from, as published in its webhook docs. */
 export const PAYSTACK_IPS: readonly string[] = Object.freeze([
   '52.31.139.75',
@@ -54,52 +53,6 @@ const RAW_BODY_HINT =
   'Are you passing the raw request body you received from Paystack? Mount koa-payments before any ' +
   'body parser: a re-serialised JSON body never matches. Also check that secretKey is the secret ' +
   'key (sk_live_... or sk_test_...) of the same mode as the webhook URL set on the dashboard.';
-
-/**
- * Events Paystack sends at most once per object (a creation or a final success), with the field
- * naming that object: for them the id is `<event>:<that field>`. Every other event can recur for
- * the same object (failures that are retried, reminders, updates, pending states) and is keyed by
- * its content instead.
- */
-const ONCE_PER_OBJECT: ReadonlyMap<string, string> = new Map([
-  ['charge.success', 'id'],
-  ['charge.dispute.create', 'id'],
-  ['charge.dispute.resolve', 'id'],
-  ['transfer.success', 'id'],
-  ['transfer.reversed', 'id'],
-  ['refund.processed', 'refund_reference'],
-  ['subscription.create', 'subscription_code'],
-  ['subscription.disable', 'subscription_code'],
-  ['invoice.create', 'invoice_code'],
-  ['paymentrequest.success', 'id'],
-]);
-
-/** A field usable as an object key: a non-empty string or a finite number. */
-function keyField(data: unknown, field: string): string | undefined {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
-  const value = (data as Record<string, unknown>)[field];
-  if (typeof value === 'string' && value.trim() !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-/**
- * The id koa-payments stores for a Paystack event, which carries none:
- *
- * - `<event>:<object key>` for the events Paystack sends at most once per object, e.g.
- *   `charge.success:302961` (the transaction id), `refund.processed:<refund_reference>`,
- *   `subscription.create:<subscription_code>`;
- * - `<event>:sha256-<32 hex>` for every other event: a digest of the `data` object's content with
- *   its keys sorted, e.g. `refund.pending:sha256-…` or `invoice.update:sha256-…`.
- *
- * A redelivery carries the same content, so it derives the same id; two different events differ
- * in their type, their object or their content, so they never share one.
- */
-export function paystackEventId(event: string, data: unknown): string {
-  const field = ONCE_PER_OBJECT.get(event);
-  const key = field === undefined ? undefined : keyField(data, field);
-  return `${event}:${key ?? contentKey(data)}`;
-}
 
 /** Strips the IPv6-mapped prefix (`::ffff:1.2.3.4` → `1.2.3.4`) and lower-cases. */
 function normaliseIp(value: string): string {

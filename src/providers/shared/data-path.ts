@@ -1,5 +1,10 @@
 /** Where a provider's `signal.data` sits in its payload, written once as a path. */
 
+/** Whether a value is a plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** The value at `path` in `root` (an empty path is `root`); undefined when a step is missing. */
 export function readAt(root: unknown, path: readonly string[]): unknown {
   let node = root;

@@ -8,8 +8,11 @@ import { refuseLookalike, requireString, secrets, tolerance } from '../shared/si
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
 import { apiVersionCheck } from './api-version.js';
+import { STRIPE_DATA_PATH } from './events.js';
 import { stripeFacts } from './facts.js';
 import { STRIPE_SIGNATURE_HEADER } from './scheme.js';
+
+export { STRIPE_DATA_PATH } from './events.js';
 
 /** Options of a `provider: 'stripe'` variant. */
 export interface StripeOptions {
@@ -18,9 +21,6 @@ export interface StripeOptions {
   /** Seconds a signature stays valid, either way of now. Default 300 (Stripe's); 0 disables. */
   tolerance?: number;
 }
-
-/** Where `signal.data` sits in a Stripe event: `data.object`. */
-export const STRIPE_DATA_PATH = ['data', 'object'] as const;
 
 /** Stripe's default tolerance, in seconds. */
 export const STRIPE_DEFAULT_TOLERANCE = 300;
