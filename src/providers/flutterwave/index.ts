@@ -7,6 +7,11 @@ export type { FlutterwaveOptions } from './verify.js';
 
 /** The flutterwave provider's option keys and factory. */
 export const definition: ProviderDefinition<FlutterwaveOptions> = {
-  options: optionKeys<FlutterwaveOptions>({ secretHash: true }),
+  options: optionKeys<FlutterwaveOptions>({
+    secretHash: true,
+    apiKey: true,
+    apiBase: true,
+    validation: true,
+  }),
   create: flutterwave,
 };

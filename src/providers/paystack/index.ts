@@ -7,6 +7,12 @@ export { PAYSTACK_IPS, type PaystackOptions } from './verify.js';
 
 /** The paystack provider's option keys and factory. */
 export const definition: ProviderDefinition<PaystackOptions> = {
-  options: optionKeys<PaystackOptions>({ secretKey: true, allowedIps: true, trustProxy: true }),
+  options: optionKeys<PaystackOptions>({
+    secretKey: true,
+    allowedIps: true,
+    trustProxy: true,
+    apiBase: true,
+    validation: true,
+  }),
   create: paystack,
 };

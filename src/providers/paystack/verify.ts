@@ -2,11 +2,14 @@
  * Paystack: `x-paystack-signature` is the HMAC-SHA512, in hex, of the raw body keyed by the
  * integration's secret key. Paystack signs no timestamp and sends no event id, so the id is
  * derived from the payload (see {@link paystackEventId}). An optional allow-list refuses requests
- * from other addresses than Paystack's published ones.
+ * from other addresses than Paystack's published ones. With `validation: 'retrieve'` a
+ * `charge.success` is then verified through the API (./api.ts) and that copy is stored.
  */
 import { BlockList, isIP } from 'node:net';
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
+import { apiBaseOption, type Validation, validationOption } from '../shared/api-options.js';
 import { dataAt } from '../shared/data-path.js';
+import { withValidation } from '../shared/retrieve.js';
 import {
   anySignatureMatches,
   describe,
@@ -17,6 +20,7 @@ import {
   secrets,
 } from '../shared/signature.js';
 import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import { PAYSTACK_API_BASE, PaystackApi } from './api.js';
 import { PAYSTACK_DATA_PATH, paystackEventId } from './events.js';
 import { paystackFacts } from './facts.js';
 import { PAYSTACK_SIGNATURE_HEADER, paystackSignature } from './scheme.js';
@@ -40,6 +44,14 @@ export interface PaystackOptions {
    * or load balancer) instead of the socket. Default `false`. Only matters with `allowedIps`.
    */
   trustProxy?: boolean;
+  /** The Paystack API's base URL, for proxies and tests. Default `https://api.paystack.co`. */
+  apiBase?: string;
+  /**
+   * `'signature'` (default): the signed body is stored. `'retrieve'`: a `charge.success` is then
+   * verified with `GET /transaction/verify/:reference` and that copy is stored; one API call per
+   * such webhook. The secret key (the first one, while rotating) is the API key.
+   */
+  validation?: Validation;
 }
 
 /** The addresses Paystack sends webhooks from, as published in its webhook docs. */
@@ -139,46 +151,57 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
     );
   }
   const allowed = allowList(options.allowedIps, variant);
+  const validation = validationOption(options.validation, variant);
+  const api = new PaystackApi({
+    // While rotating, the first key is the current one.
+    secretKey: keys[0] as string,
+    apiBase: apiBaseOption(options.apiBase, PAYSTACK_API_BASE, variant),
+    http: context.http,
+    logger: context.logger,
+  });
+
+  function verifySignature(request: WebhookRequest): VerifiedEvent {
+    if (allowed !== undefined) checkIp(request, allowed, trustProxy);
+    const signature = header(request.headers, PAYSTACK_SIGNATURE_HEADER);
+    if (signature === undefined) {
+      throw new SignatureVerificationError(
+        'missing_signature',
+        `No ${PAYSTACK_SIGNATURE_HEADER} header found on the request. ${RAW_BODY_HINT}`,
+      );
+    }
+    if (!/^[0-9a-f]{128}$/i.test(signature)) {
+      throw new SignatureVerificationError(
+        'malformed_signature',
+        `The ${PAYSTACK_SIGNATURE_HEADER} header is not an HMAC-SHA512 in hex (128 hex digits).`,
+      );
+    }
+    const sign = (key: string) => paystackSignature(request.rawBody, key);
+    if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
+      throw new SignatureVerificationError(
+        'no_matching_signature',
+        `The ${PAYSTACK_SIGNATURE_HEADER} header does not match the payload. ${RAW_BODY_HINT}`,
+      );
+    }
+    const payload = parseJsonObject(request.rawBody, 'Paystack');
+    const type = requireString(payload, 'event', 'Paystack');
+    const data = payload.data;
+    if (data === null || typeof data !== 'object') {
+      throw new SignatureVerificationError(
+        'invalid_payload',
+        'The Paystack payload has no "data" object.',
+      );
+    }
+    const event: VerifiedEvent = { id: paystackEventId(type, data), type, data, payload };
+    const domain = (data as { domain?: unknown }).domain;
+    if (domain === 'live' || domain === 'test') event.livemode = domain === 'live';
+    return event;
+  }
 
   return {
     name: 'paystack',
     facts: paystackFacts,
     dataOf: dataAt(PAYSTACK_DATA_PATH),
-    verify(request: WebhookRequest): VerifiedEvent {
-      if (allowed !== undefined) checkIp(request, allowed, trustProxy);
-      const signature = header(request.headers, PAYSTACK_SIGNATURE_HEADER);
-      if (signature === undefined) {
-        throw new SignatureVerificationError(
-          'missing_signature',
-          `No ${PAYSTACK_SIGNATURE_HEADER} header found on the request. ${RAW_BODY_HINT}`,
-        );
-      }
-      if (!/^[0-9a-f]{128}$/i.test(signature)) {
-        throw new SignatureVerificationError(
-          'malformed_signature',
-          `The ${PAYSTACK_SIGNATURE_HEADER} header is not an HMAC-SHA512 in hex (128 hex digits).`,
-        );
-      }
-      const sign = (key: string) => paystackSignature(request.rawBody, key);
-      if (!anySignatureMatches(keys, sign, [signature.toLowerCase()])) {
-        throw new SignatureVerificationError(
-          'no_matching_signature',
-          `The ${PAYSTACK_SIGNATURE_HEADER} header does not match the payload. ${RAW_BODY_HINT}`,
-        );
-      }
-      const payload = parseJsonObject(request.rawBody, 'Paystack');
-      const type = requireString(payload, 'event', 'Paystack');
-      const data = payload.data;
-      if (data === null || typeof data !== 'object') {
-        throw new SignatureVerificationError(
-          'invalid_payload',
-          'The Paystack payload has no "data" object.',
-        );
-      }
-      const event: VerifiedEvent = { id: paystackEventId(type, data), type, data, payload };
-      const domain = (data as { domain?: unknown }).domain;
-      if (domain === 'live' || domain === 'test') event.livemode = domain === 'live';
-      return event;
-    },
+    api,
+    verify: withValidation(verifySignature, validation, api, context, 'paystack'),
   };
 }

@@ -1,6 +1,59 @@
-/** Events built from API objects: stored as fetched, filtered by type. */
+/**
+ * `validation: 'retrieve'` (dj-stripe's `WEBHOOK_VALIDATION = "retrieve_event"`): after the
+ * signature check, the event is fetched from the provider's API and that copy is what is stored
+ * and what receivers get. The signature is checked first, so a forged request costs no API call.
+ */
 import { matches } from '../../signals/registry.js';
-import type { VerifiedEvent } from '../types.js';
+import type {
+  Provider,
+  ProviderApi,
+  ProviderContext,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
+import { ProviderApiError, ProviderUnavailableError } from './api-errors.js';
+import type { Validation } from './api-options.js';
+
+/**
+ * The `verify` of a provider: `verifySignature` alone, or followed by `api.confirm` in the
+ * retrieve mode. A failed confirmation is logged (warn; error for a refused API key) and thrown
+ * on: the pipeline answers its status (400 `not_found_at_provider`, 503 `provider_unavailable`).
+ */
+export function withValidation(
+  verifySignature: (request: WebhookRequest) => VerifiedEvent,
+  validation: Validation,
+  api: ProviderApi | undefined,
+  context: ProviderContext,
+  provider: string,
+): Provider['verify'] {
+  if (validation === 'signature' || api === undefined) return verifySignature;
+  return async function verifyAndRetrieve(request) {
+    const signed = verifySignature(request);
+    try {
+      return await api.confirm(signed);
+    } catch (error) {
+      if (error instanceof ProviderApiError) {
+        const reason = error instanceof ProviderUnavailableError ? error.reason : undefined;
+        const level = reason === 'unauthorized' ? 'error' : 'warn';
+        context.logger?.[level](
+          {
+            variant: context.variant,
+            provider,
+            eventId: signed.id,
+            code: error.code,
+            reason,
+            method: error.method,
+            path: error.path,
+            providerStatus: error.providerStatus,
+            requestId: error.requestId,
+          },
+          `koa-payments: could not confirm a ${provider} webhook through its API; answering ${error.status}`,
+        );
+      }
+      throw error;
+    }
+  };
+}
 
 /** JSON of values the API may return as bigints (the Stripe SDK's v2 coercion). */
 function bigintsAsStrings(_key: string, value: unknown): unknown {

@@ -7,6 +7,12 @@ export type { StripeOptions } from './verify.js';
 
 /** The stripe provider's option keys and factory. */
 export const definition: ProviderDefinition<StripeOptions> = {
-  options: optionKeys<StripeOptions>({ endpointSecret: true, tolerance: true }),
+  options: optionKeys<StripeOptions>({
+    endpointSecret: true,
+    tolerance: true,
+    apiKey: true,
+    apiBase: true,
+    validation: true,
+  }),
   create: stripe,
 };
