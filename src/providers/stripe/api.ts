@@ -244,7 +244,7 @@ export class StripeApi implements ProviderApi {
         `The Stripe API answered GET ${path} with another object than event ${event.id}.`,
       );
     }
-    return fetchedStripeEvent(copy);
+    return stripeApiEvent(copy);
   }
 
   /** Events since `options.since`, as their webhooks carry them (same ids), page by page. */
@@ -252,7 +252,7 @@ export class StripeApi implements ProviderApi {
     const until = options.until ?? new Date();
     const list: StripeEventListOptions = { since: options.since, until };
     if (options.types !== undefined) list.types = options.types;
-    yield* eventPages(this.events(list), (object) => fetchedStripeEvent(object));
+    yield* eventPages(this.events(list), (object) => stripeApiEvent(object));
   }
 
   /** A not-found, with the usual causes when they apply. */
@@ -283,8 +283,14 @@ export class StripeApi implements ProviderApi {
   }
 }
 
-/** An event object from the API as the event stored: its JSON as fetched, plain. */
-function fetchedStripeEvent(object: object): VerifiedEvent {
+/**
+ * An event object from the API (v1 `Event` or v2 thin event) as the event its webhook carries:
+ * the same id, type and `data`, its JSON stored as fetched (`payloadText`), as plain JSON.
+ *
+ * @example
+ * const event = stripeApiEvent(await api.retrieveEvent('evt_1Pz...'));
+ */
+export function stripeApiEvent(object: object): VerifiedEvent {
   const { data: _data, ...fields } = stripeEvent(object as Record<string, unknown>);
   return fetchedEvent(fields, stripeDataOf);
 }

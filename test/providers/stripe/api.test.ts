@@ -4,7 +4,7 @@ import {
   NotFoundAtProviderError,
   ProviderUnavailableError,
 } from '../../../src/providers/shared/api-errors.js';
-import { StripeApi } from '../../../src/providers/stripe/api.js';
+import { StripeApi, stripeApiEvent } from '../../../src/providers/stripe/api.js';
 import { stripe as stripeProvider } from '../../../src/providers/stripe/verify.js';
 import { samplePayload, signWebhook } from '../../../src/testing/index.js';
 import { fakeForEach } from '../../fakes/server.js';
@@ -149,6 +149,24 @@ describe('stripe API', () => {
     expect(listed).to.deep.include({ id: webhook.id, type: webhook.type, livemode: false });
     expect(listed?.data).to.deep.equal(webhook.data);
     expect(JSON.parse(listed?.payloadText as string)).to.deep.equal(event);
+  });
+
+  it('maps a v2 event from the SDK to its webhook event, as plain JSON without SDK methods', () => {
+    const related = { id: 'mtr_1', type: 'billing.meter', url: '/v1/billing/meters/mtr_1' };
+    const fromSdk = {
+      id: 'evt_test_thin1',
+      object: 'v2.core.event',
+      type: 'v1.billing.meter.error_report_triggered',
+      livemode: true,
+      created: '2026-11-23T06:20:52.246Z',
+      related_object: related,
+      fetchRelatedObject: () => Promise.resolve(null),
+    };
+    const event = stripeApiEvent(fromSdk);
+    expect(event).to.deep.include({ id: 'evt_test_thin1', livemode: true, data: related });
+    expect(event.createdAt?.toISOString()).to.equal('2026-11-23T06:20:52.246Z');
+    expect(event.payload).not.to.have.property('fetchRelatedObject');
+    expect(JSON.parse(event.payloadText as string)).to.deep.equal(event.payload);
   });
 
   it('waits out a 429 with Retry-After and a 500, then returns the event', async () => {
