@@ -9,7 +9,7 @@ import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventQueries } from './store/queries.js';
 import type { RequestLog } from './store/requests.js';
-import type { Delivery, StoredEvent } from './store/types.js';
+import type { LeasedDelivery, StoredEvent } from './store/types.js';
 import type { EventDetails, EventFilter, ReplayOptions } from './types.js';
 
 /** What {@link Operations} work with. */
@@ -85,7 +85,7 @@ export class Operations {
       throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
     }
     const which = options.receivers ?? 'failed';
-    let claimed: Delivery[];
+    let claimed: LeasedDelivery[];
     if (which === 'failed') {
       claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
         statuses: ['failed', 'dead'],

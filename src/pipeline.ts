@@ -176,9 +176,11 @@ export class Pipeline {
         .catch(() => []);
     }
     await this.#onStored(event, duplicate);
-    const dispatched = duplicate
-      ? this.#dispatcher.run(event, deliveries)
-      : this.#dispatcher.run(event, deliveries, verified.data, { fresh: true });
+    const dispatched = this.#dispatcher.run(
+      event,
+      deliveries,
+      duplicate ? undefined : verified.data,
+    );
     return { event, duplicate, dispatched };
   }
 

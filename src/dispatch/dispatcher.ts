@@ -1,15 +1,17 @@
 /**
  * Runs after-commit deliveries: each receiver on its own, its outcome recorded on its own
- * delivery row. A failing receiver never stops the others.
+ * delivery row. A failing receiver never stops the others. Every write is made under the
+ * runner's lease (store/deliveries.ts): a runner that lost its lease to another records nothing.
  */
 import type Emittery from 'emittery';
 import type { Knex } from 'knex';
 import type { ResolvedSettings } from '../settings.js';
 import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
 import type { Signal } from '../signals/types.js';
-import type { Deliveries } from '../store/deliveries.js';
+import { type Deliveries, LeaseLostError } from '../store/deliveries.js';
 import type { EventStore } from '../store/event-store.js';
-import type { Delivery, EventStatus, OutcomeRecord, StoredEvent } from '../store/types.js';
+import type { Settled } from '../store/settle.js';
+import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
 import type { PaymentsHooks } from '../types.js';
 import { nextAttemptAt } from './backoff.js';
 
@@ -17,25 +19,20 @@ const MAX_ERROR_LENGTH = 4_000;
 
 /** What became of one delivery in a run. */
 interface DeliveryOutcome {
-  delivery: Delivery;
+  delivery: LeasedDelivery;
   attempt: number;
   /**
-   * How the run ended; `unknown` when the store failed before the receiver ran (its lease
-   * decides what happens next).
+   * How the run ended; `lost` when an atomic receiver's success could not be recorded because
+   * another runner had taken the delivery over (its writes rolled back).
    */
-  result: 'succeeded' | 'failed' | 'dead' | 'unknown';
+  result: 'succeeded' | 'failed' | 'dead' | 'lost';
   error?: unknown;
-  /** What to write; undefined when already written (atomic) or unknown. */
+  /** What to write; undefined when already written (atomic) or lost. */
   record?: OutcomeRecord;
 }
 
 /** Options of {@link Dispatcher.run}. */
 export interface RunOptions {
-  /**
-   * The deliveries were created (and leased) by the calling request: no need to mark them
-   * running first.
-   */
-  fresh?: boolean;
   /**
    * Set by the worker: a claimed delivery that has already used every attempt (its last one
    * never finished) is marked dead instead of being run again.
@@ -117,7 +114,7 @@ export class Dispatcher {
    */
   run(
     event: StoredEvent,
-    deliveries: readonly Delivery[],
+    deliveries: readonly LeasedDelivery[],
     data?: unknown,
     options: RunOptions = {},
   ): Promise<void> {
@@ -168,7 +165,7 @@ export class Dispatcher {
 
   async #run(
     event: StoredEvent,
-    deliveries: readonly Delivery[],
+    deliveries: readonly LeasedDelivery[],
     data: unknown,
     options: RunOptions,
   ): Promise<void> {
@@ -177,16 +174,17 @@ export class Dispatcher {
     const { logger, retry } = this.#settings;
     const outcomes = await Promise.all(
       deliveries.map((d) =>
-        options.retiring && d.attempts >= retry.maxAttempts
+        // The attempt before this claim was the last one, and never finished.
+        options.retiring && d.attempt > retry.maxAttempts
           ? this.#abandoned(d)
-          : this.#execute(event, d, payloadData, options.fresh === true),
+          : this.#execute(event, d, payloadData),
       ),
     );
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
     // with other requests under group commit) instead of one write per receiver.
-    let status: EventStatus;
+    let settled: Settled;
     try {
-      status = await this.#store.settle(
+      settled = await this.#store.settle(
         event.id,
         outcomes.filter(
           (o): o is DeliveryOutcome & { record: OutcomeRecord } => o.record !== undefined,
@@ -200,7 +198,16 @@ export class Dispatcher {
       );
       return;
     }
-    for (const outcome of outcomes) await this.#report(event, outcome);
+    const { status } = settled;
+    const lost = new Set(settled.lost.map((d) => d.id));
+    for (const outcome of outcomes) {
+      // Another runner claimed the delivery after this one's lease expired: its outcome stands.
+      if (outcome.result === 'lost' || lost.has(outcome.delivery.id)) {
+        this.#reportLost(event, outcome);
+      } else {
+        await this.#report(event, outcome);
+      }
+    }
     // Checked here too: the copy of the event is built only for a listener.
     if (this.#hooks.listenerCount('event.settled') > 0) {
       await this.#emit('event.settled', { event: { ...event, status }, status });
@@ -210,83 +217,105 @@ export class Dispatcher {
   /** Runs one receiver; returns what to record, without writing it (atomic ones excepted). */
   async #execute(
     event: StoredEvent,
-    delivery: Delivery,
+    delivery: LeasedDelivery,
     data: unknown,
-    fresh: boolean,
   ): Promise<DeliveryOutcome> {
     const { logger, retry } = this.#settings;
-    const attempt = delivery.attempts + 1;
+    const attempt = delivery.attempt;
     const entry: RegisteredReceiver | undefined = this.#registry.get(delivery.receiver);
     // Renew the lease while the receiver runs, so that a live slow receiver is never taken over
-    // by a worker; a dead process stops renewing and its lease expires after leaseMs.
+    // by a worker; a dead process stops renewing and its lease expires after leaseMs. Renewal
+    // stops once another runner holds the delivery.
     const renewal = setInterval(
       () => {
-        this.#deliveries.renewLease(delivery, retry.leaseMs).catch((error: unknown) => {
-          logger.warn({ err: error, delivery: delivery.id }, 'koa-payments: lease renewal failed');
-        });
+        this.#deliveries.renew([delivery], retry.leaseMs).then(
+          (held) => {
+            if (held.has(delivery.id) || !this.#renewals.has(renewal)) return;
+            this.#stopRenewing(renewal);
+            logger.warn(
+              { event: event.id, receiver: delivery.receiver, attempt },
+              'koa-payments: a running receiver lost its lease to another runner; its outcome will not be recorded',
+            );
+          },
+          (error: unknown) => {
+            logger.warn(
+              { err: error, delivery: delivery.id },
+              'koa-payments: lease renewal failed',
+            );
+          },
+        );
       },
       Math.max(50, Math.floor(retry.leaseMs / 3)),
     );
     renewal.unref();
     this.#renewals.add(renewal);
     try {
-      // A delivery created by this very request is already leased to it; one taken over by a
-      // worker, a redelivery or a replay counts its attempt now, before the receiver runs.
-      if (!fresh) await this.#deliveries.markRunning(delivery, retry.leaseMs);
-      try {
-        if (entry === undefined) {
-          throw new Error(
-            `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
-          );
-        }
-        if (entry.atomic) {
-          // Outside the storing transaction (a retry or a replay): a transaction of its own,
-          // committed together with the delivery's success.
-          await this.#knex.transaction(async (trx) => {
-            await entry.fn(buildSignal(event, data, attempt, trx));
-            await this.#deliveries.recordSuccess(delivery, trx);
-          });
-          return { delivery, attempt, result: 'succeeded' };
-        }
-        await entry.fn(buildSignal(event, data, attempt));
-      } catch (error) {
-        const next = nextAttemptAt(attempt, retry);
-        return {
-          delivery,
-          attempt,
-          result: next === null ? 'dead' : 'failed',
-          error,
-          record: {
-            status: next === null ? 'dead' : 'failed',
-            error: describeError(error),
-            nextAttemptAt: next,
-          },
-        };
+      if (entry === undefined) {
+        throw new Error(
+          `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
+        );
       }
+      if (entry.atomic) {
+        // Outside the storing transaction (a retry or a replay): a transaction of its own,
+        // committed together with the delivery's success (or rolled back with it, when the
+        // lease was lost meanwhile).
+        await this.#knex.transaction(async (trx) => {
+          await entry.fn(buildSignal(event, data, attempt, trx));
+          await this.#deliveries.recordSuccess(delivery, trx);
+        });
+        return { delivery, attempt, result: 'succeeded' };
+      }
+      await entry.fn(buildSignal(event, data, attempt));
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
-      // The store failed (marking it running): the lease expires and it is retried later.
-      logger.error(
-        { err: error, event: event.id, receiver: delivery.receiver },
-        'koa-payments: could not start a delivery; it will be retried after its lease',
-      );
-      return { delivery, attempt, result: 'unknown' };
+      if (error instanceof LeaseLostError) return { delivery, attempt, result: 'lost' };
+      const next = nextAttemptAt(attempt, retry);
+      return {
+        delivery,
+        attempt,
+        result: next === null ? 'dead' : 'failed',
+        error,
+        record: {
+          status: next === null ? 'dead' : 'failed',
+          error: describeError(error),
+          nextAttemptAt: next,
+        },
+      };
     } finally {
-      clearInterval(renewal);
-      this.#renewals.delete(renewal);
+      this.#stopRenewing(renewal);
     }
   }
 
+  #stopRenewing(renewal: NodeJS.Timeout): void {
+    clearInterval(renewal);
+    this.#renewals.delete(renewal);
+  }
+
   /** A delivery whose last attempt started but never finished: dead, without another run. */
-  #abandoned(delivery: Delivery): DeliveryOutcome {
-    const message = `koa-payments: attempt ${delivery.attempts} never finished (its process died or lost its lease) and it was the last one`;
+  #abandoned(delivery: LeasedDelivery): DeliveryOutcome {
+    const last = delivery.attempt - 1;
+    const message = `koa-payments: attempt ${last} never finished (its process died or lost its lease) and it was the last one`;
     return {
       delivery,
-      attempt: delivery.attempts,
+      attempt: last,
       result: 'dead',
       error: new Error(message),
       record: { status: 'dead', error: message, nextAttemptAt: null, abandoned: true },
     };
+  }
+
+  /** Logs an outcome that was not recorded: another runner holds the delivery now. */
+  #reportLost(event: StoredEvent, outcome: DeliveryOutcome): void {
+    this.#settings.logger.warn(
+      {
+        event: event.id,
+        eventId: event.eventId,
+        receiver: outcome.delivery.receiver,
+        attempt: outcome.attempt,
+        result: outcome.result,
+      },
+      'koa-payments: discarded the outcome of a run that lost its lease; another runner took the delivery over',
+    );
   }
 
   /** Logs and emits the hooks of one recorded outcome. */

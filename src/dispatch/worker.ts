@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Deliveries } from '../store/deliveries.js';
 import type { EventQueries } from '../store/queries.js';
 import type { RequestLog } from '../store/requests.js';
-import type { Delivery, StoredEvent } from '../store/types.js';
+import type { LeasedDelivery } from '../store/types.js';
 import type { Logger } from '../types.js';
 import type { Dispatcher } from './dispatcher.js';
 
@@ -95,31 +95,49 @@ export class Worker {
 
   /** Claims one batch of due deliveries, runs it and waits for it; returns how many ran. */
   async runOnce(): Promise<number> {
-    const { claimed, runs } = await this.#claimAndStart(this.#options.batchSize);
+    const { started, runs } = await this.#claimAndStart(this.#options.batchSize);
     await Promise.all(runs);
-    return claimed;
+    return started;
   }
 
   /**
    * Claims up to `limit` due deliveries and starts them, grouped by event, without waiting:
-   * a slow receiver never holds up the next claim. Returns how many were claimed and the runs started.
+   * a slow receiver never holds up the next claim. Returns how many were claimed, how many of
+   * them started, and the runs.
    */
-  async #claimAndStart(limit: number): Promise<{ claimed: number; runs: Promise<void>[] }> {
-    const claimed = await this.#deliveries.claimDue(limit, this.#options.leaseMs);
-    const byEvent = new Map<number, Delivery[]>();
+  async #claimAndStart(
+    limit: number,
+  ): Promise<{ claimed: number; started: number; runs: Promise<void>[] }> {
+    const { leaseMs } = this.#options;
+    const claimed = await this.#deliveries.claimDue(limit, leaseMs);
+    if (claimed.length === 0) return { claimed: 0, started: 0, runs: [] };
+    const events = await this.#queries.getEvents([...new Set(claimed.map((d) => d.event))]);
+    // The lease starts again now, just before the runs. Between the claim and here this process
+    // may have waited (for the SQLite lock, up to its busy timeout, or a stalled event loop)
+    // past the lease, and another runner may have claimed some of the deliveries meanwhile:
+    // those are its attempt now, and are left to it.
+    const held = await this.#deliveries.renew(claimed, leaseMs);
+    const byEvent = new Map<number, LeasedDelivery[]>();
     for (const delivery of claimed) {
+      if (!held.has(delivery.id)) {
+        this.#logger.warn(
+          { event: delivery.event, receiver: delivery.receiver, attempt: delivery.attempt },
+          'koa-payments: a claimed delivery was taken over by another runner before it started; leaving it to that runner',
+        );
+        continue;
+      }
       const list = byEvent.get(delivery.event) ?? [];
       list.push(delivery);
       byEvent.set(delivery.event, list);
     }
     const runs: Promise<void>[] = [];
+    let started = 0;
     for (const [eventId, deliveries] of byEvent) {
-      const run = (async () => {
-        const event: StoredEvent | undefined = await this.#queries.getEvent(eventId);
-        if (event !== undefined) {
-          await this.#dispatcher.run(event, deliveries, undefined, { retiring: true });
-        }
-      })()
+      const event = events.get(eventId);
+      if (event === undefined) continue;
+      started += deliveries.length;
+      const run = this.#dispatcher
+        .run(event, deliveries, undefined, { retiring: true })
         .catch((error: unknown) => {
           this.#logger.error({ err: error, event: eventId }, 'koa-payments: a worker run failed');
         })
@@ -129,7 +147,7 @@ export class Worker {
       this.#active.add(run);
       runs.push(run);
     }
-    return { claimed: claimed.length, runs };
+    return { claimed: claimed.length, started, runs };
   }
 
   /** Deletes request-log lines past the retention, at most once an hour. */

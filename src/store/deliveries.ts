@@ -3,18 +3,40 @@
  * (`locked_until`); a lease that expires hands them to whoever claims next, so that a process
  * that died loses nothing. On Postgres a claim locks with `FOR UPDATE SKIP LOCKED`, so that
  * concurrent claimers never take the same row.
+ *
+ * Each claim writes a new lease token on its rows (`lease_token`), and counts the attempt it is
+ * for in the same statement. A runner renews its lease and records an outcome only where the row
+ * still carries its token: a runner whose lease expired and was claimed by another (a process
+ * that stalled past its lease) writes nothing over the new holder's run.
  */
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import type { TableNames } from './migrations.js';
 import { outcomeRow, type Row, toDelivery } from './rows.js';
-import type { Delivery, DeliveryStatus } from './types.js';
+import type { DeliveryStatus, LeasedDelivery } from './types.js';
 
 /** Which deliveries of one event {@link Deliveries.claimForEvent} takes. */
 export interface EventClaim {
   statuses: readonly DeliveryStatus[];
   /** Only these receivers' deliveries. */
   receivers?: readonly string[];
+}
+
+/**
+ * Thrown by a write made under a lease that another runner has taken over, inside the
+ * transaction it would have committed with: the transaction rolls back.
+ */
+export class LeaseLostError extends Error {
+  constructor(delivery: LeasedDelivery) {
+    super(`koa-payments: the lease on delivery ${delivery.id} was taken over by another runner`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** A new lease token. */
+export function newLeaseToken(): string {
+  return randomUUID();
 }
 
 /** Claims and leases for one database and table prefix. */
@@ -34,21 +56,41 @@ export class Deliveries {
     return query.andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now));
   }
 
-  /** Atomically leases the rows the subquery selects and marks them `running`. */
-  async #claim(select: Knex.QueryBuilder, leaseMs: number, now: Date): Promise<Delivery[]> {
+  /**
+   * Atomically leases the rows the subquery selects under a new token, marks them `running` and
+   * counts their attempt: an attempt is used up once claimed, so that a receiver that kills its
+   * process still uses up its attempts (and ends up dead) instead of re-running forever, and no
+   * two claims ever run the same attempt.
+   */
+  async #claim(select: Knex.QueryBuilder, leaseMs: number, now: Date): Promise<LeasedDelivery[]> {
     if (this.#dialect === 'postgres') select.forUpdate().skipLocked();
+    const lease = newLeaseToken();
     const rows = (await this.#knex(this.#table)
       .whereIn('id', select)
-      .update({ status: 'running', locked_until: new Date(now.getTime() + leaseMs) })
+      .update({
+        status: 'running',
+        attempts: this.#knex.raw('?? + 1', ['attempts']),
+        locked_until: new Date(now.getTime() + leaseMs),
+        lease_token: lease,
+      })
       .returning('*')) as Row[];
-    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+    return rows
+      .map((row) => {
+        const delivery = toDelivery(row);
+        return { ...delivery, lease, attempt: delivery.attempts };
+      })
+      .sort((a, b) => a.id - b.id);
   }
 
   /**
    * Claims up to `limit` deliveries that are due: failed ones whose next attempt has come, and
    * pending or running ones whose lease expired (their runner died). Used by the retry worker.
    */
-  async claimDue(limit: number, leaseMs: number, now: Date = new Date()): Promise<Delivery[]> {
+  async claimDue(
+    limit: number,
+    leaseMs: number,
+    now: Date = new Date(),
+  ): Promise<LeasedDelivery[]> {
     const select = this.#knex(this.#table)
       .select('id')
       .whereIn('status', ['pending', 'failed', 'running'])
@@ -68,7 +110,7 @@ export class Deliveries {
     leaseMs: number,
     claim: EventClaim,
     now: Date = new Date(),
-  ): Promise<Delivery[]> {
+  ): Promise<LeasedDelivery[]> {
     const select = this.#knex(this.#table)
       .select('id')
       .where({ event: eventId })
@@ -96,34 +138,39 @@ export class Deliveries {
       .ignore();
   }
 
-  /** Extends the lease of a running delivery (while its receiver is still working). */
-  async renewLease(delivery: Delivery, leaseMs: number): Promise<void> {
-    await this.#knex(this.#table)
-      .where({ id: delivery.id })
-      .whereIn('status', ['pending', 'running'])
-      .update({ locked_until: new Date(Date.now() + leaseMs) });
-  }
-
-  /** Marks a leased delivery as running. */
-  async markRunning(delivery: Delivery, leaseMs: number): Promise<void> {
-    // The attempt is counted when it starts, so that a receiver that kills its process still
-    // uses up its attempts (and ends up dead) instead of re-running forever.
-    await this.#knex(this.#table)
-      .where({ id: delivery.id })
-      .update({
-        status: 'running',
-        attempts: delivery.attempts + 1,
-        locked_until: new Date(Date.now() + leaseMs),
-      });
+  /**
+   * Extends the leases of `deliveries` to `leaseMs` from `now`, where their rows still carry the
+   * runner's token; returns the ids of those it still holds. The others were taken over by
+   * another runner after their lease expired: leave them to it.
+   */
+  async renew(
+    deliveries: readonly LeasedDelivery[],
+    leaseMs: number,
+    now: Date = new Date(),
+  ): Promise<Set<number>> {
+    const held = new Set<number>();
+    const byLease = new Map<string, number[]>();
+    for (const d of deliveries) byLease.set(d.lease, [...(byLease.get(d.lease) ?? []), d.id]);
+    for (const [lease, ids] of byLease) {
+      const rows = (await this.#knex(this.#table)
+        .whereIn('id', ids)
+        .where({ lease_token: lease })
+        .update({ locked_until: new Date(now.getTime() + leaseMs) })
+        .returning('id')) as Row[];
+      for (const row of rows) held.add(Number(row.id));
+    }
+    return held;
   }
 
   /**
    * Records a successful run inside `trx`: an atomic receiver retried outside the storing
-   * transaction commits its work and its success together.
+   * transaction commits its work and its success together. Throws {@link LeaseLostError} when
+   * the runner no longer holds the lease, so that the receiver's writes roll back.
    */
-  async recordSuccess(delivery: Delivery, trx: Knex.Transaction): Promise<void> {
-    await trx(this.#table)
-      .where({ id: delivery.id })
+  async recordSuccess(delivery: LeasedDelivery, trx: Knex.Transaction): Promise<void> {
+    const changed = await trx(this.#table)
+      .where({ id: delivery.id, lease_token: delivery.lease })
       .update(outcomeRow(delivery, { status: 'succeeded' }, new Date()));
+    if (changed === 0) throw new LeaseLostError(delivery);
   }
 }

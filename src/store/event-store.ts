@@ -11,6 +11,7 @@ import type { TableNames } from './migrations.js';
 import {
   type DeliveryRecord,
   type SettleContext,
+  type Settled,
   settleEvent,
   settleStatements,
 } from './settle.js';
@@ -22,7 +23,6 @@ import {
   storeEvent,
   storeEventStatements,
 } from './store-event.js';
-import type { EventStatus } from './types.js';
 
 /** Stores events and settles their deliveries, for one database and table prefix. */
 export class EventStore {
@@ -56,10 +56,10 @@ export class EventStore {
   }
 
   /**
-   * Records the outcomes of a run and the event's new status in one transaction. Returns the
-   * new status.
+   * Records the outcomes of a run and the event's new status in one transaction, each outcome
+   * only under the lease its runner claimed. Returns the new status and the outcomes left out.
    */
-  settle(eventId: number, outcomes: readonly DeliveryRecord[]): Promise<EventStatus> {
+  settle(eventId: number, outcomes: readonly DeliveryRecord[]): Promise<Settled> {
     return this.#run(settleEvent(this.#settling, eventId, outcomes));
   }
 

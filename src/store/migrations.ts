@@ -142,6 +142,21 @@ function migrations(tablePrefix: string): Migration[] {
         // The column belongs to the events table, which the first migration's down() drops.
       },
     },
+    {
+      // The token of the lease a runner holds a delivery under (deliveries.ts): a runner whose
+      // lease another runner has taken over records nothing.
+      name: '20261124120000_deliveries_lease_token',
+      async up(knex) {
+        await knex.schema.alterTable(t.deliveries, (table) => {
+          table.string('lease_token', 36).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(t.deliveries, (table) => {
+          table.dropColumn('lease_token');
+        });
+      },
+    },
   ];
 }
 

@@ -21,6 +21,12 @@ export class EventQueries {
     return row === undefined ? undefined : toEvent(row);
   }
 
+  /** The events with these row ids, by id (those that exist). */
+  async getEvents(ids: readonly number[]): Promise<Map<number, StoredEvent>> {
+    const rows = (await this.#knex(this.#t.events).whereIn('id', [...ids])) as Row[];
+    return new Map(rows.map((row) => [Number(row.id), toEvent(row)]));
+  }
+
   /** The events with a provider event id (in one variant, or in every variant). */
   async findEvent(eventId: string, variant?: string): Promise<StoredEvent[]> {
     const query = this.#knex(this.#t.events).where({ event_id: eventId });

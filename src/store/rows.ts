@@ -4,7 +4,14 @@
  */
 import type { Database } from './database.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
-import type { Delivery, DeliveryStatus, EventStatus, OutcomeRecord, StoredEvent } from './types.js';
+import type {
+  Delivery,
+  DeliveryStatus,
+  EventStatus,
+  LeasedDelivery,
+  OutcomeRecord,
+  StoredEvent,
+} from './types.js';
 
 /** A row as a driver returns it. */
 export type Row = Record<string, unknown>;
@@ -70,6 +77,7 @@ export const NEW_DELIVERY_COLUMNS = [
   'status',
   'attempts',
   'locked_until',
+  'lease_token',
   'created_at',
 ] as const;
 
@@ -80,17 +88,21 @@ export const OUTCOME_COLUMNS = [
   'last_error',
   'next_attempt_at',
   'locked_until',
+  'lease_token',
   'completed_at',
 ] as const;
 
-/** The values a delivery's outcome sets (the keys are {@link OUTCOME_COLUMNS}). */
+/**
+ * The values a delivery's outcome sets (the keys are {@link OUTCOME_COLUMNS}); the lease is
+ * given up. Write them only where the row still carries the runner's lease token.
+ */
 export function outcomeRow(
-  delivery: Delivery,
+  delivery: LeasedDelivery,
   record: OutcomeRecord,
   now: Date,
 ): Record<(typeof OUTCOME_COLUMNS)[number], unknown> {
-  // An abandoned attempt was counted when it started.
-  const attempts = record.abandoned ? delivery.attempts : delivery.attempts + 1;
+  // The attempt claimed for an abandoned delivery never ran: only the ones before count.
+  const attempts = record.abandoned ? delivery.attempt - 1 : delivery.attempt;
   if (record.status === 'succeeded') {
     return {
       status: 'succeeded',
@@ -98,6 +110,7 @@ export function outcomeRow(
       last_error: null,
       next_attempt_at: null,
       locked_until: null,
+      lease_token: null,
       completed_at: now,
     };
   }
@@ -107,6 +120,7 @@ export function outcomeRow(
     last_error: record.error ?? null,
     next_attempt_at: record.nextAttemptAt ?? null,
     locked_until: null,
+    lease_token: null,
     completed_at: record.status === 'dead' ? now : null,
   };
 }

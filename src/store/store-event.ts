@@ -11,6 +11,7 @@
 import type { Knex } from 'knex';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
+import { newLeaseToken } from './deliveries.js';
 import { newEventStatus, processedAtFor } from './event-status.js';
 import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
@@ -24,7 +25,7 @@ import {
   withRowSlack,
 } from './rows.js';
 import { type DirectConnection, insertStatement, valuesOf } from './sqlite-direct.js';
-import type { Delivery, StoredEvent } from './types.js';
+import type { LeasedDelivery, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
 export interface NewEvent {
@@ -71,7 +72,7 @@ export interface StoreResult {
   event: StoredEvent;
   duplicate: boolean;
   /** The after-commit deliveries this request created and holds the lease on. */
-  deliveries: Delivery[];
+  deliveries: LeasedDelivery[];
 }
 
 /** The SQL of the fast path's statements, built once per store (values bound in column order). */
@@ -110,6 +111,8 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
   const afterCommit = receivers.filter((r) => !r.atomic);
   const atomic = receivers.filter((r) => r.atomic);
   const status = newEventStatus(receivers.length, afterCommit.length);
+  // The lease this request holds its new deliveries under.
+  const lease = newLeaseToken();
   // With atomic receivers, the event is pending until they have run in the transaction.
   const eventRow = (now: Date) =>
     withRowSlack(
@@ -143,6 +146,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
       attempts: 0,
       // Leased to this request from birth: no worker takes it while it runs here.
       locked_until: new Date(now.getTime() + leaseMs),
+      lease_token: lease,
       created_at: now,
     })),
   ];
@@ -175,10 +179,13 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
       event = { ...event, status, processedAt };
     }
     const rows = deliveryRows(event.id, now);
-    let deliveries: Delivery[] = [];
+    let deliveries: LeasedDelivery[] = [];
     if (rows.length > 0) {
       const created = (await trx(t.deliveries).insert(rows).returning('*')) as Row[];
-      deliveries = created.map(toDelivery).filter((d) => d.status === 'pending');
+      deliveries = created
+        .map(toDelivery)
+        .filter((d) => d.status === 'pending')
+        .map((d) => ({ ...d, lease, attempt: 1 }));
     }
     if (logRow !== undefined) await trx(t.requests).insert(logRow(event, true));
     return { event, duplicate: false, deliveries };
@@ -220,7 +227,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
           };
           // No atomic receiver here: every delivery is an after-commit one, leased to this
           // request from birth (as deliveryRows() writes them for the Knex path).
-          const deliveries: Delivery[] = [];
+          const deliveries: LeasedDelivery[] = [];
           const lockedUntil = new Date(now.getTime() + leaseMs);
           for (const r of afterCommit) {
             const id = db.insertValues(statements.insertDelivery, [
@@ -229,6 +236,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
               'pending',
               0,
               lockedUntil,
+              lease,
               now,
             ]) as number;
             deliveries.push({
@@ -241,6 +249,8 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
               nextAttemptAt: null,
               lockedUntil,
               completedAt: null,
+              lease,
+              attempt: 1,
             });
           }
           if (logRow !== undefined) {

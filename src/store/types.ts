@@ -66,11 +66,26 @@ export interface RequestLogEntry {
   durationMs: number;
 }
 
+/**
+ * A delivery as the runner that leased it holds it: by a claim (the worker, a redelivery, a
+ * replay) or from birth (the request that stored the event). Internal: not in the public API.
+ */
+export interface LeasedDelivery extends Delivery {
+  /**
+   * The token of the lease, written on the row by the claim. The runner renews the lease and
+   * records the outcome only while the row still carries it: once another runner has claimed
+   * the delivery (after the lease expired), the first one's writes change nothing.
+   */
+  lease: string;
+  /** The attempt this run is (a claim counts it in `attempts` at once; a new delivery's is 1). */
+  attempt: number;
+}
+
 /** What a run records for one delivery (the store writes it; the dispatcher decides it). */
 export interface OutcomeRecord {
   status: 'succeeded' | 'failed' | 'dead';
   error?: string;
   nextAttemptAt?: Date | null;
-  /** The last attempt never finished: its attempt was already counted. */
+  /** The attempt claimed never ran (the one before never finished and was the last one). */
   abandoned?: boolean;
 }

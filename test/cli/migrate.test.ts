@@ -9,6 +9,7 @@ const MIGRATIONS = [
   '20261122000000_events_and_deliveries',
   '20261122000100_requests',
   '20261123000000_events_row_slack',
+  '20261124120000_deliveries_lease_token',
 ];
 
 /** The tables of a SQLite file. */
@@ -46,13 +47,15 @@ describe('koa-payments CLI: migrate and the config', () => {
     expect(status.code).to.equal(0);
     expect(status.stdout).to.match(/MIGRATION\s+STATUS/);
     for (const name of MIGRATIONS) expect(status.stdout).to.match(new RegExp(`${name}\\s+pending`));
-    expect(status.stdout).to.include('3 pending: run `koa-payments migrate` to apply them.');
+    expect(status.stdout).to.include(
+      `${MIGRATIONS.length} pending: run \`koa-payments migrate\` to apply them.`,
+    );
     expect(await tablesOf(db)).to.deep.equal([]);
 
     const applied = await runMain(['migrate', '--config', config]);
     expect(applied.code).to.equal(0);
     expect(applied.stdout).to.include(`applied  ${MIGRATIONS[0]}`);
-    expect(applied.stdout).to.include('3 migrations applied.');
+    expect(applied.stdout).to.include(`${MIGRATIONS.length} migrations applied.`);
     expect(await tablesOf(db)).to.include.members([
       'payments_events',
       'payments_deliveries',
@@ -61,7 +64,9 @@ describe('koa-payments CLI: migrate and the config', () => {
     ]);
 
     const again = await runMain(['migrate', '--config', config]);
-    expect(again.stdout).to.equal('Already up to date (3 migrations applied).\n');
+    expect(again.stdout).to.equal(
+      `Already up to date (${MIGRATIONS.length} migrations applied).\n`,
+    );
     const json = await runMain(['migrate', '--status', '--json', '--config', config]);
     expect(JSON.parse(json.stdout)).to.deep.equal({
       migrations: MIGRATIONS.map((name) => ({ name, applied: true })),
@@ -79,7 +84,7 @@ describe('koa-payments CLI: migrate and the config', () => {
     );
     const { code, stdout } = await runCli(['migrate'], { cwd: dir });
     expect(code).to.equal(0);
-    expect(stdout).to.include('3 migrations applied.');
+    expect(stdout).to.include(`${MIGRATIONS.length} migrations applied.`);
     expect(await tablesOf(join(dir, 'app.sqlite3'))).to.include('payments_events');
   });
 
@@ -97,7 +102,7 @@ describe('koa-payments CLI: migrate and the config', () => {
     const { code, stdout, stderr } = await runMain(['migrate'], { cwd: dir });
     expect(stderr).to.equal('');
     expect(code).to.equal(0);
-    expect(stdout).to.include('3 migrations applied.');
+    expect(stdout).to.include(`${MIGRATIONS.length} migrations applied.`);
     expect(await tablesOf(db)).to.include('payments_events');
   });
 

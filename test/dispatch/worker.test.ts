@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import Emittery from 'emittery';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { Worker } from '../../src/dispatch/worker.js';
 import {
   createRegistry,
   type Logger,
@@ -6,12 +9,18 @@ import {
   payments,
   type Registry,
 } from '../../src/index.js';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { Deliveries } from '../../src/store/deliveries.js';
+import { EventStore } from '../../src/store/event-store.js';
+import { tableNames } from '../../src/store/migrations.js';
+import { EventQueries } from '../../src/store/queries.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 import { gate, until } from '../helpers/sync.js';
 
 const SECRET = 'whsec_worker_test';
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function event(id: string) {
   return {
@@ -318,6 +327,130 @@ for (const dialect of DIALECTS)
       expect((await pay.knex('ledger').select('event_id')).map((r) => r.event_id)).to.deep.equal([
         'evt_atomic_replay',
         'evt_atomic_replay',
+      ]);
+    });
+  });
+
+/**
+ * A claim whose run starts late: the worker process waited past its lease between the claim and
+ * the run (a SQLite lock wait up to the busy timeout, a stalled event loop), and another runner
+ * claimed the deliveries meanwhile. The worker is wired by hand so that the test can hold it
+ * at that point: every read it makes of the events waits for a gate.
+ */
+for (const dialect of DIALECTS)
+  describe(`retry worker whose claim outlasts its lease on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let own: Database;
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+    });
+    afterEach(async () => {
+      await pay?.close();
+      await own?.knex.destroy();
+      await db.cleanup();
+    });
+
+    it('leaves the deliveries to the runner that claimed them meanwhile: each attempt runs once', async () => {
+      const runs: string[] = [];
+      const registry = createRegistry();
+      registry.receiver('charge.succeeded', async ({ attempt }) => void runs.push(`B#${attempt}`), {
+        name: 'orders',
+      });
+      pay = payments({
+        database: db.setting,
+        registry,
+        worker: false,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      await pay.migrate();
+      const [stored] = (await pay
+        .knex('payments_events')
+        .insert({
+          variant: 'stripe',
+          provider: 'stripe',
+          event_id: 'evt_late_start',
+          type: 'charge.succeeded',
+          payload: JSON.stringify(event('evt_late_start')),
+          status: 'pending',
+          received_at: new Date(),
+        })
+        .returning('id')) as { id: number }[];
+      await pay.knex('payments_deliveries').insert({
+        event: stored?.id,
+        receiver: 'orders',
+        status: 'pending',
+        attempts: 0,
+        created_at: new Date(),
+      });
+
+      // Runner A: a worker of its own on the same database, whose reads wait for `release`.
+      own = openDatabase(db.setting, quiet);
+      const tables = tableNames('payments_');
+      const registryA = createRegistry();
+      registryA.receiver(
+        'charge.succeeded',
+        async ({ attempt }) => void runs.push(`A#${attempt}`),
+        {
+          name: 'orders',
+        },
+      );
+      const deliveries = new Deliveries(own, tables);
+      const warnings: string[] = [];
+      const logger: Logger = { ...quiet, warn: (_f, message) => void warnings.push(message) };
+      const claimed = gate();
+      const release = gate();
+      const queries = new EventQueries(own.knex, tables);
+      const held = new Proxy(queries, {
+        get(target, property) {
+          const value = Reflect.get(target, property);
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            claimed.open();
+            await release.opened;
+            return value.apply(target, args);
+          };
+        },
+      });
+      const retry = { maxAttempts: 10, minDelayMs: 10_000, maxDelayMs: 60_000, leaseMs: 60_000 };
+      const worker = new Worker({
+        deliveries,
+        queries: held,
+        dispatcher: new Dispatcher({
+          knex: own.knex,
+          store: new EventStore(own, tables),
+          deliveries,
+          registry: registryA,
+          settings: { retry, logger },
+          hooks: new Emittery(),
+          dataOf: (e) => (e.payload as { data: unknown }).data,
+        }),
+        requestLog: undefined,
+        logger,
+        options: {
+          pollIntervalMs: 1_000,
+          batchSize: 10,
+          leaseMs: retry.leaseMs,
+          retentionMs: undefined,
+        },
+      });
+
+      const runA = worker.runOnce();
+      await claimed.opened;
+      // A's lease runs out while it waits, and runner B claims the delivery and runs it.
+      await db.reader('payments_deliveries').update({ locked_until: new Date(Date.now() - 1) });
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      release.open();
+      expect(await runA).to.equal(0);
+
+      expect(runs).to.deep.equal(['B#2']);
+      expect(await db.reader('payments_deliveries').first('status', 'attempts')).to.deep.equal({
+        status: 'succeeded',
+        attempts: 2,
+      });
+      expect(warnings).to.deep.equal([
+        'koa-payments: a claimed delivery was taken over by another runner before it started; leaving it to that runner',
       ]);
     });
   });

@@ -12,6 +12,17 @@ import { tempDir } from './server.js';
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
+/**
+ * The ways the store writes a unit of work: the SQLite fast path (prepared statements on the
+ * better-sqlite3 connection), Knex on SQLite (the fast path turned off: `direct: undefined`) and
+ * Knex on Postgres.
+ */
+export const STORE_PATHS: readonly { name: string; dialect: Dialect; direct: boolean }[] = [
+  { name: 'the SQLite fast path', dialect: 'sqlite', direct: true },
+  { name: 'Knex on SQLite', dialect: 'sqlite', direct: false },
+  { name: 'Knex on Postgres', dialect: 'postgres', direct: false },
+];
+
 /** A fresh database for one test. */
 export interface TestDatabase {
   dialect: Dialect;

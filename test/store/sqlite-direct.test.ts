@@ -12,6 +12,7 @@ import {
 } from '../../src/index.js';
 import type { RegisteredReceiver } from '../../src/signals/registry.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
+import { Deliveries } from '../../src/store/deliveries.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
@@ -136,11 +137,17 @@ describe('SQLite fast path', () => {
       leaseMs: 60_000,
       logRow,
     });
-    // Results: the same but for ids (and lease times, taken from the clock).
+    // Results: the same but for ids (and leases: times taken from the clock, random tokens).
     const result = (r: typeof a) => ({
       duplicate: r.duplicate,
       event: { ...r.event, id: 0, eventId: '', payload: null },
-      deliveries: r.deliveries.map((d) => ({ ...d, id: 0, event: 0, lockedUntil: null })),
+      deliveries: r.deliveries.map((d) => ({
+        ...d,
+        id: 0,
+        event: 0,
+        lockedUntil: null,
+        lease: '',
+      })),
     });
     expect(result(a)).to.deep.equal(result(b));
     expect(a.deliveries.map((d) => d.lockedUntil)).to.satisfy((dates: unknown[]) =>
@@ -158,11 +165,13 @@ describe('SQLite fast path', () => {
     expect(eventA?.livemode).to.equal(0);
     const deliveriesA = await rowsOf(tables.deliveries, { event: a.event.id });
     const deliveriesB = await rowsOf(tables.deliveries, { event: b.event.id });
-    const drop = ['id', 'event', 'locked_until', 'created_at'];
+    const drop = ['id', 'event', 'locked_until', 'lease_token', 'created_at'];
     expect(deliveriesA.map((r) => comparable(r, drop))).to.deep.equal(
       deliveriesB.map((r) => comparable(r, drop)),
     );
     expect(typeof deliveriesA[0]?.locked_until).to.equal('number');
+    expect(deliveriesA.map((r) => r.lease_token)).to.deep.equal(a.deliveries.map((d) => d.lease));
+    expect(deliveriesB.map((r) => r.lease_token)).to.deep.equal(b.deliveries.map((d) => d.lease));
     const logA = await rowsOf(tables.requests, { event: a.event.id });
     const logB = await rowsOf(tables.requests, { event: b.event.id });
     expect(logA.map((r) => comparable(r, ['id', 'event']))).to.deep.equal(
@@ -195,8 +204,14 @@ describe('SQLite fast path', () => {
         },
       },
     ];
-    expect(await fast.settle(a.event.id, outcomes(a))).to.equal('failed');
-    expect(await knexPath.settle(b.event.id, outcomes(b))).to.equal('failed');
+    expect(await fast.settle(a.event.id, outcomes(a))).to.deep.equal({
+      status: 'failed',
+      lost: [],
+    });
+    expect(await knexPath.settle(b.event.id, outcomes(b))).to.deep.equal({
+      status: 'failed',
+      lost: [],
+    });
     const settled = async (eventId: number) => ({
       event: comparable((await rowsOf(tables.events, { id: eventId }))[0], [
         'id',
@@ -209,10 +224,14 @@ describe('SQLite fast path', () => {
       ),
     });
     expect(await settled(a.event.id)).to.deep.equal(await settled(b.event.id));
-    const all = (r: typeof a) =>
-      outcomes(r).map((o) => ({ ...o, record: { status: 'succeeded' as const } }));
-    expect(await fast.settle(a.event.id, all(a))).to.equal('processed');
-    expect(await knexPath.settle(b.event.id, all(b))).to.equal('processed');
+    // Recording an outcome gave up the lease: a second run claims the deliveries again.
+    const deliveries = new Deliveries(db, tables);
+    const all = async (r: typeof a) =>
+      (
+        await deliveries.claimForEvent(r.event.id, 60_000, { statuses: ['succeeded', 'failed'] })
+      ).map((delivery) => ({ delivery, record: { status: 'succeeded' as const } }));
+    expect((await fast.settle(a.event.id, await all(a))).status).to.equal('processed');
+    expect((await knexPath.settle(b.event.id, await all(b))).status).to.equal('processed');
     expect(await settled(a.event.id)).to.deep.equal(await settled(b.event.id));
     const [processed] = await rowsOf(tables.events, { id: a.event.id });
     expect(processed?.status).to.equal('processed');
@@ -223,6 +242,7 @@ describe('SQLite fast path', () => {
     for (const eventId of [a.event.id, b.event.id]) {
       for (const row of await rowsOf(tables.deliveries, { event: eventId })) {
         expect(row.locked_until).to.equal(null);
+        expect(row.lease_token).to.equal(null);
         expect(row.completed_at).to.be.a('number');
       }
     }
@@ -231,8 +251,8 @@ describe('SQLite fast path', () => {
   it('answers pending for the outcomes of an event that is gone, as the Knex path does', async () => {
     const fast = new EventStore(db, tables);
     const knexPath = new EventStore({ ...db, direct: undefined }, tables);
-    expect(await fast.settle(404, [])).to.equal('pending');
-    expect(await knexPath.settle(404, [])).to.equal('pending');
+    expect(await fast.settle(404, [])).to.deep.equal({ status: 'pending', lost: [] });
+    expect(await knexPath.settle(404, [])).to.deep.equal({ status: 'pending', lost: [] });
     expect(await db.knex(tables.events).count({ n: '*' })).to.deep.equal([{ n: 0 }]);
   });
 
