@@ -68,6 +68,7 @@ export type {
 } from './providers/types.js';
 export type {
   BuiltinVariantSettings,
+  CommonVariantSettings,
   CustomVariantSettings,
   DatabaseSetting,
   GroupCommitSettings,
@@ -75,6 +76,7 @@ export type {
   RequestLogSettings,
   RetrySettings,
   SqliteFileSettings,
+  VariantMode,
   VariantSettings,
   WorkerSettings,
 } from './settings.js';
@@ -105,6 +107,7 @@ export type {
   EventFilter,
   EventStatus,
   EventsApi,
+  IgnoredReason,
   Logger,
   PaymentsHooks,
   Received,

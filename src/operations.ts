@@ -108,7 +108,8 @@ export class Operations {
    */
   #receiversToReplay(event: StoredEvent, which: 'all' | readonly string[]): readonly string[] {
     const listening = this.#registry.match(event.type, event.variant).map((r) => r.name);
-    if (which === 'all') return listening;
+    // An event its variant's mode refused matches no receiver; named ones run on request.
+    if (which === 'all') return event.ignoredReason === 'mode_mismatch' ? [] : listening;
     const matching = new Set(listening);
     for (const name of which) {
       if (this.#registry.get(name) === undefined) {

@@ -17,6 +17,7 @@ import {
   type PaymentsSettings,
   resolveSettings,
   type VariantSettings,
+  variantModes,
 } from './settings.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
@@ -139,6 +140,7 @@ export function payments(settings: PaymentsSettings): Payments {
     webhookUrl: () => webhookUrl(variant),
     logger: resolved.logger,
   }));
+  const modes = variantModes(settings.variants);
 
   // The store: events and deliveries, written in units of work (group-committed by default on
   // SQLite), claimed and leased, read; and the request log.
@@ -182,6 +184,7 @@ export function payments(settings: PaymentsSettings): Payments {
   });
   const pipeline = new Pipeline({
     providers,
+    modes,
     registry,
     store,
     deliveries,

@@ -12,14 +12,14 @@ import {
   StoreUnavailableError,
 } from './errors.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
-import type { ResolvedSettings } from './settings.js';
+import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
 import type { StoreResult } from './store/store-event.js';
-import type { StoredEvent } from './store/types.js';
+import type { IgnoredReason, StoredEvent } from './store/types.js';
 import type { Received } from './types.js';
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {
@@ -51,6 +51,8 @@ export type { Ticket };
 export interface PipelineDependencies {
   /** The provider of each variant. */
   providers: ReadonlyMap<string, Provider>;
+  /** The mode of each variant: which mode's events run receivers. */
+  modes: ReadonlyMap<string, VariantMode>;
   registry: RegistryCore;
   store: EventStore;
   deliveries: Deliveries;
@@ -65,6 +67,9 @@ export interface PipelineDependencies {
 /** The pipeline of one `payments()` instance. */
 export class Pipeline {
   readonly #providers: ReadonlyMap<string, Provider>;
+  readonly #modes: ReadonlyMap<string, VariantMode>;
+  /** What was logged once per variant (`<variant> <what>`). */
+  readonly #warned = new Set<string>();
   readonly #store: EventStore;
   readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
@@ -75,6 +80,7 @@ export class Pipeline {
 
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
+    this.#modes = dependencies.modes;
     this.#store = dependencies.store;
     this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
@@ -103,7 +109,10 @@ export class Pipeline {
     }
     const verified = await this.#verify(provider, request);
     checkVerified(verified, provider.name);
-    const receivers = this.#registry.match(verified.type, variant);
+    const ignoredReason = this.#ignoredReason(variant, verified);
+    // An ignored event is stored without deliveries: it runs no receiver.
+    const receivers =
+      ignoredReason === undefined ? this.#registry.match(verified.type, variant) : [];
     const { leaseMs } = this.#settings.retry;
     const bodyText = request.rawBody.toString('utf8');
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
@@ -122,6 +131,7 @@ export class Pipeline {
           payload: verified.payload,
           receivedAt: request.receivedAt,
           createdAt: verified.createdAt,
+          ignoredReason,
         },
         receivers,
         async runAtomic(trx, event, entry) {
@@ -182,6 +192,44 @@ export class Pipeline {
       duplicate ? undefined : verified.data,
     );
     return { event, duplicate, dispatched };
+  }
+
+  /**
+   * Why the event is to be stored without running receivers, if it is: its variant's `mode`
+   * refuses the mode the provider says it comes from. An event whose provider does not say is
+   * accepted. Each case is logged at warn once per variant, then at debug.
+   */
+  #ignoredReason(variant: string, verified: VerifiedEvent): IgnoredReason | undefined {
+    const mode = this.#modes.get(variant) ?? 'any';
+    if (mode === 'any') return undefined;
+    const { livemode } = verified;
+    const fields = { variant, mode, eventId: verified.id, type: verified.type };
+    if (livemode === undefined) {
+      this.#logOnce(
+        `${variant} unknown`,
+        fields,
+        `koa-payments: the provider does not say whether this event is live or test; variant "${variant}" (mode: '${mode}') accepts it`,
+      );
+      return undefined;
+    }
+    if (livemode === (mode === 'live')) return undefined;
+    this.#logOnce(
+      `${variant} mismatch`,
+      fields,
+      `koa-payments: a ${livemode ? 'live' : 'test'}-mode event reached variant "${variant}" (mode: '${mode}'); it is stored as ignored and runs no receiver`,
+    );
+    return 'mode_mismatch';
+  }
+
+  /** Logs at warn the first time per `key`, then at debug. */
+  #logOnce(key: string, fields: Record<string, unknown>, message: string): void {
+    const { logger } = this.#settings;
+    if (this.#warned.has(key)) {
+      logger.debug(fields, message);
+    } else {
+      this.#warned.add(key);
+      logger.warn(fields, message);
+    }
   }
 
   /**

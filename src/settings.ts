@@ -13,13 +13,29 @@ import type { Logger } from './types.js';
 /** The type of the `logger` setting (src/types.ts), for the modules that take it from here. */
 export type { Logger };
 
+/** Which mode's events a variant runs receivers for: live, test, or both. */
+export type VariantMode = 'live' | 'test' | 'any';
+
+/** Settings every variant takes, whatever its provider. */
+export interface CommonVariantSettings {
+  /**
+   * Which mode's events run receivers. With `'live'` (or `'test'`), an event the provider marks
+   * as of the other mode (Stripe's `livemode`, Paystack's `data.domain`, ...) is answered 200 and
+   * stored as `ignored`, with `ignoredReason: 'mode_mismatch'`, and no receiver runs for it. An
+   * event whose provider does not say is accepted. Use `'live'` in production.
+   * @default 'any'
+   */
+  mode?: VariantMode;
+}
+
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
 export type BuiltinVariantSettings = {
-  [P in keyof BuiltinProviderOptions]: { provider: P } & BuiltinProviderOptions[P];
+  [P in keyof BuiltinProviderOptions]: { provider: P } & BuiltinProviderOptions[P] &
+    CommonVariantSettings;
 }[keyof BuiltinProviderOptions];
 
 /** A variant using your own provider object. */
-export interface CustomVariantSettings {
+export interface CustomVariantSettings extends CommonVariantSettings {
   provider: Provider;
 }
 
@@ -262,6 +278,11 @@ const RETRY_KEYS = keySet({
   maxDelayMs: true,
   leaseMs: true,
 } satisfies KeysOf<RetrySettings>);
+/** The keys of a variant beside `provider` that are not its provider's options. */
+const COMMON_VARIANT_KEYS = keySet({
+  mode: true,
+} satisfies KeysOf<CommonVariantSettings>);
+const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
 
 /** A logger that drops everything (the default). */
@@ -426,8 +447,31 @@ export function buildProviders(
   return providers;
 }
 
+/**
+ * The {@link VariantMode} of each variant (call after {@link buildProviders}, which checks the
+ * variants' names and shapes).
+ */
+export function variantModes(variants: Record<string, VariantSettings>): Map<string, VariantMode> {
+  const modes = new Map<string, VariantMode>();
+  for (const [name, variant] of Object.entries(variants)) {
+    const mode = variant.mode ?? 'any';
+    if (!VARIANT_MODES.includes(mode)) {
+      throw new ConfigurationError(
+        `variants.${name}.mode`,
+        `must be 'live', 'test' or 'any', got ${describe(mode)}`,
+        name,
+      );
+    }
+    modes.set(name, mode);
+  }
+  return modes;
+}
+
 function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {
-  const { provider, ...options } = variant as { provider: unknown } & Record<string, unknown>;
+  const { provider, ...rest } = variant as { provider: unknown } & Record<string, unknown>;
+  const options = Object.fromEntries(
+    Object.entries(rest).filter(([key]) => !COMMON_VARIANT_KEYS.has(key)),
+  );
   if (typeof provider === 'object' && provider !== null) {
     const custom = provider as Partial<Provider>;
     if (typeof custom.verify !== 'function' || typeof custom.name !== 'string') {

@@ -7,11 +7,12 @@ import type {
   Delivery,
   DeliveryStatus,
   EventStatus,
+  IgnoredReason,
   RequestLogEntry,
   StoredEvent,
 } from './store/types.js';
 
-export type { Delivery, DeliveryStatus, EventStatus, RequestLogEntry, StoredEvent };
+export type { Delivery, DeliveryStatus, EventStatus, IgnoredReason, RequestLogEntry, StoredEvent };
 
 /**
  * `{ debug, info, warn, error }`, called pino-style: `(fields, message)`. pino and console fit.

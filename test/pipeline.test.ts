@@ -6,7 +6,7 @@ import {
   payments,
   type Registry,
 } from '../src/index.js';
-import { signWebhook } from '../src/testing/index.js';
+import { samplePayload, signWebhook } from '../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 import { servedForEach } from './helpers/provider.js';
 import { appWith, listen, post, type TestServer } from './helpers/server.js';
@@ -373,5 +373,129 @@ for (const dialect of DIALECTS)
       expect(event.payload).to.equal(body);
       const [line] = await served.pay.knex('payments_requests');
       expect(line.body).to.equal(null);
+    });
+  });
+
+/**
+ * A variant's `mode`: an event the provider marks as of the other mode is answered 200 and
+ * stored as ignored, with its reason, and runs no receiver. Stripe says it with `livemode`,
+ * Paystack with `data.domain`.
+ */
+for (const dialect of DIALECTS)
+  describe(`variant mode on ${dialect}`, () => {
+    let db: TestDatabase;
+    let pay: Payments;
+    let server: TestServer;
+    const ran: string[] = [];
+    const warnings: string[] = [];
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      ran.length = 0;
+      warnings.length = 0;
+      const registry = createRegistry();
+      registry.receiver('*', async ({ event }) => void ran.push(event.eventId), { name: 'audit' });
+      pay = payments({
+        database: db.setting,
+        registry,
+        worker: false,
+        logger: {
+          debug() {},
+          info() {},
+          warn: (_fields, message) => void warnings.push(message),
+          error() {},
+        },
+        variants: {
+          stripe: { provider: 'stripe', endpointSecret: SECRET, mode: 'live' },
+          'stripe-test': { provider: 'stripe', endpointSecret: SECRET, mode: 'test' },
+          'stripe-any': { provider: 'stripe', endpointSecret: SECRET },
+          paystack: { provider: 'paystack', secretKey: 'sk_live_mode', mode: 'live' },
+        },
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    });
+    afterEach(async () => {
+      await server.close();
+      await pay.close();
+      await db.cleanup();
+    });
+
+    const send = (variant: string, provider: 'stripe' | 'paystack', payload: object) => {
+      const secret = provider === 'stripe' ? SECRET : 'sk_live_mode';
+      const { body, headers } = signWebhook(provider, { payload, secret });
+      return post(`${server.origin}/payments/process/${variant}/`, body, headers);
+    };
+    /** What is stored of an event, through the second connection. */
+    const stored = async (eventId: string) => {
+      const row = await db
+        .reader('payments_events')
+        .where({ event_id: eventId })
+        .first('id', 'status', 'ignored_reason');
+      const deliveries = await db.reader('payments_deliveries').where({ event: row.id });
+      return { status: row.status, reason: row.ignored_reason, deliveries: deliveries.length };
+    };
+
+    it("stores a Stripe test event at a mode: 'live' variant as ignored, and runs no receiver", async () => {
+      const test = { ...event('evt_test_in_live'), livemode: false };
+      const res = await send('stripe', 'stripe', test);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.include({ received: true, duplicate: false });
+      expect(await stored('evt_test_in_live')).to.deep.equal({
+        status: 'ignored',
+        reason: 'mode_mismatch',
+        deliveries: 0,
+      });
+      expect((await pay.events.get('evt_test_in_live'))?.ignoredReason).to.equal('mode_mismatch');
+      // A live one runs; so do both modes at a mode: 'any' variant.
+      expect((await send('stripe', 'stripe', event('evt_live_in_live'))).status).to.equal(200);
+      await send('stripe-any', 'stripe', { ...event('evt_test_in_any'), livemode: false });
+      await send('stripe-any', 'stripe', event('evt_live_in_any'));
+      expect(ran).to.deep.equal(['evt_live_in_live', 'evt_test_in_any', 'evt_live_in_any']);
+      expect(await stored('evt_live_in_live')).to.deep.equal({
+        status: 'processed',
+        reason: null,
+        deliveries: 1,
+      });
+      // A redelivery is a duplicate, and still runs nothing.
+      const again = await send('stripe', 'stripe', test);
+      expect(again.body).to.include({ duplicate: true });
+      expect(ran).to.not.include('evt_test_in_live');
+      expect(warnings).to.deep.equal([
+        `koa-payments: a test-mode event reached variant "stripe" (mode: 'live'); it is stored as ignored and runs no receiver`,
+      ]);
+    });
+
+    it("stores a Stripe live event at a mode: 'test' variant as ignored", async () => {
+      expect((await send('stripe-test', 'stripe', event('evt_live_in_test'))).status).to.equal(200);
+      await send('stripe-test', 'stripe', { ...event('evt_test_in_test'), livemode: false });
+      expect(ran).to.deep.equal(['evt_test_in_test']);
+      expect((await stored('evt_live_in_test')).reason).to.equal('mode_mismatch');
+    });
+
+    it("reads Paystack's data.domain, and accepts an event whose provider does not say", async () => {
+      const statuses: string[] = [];
+      for (const domain of ['test', 'live', undefined]) {
+        const payload = samplePayload('paystack', 'charge.success', { data: { domain } });
+        if (domain === undefined) delete (payload.data as { domain?: string }).domain;
+        const res = await send('paystack', 'paystack', payload);
+        expect(res.status).to.equal(200);
+        statuses.push((await stored(res.body.event)).status);
+      }
+      expect(statuses).to.deep.equal(['ignored', 'processed', 'processed']);
+      expect(ran).to.have.length(2);
+      expect(warnings).to.have.length(2);
+      expect(warnings[1]).to.equal(
+        `koa-payments: the provider does not say whether this event is live or test; variant "paystack" (mode: 'live') accepts it`,
+      );
+    });
+
+    it("runs no receiver for a mode-ignored event on replay 'all'; named ones run on request", async () => {
+      await send('stripe', 'stripe', { ...event('evt_replayed'), livemode: false });
+      const all = await pay.replay('evt_replayed', { receivers: 'all' });
+      expect(all.deliveries).to.deep.equal([]);
+      const named = await pay.replay('evt_replayed', { receivers: ['audit'] });
+      expect(named.deliveries.map((d) => d.status)).to.deep.equal(['succeeded']);
+      expect(ran).to.deep.equal(['evt_replayed']);
     });
   });

@@ -137,6 +137,27 @@ describe('payments() settings', () => {
     await pay.close();
   });
 
+  it("takes a variant's mode, on built-in and custom providers alike, and refuses other values", async () => {
+    const acme = { name: 'acme', verify: () => ({ id: '1', type: 't', data: null, payload: {} }) };
+    const pay = payments({
+      database: tmp.file(),
+      registry: createRegistry(),
+      variants: {
+        live: { ...stripe, mode: 'live' },
+        test: { provider: 'paystack', secretKey: 'sk_test_x', mode: 'test' },
+        acme: { provider: acme, mode: 'any' },
+      },
+    });
+    expect(pay.variants).to.deep.equal(['live', 'test', 'acme']);
+    await pay.close();
+    for (const mode of ['production', true, 'LIVE']) {
+      const error = configError({ variants: { stripe: { ...stripe, mode } } });
+      expect(error.option).to.equal('variants.stripe.mode');
+      expect(error.variant).to.equal('stripe');
+      expect(error.message).to.match(/must be 'live', 'test' or 'any'/);
+    }
+  });
+
   it('applies defaults with ?? so that explicit values, even small ones, are kept', async () => {
     const pay = payments({
       database: tmp.file(),

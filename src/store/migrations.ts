@@ -157,6 +157,22 @@ function migrations(tablePrefix: string): Migration[] {
         });
       },
     },
+    {
+      // Why an event was stored without deliveries, when the library decided it (a variant's
+      // `mode`). Set once, at insert: on SQLite it comes after the payload, and an in-place
+      // update of the status does not touch it (row-slack.ts).
+      name: '20261124120100_events_ignored_reason',
+      async up(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.string('ignored_reason', 64).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.dropColumn('ignored_reason');
+        });
+      },
+    },
   ];
 }
 

@@ -8,6 +8,7 @@ import type {
   Delivery,
   DeliveryStatus,
   EventStatus,
+  IgnoredReason,
   LeasedDelivery,
   OutcomeRecord,
   StoredEvent,
@@ -36,6 +37,7 @@ export function toEvent(row: Row, payload?: unknown): StoredEvent {
     receivedAt: toDate(row.received_at) as Date,
     createdAt: toDate(row.created_at),
     processedAt: toDate(row.processed_at),
+    ignoredReason: (row.ignored_reason ?? null) as IgnoredReason | null,
   };
 }
 
@@ -66,6 +68,7 @@ export const EVENT_COLUMNS = [
   'received_at',
   'created_at',
   'processed_at',
+  'ignored_reason',
   'payload',
   ROW_SLACK_COLUMN,
 ] as const;

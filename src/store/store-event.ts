@@ -25,7 +25,7 @@ import {
   withRowSlack,
 } from './rows.js';
 import { type DirectConnection, insertStatement, valuesOf } from './sqlite-direct.js';
-import type { LeasedDelivery, StoredEvent } from './types.js';
+import type { IgnoredReason, LeasedDelivery, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
 export interface NewEvent {
@@ -39,6 +39,8 @@ export interface NewEvent {
   payload: unknown;
   receivedAt: Date;
   createdAt: Date | undefined;
+  /** Why it is stored without deliveries (then `receivers` is empty). */
+  ignoredReason?: IgnoredReason | undefined;
 }
 
 /**
@@ -126,6 +128,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         received_at: incoming.receivedAt,
         created_at: incoming.createdAt ?? null,
         processed_at: atomic.length > 0 ? null : processedAtFor(status, now),
+        ignored_reason: incoming.ignoredReason ?? null,
         payload: incoming.payloadText,
       },
       dialect,
@@ -224,6 +227,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
             receivedAt: incoming.receivedAt,
             createdAt: row.created_at,
             processedAt: row.processed_at,
+            ignoredReason: row.ignored_reason,
           };
           // No atomic receiver here: every delivery is an after-commit one, leased to this
           // request from birth (as deliveryRows() writes them for the Knex path).

@@ -26,7 +26,16 @@ export interface StoredEvent {
   /** When the provider created the event, when it says (use it to order events). */
   createdAt: Date | null;
   processedAt: Date | null;
+  /**
+   * Why koa-payments stored the event as `ignored`, without running any receiver, when it
+   * received it: `'mode_mismatch'`, a test-mode event at a `mode: 'live'` variant (or the other
+   * way round). Null otherwise. A later replay that runs receivers does not clear it.
+   */
+  ignoredReason: IgnoredReason | null;
 }
+
+/** Why an event was stored without running receivers (see {@link StoredEvent.ignoredReason}). */
+export type IgnoredReason = 'mode_mismatch';
 
 /** A delivery (the `deliveries` table): one receiver on one event. */
 export interface Delivery {

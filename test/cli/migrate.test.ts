@@ -10,6 +10,7 @@ const MIGRATIONS = [
   '20261122000100_requests',
   '20261123000000_events_row_slack',
   '20261124120000_deliveries_lease_token',
+  '20261124120100_events_ignored_reason',
 ];
 
 /** The tables of a SQLite file. */

@@ -105,7 +105,10 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
   const fields: [string, string][] = [
     ['variant', `${event.variant} (${event.provider})`],
     ['type', event.type],
-    ['status', event.status],
+    [
+      'status',
+      event.ignoredReason === null ? event.status : `${event.status} (${event.ignoredReason})`,
+    ],
     ['livemode', event.livemode === null ? '-' : String(event.livemode)],
     ['received', formatDate(event.receivedAt)],
     ['created', formatDate(event.createdAt)],
@@ -114,8 +117,10 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
   for (const [name, value] of fields) out.line(`  ${name.padEnd(10)} ${value}`);
   out.line();
   out.line(`Deliveries (${event.deliveries.length})`);
-  if (event.deliveries.length === 0) out.line('  none: no receiver matched this event');
-  else out.table(DELIVERY_COLUMNS, event.deliveries, '  ');
+  if (event.deliveries.length > 0) out.table(DELIVERY_COLUMNS, event.deliveries, '  ');
+  else if (event.ignoredReason === 'mode_mismatch') {
+    out.line("  none: the event's mode is not its variant's (the variant's mode setting)");
+  } else out.line('  none: no receiver matched this event');
   for (const delivery of event.deliveries) {
     if (delivery.lastError === null || delivery.status === 'succeeded') continue;
     out.line();
