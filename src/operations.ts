@@ -1,16 +1,23 @@
 /**
  * What an instance does for its operator beside receiving webhooks: finding stored events,
- * re-running their receivers, pruning the request log. payments.ts hands these out as
+ * re-running their receivers, pruning the request log and settled events. payments.ts hands these out as
  * `pay.events`, `pay.replay()` and `pay.prune()`; the CLI and the dashboard call them there.
  */
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { PaymentsError } from './errors.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
+import type { EventRetention } from './store/event-retention.js';
 import type { EventQueries } from './store/queries.js';
 import type { RequestLog } from './store/requests.js';
 import type { LeasedDelivery, StoredEvent } from './store/types.js';
-import type { EventDetails, EventFilter, ReplayOptions } from './types.js';
+import type {
+  EventDetails,
+  EventFilter,
+  PruneOptions,
+  PruneResult,
+  ReplayOptions,
+} from './types.js';
 
 /** What {@link Operations} work with. */
 export interface OperationsDependencies {
@@ -22,6 +29,37 @@ export interface OperationsDependencies {
   requestLog: RequestLog | undefined;
   /** The lease a replay takes on the deliveries it runs. */
   leaseMs: number;
+  /** Prunes settled events. */
+  retention: EventRetention;
+  /** The configured retentions, in ms; undefined keeps everything. */
+  retentionMs: { requests: number | undefined; events: number | undefined };
+}
+
+/**
+ * A prune's cut-off for one table: `option` (a Date, an age in ms, or false), else `configured`
+ * ms before `now`; null leaves the table alone.
+ */
+function cutOff(
+  option: Date | number | false | undefined,
+  configured: number | undefined,
+  now: Date,
+  name: string,
+): Date | null {
+  if (option === false) return null;
+  if (option === undefined) {
+    return configured === undefined ? null : new Date(now.getTime() - configured);
+  }
+  const before = typeof option === 'number' ? new Date(now.getTime() - option) : option;
+  if (
+    !(before instanceof Date) ||
+    Number.isNaN(before.getTime()) ||
+    (typeof option === 'number' && option < 0)
+  ) {
+    throw new TypeError(
+      `koa-payments: prune({ ${name} }) needs a Date, an age in ms (0 or more) or false`,
+    );
+  }
+  return before;
 }
 
 /** The operations of one `payments()` instance. */
@@ -32,6 +70,8 @@ export class Operations {
   readonly #dispatcher: Dispatcher;
   readonly #requestLog: RequestLog | undefined;
   readonly #leaseMs: number;
+  readonly #retention: EventRetention;
+  readonly #retentionMs: OperationsDependencies['retentionMs'];
 
   constructor(dependencies: OperationsDependencies) {
     this.#queries = dependencies.queries;
@@ -40,6 +80,8 @@ export class Operations {
     this.#dispatcher = dependencies.dispatcher;
     this.#requestLog = dependencies.requestLog;
     this.#leaseMs = dependencies.leaseMs;
+    this.#retention = dependencies.retention;
+    this.#retentionMs = dependencies.retentionMs;
   }
 
   /** Events matching a filter, newest first. */
@@ -131,15 +173,38 @@ export class Operations {
   }
 
   /**
-   * Deletes request-log lines received before `olderThan` (a Date, or an age in milliseconds);
-   * resolves with how many were deleted.
+   * Deletes request-log lines and settled events (with their deliveries) older than their
+   * retention, or than the cut-offs given; with `dryRun`, counts them only.
    */
-  async prune(olderThan: Date | number): Promise<number> {
-    if (this.#requestLog === undefined) return 0;
-    const before = typeof olderThan === 'number' ? new Date(Date.now() - olderThan) : olderThan;
-    if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
-      throw new TypeError('koa-payments: prune({ olderThan }) needs a Date or an age in ms');
+  async prune(options: PruneOptions = {}, now: Date = new Date()): Promise<PruneResult> {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('koa-payments: prune(options) takes an object: { requests, events }');
     }
-    return this.#requestLog.prune(before);
+    const dryRun = options.dryRun === true;
+    const requestLog = this.#requestLog;
+    const requestsBefore =
+      requestLog === undefined
+        ? null
+        : cutOff(options.requests, this.#retentionMs.requests, now, 'requests');
+    const eventsBefore = cutOff(options.events, this.#retentionMs.events, now, 'events');
+    let requests = 0;
+    if (requestLog !== undefined && requestsBefore !== null) {
+      requests = dryRun
+        ? await requestLog.count(requestsBefore)
+        : await requestLog.prune(requestsBefore);
+    }
+    let events = { events: 0, deliveries: 0 };
+    if (eventsBefore !== null) {
+      events = dryRun
+        ? await this.#retention.count(eventsBefore)
+        : await this.#retention.prune(eventsBefore);
+    }
+    return {
+      requests,
+      events: events.events,
+      deliveries: events.deliveries,
+      before: { requests: requestsBefore, events: eventsBefore },
+      dryRun,
+    };
   }
 }

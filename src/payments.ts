@@ -22,6 +22,7 @@ import {
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
 import { Deliveries } from './store/deliveries.js';
+import { EventRetention } from './store/event-retention.js';
 import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest } from './store/migrate.js';
@@ -29,7 +30,17 @@ import { tableNames } from './store/migrations.js';
 import { EventQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import type { StoredEvent } from './store/types.js';
-import type { EventDetails, EventsApi, PaymentsHooks, Received, ReplayOptions } from './types.js';
+import type {
+  EventDetails,
+  EventsApi,
+  PaymentsHooks,
+  PruneOptions,
+  PruneResult,
+  Received,
+  ReplayOptions,
+} from './types.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A `payments()` instance. */
 export interface Payments {
@@ -86,10 +97,15 @@ export interface Payments {
   /** Runs one worker batch now; resolves with how many deliveries ran. */
   runDueDeliveries(): Promise<number>;
   /**
-   * Deletes request-log lines received before `olderThan` (a Date, or an age in milliseconds);
-   * resolves with how many were deleted. Events and deliveries are never pruned.
+   * Deletes request-log lines and settled events (with their deliveries) past their retention,
+   * or past the cut-offs given; resolves with how many. The worker does it hourly. Pending and
+   * failed events are never pruned; `events.retentionDays` unset keeps events forever.
+   *
+   * @example
+   * await pay.prune(); // the configured retentions
+   * await pay.prune({ events: new Date('2025-01-01'), requests: false, dryRun: true });
    */
-  prune(options: { olderThan: Date | number }): Promise<number>;
+  prune(options?: PruneOptions): Promise<PruneResult>;
   /**
    * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
    * `delivery.dead`, `event.settled`, and `store.committed` for each group commit; see
@@ -200,20 +216,39 @@ export function payments(settings: PaymentsSettings): Payments {
       }
     },
   });
+  // Find, replay and prune, for the operator.
+  const retentionMs = {
+    requests:
+      resolved.requestLog === false ? undefined : resolved.requestLog.retentionDays * DAY_MS,
+    events:
+      resolved.events.retentionDays === undefined
+        ? undefined
+        : resolved.events.retentionDays * DAY_MS,
+  };
+  const operations = new Operations({
+    queries,
+    deliveries,
+    registry,
+    dispatcher,
+    requestLog,
+    leaseMs: resolved.retry.leaseMs,
+    retention: new EventRetention(db, tables),
+    retentionMs,
+  });
   const worker = new Worker({
     deliveries,
     queries,
     dispatcher,
-    requestLog,
+    // The worker applies the retentions; with none (request log off, events kept), it prunes nothing.
+    prune:
+      requestLog === undefined && retentionMs.events === undefined
+        ? undefined
+        : () => operations.prune(),
     logger: resolved.logger,
     options: {
       pollIntervalMs: resolved.worker.pollIntervalMs,
       batchSize: resolved.worker.batchSize,
       leaseMs: resolved.retry.leaseMs,
-      retentionMs:
-        resolved.requestLog === false
-          ? undefined
-          : resolved.requestLog.retentionDays * 24 * 60 * 60 * 1000,
     },
   });
 
@@ -231,15 +266,6 @@ export function payments(settings: PaymentsSettings): Payments {
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
     logFailure: (variant, request, status, error) =>
       pipeline.logFailure(variant, request, status, error),
-  });
-
-  const operations = new Operations({
-    queries,
-    deliveries,
-    registry,
-    dispatcher,
-    requestLog,
-    leaseMs: resolved.retry.leaseMs,
   });
 
   if (resolved.worker.enabled) worker.start();
@@ -279,7 +305,7 @@ export function payments(settings: PaymentsSettings): Payments {
       await worker.stop();
     },
     runDueDeliveries: () => worker.runOnce(),
-    prune: ({ olderThan }) => operations.prune(olderThan),
+    prune: (options) => operations.prune(options),
     close(options = {}) {
       closing ??= (async () => {
         const deadline = Date.now() + (options.timeoutMs ?? 10_000);

@@ -129,6 +129,19 @@ export interface RequestLogSettings {
   retentionDays?: number;
 }
 
+/** Stored events. */
+export interface EventsSettings {
+  /**
+   * Days a settled event is kept: one that is `processed` or `ignored`, with every delivery
+   * succeeded, and that was received and settled this many days ago is deleted with its
+   * deliveries by the worker (hourly) and by `koa-payments prune`. Pending and failed events are
+   * never deleted. A redelivery of a deleted event is stored as a new one, and its receivers run
+   * again (docs/reliability.md#retention).
+   * @default undefined (kept forever)
+   */
+  retentionDays?: number;
+}
+
 /** Settings of {@link payments}. Only `variants` is required. */
 export interface PaymentsSettings {
   /** Public host of the app, used by `webhookUrl()`: a string or a function returning one. */
@@ -199,6 +212,11 @@ export interface PaymentsSettings {
    */
   requestLog?: false | RequestLogSettings;
   /**
+   * Stored events: their retention.
+   * @default {} (kept forever)
+   */
+  events?: EventsSettings;
+  /**
    * Store concurrent webhooks in one transaction, answering each only after the shared COMMIT:
    * one fsync for many events. One webhook that fails in a batch fails alone.
    * @default on for SQLite, off for Postgres (whose many connections commit in parallel)
@@ -226,6 +244,7 @@ export interface ResolvedSettings {
   logger: Logger;
   worker: Required<WorkerSettings> & { enabled: boolean };
   requestLog: Required<RequestLogSettings> | false;
+  events: { retentionDays: number | undefined };
   /** `undefined`: the dialect's default. */
   groupCommit: { enabled: boolean | undefined; maxBatch: number; maxWaitMs: number };
   trustProxy: boolean;
@@ -257,6 +276,7 @@ const SETTINGS_KEYS = keySet({
   logger: true,
   worker: true,
   requestLog: true,
+  events: true,
   groupCommit: true,
   trustProxy: true,
 } satisfies KeysOf<PaymentsSettings>);
@@ -272,6 +292,9 @@ const REQUEST_LOG_KEYS = keySet({
   maxBody: true,
   retentionDays: true,
 } satisfies KeysOf<RequestLogSettings>);
+const EVENTS_KEYS = keySet({
+  retentionDays: true,
+} satisfies KeysOf<EventsSettings>);
 const RETRY_KEYS = keySet({
   maxAttempts: true,
   minDelayMs: true,
@@ -372,6 +395,13 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
       }
     }
   }
+  const events = settings.events ?? {};
+  if (typeof events !== 'object' || events === null) {
+    throw new ConfigurationError('events', 'must be an object: { retentionDays }');
+  }
+  for (const key of Object.keys(events)) {
+    if (!EVENTS_KEYS.has(key)) throw new ConfigurationError(`events.${key}`, 'unknown option');
+  }
   const groupCommit = settings.groupCommit;
   if (
     groupCommit !== undefined &&
@@ -413,6 +443,12 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
             maxBody: Math.floor(positive(requestLog.maxBody ?? 64 * 1024, 'requestLog.maxBody')),
             retentionDays: positive(requestLog.retentionDays ?? 30, 'requestLog.retentionDays'),
           },
+    events: {
+      retentionDays:
+        events.retentionDays === undefined
+          ? undefined
+          : positive(events.retentionDays, 'events.retentionDays'),
+    },
     groupCommit: {
       enabled: groupCommit === undefined ? undefined : groupCommit !== false,
       maxBatch: Math.floor(positive(groupOptions.maxBatch ?? 100, 'groupCommit.maxBatch')),

@@ -99,6 +99,42 @@ export interface ReplayOptions {
   variant?: string;
 }
 
+/**
+ * What `pay.prune()` deletes. Each cut-off is a `Date`, or an age in milliseconds; omitted, the
+ * configured retention applies (`requestLog.retentionDays`, `events.retentionDays`: none keeps
+ * events forever); `false` leaves that table alone.
+ *
+ * @example
+ * await pay.prune({ events: 90 * 86_400_000, dryRun: true });
+ */
+export interface PruneOptions {
+  /** Request-log lines received before this. */
+  requests?: Date | number | false;
+  /**
+   * Settled events (`processed` or `ignored`, every delivery succeeded) received and settled
+   * before this, with their deliveries. Pending and failed events are never pruned.
+   */
+  events?: Date | number | false;
+  /**
+   * Count what would be deleted, and delete nothing.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/** What `pay.prune()` deleted (or, with `dryRun`, would delete). */
+export interface PruneResult {
+  /** Request-log lines. */
+  requests: number;
+  /** Settled events. */
+  events: number;
+  /** Deliveries of those events. */
+  deliveries: number;
+  /** The cut-offs applied; null for a table left alone. */
+  before: { requests: Date | null; events: Date | null };
+  dryRun: boolean;
+}
+
 /** Reading stored events (`pay.events`). */
 export interface EventsApi {
   /**

@@ -70,6 +70,16 @@ describe('payments() settings', () => {
       'requestLog.maxBody',
     );
     expect(configError({ variants: { stripe }, trustProxy: 'yes' }).option).to.equal('trustProxy');
+    expect(configError({ variants: { stripe }, events: { retentionDays: 0 } }).option).to.equal(
+      'events.retentionDays',
+    );
+    expect(configError({ variants: { stripe }, events: { retentionDays: '90d' } }).option).to.equal(
+      'events.retentionDays',
+    );
+    expect(configError({ variants: { stripe }, events: { keepDays: 9 } }).option).to.equal(
+      'events.keepDays',
+    );
+    expect(configError({ variants: { stripe }, events: 'forever' }).option).to.equal('events');
     expect(configError({ variants: { stripe }, dispatch: 'later' }).option).to.equal('dispatch');
     expect(configError({ variants: { stripe }, bodyLimit: 'huge' }).option).to.equal('bodyLimit');
     expect(configError({ variants: { stripe }, retry: { maxAttempts: 0 } }).option).to.equal(

@@ -7,9 +7,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Deliveries } from '../store/deliveries.js';
 import type { EventQueries } from '../store/queries.js';
-import type { RequestLog } from '../store/requests.js';
 import type { LeasedDelivery } from '../store/types.js';
-import type { Logger } from '../types.js';
+import type { Logger, PruneResult } from '../types.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** Worker tuning, resolved. */
@@ -20,8 +19,6 @@ export interface WorkerOptions {
   batchSize: number;
   /** Lease of a claimed delivery. */
   leaseMs: number;
-  /** Request-log retention; undefined keeps everything. */
-  retentionMs: number | undefined;
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -31,8 +28,11 @@ export interface WorkerDependencies {
   deliveries: Deliveries;
   queries: EventQueries;
   dispatcher: Dispatcher;
-  /** The request log it prunes; undefined when it is off. */
-  requestLog: RequestLog | undefined;
+  /**
+   * Applies the retentions (request-log lines, settled events); undefined when nothing is ever
+   * pruned.
+   */
+  prune: (() => Promise<PruneResult>) | undefined;
   options: WorkerOptions;
   logger: Logger;
 }
@@ -42,7 +42,7 @@ export class Worker {
   readonly #deliveries: Deliveries;
   readonly #queries: EventQueries;
   readonly #dispatcher: Dispatcher;
-  readonly #requestLog: RequestLog | undefined;
+  readonly #prune: (() => Promise<PruneResult>) | undefined;
   readonly #options: WorkerOptions;
   readonly #logger: Logger;
   #abort: AbortController | undefined;
@@ -54,7 +54,7 @@ export class Worker {
     this.#deliveries = dependencies.deliveries;
     this.#queries = dependencies.queries;
     this.#dispatcher = dependencies.dispatcher;
-    this.#requestLog = dependencies.requestLog;
+    this.#prune = dependencies.prune;
     this.#options = dependencies.options;
     this.#logger = dependencies.logger;
   }
@@ -150,15 +150,19 @@ export class Worker {
     return { claimed: claimed.length, started, runs };
   }
 
-  /** Deletes request-log lines past the retention, at most once an hour. */
+  /** Deletes request-log lines and settled events past their retention, at most once an hour. */
   async #maybePrune(): Promise<void> {
-    const { retentionMs } = this.#options;
-    if (this.#requestLog === undefined || retentionMs === undefined) return;
+    if (this.#prune === undefined) return;
     const now = Date.now();
     if (now - this.#lastPrune < PRUNE_EVERY_MS) return;
     this.#lastPrune = now;
-    const removed = await this.#requestLog.prune(new Date(now - retentionMs));
-    if (removed > 0) this.#logger.debug({ removed }, 'koa-payments: pruned the request log');
+    const { requests, events, deliveries } = await this.#prune();
+    if (requests + events > 0) {
+      this.#logger.debug(
+        { requests, events, deliveries },
+        'koa-payments: pruned the request log and settled events past their retention',
+      );
+    }
   }
 
   async #run(signal: AbortSignal): Promise<void> {

@@ -193,6 +193,14 @@ export class RequestLog {
     return ((await query) as Row[]).map((row) => toRequestLogEntry(row, this.#maxBody));
   }
 
+  /** How many lines were received before `before`. */
+  async count(before: Date): Promise<number> {
+    const [row] = (await this.#knex(this.#table)
+      .where('received_at', '<', before)
+      .count({ n: '*' })) as { n: unknown }[];
+    return Number(row?.n ?? 0);
+  }
+
   /** Deletes lines received before `before`; returns how many. */
   async prune(before: Date): Promise<number> {
     return this.#knex(this.#table).where('received_at', '<', before).delete();

@@ -38,7 +38,10 @@ describe('koa-payments CLI: prune', () => {
     const { code, stdout } = await runCli(['prune', '--config', fixture.config]);
     expect(code).to.equal(0);
     expect(stdout).to.match(
-      /^Deleted 2 request-log lines received before \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z\.\n$/,
+      /^Deleted 2 request-log lines received before \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z\.\n/,
+    );
+    expect(stdout.split('\n')[1]).to.equal(
+      'Events are kept: no events.retentionDays (--events-older-than prunes them).',
     );
     expect(await lines()).to.equal(1);
     expect((await fixture.pay.events.list()).length).to.equal(3);
@@ -54,8 +57,9 @@ describe('koa-payments CLI: prune', () => {
       fixture.config,
     ]);
     expect(JSON.parse(none.stdout)).to.deep.equal({
-      deleted: 0,
-      before: '2000-01-01T00:00:00.000Z',
+      requests: { deleted: 0, before: '2000-01-01T00:00:00.000Z' },
+      events: { deleted: 0, deliveries: 0, before: null },
+      dryRun: false,
     });
     const recent = await runMain([
       'prune',
@@ -66,8 +70,33 @@ describe('koa-payments CLI: prune', () => {
       fixture.config,
     ]);
     expect(recent.code).to.equal(0);
-    expect(JSON.parse(recent.stdout).deleted).to.equal(1);
+    expect(JSON.parse(recent.stdout).requests.deleted).to.equal(1);
     expect(await lines()).to.equal(0);
+  });
+
+  it('deletes settled events older than --events-older-than, after a --dry-run that deletes nothing', async () => {
+    // One of the three events was received and settled 100 days ago.
+    const [old] = (await fixture.pay
+      .knex('payments_events')
+      .orderBy('id')
+      .limit(1)
+      .pluck('id')) as number[];
+    const longAgo = new Date(Date.now() - 100 * DAY);
+    await fixture.pay
+      .knex('payments_events')
+      .where({ id: old })
+      .update({ received_at: longAgo, processed_at: longAgo });
+    const args = ['prune', '--events-older-than', '90d', '--config', fixture.config];
+    const dry = await runCli([...args, '--dry-run']);
+    expect(dry.code).to.equal(0);
+    expect(dry.stdout.split('\n')[1]).to.match(
+      /^Would delete 1 settled event and 1 delivery, received and settled before \d{4}-\d{2}-\d{2} /,
+    );
+    expect((await fixture.pay.events.list()).length).to.equal(3);
+    const done = await runCli(args);
+    expect(done.stdout.split('\n')[1]).to.match(/^Deleted 1 settled event and 1 delivery, /);
+    expect((await fixture.pay.events.list()).map((e) => e.id)).not.to.include(old);
+    expect((await fixture.pay.events.list()).length).to.equal(2);
   });
 
   it('exits 2 on a duration it cannot read', async () => {
@@ -84,7 +113,7 @@ describe('koa-payments CLI: prune', () => {
     );
   });
 
-  it('says there is nothing to prune when the request log is off', async () => {
+  it('says what it leaves alone: the request log when it is off, events without a retention', async () => {
     const config = writeConfig(
       tmp.dir,
       'no-log.mjs',
@@ -92,6 +121,9 @@ describe('koa-payments CLI: prune', () => {
     );
     const { code, stdout } = await runMain(['prune', '--config', config]);
     expect(code).to.equal(0);
-    expect(stdout).to.equal('The request log is off (requestLog: false): nothing to prune.\n');
+    expect(stdout).to.equal(
+      'The request log is off (requestLog: false).\n' +
+        'Events are kept: no events.retentionDays (--events-older-than prunes them).\n',
+    );
   });
 });

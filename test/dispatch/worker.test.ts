@@ -426,14 +426,9 @@ for (const dialect of DIALECTS)
           hooks: new Emittery(),
           dataOf: (e) => (e.payload as { data: unknown }).data,
         }),
-        requestLog: undefined,
+        prune: undefined,
         logger,
-        options: {
-          pollIntervalMs: 1_000,
-          batchSize: 10,
-          leaseMs: retry.leaseMs,
-          retentionMs: undefined,
-        },
+        options: { pollIntervalMs: 1_000, batchSize: 10, leaseMs: retry.leaseMs },
       });
 
       const runA = worker.runOnce();

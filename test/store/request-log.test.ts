@@ -230,7 +230,7 @@ for (const dialect of DIALECTS)
       await pay.stopWorker();
     });
 
-    it('prunes lines older than a date or an age, never events', async () => {
+    it('prunes lines older than a date or an age, and keeps events by default', async () => {
       await start();
       const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
       await post(url(), body, headers);
@@ -239,9 +239,20 @@ for (const dialect of DIALECTS)
         .knex('payments_requests')
         .update({ received_at: new Date(Date.now() - 40 * 86_400_000) });
       await post(url(), body, headers);
-      expect(await pay.prune({ olderThan: 30 * 86_400_000 })).to.equal(2);
+      expect(await pay.prune({ requests: 30 * 86_400_000 })).to.include({
+        requests: 2,
+        events: 0,
+      });
       expect(await count(db.reader, 'payments_requests')).to.equal(1);
-      expect(await pay.prune({ olderThan: new Date(Date.now() + 1000) })).to.equal(1);
+      // The configured retention (30 days), counted first, then applied.
+      const now = Date.now();
+      await pay.knex('payments_requests').update({ received_at: new Date(now - 31 * 86_400_000) });
+      const counted = await pay.prune({ dryRun: true });
+      expect(counted).to.deep.include({ requests: 1, events: 0, dryRun: true });
+      expect(counted.before.events).to.equal(null);
+      expect(await count(db.reader, 'payments_requests')).to.equal(1);
+      expect((await pay.prune()).requests).to.equal(1);
+      expect(await count(db.reader, 'payments_requests')).to.equal(0);
       expect(await count(db.reader, 'payments_events')).to.equal(1);
     });
   });
