@@ -78,7 +78,8 @@ describe('koa-payments CLI before migrate', () => {
     const dir = app('status');
     const { code, stdout } = await runCli(['migrate', '--status'], { cwd: dir });
     expect(code).to.equal(0);
-    expect(stdout).to.include('3 pending: run `koa-payments migrate` to apply them.');
+    const shipped = (await migrationSource().getMigrations([])).length;
+    expect(stdout).to.include(`${shipped} pending: run \`koa-payments migrate\` to apply them.`);
     expect(readdirSync(dir)).to.deep.equal(['payments.config.mjs']);
   });
 
@@ -108,8 +109,9 @@ describe('koa-payments CLI before migrate', () => {
     }
     const behind = await runMain(['prune', '--config', partial]);
     expect(behind.code).to.equal(1);
+    const pending = (await migrationSource().getMigrations([])).length - 1;
     expect(behind.stderr).to.equal(
-      `koa-payments: 2 migrations of the payments tables are pending in ${file}: ${MIGRATE_FIRST}\n`,
+      `koa-payments: ${pending} migrations of the payments tables are pending in ${file}: ${MIGRATE_FIRST}\n`,
     );
 
     expect((await runMain(['migrate', '--config', partial])).code).to.equal(0);
@@ -166,7 +168,7 @@ describe('koa-payments CLI before migrate', () => {
 
     const prune = await runMain(['prune', '--json', '--config', bare]);
     expect(prune.code).to.equal(0);
-    expect(JSON.parse(prune.stdout).deleted).to.equal(0);
+    expect(JSON.parse(prune.stdout).requests.deleted).to.equal(0);
   });
 
   it('still needs the secrets to run receivers: replay, retry and worker', async () => {

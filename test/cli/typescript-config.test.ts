@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { compileLibrary } from '../../bench/build.js';
+import { migrationSource } from '../../src/index.js';
 import { tempDir } from '../helpers/server.js';
 import { ROOT } from './run.js';
 
@@ -21,6 +22,9 @@ const run = promisify(execFile);
 const NATIVE =
   Boolean((process.features as { typescript?: unknown }).typescript) &&
   typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function';
+
+/** How many migrations the library ships. */
+const shipped = async () => (await migrationSource().getMigrations([])).length;
 
 describe('koa-payments CLI: a TypeScript config, through the compiled bin', function () {
   this.timeout(120_000);
@@ -75,7 +79,7 @@ export const registry = createRegistry();
 registry.receiver('*', async function audit(): Promise<void> {}, { name: 'audit' });
 `,
     );
-    expect(await bin(dir, 'migrate')).to.include('3 migrations applied.');
+    expect(await bin(dir, 'migrate')).to.include(`${await shipped()} migrations applied.`);
     // The worker refuses to run without receivers: this proves receivers.ts was loaded.
     expect(await bin(dir, 'worker', '--once')).to.equal('Ran 0 due deliveries.\n');
     const url = readFileSync(join(dir, 'loaded-from'), 'utf8');
@@ -93,7 +97,7 @@ export class Orders {
 }
 `,
     );
-    expect(await bin(dir, 'migrate')).to.include('3 migrations applied.');
+    expect(await bin(dir, 'migrate')).to.include(`${await shipped()} migrations applied.`);
     expect(await bin(dir, 'worker', '--once')).to.equal('Ran 0 due deliveries.\n');
     expect(readFileSync(join(dir, 'loaded-from'), 'utf8')).to.match(/\?tsx$/);
   });
