@@ -115,6 +115,8 @@ export type {
   PruneResult,
   Received,
   ReplayOptions,
+  RequestFilter,
   RequestLogEntry,
+  RequestsApi,
   StoredEvent,
 } from './types.js';

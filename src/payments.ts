@@ -27,7 +27,7 @@ import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
-import { EventQueries } from './store/queries.js';
+import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import type { StoredEvent } from './store/types.js';
 import type {
@@ -38,6 +38,7 @@ import type {
   PruneResult,
   Received,
   ReplayOptions,
+  RequestsApi,
 } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,6 +78,8 @@ export interface Payments {
   receive(variant: string, request: WebhookRequest): Promise<Received>;
   /** Stored events. */
   readonly events: EventsApi;
+  /** The request log: every POST to a variant, refused ones included. */
+  readonly requests: RequestsApi;
   /**
    * A variant's settings as configured (provider and options, secrets included), for
    * koa-payments/testing and tools that sign test webhooks. Throws for an unknown variant.
@@ -177,6 +180,11 @@ export function payments(settings: PaymentsSettings): Payments {
   const store = new EventStore(db, tables, committer);
   const deliveries = new Deliveries(db, tables);
   const queries = new EventQueries(db.knex, tables);
+  const requestQueries = new RequestQueries(
+    db.knex,
+    tables,
+    resolved.requestLog === false ? Number.POSITIVE_INFINITY : resolved.requestLog.maxBody,
+  );
   const secretHeaders = [...providers.values()].flatMap((p) => p.secretHeaders ?? []);
   const requestLog =
     resolved.requestLog === false
@@ -279,6 +287,10 @@ export function payments(settings: PaymentsSettings): Payments {
     events: {
       list: (filter) => operations.list(filter),
       get: (id, variant) => operations.details(id, variant),
+    },
+    requests: {
+      list: (filter) => requestQueries.list(filter),
+      get: (id) => requestQueries.get(id),
     },
     async migrate() {
       await migrateLatest(db, resolved.tablePrefix, tables);

@@ -3,6 +3,7 @@
  * filters, and the logger it writes to. The settings' own types are in settings.ts, the
  * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
  */
+import type { RequestFilter } from './store/queries.js';
 import type {
   Delivery,
   DeliveryStatus,
@@ -12,7 +13,15 @@ import type {
   StoredEvent,
 } from './store/types.js';
 
-export type { Delivery, DeliveryStatus, EventStatus, IgnoredReason, RequestLogEntry, StoredEvent };
+export type {
+  Delivery,
+  DeliveryStatus,
+  EventStatus,
+  IgnoredReason,
+  RequestFilter,
+  RequestLogEntry,
+  StoredEvent,
+};
 
 /**
  * `{ debug, info, warn, error }`, called pino-style: `(fields, message)`. pino and console fit.
@@ -152,4 +161,18 @@ export interface EventsApi {
    * const details = await pay.events.get('evt_1Pz...', 'stripe');
    */
   get(id: number | string, variant?: string): Promise<EventDetails | undefined>;
+}
+
+/** Reading the request log (`pay.requests`). */
+export interface RequestsApi {
+  /**
+   * Logged requests matching a filter, newest first (default limit 100). Pass the id of a page's
+   * last line as `before` for the next page.
+   *
+   * @example
+   * const refused = await pay.requests.list({ valid: false, since: new Date(Date.now() - 864e5) });
+   */
+  list(filter?: RequestFilter): Promise<RequestLogEntry[]>;
+  /** A logged request by its row id (headers as stored, redacted; the body as stored, truncated). */
+  get(id: number): Promise<RequestLogEntry | undefined>;
 }

@@ -1,9 +1,10 @@
-/** Reads of the `events` and `deliveries` tables. */
+/** Reads of the `events`, `deliveries` and `requests` tables. */
 import type { Knex } from 'knex';
 import type { EventFilter } from '../types.js';
 import type { TableNames } from './migrations.js';
+import { toRequestLogEntry } from './requests.js';
 import { type Row, toDelivery, toEvent } from './rows.js';
-import type { Delivery, StoredEvent } from './types.js';
+import type { Delivery, RequestLogEntry, StoredEvent } from './types.js';
 
 /** Reads events and their deliveries, for one database and table prefix. */
 export class EventQueries {
@@ -57,5 +58,113 @@ export class EventQueries {
       .where({ event: eventId })
       .orderBy('id')) as Row[];
     return rows.map(toDelivery);
+  }
+}
+
+/**
+ * A keyset cursor: the row id a page starts after (`before`: older rows, newest first) or before
+ * (`after`: newer rows). Row ids never repeat, so a page never skips or repeats a row, however
+ * many rows arrive meanwhile, and it costs the same on the first page as on the thousandth.
+ */
+export interface Cursor {
+  before?: number;
+  after?: number;
+}
+
+/**
+ * Orders `query` newest first (oldest first with `cursor.after`, for the caller to reverse) by
+ * `(timeColumn, id)`, starting after the cursor's row: the order an index on `timeColumn` gives
+ * (on SQLite every index ends with the rowid, so `(time, id)` needs no sort; on Postgres ties on
+ * the time are sorted incrementally). `cursorTime` is the cursor row's time; when that row is
+ * gone, the cursor falls back to its id alone.
+ */
+export function timeKeyset(
+  query: Knex.QueryBuilder,
+  table: string,
+  timeColumn: string,
+  cursor: Cursor,
+  cursorTime: unknown,
+): Knex.QueryBuilder {
+  const time = `${table}.${timeColumn}`;
+  const id = `${table}.id`;
+  const older = cursor.after === undefined;
+  const at = older ? cursor.before : cursor.after;
+  if (at !== undefined) {
+    const op = older ? '<' : '>';
+    if (cursorTime === undefined) query.where(id, op, at);
+    else {
+      query
+        .where(time, older ? '<=' : '>=', cursorTime)
+        .andWhere((q) => q.where(time, op, cursorTime).orWhere(id, op, at));
+    }
+  }
+  const direction = older ? 'desc' : 'asc';
+  return query.orderBy(time, direction).orderBy(id, direction);
+}
+
+/** Filter of `pay.requests.list()`. */
+export interface RequestFilter extends Cursor {
+  variant?: string;
+  /** Only accepted (`true`) or only refused (`false`) requests. */
+  valid?: boolean;
+  /** Only requests answered with this HTTP status. */
+  statusCode?: number;
+  /** Requests received at or after this time. */
+  since?: Date;
+  /**
+   * At most this many, newest first.
+   * @default 100
+   */
+  limit?: number;
+}
+
+/**
+ * Reads of the request log (the `requests` table), newest first by receive time, served by its
+ * `received_at` index; a `since` bounds the scan.
+ */
+export class RequestQueries {
+  readonly #knex: Knex;
+  readonly #t: TableNames;
+  readonly #maxBody: number;
+
+  constructor(knex: Knex, tables: TableNames, maxBody: number) {
+    this.#knex = knex;
+    this.#t = tables;
+    this.#maxBody = maxBody;
+  }
+
+  /** Lines with their event's payload (the body of the lines that do not repeat it). */
+  #lines(): Knex.QueryBuilder {
+    const { requests, events } = this.#t;
+    return this.#knex(requests)
+      .leftJoin(events, `${events}.id`, `${requests}.event`)
+      .select(`${requests}.*`, `${events}.payload as event_payload`);
+  }
+
+  /** The line with row id `id`. */
+  async get(id: number): Promise<RequestLogEntry | undefined> {
+    const row = (await this.#lines().where(`${this.#t.requests}.id`, id).first()) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : toRequestLogEntry(row, this.#maxBody);
+  }
+
+  /** Lines matching a filter, newest first (a page after or before a cursor). */
+  async list(filter: RequestFilter = {}): Promise<RequestLogEntry[]> {
+    const table = this.#t.requests;
+    const query = this.#lines().limit(filter.limit ?? 100);
+    if (filter.variant !== undefined) query.where(`${table}.variant`, filter.variant);
+    if (filter.valid !== undefined) query.where(`${table}.valid`, filter.valid);
+    if (filter.statusCode !== undefined) query.where(`${table}.status_code`, filter.statusCode);
+    if (filter.since !== undefined) query.where(`${table}.received_at`, '>=', filter.since);
+    const at = filter.after ?? filter.before;
+    const cursorTime =
+      at === undefined
+        ? undefined
+        : ((await this.#knex(table).where({ id: at }).first('received_at')) as Row | undefined)
+            ?.received_at;
+    timeKeyset(query, table, 'received_at', filter, cursorTime);
+    const rows = ((await query) as Row[]).map((row) => toRequestLogEntry(row, this.#maxBody));
+    return filter.after === undefined ? rows : rows.reverse();
   }
 }
