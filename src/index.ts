@@ -1,3 +1,4 @@
+export type { DashboardOptions } from './dashboard/options.js';
 export { BACKOFF_FACTOR, backoffCeiling, backoffDelay } from './dispatch/backoff.js';
 export {
   ConfigurationError,

@@ -19,6 +19,32 @@ import type {
   ReplayOptions,
 } from './types.js';
 
+/** Events run at once by {@link Operations.retryDead}. */
+const RETRY_LANES = 4;
+
+/** How {@link Operations.retryDelivery} went. */
+export interface DeliveryRetry {
+  /** Whether the delivery ran (false: it was not failed or dead, or a runner held it). */
+  ran: boolean;
+  /** The delivery afterwards. */
+  delivery: Delivery;
+  /** Its event afterwards, with every delivery and request-log line. */
+  event: EventDetails;
+}
+
+/** How {@link Operations.retryDead} went. */
+export interface DeadRetry {
+  /** Deliveries run. */
+  ran: number;
+  succeeded: number;
+  /** Failed again, with attempts left: the worker retries them. */
+  failed: number;
+  /** Failed again, and dead. */
+  dead: number;
+  /** Dead deliveries of the receiver afterwards. */
+  remaining: number;
+}
+
 /** What {@link Operations} work with. */
 export interface OperationsDependencies {
   queries: EventQueries;
@@ -145,6 +171,79 @@ export class Operations {
   }
 
   /**
+   * Runs a failed or dead delivery now, whatever its next attempt time, and resolves once it has
+   * run. A delivery that is not failed or dead any more (it succeeded meanwhile), or that a
+   * runner holds at that moment, is left alone: `ran` is false.
+   */
+  async retryDelivery(deliveryId: number): Promise<DeliveryRetry> {
+    const delivery = await this.#queries.getDelivery(deliveryId);
+    const event = delivery === undefined ? undefined : await this.#queries.getEvent(delivery.event);
+    if (delivery === undefined || event === undefined) {
+      throw new PaymentsError('invalid_request', 404, `No delivery ${deliveryId}.`);
+    }
+    this.#requireRegistered(delivery.receiver);
+    const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+      statuses: ['failed', 'dead'],
+      receivers: [delivery.receiver],
+    });
+    await this.#dispatcher.run(event, claimed);
+    const details = (await this.details(event.id)) as EventDetails;
+    return {
+      ran: claimed.length > 0,
+      delivery: details.deliveries.find((d) => d.id === deliveryId) ?? delivery,
+      event: details,
+    };
+  }
+
+  /**
+   * Runs now up to `limit` dead deliveries of a receiver, longest dead first, a few events at a
+   * time, and resolves with how they ended. Deliveries that die again go to the back of the
+   * queue, so that the next call reaches the others.
+   */
+  async retryDead(receiver: string, options: { limit?: number } = {}): Promise<DeadRetry> {
+    this.#requireRegistered(receiver);
+    const dead = await this.#queries.deadOf(receiver, options.limit ?? 100);
+    const events = [...new Set(dead.map((d) => d.event))];
+    const result: DeadRetry = { ran: 0, succeeded: 0, failed: 0, dead: 0, remaining: 0 };
+    const runOne = async (eventId: number): Promise<void> => {
+      const event = await this.#queries.getEvent(eventId);
+      if (event === undefined) return;
+      const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+        statuses: ['dead'],
+        receivers: [receiver],
+      });
+      if (claimed.length === 0) return;
+      await this.#dispatcher.run(event, claimed);
+      for (const after of await this.#queries.deliveriesOf(event.id)) {
+        if (!claimed.some((c) => c.id === after.id)) continue;
+        result.ran += 1;
+        if (after.status === 'succeeded') result.succeeded += 1;
+        else if (after.status === 'dead') result.dead += 1;
+        else result.failed += 1;
+      }
+    };
+    // A few events at a time: the receiver is likely to call the same service for each.
+    const queue = [...events];
+    const lane = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
+    };
+    await Promise.all(Array.from({ length: Math.min(RETRY_LANES, queue.length) }, lane));
+    result.remaining = await this.#queries.countOf(receiver, 'dead');
+    return result;
+  }
+
+  /** Refuses to run a receiver this process does not have: the attempt would only be lost. */
+  #requireRegistered(receiver: string): void {
+    if (this.#registry.get(receiver) === undefined) {
+      throw new PaymentsError(
+        'invalid_request',
+        400,
+        `No receiver named "${receiver}" is registered in this process.`,
+      );
+    }
+  }
+
+  /**
    * The receivers a replay of `all` or of named receivers runs: those that listen to the event
    * now. A name that is not registered, or whose receiver does not listen, is refused.
    */
@@ -154,13 +253,7 @@ export class Operations {
     if (which === 'all') return event.ignoredReason === 'mode_mismatch' ? [] : listening;
     const matching = new Set(listening);
     for (const name of which) {
-      if (this.#registry.get(name) === undefined) {
-        throw new PaymentsError(
-          'invalid_request',
-          400,
-          `No receiver named "${name}" is registered.`,
-        );
-      }
+      this.#requireRegistered(name);
       if (!matching.has(name)) {
         throw new PaymentsError(
           'invalid_request',

@@ -5,6 +5,8 @@
 import Emittery from 'emittery';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
+import { createDashboard, type DashboardOptions } from './dashboard/index.js';
+import { DashboardQueries } from './dashboard/queries.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError } from './errors.js';
@@ -93,6 +95,18 @@ export interface Payments {
    * await pay.replay('evt_1Pz...', { receivers: ['orders.mark-paid'] });
    */
   replay(id: number | string, options?: ReplayOptions): Promise<EventDetails>;
+  /**
+   * The operator dashboard as a Koa middleware (named `koaPaymentsDashboard`): server-rendered
+   * pages of the request log, events, deliveries and the last 24 hours, with replay and retry
+   * buttons. `authorize` is required; see docs/dashboard.md.
+   *
+   * @example
+   * app.use(pay.dashboard({
+   *   path: '/payments/admin',
+   *   authorize: (ctx) => ctx.state.user?.admin === true,
+   * }));
+   */
+  dashboard(options: DashboardOptions): Middleware;
   /** Starts the retry worker (idempotent); `payments()` starts it unless `worker: false`. */
   startWorker(): void;
   /** Stops the retry worker and waits for its current batch. */
@@ -312,6 +326,14 @@ export function payments(settings: PaymentsSettings): Payments {
       return Object.freeze({ ...configured });
     },
     replay: (id, options) => operations.replay(id, options),
+    dashboard: (options) =>
+      createDashboard(options, {
+        queries: new DashboardQueries(db, tables, requestQueries, [...providers.keys()]),
+        operations,
+        variants: [...providers.keys()],
+        requestLog: resolved.requestLog !== false,
+        // paused: () => ..., once receivers can be paused (the overview shows them then)
+      }),
     startWorker: () => worker.start(),
     async stopWorker() {
       await worker.stop();

@@ -4,7 +4,7 @@ import type { EventFilter } from '../types.js';
 import type { TableNames } from './migrations.js';
 import { toRequestLogEntry } from './requests.js';
 import { type Row, toDelivery, toEvent } from './rows.js';
-import type { Delivery, RequestLogEntry, StoredEvent } from './types.js';
+import type { Delivery, DeliveryStatus, RequestLogEntry, StoredEvent } from './types.js';
 
 /** Reads events and their deliveries, for one database and table prefix. */
 export class EventQueries {
@@ -59,6 +59,34 @@ export class EventQueries {
       .orderBy('id')) as Row[];
     return rows.map(toDelivery);
   }
+
+  /** The delivery with row id `id`. */
+  async getDelivery(id: number): Promise<Delivery | undefined> {
+    const row = (await this.#knex(this.#t.deliveries).where({ id }).first()) as Row | undefined;
+    return row === undefined ? undefined : toDelivery(row);
+  }
+
+  /**
+   * Up to `limit` dead deliveries of a receiver, longest dead first (a delivery that dies again
+   * goes to the back). Served by the `(status, next_attempt_at)` index (a dead delivery has no
+   * next attempt), then sorted: the cost grows with the number of dead deliveries.
+   */
+  async deadOf(receiver: string, limit: number): Promise<Delivery[]> {
+    const rows = (await this.#knex(this.#t.deliveries)
+      .where({ status: 'dead', receiver })
+      .orderBy('completed_at')
+      .orderBy('id')
+      .limit(limit)) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  /** How many deliveries of a receiver have a status. */
+  async countOf(receiver: string, status: DeliveryStatus): Promise<number> {
+    const [row] = (await this.#knex(this.#t.deliveries)
+      .where({ status, receiver })
+      .count({ n: '*' })) as Row[];
+    return Number(row?.n ?? 0);
+  }
 }
 
 /**
@@ -72,25 +100,27 @@ export interface Cursor {
 }
 
 /**
- * Orders `query` newest first (oldest first with `cursor.after`, for the caller to reverse) by
- * `(timeColumn, id)`, starting after the cursor's row: the order an index on `timeColumn` gives
- * (on SQLite every index ends with the rowid, so `(time, id)` needs no sort; on Postgres ties on
- * the time are sorted incrementally). `cursorTime` is the cursor row's time; when that row is
- * gone, the cursor falls back to its id alone.
+ * Orders `query` newest first (oldest first after an `after` cursor, for the caller to reverse)
+ * by `(timeColumn, id)`, from the cursor's row on: the order an index on `timeColumn` gives (on
+ * SQLite every index ends with the rowid, so `(time, id)` needs no sort; on Postgres ties on the
+ * time are sorted incrementally). The cursor row's time is read first; when that row is gone,
+ * the cursor falls back to its id alone.
  */
-export function timeKeyset(
+export async function timeKeyset(
+  knex: Knex,
   query: Knex.QueryBuilder,
   table: string,
   timeColumn: string,
   cursor: Cursor,
-  cursorTime: unknown,
-): Knex.QueryBuilder {
+): Promise<void> {
   const time = `${table}.${timeColumn}`;
   const id = `${table}.id`;
   const older = cursor.after === undefined;
   const at = older ? cursor.before : cursor.after;
   if (at !== undefined) {
     const op = older ? '<' : '>';
+    const row = (await knex(table).where({ id: at }).first(timeColumn)) as Row | undefined;
+    const cursorTime = row?.[timeColumn];
     if (cursorTime === undefined) query.where(id, op, at);
     else {
       query
@@ -99,7 +129,7 @@ export function timeKeyset(
     }
   }
   const direction = older ? 'desc' : 'asc';
-  return query.orderBy(time, direction).orderBy(id, direction);
+  query.orderBy(time, direction).orderBy(id, direction);
 }
 
 /** Filter of `pay.requests.list()`. */
@@ -157,13 +187,7 @@ export class RequestQueries {
     if (filter.valid !== undefined) query.where(`${table}.valid`, filter.valid);
     if (filter.statusCode !== undefined) query.where(`${table}.status_code`, filter.statusCode);
     if (filter.since !== undefined) query.where(`${table}.received_at`, '>=', filter.since);
-    const at = filter.after ?? filter.before;
-    const cursorTime =
-      at === undefined
-        ? undefined
-        : ((await this.#knex(table).where({ id: at }).first('received_at')) as Row | undefined)
-            ?.received_at;
-    timeKeyset(query, table, 'received_at', filter, cursorTime);
+    await timeKeyset(this.#knex, query, table, 'received_at', filter);
     const rows = ((await query) as Row[]).map((row) => toRequestLogEntry(row, this.#maxBody));
     return filter.after === undefined ? rows : rows.reverse();
   }

@@ -17,7 +17,8 @@ import type {
 /** A row as a driver returns it. */
 export type Row = Record<string, unknown>;
 
-function toDate(value: unknown): Date | null {
+/** A timestamp as either driver returns it (a Date, epoch milliseconds, or text), or null. */
+export function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value;
   return new Date(typeof value === 'string' && !/^\d+$/.test(value) ? value : Number(value));
