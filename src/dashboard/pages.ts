@@ -61,6 +61,14 @@ export async function overviewPage(route: RouteContext): Promise<PageResult> {
   };
 }
 
+/** How far back the requests page looks, when told (a bound on the scan of a rare filter). */
+const SINCE_MS: Readonly<Record<string, number>> = {
+  '1h': 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+};
+const SINCE = Object.keys(SINCE_MS);
+
 /** `/requests`: the request log. */
 export async function requestsPage(route: RouteContext): Promise<PageResult> {
   const { deps, view, options } = route;
@@ -68,6 +76,7 @@ export async function requestsPage(route: RouteContext): Promise<PageResult> {
     variant: param(route, 'variant'),
     valid: oneOf(param(route, 'valid'), ['yes', 'no'] as const, 'valid'),
     status: param(route, 'status'),
+    since: oneOf(param(route, 'since'), SINCE, 'since'),
   };
   const status = filter.status;
   if (status !== undefined && !/^[1-5]\d\d$/.test(status)) {
@@ -82,6 +91,9 @@ export async function requestsPage(route: RouteContext): Promise<PageResult> {
       ...(filter.variant === undefined ? {} : { variant: filter.variant }),
       ...(filter.valid === undefined ? {} : { valid: filter.valid === 'yes' }),
       ...(status === undefined ? {} : { statusCode: Number(status) }),
+      ...(filter.since === undefined
+        ? {}
+        : { since: new Date(view.now.getTime() - (SINCE_MS[filter.since] as number)) }),
     },
     options.pageSize,
   );

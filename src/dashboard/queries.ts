@@ -267,12 +267,13 @@ export class DashboardQueries {
     const hour = this.#sqlite
       ? knex.raw('CAST(?? / ? AS INTEGER) AS hour', ['received_at', HOUR])
       : knex.raw('CAST(FLOOR(EXTRACT(EPOCH FROM ??) / 3600) AS BIGINT) AS hour', ['received_at']);
-    const [requestRows, eventRows, hourRows, statusRows, dueRows] = (await Promise.all([
+    const [requestRows, eventRows, statusRows, dueRows] = (await Promise.all([
+      // One pass over the day's range of the received_at index, for the table and the chart.
       knex(requests)
-        .select('variant', 'valid', 'status_code', 'error')
+        .select(hour, 'variant', 'valid', 'status_code', 'error')
         .count({ n: '*' })
         .where('received_at', '>=', since)
-        .groupBy('variant', 'valid', 'status_code', 'error'),
+        .groupBy('hour', 'variant', 'valid', 'status_code', 'error'),
       // Each status's range of the (status, received_at) index.
       knex(events)
         .select('variant', 'status')
@@ -280,11 +281,6 @@ export class DashboardQueries {
         .whereIn('status', [...EVENT_STATUSES])
         .andWhere('received_at', '>=', since)
         .groupBy('variant', 'status'),
-      knex(requests)
-        .select(hour, 'valid')
-        .count({ n: '*' })
-        .where('received_at', '>=', since)
-        .groupBy('hour', 'valid'),
       knex(deliveries)
         .select('status')
         .count({ n: '*' })
@@ -302,22 +298,30 @@ export class DashboardQueries {
       valid: 0,
       refused: 0,
     }));
-    for (const row of hourRows ?? []) {
+    const outcomes = new Map<string, Overview['requests'][number]>();
+    for (const row of requestRows ?? []) {
+      const n = Number(row.n);
       const bucket = hourly[Number(row.hour) - firstHour];
-      if (bucket === undefined) continue;
-      if (row.valid) bucket.valid += Number(row.n);
-      else bucket.refused += Number(row.n);
+      if (bucket !== undefined) {
+        if (row.valid) bucket.valid += n;
+        else bucket.refused += n;
+      }
+      const error = row.error === null ? null : String(row.error);
+      const key = JSON.stringify([row.variant, Boolean(row.valid), row.status_code, error]);
+      const outcome = outcomes.get(key) ?? {
+        variant: String(row.variant),
+        valid: Boolean(row.valid),
+        statusCode: Number(row.status_code),
+        error,
+        count: 0,
+      };
+      outcome.count += n;
+      outcomes.set(key, outcome);
     }
     const byStatus = new Map((statusRows ?? []).map((r) => [String(r.status), Number(r.n)]));
     return {
       since,
-      requests: (requestRows ?? []).map((r) => ({
-        variant: String(r.variant),
-        valid: Boolean(r.valid),
-        statusCode: Number(r.status_code),
-        error: r.error === null ? null : String(r.error),
-        count: Number(r.n),
-      })),
+      requests: [...outcomes.values()],
       events: (eventRows ?? []).map((r) => ({
         variant: String(r.variant),
         status: r.status as EventStatus,
@@ -365,8 +369,10 @@ export class DashboardQueries {
 
   /**
    * A page of the deliveries with a status (one receiver's, or every one's), newest first, with
-   * their events' ids: the `(status, next_attempt_at)` index finds them, then they are sorted
-   * by id, so the cost grows with the number of deliveries in that status, never with the table.
+   * their events' ids. The page's ids come from the `(status, next_attempt_at)` index alone (it
+   * ends with the row id on SQLite): sorting ids is cheap; only the page's rows are then read
+   * and joined to their events. The cost grows with the number of deliveries in that status,
+   * never with the table.
    */
   async deliveries(
     filter: { status: 'failed' | 'dead'; receiver?: string },
@@ -374,25 +380,29 @@ export class DashboardQueries {
     limit: number,
   ): Promise<Page<DeliveryRow>> {
     const { deliveries, events } = this.#t;
-    const query = this.#knex(deliveries)
-      .join(events, `${events}.id`, `${deliveries}.event`)
-      .select(
-        `${deliveries}.*`,
-        `${events}.event_id as event_event_id`,
-        `${events}.type as event_type`,
-        `${events}.variant as event_variant`,
-      )
-      .where(`${deliveries}.status`, filter.status)
+    const ids = this.#knex(deliveries)
+      .select('id')
+      .where('status', filter.status)
       .limit(limit + 1);
-    if (filter.receiver !== undefined) query.where(`${deliveries}.receiver`, filter.receiver);
-    idKeyset(query, `${deliveries}.id`, cursor);
-    const rows = ((await query) as Row[]).map((row) => ({
+    if (filter.receiver !== undefined) ids.where('receiver', filter.receiver);
+    idKeyset(ids, 'id', cursor);
+    const rows = (
+      (await this.#knex(deliveries)
+        .join(events, `${events}.id`, `${deliveries}.event`)
+        .select(
+          `${deliveries}.*`,
+          `${events}.event_id as event_event_id`,
+          `${events}.type as event_type`,
+          `${events}.variant as event_variant`,
+        )
+        .whereIn(`${deliveries}.id`, ids)
+        .orderBy(`${deliveries}.id`, 'desc')) as Row[]
+    ).map((row) => ({
       ...toDelivery(row),
       eventId: String(row.event_event_id),
       eventType: String(row.event_type),
       variant: String(row.event_variant),
     }));
-    if (cursor.after !== undefined) rows.reverse();
     return toPage(rows, cursor, limit, (d) => d.id);
   }
 }

@@ -31,6 +31,11 @@ function requestIds(page: Answer): number[] {
   );
 }
 
+/** Row ids of the deliveries a deliveries page lists, in order. */
+function deliveryIds(page: Answer): number[] {
+  return [...page.text.matchAll(/<tr id="delivery-(\d+)">/g)].map((m) => Number(m[1]));
+}
+
 /** The cells of the row headed `name` in the overview's variant table. */
 function variantRow(page: Answer, name: string): string[] {
   const row = new RegExp(`<tr><th scope="row">${name}</th>([\\s\\S]*?)</tr>`).exec(page.text);
@@ -206,6 +211,9 @@ for (const dialect of DIALECTS) {
         refusedLine,
       ]);
       expect(requestIds(await client.get(`${BASE}/requests?variant=stripe_eu`))).to.have.length(1);
+      expect(requestIds(await client.get(`${BASE}/requests?since=1h&valid=no`))).to.deep.equal([
+        refusedLine,
+      ]);
       expect(
         requestIds(await client.get(`${BASE}/requests?valid=yes&variant=stripe`)),
       ).to.have.length(3);
@@ -298,6 +306,11 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 5; i++) {
         expect(await shop.send(stripeEvent(`evt_more_${i}`, 'customer.created'))).to.equal(200);
       }
+      shop.ledgerDown = true;
+      for (let i = 0; i < 3; i++) {
+        expect(await shop.send(stripeEvent(`evt_down_${i}`, 'charge.captured'))).to.equal(200);
+      }
+      shop.ledgerDown = false;
       const app = new Koa();
       app.use(shop.pay.dashboard({ path: '/small', pageSize: 2, authorize: () => true }));
       const server = await listen(app);
@@ -344,6 +357,11 @@ for (const dialect of DIALECTS) {
         const walked = await walk('/small/requests', requestIds);
         expect(walked.older).to.deep.equal(requests);
         expect(walked.newer).to.deep.equal(requests);
+        const failed = deliveryIds(await client.get(`${BASE}/deliveries?status=failed`));
+        expect(failed).to.have.length(5);
+        const deliveries = await walk('/small/deliveries?status=failed', deliveryIds);
+        expect(deliveries.older).to.deep.equal(failed);
+        expect(deliveries.newer).to.deep.equal(failed);
       } finally {
         await server.close();
       }

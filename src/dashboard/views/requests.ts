@@ -12,6 +12,8 @@ export interface RequestListFilter {
   valid?: 'yes' | 'no' | undefined;
   /** An HTTP status code. */
   status?: string | undefined;
+  /** `1h`, `24h` or `7d`: received since then. */
+  since?: string | undefined;
 }
 
 /** The requests page. */
@@ -31,6 +33,7 @@ ${requestLog ? '' : html`<p class="notice error">The request log is off (request
 <label>Variant<select name="variant">${option('', 'any', filter.variant ?? '')}${variants.map((v) => option(v, v, filter.variant))}</select></label>
 <label>Outcome<select name="valid">${option('', 'any', filter.valid ?? '')}${option('yes', 'accepted', filter.valid)}${option('no', 'refused', filter.valid)}</select></label>
 <label>Status code<input type="text" name="status" value="${filter.status ?? ''}" inputmode="numeric" size="5" placeholder="400"></label>
+<label>Received<select name="since">${option('', 'any time', filter.since ?? '')}${option('1h', 'in the last hour', filter.since)}${option('24h', 'in the last 24 hours', filter.since)}${option('7d', 'in the last 7 days', filter.since)}</select></label>
 <button type="submit" class="primary">Filter</button>
 <a href="${base}/requests">Reset</a>
 </form>
