@@ -17,6 +17,7 @@ import { eventsList, eventsShow } from './commands/events.js';
 import { migrate } from './commands/migrate.js';
 import { prune } from './commands/prune.js';
 import { replay } from './commands/replay.js';
+import { requestsList, requestsShow } from './commands/requests.js';
 import { retry } from './commands/retry.js';
 import { send } from './commands/send.js';
 import { worker } from './commands/worker.js';
@@ -30,6 +31,8 @@ export const COMMANDS: readonly Command[] = [
   send,
   eventsList,
   eventsShow,
+  requestsList,
+  requestsShow,
   replay,
   retry,
   worker,
@@ -103,7 +106,12 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
-/** The help of the `events` group. */
+/** The words that name a group of commands (`events`, `requests`). */
+const GROUPS: ReadonlySet<string> = new Set(
+  COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0] as string),
+);
+
+/** The help of a group of commands (`events`, `requests`). */
 function groupHelp(group: string): string {
   const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
   return [
@@ -209,19 +217,22 @@ function resolve(argv: readonly string[]): Request {
   if (word === 'help') {
     const topic = argv.slice(i + 1).join(' ');
     if (topic === '') return { kind: 'help', text: mainHelp() };
-    if (topic === 'events') return { kind: 'help', text: groupHelp('events') };
+    if (GROUPS.has(topic)) return { kind: 'help', text: groupHelp(topic) };
     const command = COMMANDS.find((c) => c.name === topic);
     if (command === undefined) throw unknownCommand(topic);
     return { kind: 'help', text: commandHelp(command) };
   }
-  if (word === 'events') {
+  if (GROUPS.has(word)) {
     const sub = argv[i + 1];
     if (sub === undefined || sub.startsWith('-')) {
-      if (sub === '--help' || sub === '-h') return { kind: 'help', text: groupHelp('events') };
-      throw new UsageError(`'events' needs a subcommand: list or show`, 'events');
+      if (sub === '--help' || sub === '-h') return { kind: 'help', text: groupHelp(word) };
+      const subs = COMMANDS.filter((c) => c.name.startsWith(`${word} `)).map((c) =>
+        c.name.slice(word.length + 1),
+      );
+      throw new UsageError(`'${word}' needs a subcommand: ${subs.join(' or ')}`, word);
     }
-    const command = COMMANDS.find((c) => c.name === `events ${sub}`);
-    if (command === undefined) throw unknownCommand(`events ${sub}`);
+    const command = COMMANDS.find((c) => c.name === `${word} ${sub}`);
+    if (command === undefined) throw unknownCommand(`${word} ${sub}`);
     return { kind: 'run', command, args: [...leading, ...argv.slice(i + 2)] };
   }
   const command = COMMANDS.find((c) => c.name === word);

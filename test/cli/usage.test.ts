@@ -13,6 +13,8 @@ const COMMANDS = [
   'retry',
   'worker',
   'prune',
+  'requests list',
+  'requests show',
 ];
 
 describe('koa-payments CLI: usage', () => {
