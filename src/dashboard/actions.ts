@@ -13,11 +13,14 @@ import { DashboardError, type RouteContext } from './types.js';
 import { firstLine } from './views/parts.js';
 
 const FORM_LIMIT = 16 * 1024;
+/** A form of a few hundred bytes that takes longer than this is not coming. */
+const FORM_TIMEOUT_MS = 10_000;
 
 /** The fields of a urlencoded form (read here, or left by a body parser that ran first). */
 export async function readForm(ctx: Context): Promise<URLSearchParams> {
   try {
-    return new URLSearchParams((await readRawBody(ctx, FORM_LIMIT)).toString('utf8'));
+    const body = await readRawBody(ctx, FORM_LIMIT, FORM_TIMEOUT_MS);
+    return new URLSearchParams(body.toString('utf8'));
   } catch (error) {
     const parsed = (ctx.request as { body?: unknown }).body;
     if (error instanceof RawBodyUnavailableError && typeof parsed === 'object' && parsed !== null) {
@@ -27,8 +30,9 @@ export async function readForm(ctx: Context): Promise<URLSearchParams> {
       }
       return form;
     }
-    if (error instanceof PaymentsError && error.status === 413) {
-      throw new DashboardError(413, 'The form is too large.');
+    if (error instanceof PaymentsError && error.expose) {
+      // Too large (413), too slow (408), cut short (400).
+      throw new DashboardError(error.status, 'The form could not be read.');
     }
     throw error;
   }

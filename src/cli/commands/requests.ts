@@ -85,13 +85,16 @@ export const requestsList: Command = {
     if (limit !== undefined) {
       filter.limit = parseCount(limit, '--limit', 'requests list', 100_000);
     }
-    return withPayments(async (pay) => {
-      const lines = await pay.requests.list(filter);
-      if (values.json === true) out.json(lines);
-      else if (lines.length === 0) out.line('No requests.');
-      else out.table(COLUMNS, lines);
-      return 0;
-    });
+    return withPayments(
+      async (pay) => {
+        const lines = await pay.requests.list(filter);
+        if (values.json === true) out.json(lines);
+        else if (lines.length === 0) out.line('No requests.');
+        else out.table(COLUMNS, lines);
+        return 0;
+      },
+      { store: 'read' },
+    );
   },
 };
 
@@ -161,14 +164,17 @@ export const requestsShow: Command = {
         'requests show',
       );
     }
-    return withPayments(async (pay) => {
-      const entry = await pay.requests.get(Number(id));
-      if (entry === undefined) {
-        throw new CliFailure(`no logged request ${id} (see \`koa-payments requests list\`)`);
-      }
-      if (values.json === true) out.json(entry);
-      else printRequest(out, entry);
-      return 0;
-    });
+    return withPayments(
+      async (pay) => {
+        const entry = await pay.requests.get(Number(id));
+        if (entry === undefined) {
+          throw new CliFailure(`no logged request ${id} (see \`koa-payments requests list\`)`);
+        }
+        if (values.json === true) out.json(entry);
+        else printRequest(out, entry);
+        return 0;
+      },
+      { store: 'read' },
+    );
   },
 };
