@@ -10,7 +10,7 @@ import type { Deliveries } from './store/deliveries.js';
 import type { EventRetention } from './store/event-retention.js';
 import type { EventQueries } from './store/queries.js';
 import type { RequestLog } from './store/requests.js';
-import type { LeasedDelivery, StoredEvent } from './store/types.js';
+import type { Delivery, LeasedDelivery, StoredEvent } from './store/types.js';
 import type {
   EventDetails,
   EventFilter,

@@ -12,6 +12,7 @@ import {
   Client,
   formOf,
   noticeOf,
+  SECRET,
   type Shop,
   startShop,
   stripeEvent,
@@ -378,6 +379,31 @@ for (const dialect of DIALECTS) {
       expect(postPage.status).to.equal(405);
       expect(postPage.headers.get('allow')).to.equal('GET, HEAD');
       expect((await client.get(`${BASE}/events/%E0%A4%A`)).status).to.equal(400);
+    });
+  });
+
+  describe(`dashboard event page on ${dialect}`, () => {
+    it('says why an event was stored ignored', async () => {
+      const shop = await startShop(
+        dialect,
+        {},
+        {
+          variants: {
+            stripe: { provider: 'stripe', endpointSecret: SECRET, mode: 'live' },
+          },
+        },
+      );
+      try {
+        expect(await shop.send(stripeEvent('evt_test_mode', 'charge.succeeded'))).to.equal(200);
+        const id = await shop.rowIdOf('evt_test_mode');
+        const page = await new Client(shop.server.origin).get(`${BASE}/events/${id}`);
+        expect(page.text).to.include(
+          '<span class="badge s-ignored">ignored</span> <span class="muted">(its live/test mode is not the variant&#39;s mode: no receiver runs it)</span>',
+        );
+        expect(shop.runs.ledger).to.deep.equal([]);
+      } finally {
+        await shop.close();
+      }
     });
   });
 

@@ -13,6 +13,11 @@ import {
   type ViewContext,
 } from './parts.js';
 
+/** Why an event was stored without running receivers, in words. */
+const IGNORED: Record<string, string> = {
+  mode_mismatch: "its live/test mode is not the variant's mode: no receiver runs it",
+};
+
 /** The statuses an event can have, for the filter. */
 export const EVENT_STATUSES: readonly EventStatus[] = ['pending', 'processed', 'failed', 'ignored'];
 
@@ -127,7 +132,7 @@ export function eventView(view: ViewContext, event: EventDetails): Html {
   );
   return html`<h1>Event #${event.id} <small class="mono">${event.eventId}</small></h1>
 <dl class="fields">
-<dt>Status</dt><dd>${badge(event.status)}</dd>
+<dt>Status</dt><dd>${badge(event.status)}${event.ignoredReason === null ? '' : html` <span class="muted">(${IGNORED[event.ignoredReason] ?? event.ignoredReason})</span>`}</dd>
 <dt>Type</dt><dd class="mono">${event.type}</dd>
 <dt>Variant</dt><dd>${event.variant} <span class="muted">(${event.provider})</span></dd>
 <dt>Livemode</dt><dd>${event.livemode === null ? '-' : String(event.livemode)}</dd>
