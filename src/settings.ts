@@ -10,9 +10,6 @@ import type { Provider, ProviderContext } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Logger } from './types.js';
 
-/** The type of the `logger` setting (src/types.ts), for the modules that take it from here. */
-export type { Logger };
-
 /** Which mode's events a variant runs receivers for: live, test, or both. */
 export type VariantMode = 'live' | 'test' | 'any';
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PaymentFacts, PaymentSignalName } from '../objects/types.js';
-import type { Logger } from '../settings.js';
+import type { Logger } from '../types.js';
 import type { ApiHttpOptions } from './shared/http.js';
 
 /** What a provider is given to verify: the request exactly as received. */

@@ -6,7 +6,7 @@
  * carries, with the same derived id (`charge.completed:<id>:<status>`, see
  * {@link flutterwaveEventId}), so that webhooks and listings deduplicate.
  */
-import type { Logger } from '../../settings.js';
+import type { Logger } from '../../types.js';
 import { type ProviderCall, ProviderUnavailableError } from '../shared/api-errors.js';
 import { dataAt, isRecord } from '../shared/data-path.js';
 import { ApiClient, type ApiHttpOptions } from '../shared/http.js';

@@ -6,7 +6,7 @@
  * {@link paystackEventId}), so that webhooks and listings deduplicate.
  */
 import { SignatureVerificationError } from '../../errors.js';
-import type { Logger } from '../../settings.js';
+import type { Logger } from '../../types.js';
 import {
   NotFoundAtProviderError,
   type ProviderCall,

@@ -9,7 +9,7 @@
  * carries a header, a query string or a response body.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../settings.js';
+import type { Logger } from '../../types.js';
 import {
   describeCall,
   NotFoundAtProviderError,

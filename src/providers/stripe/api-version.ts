@@ -5,7 +5,7 @@
  * became `invoice.parent.subscription_details.subscription` in 2025-03-31), so it is worth a
  * warning, once per version.
  */
-import type { Logger } from '../../settings.js';
+import type { Logger } from '../../types.js';
 
 let installed: Promise<string | undefined> | undefined;
 

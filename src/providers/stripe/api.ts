@@ -5,7 +5,7 @@
  * `ProviderApiError`s.
  */
 import type Stripe from 'stripe';
-import type { Logger } from '../../settings.js';
+import type { Logger } from '../../types.js';
 import {
   describeCall,
   NotFoundAtProviderError,
