@@ -53,7 +53,10 @@ export interface SqliteFileSettings {
   busyTimeoutMs?: number;
 }
 
-/** Where events are stored. */
+/**
+ * Where events are stored: a Postgres connection string or a SQLite path / `file:` URL, the
+ * SQLite file with its busy timeout, a Knex instance, or a Knex config.
+ */
 export type DatabaseSetting = string | SqliteFileSettings | Knex | Knex.Config;
 
 /** Retry schedule of failed deliveries. */
@@ -154,9 +157,10 @@ export interface PaymentsSettings {
    */
   prefix?: string;
   /**
-   * Where events are stored. A string is a SQLite file; `{ filename, busyTimeoutMs }` tunes it;
-   * a Knex instance (the host's database, never closed by the library) or a Knex config object
-   * is used as given.
+   * Where events are stored. A string is a Postgres connection string (`postgres://…`,
+   * `postgresql://…`; needs `pg`) or a SQLite file (a path or a `file:` URL); any other URL is
+   * refused. `{ filename, busyTimeoutMs }` tunes the SQLite file; a Knex instance (the host's
+   * database, never closed by the library) or a Knex config object is used as given.
    * @default './payments.sqlite3' (the embedded SQLite file)
    */
   database?: DatabaseSetting;

@@ -107,12 +107,6 @@ function defaultExport(module: Record<string, unknown>): unknown {
   return value;
 }
 
-/** A Knex config for a `KOA_PAYMENTS_DATABASE` value: a Postgres URL, else a SQLite file. */
-function databaseFromEnv(value: string): PaymentsSettings['database'] {
-  if (/^postgres(ql)?:\/\//.test(value)) return { client: 'pg', connection: value };
-  return value;
-}
-
 /** Loads the configuration; throws a {@link CliFailure} that says what is wrong with it. */
 export async function loadConfig(source: ConfigSource): Promise<LoadedConfig> {
   const file = findConfig(source);
@@ -135,6 +129,7 @@ export async function loadConfig(source: ConfigSource): Promise<LoadedConfig> {
   }
   const copy = { ...settings } as unknown as PaymentsSettings;
   const database = source.env.KOA_PAYMENTS_DATABASE;
-  if (database !== undefined && database !== '') copy.database = databaseFromEnv(database);
+  // payments() reads it as it reads the setting: a Postgres URL, else a SQLite file.
+  if (database !== undefined && database !== '') copy.database = database;
   return { file, settings: copy };
 }

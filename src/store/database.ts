@@ -1,8 +1,10 @@
 /**
- * Opens the event store: the embedded SQLite file by default, or the host's Knex instance or
- * config. SQLite connections get WAL, a busy timeout, `synchronous=FULL` (a 200 means the event is
- * on disk) and foreign keys.
+ * Opens the event store: the embedded SQLite file by default, a SQLite path or `file:` URL, a
+ * Postgres connection string, or the host's Knex instance or config. SQLite connections get WAL,
+ * a busy timeout, `synchronous=FULL` (a 200 means the event is on disk) and foreign keys.
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { ConfigurationError } from '../errors.js';
 import type { DatabaseSetting } from '../settings.js';
@@ -100,9 +102,79 @@ function supported(dialect: Database['dialect'], client: unknown): Database['dia
   return dialect;
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+/** A URL scheme: two characters at least, so that a Windows drive (`C:\\`) stays a path. */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]+):/i;
+
+/**
+ * The SQLite file a `database` string names, or a Postgres connection string as it is: a path
+ * (`./payments.sqlite3`, `/var/lib/shop/payments.db`), a `file:` URL, or `postgres://…`.
+ */
+function databaseFromString(value: string): { sqlite: string } | { postgres: string } {
+  if (value.trim() === '') {
+    throw new ConfigurationError(
+      'database',
+      'is an empty string: give a SQLite file path, a file: URL or a postgres:// connection string',
+    );
+  }
+  if (POSTGRES_URL.test(value)) return { postgres: value };
+  const scheme = URL_SCHEME.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { sqlite: value };
+  if (scheme !== 'file') {
+    // The scheme alone: the rest of the string may hold a password.
+    throw new ConfigurationError(
+      'database',
+      `a ${scheme}: URL is not supported: give a SQLite file path, a file: URL or a postgres:// (postgresql://) connection string`,
+    );
+  }
+  if (/[?#]/.test(value)) {
+    throw new ConfigurationError('database', 'a file: URL takes no query or fragment here');
+  }
+  // `file:///abs/path` is a URL; `file:relative/path` (SQLite's own form) is the path after it.
+  if (value.startsWith('file://')) {
+    try {
+      return { sqlite: fileURLToPath(value) };
+    } catch {
+      throw new ConfigurationError('database', 'is not a local file: URL (file:///path/to/file)');
+    }
+  }
+  try {
+    return { sqlite: decodeURIComponent(value.slice('file:'.length)) };
+  } catch {
+    throw new ConfigurationError('database', 'is a file: URL with a malformed %-escape');
+  }
+}
+
+const requireFromHere = createRequire(import.meta.url);
+
+/** Fails at `payments()` with the fix when pg, an optional peer dependency, is not installed. */
+function requirePg(): void {
+  try {
+    requireFromHere.resolve('pg');
+  } catch {
+    throw new ConfigurationError(
+      'database',
+      'Postgres needs the pg package, an optional peer dependency of koa-payments: npm install pg',
+    );
+  }
+}
+
 function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Database {
-  if (setting === undefined || typeof setting === 'string') {
-    const knex = knexFactory(sqliteConfig(setting ?? DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS));
+  if (setting === undefined) {
+    const knex = knexFactory(sqliteConfig(DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS));
+    return { knex, owned: true, dialect: 'sqlite' };
+  }
+  if (typeof setting === 'string') {
+    const parsed = databaseFromString(setting);
+    if ('postgres' in parsed) {
+      requirePg();
+      return {
+        knex: knexFactory({ client: 'pg', connection: parsed.postgres }),
+        owned: true,
+        dialect: 'postgres',
+      };
+    }
+    const knex = knexFactory(sqliteConfig(parsed.sqlite, DEFAULT_BUSY_TIMEOUT_MS));
     return { knex, owned: true, dialect: 'sqlite' };
   }
   if (isKnex(setting)) {
@@ -141,6 +213,7 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
   }
   const config = setting as Knex.Config;
   const dialect = supported(dialectOf(config.client), config.client);
+  if (dialect === 'postgres') requirePg();
   if (config.client === 'better-sqlite3') {
     // Our pragmas first, then the host's own afterCreate, if any.
     const hostAfterCreate = config.pool?.afterCreate as
