@@ -21,6 +21,7 @@ import {
   type VariantSettings,
   variantModes,
 } from './settings.js';
+import { ReceiverCoverage } from './signals/coverage.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
 import { Deliveries } from './store/deliveries.js';
@@ -220,10 +221,14 @@ export function payments(settings: PaymentsSettings): Payments {
     hooks,
     dataOf,
   });
+  // Warns when the first request comes in with no receiver registered (not at payments() or
+  // migrate(): receivers may be imported after the one, and the CLI runs the other without them).
+  const coverage = new ReceiverCoverage(registry, resolved.logger);
   const pipeline = new Pipeline({
     providers,
     modes,
     registry,
+    coverage,
     store,
     deliveries,
     dispatcher,
@@ -284,6 +289,7 @@ export function payments(settings: PaymentsSettings): Payments {
     trustProxy: resolved.trustProxy,
     hasVariant: (variant) => providers.has(variant),
     isClosing: () => closing !== undefined,
+    onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
     logFailure: (variant, request, status, error) =>

@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
+import type { ReceiverCoverage } from './signals/coverage.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
@@ -54,6 +55,8 @@ export interface PipelineDependencies {
   /** The mode of each variant: which mode's events run receivers. */
   modes: ReadonlyMap<string, VariantMode>;
   registry: RegistryCore;
+  /** Warns about events no receiver listens to. */
+  coverage: ReceiverCoverage;
   store: EventStore;
   deliveries: Deliveries;
   dispatcher: Dispatcher;
@@ -73,6 +76,7 @@ export class Pipeline {
   readonly #store: EventStore;
   readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
+  readonly #coverage: ReceiverCoverage;
   readonly #dispatcher: Dispatcher;
   readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
@@ -84,6 +88,7 @@ export class Pipeline {
     this.#store = dependencies.store;
     this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
+    this.#coverage = dependencies.coverage;
     this.#dispatcher = dependencies.dispatcher;
     this.#requestLog = dependencies.requestLog;
     this.#settings = dependencies.settings;
@@ -107,6 +112,7 @@ export class Pipeline {
     if (provider === undefined) {
       throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
     }
+    this.#coverage.checkRegistry();
     const verified = await this.#verify(provider, request);
     checkVerified(verified, provider.name);
     const ignoredReason = this.#ignoredReason(variant, verified);
@@ -164,8 +170,15 @@ export class Pipeline {
     } catch (error) {
       if (error instanceof ReceiverFailedError) {
         this.#settings.logger.error(
-          { err: error.cause, variant, eventId: verified.id, receiver: error.receiver },
-          'koa-payments: an atomic receiver failed; the event was rolled back',
+          {
+            err: error.cause,
+            variant,
+            eventId: verified.id,
+            type: verified.type,
+            receiver: error.receiver,
+            attempt: 1,
+          },
+          'koa-payments: an atomic receiver threw; the event was rolled back (500, the provider retries)',
         );
         throw error;
       }
@@ -178,6 +191,10 @@ export class Pipeline {
       throw new StoreUnavailableError(error);
     }
     const { event, duplicate } = stored;
+    // Ignored for want of a receiver (not for its mode): the receivers may not be imported.
+    if (!duplicate && ignoredReason === undefined && receivers.length === 0) {
+      this.#coverage.ignored(variant, event.type, event.eventId);
+    }
     let deliveries = stored.deliveries;
     if (duplicate) {
       // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.

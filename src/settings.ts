@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { ConfigurationError } from './errors.js';
+import { quietLogger, stderrLogger } from './logger.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
 import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext } from './providers/types.js';
@@ -197,10 +198,11 @@ export interface PaymentsSettings {
    */
   registry?: RegistryCore;
   /**
-   * Logger.
-   * @default quiet: drops everything
+   * Where the library logs, pino-style (`logger.warn(fields, message)`; pino fits as it is).
+   * `false` logs nothing. Errors are in `fields.err`; no payload or secret is ever logged.
+   * @default warnings and errors on stderr, one line each; debug and info dropped
    */
-  logger?: Logger;
+  logger?: Logger | false;
   /**
    * The retry worker, started with the instance. `false` leaves it stopped (start it with
    * `pay.startWorker()`, or run it elsewhere).
@@ -309,14 +311,6 @@ const COMMON_VARIANT_KEYS = keySet({
 const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
 
-/** A logger that drops everything (the default). */
-export const quietLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
-
 /** Validates `settings` and applies the defaults. Never mutates the caller's object. */
 export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   if (settings === null || typeof settings !== 'object') {
@@ -371,10 +365,18 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   if (resolvedRetry.maxDelayMs < resolvedRetry.minDelayMs) {
     throw new ConfigurationError('retry.maxDelayMs', 'must not be smaller than retry.minDelayMs');
   }
-  const logger = settings.logger ?? quietLogger;
-  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof logger[level] !== 'function') {
-      throw new ConfigurationError('logger', `needs a ${level}() method`);
+  const logger = settings.logger ?? stderrLogger;
+  if (logger !== false) {
+    if (typeof logger !== 'object' || logger === null) {
+      throw new ConfigurationError(
+        'logger',
+        'must be false or an object with debug, info, warn and error methods',
+      );
+    }
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      if (typeof logger[level] !== 'function') {
+        throw new ConfigurationError('logger', `needs a ${level}() method`);
+      }
     }
   }
   const worker = settings.worker ?? true;
@@ -431,7 +433,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     retry: resolvedRetry,
     bodyLimit: parseBytes(settings.bodyLimit ?? '2mb'),
     bodyTimeout: positive(settings.bodyTimeout ?? 30_000, 'bodyTimeout'),
-    logger,
+    logger: logger === false ? quietLogger : logger,
     worker: {
       enabled: worker !== false,
       pollIntervalMs: positive(workerOptions.pollIntervalMs ?? 1_000, 'worker.pollIntervalMs'),

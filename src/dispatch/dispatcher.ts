@@ -47,6 +47,19 @@ export function describeError(error: unknown): string {
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
 }
 
+/** What a failed delivery is logged with: its error, and what names the event (never its payload). */
+function failureFields(event: StoredEvent, outcome: DeliveryOutcome): Record<string, unknown> {
+  return {
+    err: outcome.error,
+    variant: event.variant,
+    eventId: event.eventId,
+    type: event.type,
+    receiver: outcome.delivery.receiver,
+    attempt: outcome.attempt,
+    event: event.id,
+  };
+}
+
 /** Builds the signal a receiver is called with. */
 export function buildSignal(
   event: StoredEvent,
@@ -326,16 +339,16 @@ export class Dispatcher {
     if (outcome.result === 'succeeded') {
       await this.#emit('delivery.succeeded', { event, receiver, attempt });
     } else if (outcome.result === 'dead') {
-      logger.warn(
-        { event: event.id, eventId: event.eventId, receiver, attempt },
-        'koa-payments: receiver failed its last attempt; the delivery is dead',
+      logger.error(
+        failureFields(event, outcome),
+        'koa-payments: a receiver failed its last attempt; the delivery is dead',
       );
       await this.#emit('delivery.dead', { event, receiver, attempt, error: outcome.error });
     } else if (outcome.result === 'failed') {
       const nextAttemptAt = outcome.record?.nextAttemptAt ?? new Date();
-      logger.info(
-        { event: event.id, receiver, attempt, nextAttemptAt },
-        'koa-payments: receiver failed; it will be retried',
+      logger.error(
+        { ...failureFields(event, outcome), nextAttemptAt },
+        'koa-payments: a receiver threw; it will be retried',
       );
       await this.#emit('delivery.failed', {
         event,

@@ -22,6 +22,8 @@ export interface MiddlewareOptions {
   hasVariant(variant: string): boolean;
   trustProxy: boolean;
   isClosing(): boolean;
+  /** Called once, on the first request the middleware sees (whatever its path). */
+  onFirstRequest(): void;
   /** The pipeline's ticket for a request on its way, given back to `receive` with the request. */
   ticket(): Ticket;
   receive(variant: string, request: WebhookRequest, ticket: Ticket): Promise<Received>;
@@ -53,8 +55,13 @@ function variantOf(ctx: Context, prefix: string): string | undefined {
 export function createMiddleware(options: MiddlewareOptions): Middleware {
   const { prefix, bodyLimit, bodyTimeout, logger, dispatch, trustProxy } = options;
   let warnedRawBody = false;
+  let started = false;
 
   return async function koaPayments(ctx: Context, next: Next): Promise<void> {
+    if (!started) {
+      started = true;
+      options.onFirstRequest();
+    }
     const variant = variantOf(ctx, prefix);
     if (variant === undefined) return next();
     if (!options.hasVariant(variant)) {

@@ -19,7 +19,13 @@ const SECRET = 'whsec_database_test';
 const stripe = { provider: 'stripe', endpointSecret: SECRET } as const;
 
 function make(database: string): Payments {
-  return payments({ database, registry: createRegistry(), worker: false, variants: { stripe } });
+  return payments({
+    database,
+    registry: createRegistry(),
+    logger: false,
+    worker: false,
+    variants: { stripe },
+  });
 }
 
 /** Stores one webhook through `pay`. */
