@@ -1,7 +1,9 @@
 /**
- * The loggers the library ships: the default one (warnings and errors on stderr, one line each)
- * and the quiet one (`logger: false`).
+ * The loggers the library ships: the default one (warnings and errors on stderr, one line each),
+ * the quiet one (`logger: false`), and the wrapper every logger is called through, which keeps
+ * bound values out of the database errors it logs (store/database-errors.ts).
  */
+import { withoutBoundValues } from './store/database-errors.js';
 import type { Logger } from './types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -79,3 +81,18 @@ export function lineLogger(write: (line: string) => void): Logger {
 export const stderrLogger: Logger = lineLogger((line) => {
   process.stderr.write(line);
 });
+
+/**
+ * `logger`, called with every logged database error (`fields.err`, and the errors it wraps)
+ * stripped of its bound values. Each method is called on the logger itself, as pino needs.
+ */
+export function safeLogger(logger: Logger): Logger {
+  const call =
+    (level: Level) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      const err = fields?.err;
+      const safe = err === undefined ? err : withoutBoundValues(err);
+      logger[level](safe === err ? fields : { ...fields, err: safe }, message);
+    };
+  return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
+}

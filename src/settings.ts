@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { ConfigurationError } from './errors.js';
-import { quietLogger, stderrLogger } from './logger.js';
+import { quietLogger, safeLogger, stderrLogger } from './logger.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
 import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext } from './providers/types.js';
@@ -199,7 +199,8 @@ export interface PaymentsSettings {
   registry?: RegistryCore;
   /**
    * Where the library logs, pino-style (`logger.warn(fields, message)`; pino fits as it is).
-   * `false` logs nothing. Errors are in `fields.err`; no payload or secret is ever logged.
+   * `false` logs nothing. Errors are in `fields.err`; database errors are logged without their
+   * bound values, and no payload or secret is ever logged.
    * @default warnings and errors on stderr, one line each; debug and info dropped
    */
   logger?: Logger | false;
@@ -433,7 +434,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     retry: resolvedRetry,
     bodyLimit: parseBytes(settings.bodyLimit ?? '2mb'),
     bodyTimeout: positive(settings.bodyTimeout ?? 30_000, 'bodyTimeout'),
-    logger: logger === false ? quietLogger : logger,
+    logger: logger === false ? quietLogger : safeLogger(logger),
     worker: {
       enabled: worker !== false,
       pollIntervalMs: positive(workerOptions.pollIntervalMs ?? 1_000, 'worker.pollIntervalMs'),
