@@ -28,7 +28,7 @@ import { Deliveries } from './store/deliveries.js';
 import { EventRetention } from './store/event-retention.js';
 import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
-import { migrateLatest } from './store/migrate.js';
+import { migrateLatest, schemaReady } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
@@ -272,6 +272,7 @@ export function payments(settings: PaymentsSettings): Payments {
         ? undefined
         : () => operations.prune(),
     logger: resolved.logger,
+    schemaReady: () => schemaReady(db.knex, resolved.tablePrefix, tables),
     options: {
       pollIntervalMs: resolved.worker.pollIntervalMs,
       batchSize: resolved.worker.batchSize,
@@ -314,6 +315,7 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     async migrate() {
       await migrateLatest(db, resolved.tablePrefix, tables);
+      worker.schemaMigrated();
     },
     webhookUrl(variant) {
       if (!providers.has(variant)) {

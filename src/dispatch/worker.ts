@@ -22,6 +22,8 @@ export interface WorkerOptions {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** Wait before retrying a prune that failed; it doubles with each failure, up to the hour. */
+const PRUNE_RETRY_MS = 30_000;
 
 /** What a {@link Worker} works with. */
 export interface WorkerDependencies {
@@ -35,6 +37,13 @@ export interface WorkerDependencies {
   prune: (() => Promise<PruneResult>) | undefined;
   options: WorkerOptions;
   logger: Logger;
+  /**
+   * Whether the tables are there (store/migrate.ts). The worker polls nothing until they are,
+   * or until {@link Worker.schemaMigrated} says so.
+   */
+  schemaReady(): Promise<boolean>;
+  /** The clock the prune schedule reads, in ms. @default Date.now */
+  now?: () => number;
 }
 
 /** Runs due deliveries until stopped. */
@@ -45,9 +54,14 @@ export class Worker {
   readonly #prune: (() => Promise<PruneResult>) | undefined;
   readonly #options: WorkerOptions;
   readonly #logger: Logger;
+  readonly #schemaReady: () => Promise<boolean>;
+  readonly #now: () => number;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
-  #lastPrune = 0;
+  #migrated = false;
+  #saidWaiting = false;
+  #nextPruneAt = 0;
+  #pruneFailures = 0;
   readonly #active = new Set<Promise<void>>();
 
   constructor(dependencies: WorkerDependencies) {
@@ -57,6 +71,13 @@ export class Worker {
     this.#prune = dependencies.prune;
     this.#options = dependencies.options;
     this.#logger = dependencies.logger;
+    this.#schemaReady = dependencies.schemaReady;
+    this.#now = dependencies.now ?? Date.now;
+  }
+
+  /** Tells the worker that the migrations are done (`pay.migrate()` resolved): it may poll. */
+  schemaMigrated(): void {
+    this.#migrated = true;
   }
 
   /** Whether the worker loop is running. */
@@ -150,17 +171,49 @@ export class Worker {
     return { claimed: claimed.length, started, runs };
   }
 
-  /** Deletes request-log lines and settled events past their retention, at most once an hour. */
+  /**
+   * Whether the tables are there. Until they are (the app has not migrated yet, or another
+   * process is migrating), the worker waits without polling, and says so once, at debug.
+   */
+  async #ready(): Promise<boolean> {
+    if (this.#migrated) return true;
+    this.#migrated = await this.#schemaReady();
+    if (!this.#migrated && !this.#saidWaiting) {
+      this.#saidWaiting = true;
+      this.#logger.debug(
+        {},
+        'koa-payments: the retry worker waits for the payments tables (await pay.migrate() at start-up)',
+      );
+    }
+    return this.#migrated;
+  }
+
+  /**
+   * Deletes request-log lines and settled events past their retention, once an hour; after a
+   * failure, again after 30 s, doubling up to the hour. A failure is logged and never stops the
+   * polling.
+   */
   async #maybePrune(): Promise<void> {
     if (this.#prune === undefined) return;
-    const now = Date.now();
-    if (now - this.#lastPrune < PRUNE_EVERY_MS) return;
-    this.#lastPrune = now;
-    const { requests, events, deliveries } = await this.#prune();
-    if (requests + events > 0) {
-      this.#logger.debug(
-        { requests, events, deliveries },
-        'koa-payments: pruned the request log and settled events past their retention',
+    const now = this.#now();
+    if (now < this.#nextPruneAt) return;
+    try {
+      const { requests, events, deliveries } = await this.#prune();
+      this.#pruneFailures = 0;
+      this.#nextPruneAt = now + PRUNE_EVERY_MS;
+      if (requests + events > 0) {
+        this.#logger.debug(
+          { requests, events, deliveries },
+          'koa-payments: pruned the request log and settled events past their retention',
+        );
+      }
+    } catch (error) {
+      this.#pruneFailures += 1;
+      const retryInMs = Math.min(PRUNE_EVERY_MS, PRUNE_RETRY_MS * 2 ** (this.#pruneFailures - 1));
+      this.#nextPruneAt = now + retryInMs;
+      this.#logger.error(
+        { err: error, retryInMs },
+        'koa-payments: the retry worker could not prune; it tries again',
       );
     }
   }
@@ -171,8 +224,10 @@ export class Worker {
       let claimed = 0;
       if (capacity > 0) {
         try {
-          await this.#maybePrune();
-          ({ claimed } = await this.#claimAndStart(capacity));
+          if (await this.#ready()) {
+            await this.#maybePrune();
+            ({ claimed } = await this.#claimAndStart(capacity));
+          }
         } catch (error) {
           this.#logger.error(
             { err: error },

@@ -55,3 +55,26 @@ async function withAdvisoryLock<T>(knex: Knex, name: string, fn: () => Promise<T
     await releaseConnection(knex, connection);
   }
 }
+
+/**
+ * Whether the tables are there for the worker: each table exists and, when the library's
+ * migrations table does, every shipped migration is recorded in it (a migration run by another
+ * process may be half-way). Reads only: unlike Knex's `migrate.list()`, it creates nothing.
+ */
+export async function schemaReady(
+  knex: Knex,
+  tablePrefix: string,
+  tables: TableNames,
+): Promise<boolean> {
+  for (const table of [tables.events, tables.deliveries, tables.requests]) {
+    if (!(await knex.schema.hasTable(table))) return false;
+  }
+  // Without it, the tables were made by other tooling (the exported migrationSource).
+  if (!(await knex.schema.hasTable(tables.migrations))) return true;
+  const source = migrationSource(tablePrefix);
+  const shipped = (await source.getMigrations([])).map((m) => source.getMigrationName(m));
+  const applied = new Set(
+    ((await knex(tables.migrations).select('name')) as { name: string }[]).map((row) => row.name),
+  );
+  return shipped.every((name) => applied.has(name));
+}

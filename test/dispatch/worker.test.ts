@@ -37,7 +37,7 @@ for (const dialect of DIALECTS)
     let db: TestDatabase;
     let registry: Registry;
     let pay: Payments;
-    let server: TestServer;
+    let server: TestServer | undefined;
     const errors: string[] = [];
     const logger: Logger = {
       debug() {},
@@ -62,7 +62,7 @@ for (const dialect of DIALECTS)
     }
     const send = (id: string) => {
       const { body, headers } = signWebhook('stripe', { payload: event(id), secret: SECRET });
-      return post(`${server.origin}/payments/process/stripe/`, body, headers);
+      return post(`${server?.origin}/payments/process/stripe/`, body, headers);
     };
     const delivery = async (receiver: string) =>
       db.reader('payments_deliveries').where({ receiver }).first();
@@ -83,6 +83,7 @@ for (const dialect of DIALECTS)
 
     afterEach(async () => {
       await server?.close();
+      server = undefined;
       await pay?.close();
       await db.cleanup();
     });
@@ -306,6 +307,76 @@ for (const dialect of DIALECTS)
       expect(calls).to.equal(2);
     });
 
+    /**
+     * Watches the queries of `instance` (as Knex reports them): how many, and the SQL of those
+     * that touch the deliveries and requests tables (the worker's polls).
+     */
+    function watchQueries(instance: Payments): { polls: string[]; count(): number } {
+      const polls: string[] = [];
+      let count = 0;
+      instance.knex.on('query', ({ sql }: { sql: string }) => {
+        count += 1;
+        if (/payments_(deliveries|requests)\b/.test(sql)) polls.push(sql);
+      });
+      return { polls, count: () => count };
+    }
+
+    it('polls nothing before migrate() is done, then runs what is due', async () => {
+      let calls = 0;
+      registry.receiver('charge.succeeded', async function afterMigrate() {
+        calls += 1;
+        if (calls === 1) throw new Error('first time');
+      });
+      pay = payments({
+        database: db.setting,
+        registry,
+        logger,
+        worker: { pollIntervalMs: 1 },
+        retry: { minDelayMs: 1, maxDelayMs: 1 },
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      const queries = watchQueries(pay);
+      // The worker looks for the tables a few times, and touches none.
+      await until(() => queries.count() >= 10);
+      expect(queries.polls).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+      await pay.migrate();
+      server = await listen(appWith(pay));
+      const retried = pay.once('delivery.succeeded');
+      await send('evt_after_migrate');
+      await retried;
+      expect(calls).to.equal(2);
+      expect(errors).to.deep.equal(['koa-payments: a receiver threw; it will be retried']);
+    });
+
+    it('waits while a migration run by another process is half-way', async () => {
+      const other = payments({
+        database: db.setting,
+        registry,
+        logger,
+        worker: false,
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      await other.migrate();
+      await other.close();
+      // The tables are there, but the newest migration is not recorded yet.
+      const newest = await db.reader('payments_knex_migrations').orderBy('id', 'desc').first();
+      await db.reader('payments_knex_migrations').where({ id: newest.id }).delete();
+      pay = payments({
+        database: db.setting,
+        registry,
+        logger,
+        worker: { pollIntervalMs: 1 },
+        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+      });
+      const queries = watchQueries(pay);
+      await until(() => queries.count() >= 10);
+      expect(queries.polls).to.deep.equal([]);
+      await db.reader('payments_knex_migrations').insert(newest);
+      await until(() => queries.polls.length > 0);
+      expect(errors).to.deep.equal([]);
+    });
+
     it('runs an atomic receiver retry in a transaction of its own', async () => {
       let fail = true;
       registry.receiver(
@@ -430,6 +501,7 @@ for (const dialect of DIALECTS)
         }),
         prune: undefined,
         logger,
+        schemaReady: async () => true,
         options: { pollIntervalMs: 1_000, batchSize: 10, leaseMs: retry.leaseMs },
       });
 
@@ -451,3 +523,79 @@ for (const dialect of DIALECTS)
       ]);
     });
   });
+
+describe('retry worker prune schedule', () => {
+  it('retries a failed prune after 30 s, doubling up to the hour, and keeps polling', async () => {
+    let now = 1_000_000;
+    let failing = true;
+    let polls = 0;
+    const prunes: number[] = [];
+    const errors: { retryInMs: unknown; message: string }[] = [];
+    const prune = async () => {
+      prunes.push(now);
+      if (failing) throw new Error('database is locked');
+      return {
+        requests: 0,
+        events: 0,
+        deliveries: 0,
+        before: { requests: null, events: null },
+        dryRun: false,
+      };
+    };
+    const deliveries = {
+      async claimDue() {
+        polls += 1;
+        return [];
+      },
+    } as unknown as Deliveries;
+    const worker = new Worker({
+      deliveries,
+      queries: {} as EventQueries,
+      dispatcher: {} as Dispatcher,
+      prune,
+      logger: {
+        debug() {},
+        info() {},
+        warn() {},
+        error: (fields, message) => errors.push({ retryInMs: fields.retryInMs, message }),
+      },
+      schemaReady: async () => true,
+      now: () => now,
+      options: { pollIntervalMs: 1, batchSize: 5, leaseMs: 60_000 },
+    });
+    /** Moves the clock by `ms`, then lets the worker poll a few times. */
+    const advance = async (ms: number) => {
+      now += ms;
+      const from = polls;
+      await until(() => polls >= from + 3);
+    };
+    worker.start();
+    try {
+      await advance(0);
+      expect(prunes).to.deep.equal([1_000_000]); // failed, and the polls go on
+      await advance(29_999);
+      expect(prunes).to.have.length(1);
+      await advance(1);
+      expect(prunes).to.have.length(2); // 30 s after the first failure
+      await advance(59_999);
+      expect(prunes).to.have.length(2);
+      await advance(1);
+      expect(prunes).to.have.length(3); // 60 s after the second
+      failing = false;
+      await advance(120_000);
+      expect(prunes).to.have.length(4); // 120 s after the third, and it succeeds
+      await advance(3_599_999);
+      expect(prunes).to.have.length(4);
+      await advance(1);
+      expect(prunes).to.have.length(5); // then hourly again
+      expect(errors).to.deep.equal(
+        [30_000, 60_000, 120_000].map((retryInMs) => ({
+          retryInMs,
+          message: 'koa-payments: the retry worker could not prune; it tries again',
+        })),
+      );
+    } finally {
+      await worker.stop();
+    }
+  });
+});
