@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'body_timeout'
   | 'raw_body_unavailable'
+  | 'client_aborted'
   | 'receiver_failed'
   | 'store_unavailable'
   | 'internal_error'

@@ -24,6 +24,22 @@ export class RawBodyUnavailableError extends PaymentsError {
   }
 }
 
+/**
+ * The client closed the connection before its body had all arrived: nothing to verify, and no
+ * one to answer. Not a misconfiguration, so it is logged at debug only.
+ */
+export class ClientAbortedError extends PaymentsError {
+  constructor(cause?: unknown) {
+    super(
+      'client_aborted',
+      400,
+      'The client closed the connection before the request body had arrived.',
+      { cause },
+    );
+    this.name = 'ClientAbortedError';
+  }
+}
+
 function tooLarge(limit: number): PaymentsError {
   return new PaymentsError(
     'payload_too_large',
@@ -65,9 +81,9 @@ export async function readRawBody(ctx: Context, limit: number, timeoutMs: number
     return kept;
   }
   const req = ctx.req;
-  if (req.readableEnded || req.destroyed) {
-    throw new RawBodyUnavailableError();
-  }
+  // Read to its end already: a body parser took it. Destroyed before its end: the client left.
+  if (req.readableEnded) throw new RawBodyUnavailableError();
+  if (req.destroyed) throw new ClientAbortedError();
   const declared = req.headers['content-length'];
   const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
   if (length !== undefined && length > limit) throw tooLarge(limit);
@@ -87,6 +103,7 @@ export async function readRawBody(ctx: Context, limit: number, timeoutMs: number
     if (error instanceof PaymentsError) throw error;
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') throw tooLarge(limit);
+    if (type === 'request.aborted') throw new ClientAbortedError(error);
     throw new PaymentsError(
       'invalid_signature',
       400,
