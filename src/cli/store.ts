@@ -9,46 +9,21 @@ import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import type { Provider } from '../providers/types.js';
 import { type PaymentsSettings, resolveSettings, type VariantSettings } from '../settings.js';
-import { migrationSource, tableNames } from '../store/migrations.js';
+import { databaseFromString } from '../store/database.js';
+import { migrationStates } from '../store/migrate.js';
 import { CliFailure } from './errors.js';
 
 const MIGRATE_FIRST = 'run `koa-payments migrate` first';
 
-/** A shipped migration and whether the database has it. */
-export interface MigrationState {
-  name: string;
-  applied: boolean;
-}
-
-/**
- * Every shipped migration and whether this database has it (none, without a database). Reads
- * only: creates no table.
- */
-export async function migrationStates(
-  knex: Knex | undefined,
-  tablePrefix: string,
-): Promise<MigrationState[]> {
-  const source = migrationSource(tablePrefix);
-  const names = (await source.getMigrations([])).map((m) => source.getMigrationName(m));
-  const table = tableNames(tablePrefix).migrations;
-  const applied = new Set<string>();
-  if (knex !== undefined && (await knex.schema.hasTable(table))) {
-    for (const row of (await knex(table).select('name')) as { name: string }[]) {
-      applied.add(row.name);
-    }
-  }
-  return names.map((name) => ({ name, applied: applied.has(name) }));
-}
-
 /**
  * The SQLite file a `database` setting opens, as an absolute path (relative paths are relative
  * to the working directory, as better-sqlite3 opens them); undefined for anything else (a
- * server, a Knex instance, an in-memory database).
+ * server, a Knex instance, an in-memory database, a string payments() refuses).
  */
 export function sqliteFile(database: PaymentsSettings['database']): string | undefined {
   let filename: unknown;
   if (database === undefined) filename = './payments.sqlite3';
-  else if (typeof database === 'string') filename = database;
+  else if (typeof database === 'string') filename = sqlitePathOf(database);
   else if (typeof database === 'object' && database !== null && typeof database !== 'function') {
     const config = database as { client?: unknown; connection?: unknown; filename?: unknown };
     if (config.client === undefined) filename = config.filename;
@@ -59,6 +34,16 @@ export function sqliteFile(database: PaymentsSettings['database']): string | und
   }
   if (typeof filename !== 'string' || filename === '' || filename === ':memory:') return undefined;
   return resolve(filename);
+}
+
+/** The file a `database` string names (read as payments() reads it); undefined for a server. */
+function sqlitePathOf(database: string): string | undefined {
+  try {
+    const parsed = databaseFromString(database);
+    return 'sqlite' in parsed ? parsed.sqlite : undefined;
+  } catch {
+    return undefined; // payments() refuses it, with the reason
+  }
 }
 
 /** Where the store is, for a message; never a connection string (it may hold a password). */

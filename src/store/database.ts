@@ -110,7 +110,7 @@ const URL_SCHEME = /^([a-z][a-z0-9+.-]+):/i;
  * The SQLite file a `database` string names, or a Postgres connection string as it is: a path
  * (`./payments.sqlite3`, `/var/lib/shop/payments.db`), a `file:` URL, or `postgres://…`.
  */
-function databaseFromString(value: string): { sqlite: string } | { postgres: string } {
+export function databaseFromString(value: string): { sqlite: string } | { postgres: string } {
   if (value.trim() === '') {
     throw new ConfigurationError(
       'database',

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { acquireConnection, poolMax, releaseConnection } from './knex-adapter.js';
-import { migrationSource, type TableNames } from './migrations.js';
+import { migrationSource, type TableNames, tableNames } from './migrations.js';
 
 const SQLITE_RETRIES = 5;
 
@@ -56,10 +56,36 @@ async function withAdvisoryLock<T>(knex: Knex, name: string, fn: () => Promise<T
   }
 }
 
+/** A shipped migration and whether the database has it. */
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+}
+
+/**
+ * Every shipped migration and whether this database has it (none, without a database). Reads
+ * only: unlike Knex's `migrate.list()`, it creates no table.
+ */
+export async function migrationStates(
+  knex: Knex | undefined,
+  tablePrefix: string,
+): Promise<MigrationState[]> {
+  const source = migrationSource(tablePrefix);
+  const names = (await source.getMigrations([])).map((m) => source.getMigrationName(m));
+  const table = tableNames(tablePrefix).migrations;
+  const applied = new Set<string>();
+  if (knex !== undefined && (await knex.schema.hasTable(table))) {
+    for (const row of (await knex(table).select('name')) as { name: string }[]) {
+      applied.add(row.name);
+    }
+  }
+  return names.map((name) => ({ name, applied: applied.has(name) }));
+}
+
 /**
  * Whether the tables are there for the worker: each table exists and, when the library's
  * migrations table does, every shipped migration is recorded in it (a migration run by another
- * process may be half-way). Reads only: unlike Knex's `migrate.list()`, it creates nothing.
+ * process may be half-way). Reads only.
  */
 export async function schemaReady(
   knex: Knex,
@@ -71,10 +97,5 @@ export async function schemaReady(
   }
   // Without it, the tables were made by other tooling (the exported migrationSource).
   if (!(await knex.schema.hasTable(tables.migrations))) return true;
-  const source = migrationSource(tablePrefix);
-  const shipped = (await source.getMigrations([])).map((m) => source.getMigrationName(m));
-  const applied = new Set(
-    ((await knex(tables.migrations).select('name')) as { name: string }[]).map((row) => row.name),
-  );
-  return shipped.every((name) => applied.has(name));
+  return (await migrationStates(knex, tablePrefix)).every((migration) => migration.applied);
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import knexFactory from 'knex';
+import knexFactory, { type Knex } from 'knex';
+import { count, createTestDatabase, postgresConnection } from '../helpers/databases.js';
 import { tempDir } from '../helpers/server.js';
 import { runCli, runMain, writeConfig } from './run.js';
 
@@ -121,5 +122,29 @@ describe('koa-payments CLI: migrate and the config', () => {
     expect(code).to.equal(0);
     expect(await tablesOf(other)).to.include('payments_events');
     expect(await tablesOf(tmp.file('configured.sqlite3'))).to.deep.equal([]);
+  });
+
+  it('reads a postgres:// URL in KOA_PAYMENTS_DATABASE as payments() does, for every command', async () => {
+    const db = await createTestDatabase('postgres');
+    try {
+      const { host, port, user, password } = postgresConnection();
+      const { database } = db.config().connection as Knex.PgConnectionConfig;
+      const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
+      const config = writeConfig(
+        tmp.dir,
+        'postgres-env.mjs',
+        `export default ${settingsSource(tmp.file('unused.sqlite3'))};\n`,
+      );
+      const env = { KOA_PAYMENTS_CONFIG: config, KOA_PAYMENTS_DATABASE: url };
+      for (const args of [['migrate'], ['migrate', '--status'], ['events', 'list']]) {
+        const result = await runMain(args, { cwd: tmp.dir, env });
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0);
+        expect(result.stdout + result.stderr).not.to.contain(password);
+      }
+      expect(await count(db.reader, 'payments_events')).to.equal(0);
+      expect(await tablesOf(tmp.file('unused.sqlite3'))).to.deep.equal([]);
+    } finally {
+      await db.cleanup();
+    }
   });
 });

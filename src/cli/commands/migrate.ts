@@ -1,8 +1,9 @@
 /** `koa-payments migrate [--status] [--json]`: runs, or lists, the shipped migrations. */
 import { resolveSettings } from '../../settings.js';
+import { type MigrationState, migrationStates } from '../../store/migrate.js';
 import type { Command } from '../command.js';
 import type { Output } from '../output.js';
-import { type MigrationState, migrationStates, storeMissing } from '../store.js';
+import { storeMissing } from '../store.js';
 
 /** Prints the migrations and whether each is applied (`--status`). */
 function printStatus(out: Output, states: MigrationState[], json: boolean): void {
