@@ -100,6 +100,9 @@ export function withoutBoundValues(error: unknown, depth = 0): unknown {
   const safeCause = withoutBoundValues(cause, depth + 1);
   if (safeCause === cause) return error;
   const copy = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error));
+  // From Node 24 (V8 13), `stack` is an own accessor that reads a slot only real errors have: the
+  // copied accessor would answer undefined, so the copy gets the text itself.
+  Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
   Object.defineProperty(copy, 'cause', { value: safeCause, writable: true, configurable: true });
   return copy;
 }
