@@ -5,6 +5,7 @@
  */
 import Emittery from 'emittery';
 import { ConfigurationError } from '../errors.js';
+import { isPaymentPattern, isPaymentSignal, PAYMENT_PATTERNS } from '../objects/patterns.js';
 import type {
   LooseSignals,
   ReceiverFunction,
@@ -19,6 +20,8 @@ export interface RegisteredReceiver {
   readonly pattern: string;
   readonly variants: ReadonlySet<string> | undefined;
   readonly atomic: boolean;
+  /** Stale events (`signal.stale`) give this receiver a `skipped` delivery instead of a run. */
+  readonly skipStale: boolean;
   readonly fn: ReceiverFunction<Signal>;
 }
 
@@ -68,8 +71,8 @@ export interface RegistryCore {
 /** A receiver registry for the signal map `M`. */
 export interface Registry<M = LooseSignals> extends RegistryCore {
   /**
-   * Registers `fn` for events matching `type` (`'charge.succeeded'`, `'charge.*'` or `'*'`) and
-   * returns it.
+   * Registers `fn` for events matching `type` (`'charge.succeeded'`, `'charge.*'` or `'*'`), or
+   * for a normalized payment signal (`'payment:succeeded'`, `'payment:*'`), and returns it.
    *
    * @example
    * registry.receiver('charge.refunded', async function refundOrder({ data }) {});
@@ -94,6 +97,7 @@ export interface Registry<M = LooseSignals> extends RegistryCore {
   ): ReceiverDecorator<Signal<P, M>>;
 }
 
+/** A provider event type, a dot-segment prefix (`charge.*`) or `*`. */
 const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
 /**
@@ -151,6 +155,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       pattern,
       variants: options.variants === undefined ? undefined : new Set(options.variants),
       atomic: options.atomic ?? false,
+      skipStale: options.skipStale ?? false,
       fn,
     };
     receivers.set(name, entry);
@@ -159,14 +164,17 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
   }
 
   function validate(pattern: unknown, options: ReceiverOptions | undefined): ReceiverOptions {
-    if (typeof pattern !== 'string' || !PATTERN.test(pattern)) {
+    if (typeof pattern !== 'string' || !(PATTERN.test(pattern) || isPaymentPattern(pattern))) {
+      const colon = typeof pattern === 'string' && pattern.includes(':');
       throw new ConfigurationError(
         'receiver.type',
-        `expected an event type ('charge.succeeded'), a prefix ('charge.*') or '*', got ${JSON.stringify(pattern)}`,
+        colon
+          ? `a colon marks the normalized payment signals, one of ${PAYMENT_PATTERNS.map((p) => `'${p}'`).join(', ')}; got ${JSON.stringify(pattern)}`
+          : `expected an event type ('charge.succeeded'), a prefix ('charge.*'), '*' or a payment signal ('payment:succeeded', 'payment:*'), got ${JSON.stringify(pattern)}`,
       );
     }
     const opts = options ?? {};
-    const allowed = new Set(['name', 'variants', 'atomic']);
+    const allowed = new Set(['name', 'variants', 'atomic', 'skipStale']);
     for (const key of Object.keys(opts)) {
       if (!allowed.has(key)) {
         throw new ConfigurationError(`receiver.${key}`, `unknown option for '${pattern}'`);
@@ -177,6 +185,19 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       (!Array.isArray(opts.variants) || opts.variants.some((v) => typeof v !== 'string'))
     ) {
       throw new ConfigurationError('receiver.variants', 'must be an array of variant names');
+    }
+    for (const flag of ['atomic', 'skipStale'] as const) {
+      if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') {
+        throw new ConfigurationError(`receiver.${flag}`, `must be true or false for '${pattern}'`);
+      }
+    }
+    if (opts.skipStale === true && isPaymentPattern(pattern)) {
+      // Each normalized signal reports an occurrence once per payment: the first event to report
+      // it may be stale about its object, and skipping it would lose the payment for good.
+      throw new ConfigurationError(
+        'receiver.skipStale',
+        `'${pattern}' is never stale: a payment signal reports what happened once per payment, whatever the order its events arrive in`,
+      );
     }
     return opts;
   }
@@ -261,9 +282,13 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
   return registry as unknown as Registry<M>;
 }
 
-/** Whether a receiver pattern matches an event type: exact, `'*'`, or a dot-segment prefix. */
+/**
+ * Whether a receiver pattern matches a signal: exact, a dot-segment prefix, `'*'` (every provider
+ * event, never a normalized signal) or `'payment:*'` (the normalized payment signals).
+ */
 export function matches(pattern: string, type: string): boolean {
-  if (pattern === '*') return true;
+  if (pattern === '*') return !isPaymentSignal(type);
+  if (pattern === 'payment:*') return isPaymentSignal(type);
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return pattern === type;
 }

@@ -118,4 +118,10 @@ export interface ReceiverOptions {
    * back and answers 500 so the provider redelivers. Default false: run after the commit.
    */
   atomic?: boolean;
+  /**
+   * Never run for a stale event (`signal.stale`): its delivery is recorded `skipped` instead,
+   * which counts as settled. A replay naming the receiver (or `receivers: 'all'`) still runs it.
+   * Not for the normalized payment signals, which are never stale. Default false.
+   */
+  skipStale?: boolean;
 }

@@ -62,6 +62,48 @@ describe('receiver registry', () => {
     expect(names('invoice.paid')).to.deep.equal(['all', 'other']);
   });
 
+  it('accepts the normalized payment signals and payment:*, which * never matches', () => {
+    const registry = createRegistry();
+    registry.receiver('payment:succeeded', async function paid() {});
+    registry.receiver('payment:*', async function anyPayment() {});
+    registry.receiver('*', async function audit() {});
+    registry.receiver('payment.*', async function payvostPayments() {});
+    const names = (type: string) => registry.match(type, 'v').map((r) => r.name);
+    expect(names('payment:succeeded')).to.deep.equal(['paid', 'anyPayment']);
+    expect(names('payment:refunded')).to.deep.equal(['anyPayment']);
+    // Payvost's own payment.succeeded is a provider event: '*' and 'payment.*' get it.
+    expect(names('payment.succeeded')).to.deep.equal(['audit', 'payvostPayments']);
+  });
+
+  it('refuses any other pattern with a colon, naming the payment signals', () => {
+    const registry = createRegistry();
+    for (const pattern of ['payment:captured', 'refund:*', 'payment:', 'charge:succeeded']) {
+      expect(() => registry.receiver(pattern, async function f() {}), pattern)
+        .to.throw(ConfigurationError, /receiver\.type/)
+        .with.property('message')
+        .that.includes("'payment:succeeded', 'payment:failed', 'payment:refunded', 'payment:*'");
+    }
+    expect(registry.list()).to.have.length(0);
+  });
+
+  it('takes skipStale, a boolean, for provider events only', () => {
+    const registry = createRegistry();
+    registry.receiver('customer.subscription.*', async function sync() {}, { skipStale: true });
+    expect(registry.get('sync')?.skipStale).to.equal(true);
+    registry.receiver('charge.succeeded', async function book() {});
+    expect(registry.get('book')?.skipStale).to.equal(false);
+    expect(() =>
+      registry.receiver('a', async function g() {}, { skipStale: 'yes' as unknown as boolean }),
+    ).to.throw(ConfigurationError, /receiver\.skipStale/);
+    // A payment signal reports what happened once per payment: it is never stale.
+    for (const pattern of ['payment:succeeded', 'payment:*']) {
+      expect(() => registry.receiver(pattern, async function h() {}, { skipStale: true })).to.throw(
+        ConfigurationError,
+        /receiver\.skipStale.*never stale/,
+      );
+    }
+  });
+
   it('filters by variant', () => {
     const registry = createRegistry();
     registry.receiver('*', async function stripeOnly() {}, { variants: ['stripe'] });

@@ -45,6 +45,7 @@ const receiver = (name: string, atomic: boolean): RegisteredReceiver => ({
   pattern: '*',
   variants: undefined,
   atomic,
+  skipStale: false,
   fn: async () => {},
 });
 

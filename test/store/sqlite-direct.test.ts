@@ -38,6 +38,7 @@ const receiver = (name: string): RegisteredReceiver => ({
   pattern: '*',
   variants: undefined,
   atomic: false,
+  skipStale: false,
   fn: async () => {},
 });
 
