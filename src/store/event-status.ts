@@ -1,7 +1,8 @@
 /**
  * An event's status from its deliveries, the one rule of the store: `ignored` when it has none,
- * `processed` when all succeeded, `failed` when any failed or is dead, else `pending`. An event
- * is processed (`processed_at`) once it is `processed` or `ignored`.
+ * `processed` when all succeeded or were skipped (a `skipStale` receiver on a stale event),
+ * `failed` when any failed or is dead, else `pending`. An event is processed (`processed_at`)
+ * once it is `processed` or `ignored`.
  *
  * The rule is written here in TypeScript and in SQL, and nowhere else: the storing transaction
  * (the status a new event starts with), the SQLite fast path and Postgres apply the TypeScript,
@@ -15,7 +16,7 @@ import type { DeliveryStatus, EventStatus } from './types.js';
 export interface DeliveryCounts {
   /** How many deliveries the event has. */
   total: number;
-  /** How many have not succeeded. */
+  /** How many are not settled: neither succeeded nor skipped. */
   unfinished: number;
   /** How many failed or are dead. */
   broken: number;
@@ -33,21 +34,26 @@ export function processedAtFor(status: EventStatus, now: Date = new Date()): Dat
   return status === 'processed' || status === 'ignored' ? now : null;
 }
 
+/** The delivery statuses that count as settled. */
+const SETTLED: readonly DeliveryStatus[] = ['succeeded', 'skipped'];
+const SETTLED_SQL = `(${SETTLED.map((s) => `'${s}'`).join(', ')})`;
+
 /** The counts of a list of delivery statuses. */
 export function countStatuses(statuses: readonly DeliveryStatus[]): DeliveryCounts {
   return {
     total: statuses.length,
-    unfinished: statuses.filter((s) => s !== 'succeeded').length,
+    unfinished: statuses.filter((s) => !SETTLED.includes(s)).length,
     broken: statuses.filter((s) => s === 'failed' || s === 'dead').length,
   };
 }
 
 /**
- * The status a new event is stored with: its atomic receivers' deliveries are written
- * succeeded (they ran inside the storing transaction), its after-commit ones pending.
+ * The status a new event is stored with, given its number of deliveries and how many of them
+ * run after the commit: its atomic receivers' deliveries are written succeeded (they ran inside
+ * the storing transaction) and the skipped ones skipped, its after-commit ones pending.
  */
-export function newEventStatus(receivers: number, afterCommit: number): EventStatus {
-  return eventStatus({ total: receivers, unfinished: afterCommit, broken: 0 });
+export function newEventStatus(deliveries: number, afterCommit: number): EventStatus {
+  return eventStatus({ total: deliveries, unfinished: afterCommit, broken: 0 });
 }
 
 /**
@@ -56,7 +62,7 @@ export function newEventStatus(receivers: number, afterCommit: number): EventSta
  */
 export function deliveryCountsSql(t: TableNames): string {
   return (
-    `SELECT count(*) AS "total", total("status" <> 'succeeded') AS "unfinished", ` +
+    `SELECT count(*) AS "total", total("status" NOT IN ${SETTLED_SQL}) AS "unfinished", ` +
     `total("status" IN ('failed', 'dead')) AS "broken" FROM "${t.deliveries}" WHERE "event" = ?`
   );
 }
@@ -79,11 +85,11 @@ export function toCounts(row: Record<string, unknown>): DeliveryCounts {
  */
 export function refreshStatusSql(t: TableNames): string {
   const any = `SELECT 1 FROM "${t.deliveries}" WHERE "event" = ?`;
-  const notSucceeded = `${any} AND "status" <> 'succeeded'`;
+  const unsettled = `${any} AND "status" NOT IN ${SETTLED_SQL}`;
   const broken = `${any} AND "status" IN ('failed', 'dead')`;
   const status =
     `SELECT CASE WHEN NOT EXISTS (${any}) THEN 'ignored' ` +
-    `WHEN NOT EXISTS (${notSucceeded}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ` +
+    `WHEN NOT EXISTS (${unsettled}) THEN 'processed' WHEN EXISTS (${broken}) THEN 'failed' ` +
     `ELSE 'pending' END AS "s"`;
   const withTime = `SELECT "s", CASE WHEN "s" IN ('processed', 'ignored') THEN ? END AS "p" FROM (${status})`;
   return (

@@ -6,8 +6,11 @@
 /** Event status: `pending` until every delivery settled. */
 export type EventStatus = 'pending' | 'processed' | 'failed' | 'ignored';
 
-/** Delivery status: one receiver's progress on one event. */
-export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead';
+/**
+ * Delivery status: one receiver's progress on one event. `skipped`: a `skipStale` receiver's
+ * delivery of a stale event, never run (a replay may still run it); it counts as settled.
+ */
+export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead' | 'skipped';
 
 /** A stored event (the `events` table). */
 export interface StoredEvent {
