@@ -9,7 +9,13 @@ export {
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
-export type { PaymentFacts, PaymentSignalName } from './objects/types.js';
+export type {
+  ObjectFilter,
+  ObjectState,
+  ObjectsApi,
+  PaymentFacts,
+  PaymentSignalName,
+} from './objects/types.js';
 export { type Payments, payments } from './payments.js';
 export type { DummyOptions } from './providers/dummy/index.js';
 export type { FlutterwaveOptions } from './providers/flutterwave/index.js';

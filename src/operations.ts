@@ -5,6 +5,8 @@
  */
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { PaymentsError } from './errors.js';
+import { isPaymentPattern } from './objects/patterns.js';
+import type { ObjectQueries } from './objects/queries.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventRetention } from './store/event-retention.js';
@@ -48,6 +50,8 @@ export interface DeadRetry {
 /** What {@link Operations} work with. */
 export interface OperationsDependencies {
   queries: EventQueries;
+  /** For the payment signal an event emitted, whose receivers a replay may run. */
+  objects: ObjectQueries;
   deliveries: Deliveries;
   registry: RegistryCore;
   dispatcher: Dispatcher;
@@ -91,6 +95,7 @@ function cutOff(
 /** The operations of one `payments()` instance. */
 export class Operations {
   readonly #queries: EventQueries;
+  readonly #objects: ObjectQueries;
   readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
   readonly #dispatcher: Dispatcher;
@@ -101,6 +106,7 @@ export class Operations {
 
   constructor(dependencies: OperationsDependencies) {
     this.#queries = dependencies.queries;
+    this.#objects = dependencies.objects;
     this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
     this.#dispatcher = dependencies.dispatcher;
@@ -159,10 +165,11 @@ export class Operations {
         statuses: ['failed', 'dead'],
       });
     } else {
-      const names = this.#receiversToReplay(event, which);
+      const names = await this.#receiversToReplay(event, which);
       await this.#deliveries.ensure(event.id, names);
+      // Skipped deliveries (a stale event) too: a replay forces them.
       claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
-        statuses: ['pending', 'running', 'failed', 'dead', 'succeeded'],
+        statuses: ['pending', 'running', 'failed', 'dead', 'succeeded', 'skipped'],
         receivers: names,
       });
     }
@@ -245,10 +252,21 @@ export class Operations {
 
   /**
    * The receivers a replay of `all` or of named receivers runs: those that listen to the event
-   * now. A name that is not registered, or whose receiver does not listen, is refused.
+   * now, and to the payment signal it emitted (it was the first to report that payment). A name
+   * that is not registered, or whose receiver does not listen, is refused.
    */
-  #receiversToReplay(event: StoredEvent, which: 'all' | readonly string[]): readonly string[] {
-    const listening = this.#registry.match(event.type, event.variant).map((r) => r.name);
+  async #receiversToReplay(
+    event: StoredEvent,
+    which: 'all' | readonly string[],
+  ): Promise<readonly string[]> {
+    const listening = this.#registry
+      .match(event.type, event.variant)
+      .filter((r) => !isPaymentPattern(r.pattern))
+      .map((r) => r.name);
+    const emitted = await this.#objects.emittedBy(event.id);
+    if (emitted !== undefined) {
+      listening.push(...this.#registry.match(emitted, event.variant).map((r) => r.name));
+    }
     // An event its variant's mode refused matches no receiver; named ones run on request.
     if (which === 'all') return event.ignoredReason === 'mode_mismatch' ? [] : listening;
     const matching = new Set(listening);

@@ -11,6 +11,9 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
+import { storedPaymentSignal } from './objects/facts.js';
+import { ObjectQueries } from './objects/queries.js';
+import type { ObjectsApi } from './objects/types.js';
 import { Operations } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
@@ -83,6 +86,14 @@ export interface Payments {
   readonly events: EventsApi;
   /** The request log: every POST to a variant, refused ones included. */
   readonly requests: RequestsApi;
+  /**
+   * The objects mirror: the newest known state of each provider object the stored events are
+   * about (docs/objects-and-payments.md).
+   *
+   * @example
+   * const sub = await pay.objects.get('stripe', 'subscription', 'sub_1Pz...');
+   */
+  readonly objects: ObjectsApi;
   /**
    * A variant's settings as configured (provider and options, secrets included), for
    * koa-payments/testing and tools that sign test webhooks. Throws for an unknown variant.
@@ -200,6 +211,7 @@ export function payments(settings: PaymentsSettings): Payments {
     tables,
     resolved.requestLog === false ? Number.POSITIVE_INFINITY : resolved.requestLog.maxBody,
   );
+  const objects = new ObjectQueries(db.knex, tables);
   const secretHeaders = [...providers.values()].flatMap((p) => p.secretHeaders ?? []);
   const requestLog =
     resolved.requestLog === false
@@ -212,6 +224,10 @@ export function payments(settings: PaymentsSettings): Payments {
     if (provider?.dataOf !== undefined) return provider.dataOf(event.payload);
     return (event.payload as { data?: unknown } | null)?.data ?? null;
   };
+  const paymentOf = (event: StoredEvent) => {
+    const provider = providers.get(event.variant);
+    return provider === undefined ? undefined : storedPaymentSignal(provider, event);
+  };
   const dispatcher = new Dispatcher({
     knex: db.knex,
     store,
@@ -220,6 +236,7 @@ export function payments(settings: PaymentsSettings): Payments {
     settings: resolved,
     hooks,
     dataOf,
+    paymentOf,
   });
   // Warns when the first request comes in with no receiver registered (not at payments() or
   // migrate(): receivers may be imported after the one, and the CLI runs the other without them).
@@ -254,6 +271,7 @@ export function payments(settings: PaymentsSettings): Payments {
   };
   const operations = new Operations({
     queries,
+    objects,
     deliveries,
     registry,
     dispatcher,
@@ -312,6 +330,10 @@ export function payments(settings: PaymentsSettings): Payments {
     requests: {
       list: (filter) => requestQueries.list(filter),
       get: (id) => requestQueries.get(id),
+    },
+    objects: {
+      get: (variant, type, id) => objects.get(variant, type, id),
+      list: (filter) => objects.list(filter),
     },
     async migrate() {
       await migrateLatest(db, resolved.tablePrefix, tables);

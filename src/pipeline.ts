@@ -11,6 +11,8 @@ import {
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
+import { type IncomingFacts, incomingFacts } from './objects/incoming.js';
+import { isPaymentPattern } from './objects/patterns.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
@@ -116,9 +118,25 @@ export class Pipeline {
     const verified = await this.#verify(provider, request);
     checkVerified(verified, provider.name);
     const ignoredReason = this.#ignoredReason(variant, verified);
-    // An ignored event is stored without deliveries: it runs no receiver.
+    // An ignored event is stored without deliveries: it runs no receiver, and it neither
+    // touches the objects mirror nor emits a payment signal. A provider's own type never
+    // reaches a payment receiver, even one named like a payment signal (a custom provider's):
+    // those receivers get the signal the event's facts report.
     const receivers =
-      ignoredReason === undefined ? this.#registry.match(verified.type, variant) : [];
+      ignoredReason === undefined
+        ? this.#registry.match(verified.type, variant).filter((r) => !isPaymentPattern(r.pattern))
+        : [];
+    const { object, payment, emission }: IncomingFacts =
+      ignoredReason === undefined
+        ? incomingFacts(
+            provider,
+            verified,
+            variant,
+            request.receivedAt,
+            this.#registry,
+            this.#settings.logger,
+          )
+        : {};
     const { leaseMs } = this.#settings.retry;
     const bodyText = request.rawBody.toString('utf8');
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
@@ -140,9 +158,12 @@ export class Pipeline {
           ignoredReason,
         },
         receivers,
-        async runAtomic(trx, event, entry) {
+        object,
+        payment: emission,
+        async runAtomic(trx, event, entry, kind) {
           try {
-            await entry.fn(buildSignal(event, verified.data, 1, trx));
+            const reported = kind === 'payment' ? payment : undefined;
+            await entry.fn(buildSignal(event, verified.data, 1, trx, reported));
           } catch (error) {
             throw new ReceiverFailedError(entry.name, error);
           }
@@ -191,9 +212,21 @@ export class Pipeline {
       throw new StoreUnavailableError(error);
     }
     const { event, duplicate } = stored;
-    // Ignored for want of a receiver (not for its mode): the receivers may not be imported.
-    if (!duplicate && ignoredReason === undefined && receivers.length === 0) {
+    // Ignored for want of a receiver (not for its mode, nor an event whose payment signal has
+    // receivers): the receivers may not be imported.
+    if (
+      !duplicate &&
+      ignoredReason === undefined &&
+      receivers.length === 0 &&
+      emission === undefined
+    ) {
       this.#coverage.ignored(variant, event.type, event.eventId);
+    }
+    if (stored.skipped.length > 0) {
+      this.#settings.logger.debug(
+        { variant, eventId: event.eventId, receivers: stored.skipped },
+        'koa-payments: a newer event about the same object was stored first; skipStale receivers skipped',
+      );
     }
     let deliveries = stored.deliveries;
     if (duplicate) {
@@ -203,11 +236,9 @@ export class Pipeline {
         .catch(() => []);
     }
     await this.#onStored(event, duplicate);
-    const dispatched = this.#dispatcher.run(
-      event,
-      deliveries,
-      duplicate ? undefined : verified.data,
-    );
+    const dispatched = duplicate
+      ? this.#dispatcher.run(event, deliveries)
+      : this.#dispatcher.run(event, deliveries, verified.data, { payment });
     return { event, duplicate, dispatched };
   }
 

@@ -68,8 +68,8 @@ export interface Overview {
   events: { variant: string; status: EventStatus; count: number }[];
   /** Requests per hour, oldest first, 24 of them. */
   hourly: { start: Date; valid: number; refused: number }[];
-  /** Deliveries by status (succeeded ones are not counted), and how many are due now. */
-  deliveries: { due: number } & Record<Exclude<DeliveryStatus, 'succeeded'>, number>;
+  /** Deliveries by status (settled ones, succeeded or skipped, are not counted), and how many are due now. */
+  deliveries: { due: number } & Record<Exclude<DeliveryStatus, 'succeeded' | 'skipped'>, number>;
 }
 
 /** Failed and dead deliveries of one receiver. */

@@ -5,6 +5,8 @@
  */
 import type Emittery from 'emittery';
 import type { Knex } from 'knex';
+import type { PaymentSignal } from '../objects/facts.js';
+import { isPaymentPattern } from '../objects/patterns.js';
 import type { ResolvedSettings } from '../settings.js';
 import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
 import type { Signal } from '../signals/types.js';
@@ -38,6 +40,8 @@ export interface RunOptions {
    * never finished) is marked dead instead of being run again.
    */
   retiring?: boolean;
+  /** The payment signal the event reports, when the caller has read it already. */
+  payment?: PaymentSignal | undefined;
 }
 
 /** Text stored in `last_error`: the stack (or message), truncated. */
@@ -60,22 +64,27 @@ function failureFields(event: StoredEvent, outcome: DeliveryOutcome): Record<str
   };
 }
 
-/** Builds the signal a receiver is called with. */
+/**
+ * Builds the signal a receiver is called with: the event's own, or the normalized payment
+ * signal it reports (never stale: it reports what happened, once per payment).
+ */
 export function buildSignal(
   event: StoredEvent,
   data: unknown,
   attempt: number,
   trx?: Knex.Transaction,
+  payment?: PaymentSignal,
 ): Signal {
   const signal: {
     -readonly [K in keyof Signal]: Signal[K];
   } = {
-    type: event.type,
-    data,
+    type: payment?.signal ?? event.type,
+    data: payment === undefined ? data : payment.data,
     event,
     variant: event.variant,
     provider: event.provider,
     attempt,
+    stale: payment === undefined && event.stale,
   };
   if (trx !== undefined) signal.trx = trx;
   return signal;
@@ -92,6 +101,8 @@ export interface DispatcherDependencies {
   hooks: Emittery<PaymentsHooks>;
   /** The data object of a stored event's payload (the provider's `dataOf`). */
   dataOf(event: StoredEvent): unknown;
+  /** The payment signal a stored event reports, if any (its provider's `facts`). */
+  paymentOf(event: StoredEvent): PaymentSignal | undefined;
 }
 
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
@@ -103,6 +114,7 @@ export class Dispatcher {
   readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #hooks: Emittery<PaymentsHooks>;
   readonly #dataOf: (event: StoredEvent) => unknown;
+  readonly #paymentOf: (event: StoredEvent) => PaymentSignal | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #renewals = new Set<NodeJS.Timeout>();
 
@@ -114,6 +126,7 @@ export class Dispatcher {
     this.#settings = dependencies.settings;
     this.#hooks = dependencies.hooks;
     this.#dataOf = dependencies.dataOf;
+    this.#paymentOf = dependencies.paymentOf;
   }
 
   /** Number of dispatch runs in progress. */
@@ -184,13 +197,19 @@ export class Dispatcher {
   ): Promise<void> {
     if (deliveries.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
+    // Read once per run, and only when a payment receiver runs.
+    let payment: PaymentSignal | undefined = options.payment;
+    const paymentOf = (): PaymentSignal | undefined => {
+      payment ??= this.#paymentOf(event);
+      return payment;
+    };
     const { logger, retry } = this.#settings;
     const outcomes = await Promise.all(
       deliveries.map((d) =>
         // The attempt before this claim was the last one, and never finished.
         options.retiring && d.attempt > retry.maxAttempts
           ? this.#abandoned(d)
-          : this.#execute(event, d, payloadData),
+          : this.#execute(event, d, payloadData, paymentOf),
       ),
     );
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
@@ -232,6 +251,7 @@ export class Dispatcher {
     event: StoredEvent,
     delivery: LeasedDelivery,
     data: unknown,
+    paymentOf: () => PaymentSignal | undefined,
   ): Promise<DeliveryOutcome> {
     const { logger, retry } = this.#settings;
     const attempt = delivery.attempt;
@@ -268,17 +288,27 @@ export class Dispatcher {
           `koa-payments: no receiver named "${delivery.receiver}" is registered in this process`,
         );
       }
+      // A receiver of a normalized payment signal gets the one its event reports.
+      let payment: PaymentSignal | undefined;
+      if (isPaymentPattern(entry.pattern)) {
+        payment = paymentOf();
+        if (payment === undefined) {
+          throw new Error(
+            `koa-payments: event ${event.eventId} reports no payment signal now (did its provider's facts() change?)`,
+          );
+        }
+      }
       if (entry.atomic) {
         // Outside the storing transaction (a retry or a replay): a transaction of its own,
         // committed together with the delivery's success (or rolled back with it, when the
         // lease was lost meanwhile).
         await this.#knex.transaction(async (trx) => {
-          await entry.fn(buildSignal(event, data, attempt, trx));
+          await entry.fn(buildSignal(event, data, attempt, trx, payment));
           await this.#deliveries.recordSuccess(delivery, trx);
         });
         return { delivery, attempt, result: 'succeeded' };
       }
-      await entry.fn(buildSignal(event, data, attempt));
+      await entry.fn(buildSignal(event, data, attempt, undefined, payment));
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
       if (error instanceof LeaseLostError) return { delivery, attempt, result: 'lost' };

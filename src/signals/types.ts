@@ -97,6 +97,13 @@ export interface Signal<K extends string = string, M = LooseSignals> {
   readonly provider: string;
   /** 1 on the first run, then 2, 3, ... on retries. */
   readonly attempt: number;
+  /**
+   * True when a newer event about the same provider object (a later version: see
+   * docs/objects-and-payments.md) was stored before this one: the event's state is out of date.
+   * Decided once, when the event is stored. A tie (equal versions) is never stale, nor an event
+   * without a version, nor a normalized payment signal.
+   */
+  readonly stale: boolean;
   /** The storing transaction, given to `atomic: true` receivers only. */
   readonly trx?: Knex.Transaction;
 }

@@ -18,6 +18,10 @@ export interface TableNames {
   events: string;
   deliveries: string;
   requests: string;
+  /** The newest known state of each provider object (src/objects/mirror.ts). */
+  objects: string;
+  /** The normalized payment signals emitted, one row per variant and key (src/objects/emitted.ts). */
+  paymentSignals: string;
   migrations: string;
 }
 
@@ -27,6 +31,8 @@ export function tableNames(tablePrefix: string): TableNames {
     events: `${tablePrefix}events`,
     deliveries: `${tablePrefix}deliveries`,
     requests: `${tablePrefix}requests`,
+    objects: `${tablePrefix}objects`,
+    paymentSignals: `${tablePrefix}payment_signals`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -38,6 +44,18 @@ function isSqlite(knex: Knex): boolean {
 
 function migrations(tablePrefix: string): Migration[] {
   const t = tableNames(tablePrefix);
+  /** An `event` column that outlives the event (SET NULL), indexed for the event's deletion. */
+  const eventThatOutlives = (table: Knex.CreateTableBuilder, name: string): void => {
+    table
+      .integer('event')
+      .unsigned()
+      .nullable()
+      .references('id')
+      .inTable(t.events)
+      .onDelete('SET NULL')
+      .withKeyName(`${name}_event_foreign`);
+    table.index(['event'], `${name}_event_index`);
+  };
   return [
     {
       name: '20261122000000_events_and_deliveries',
@@ -170,6 +188,52 @@ function migrations(tablePrefix: string): Migration[] {
       async down(knex) {
         await knex.schema.alterTable(t.events, (table) => {
           table.dropColumn('ignored_reason');
+        });
+      },
+    },
+    {
+      // The objects mirror, the emitted payment signals and each event's staleness
+      // (docs/objects-and-payments.md), all written in the storing transaction. On SQLite
+      // `stale` lands after the payload; it never changes once the storing transaction commits,
+      // so a status change still rewrites no overflow page. The event columns of the new tables
+      // outlive the event (SET NULL), indexed so that deleting an event scans neither table.
+      name: '20261202000000_objects_and_payment_signals',
+      async up(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.boolean('stale').notNullable().defaultTo(false);
+        });
+        await knex.schema.createTable(t.objects, (table) => {
+          table.increments('id');
+          table.string('variant', 64).notNullable();
+          table.string('object_type', 255).notNullable();
+          table.string('object_id', 255).notNullable();
+          // Microseconds since the epoch (see ObjectRef.version); null when the provider gives none.
+          table.bigInteger('version').nullable();
+          table.text('data').notNullable();
+          eventThatOutlives(table, t.objects);
+          table.timestamp('updated_at', { useTz: true }).notNullable();
+          table.timestamp('refresh_requested_at', { useTz: true }).nullable();
+          table.unique(['variant', 'object_type', 'object_id'], {
+            indexName: `${t.objects}_variant_object_type_object_id_unique`,
+          });
+        });
+        await knex.schema.createTable(t.paymentSignals, (table) => {
+          table.increments('id');
+          table.string('variant', 64).notNullable();
+          table.string('key', 255).notNullable();
+          table.string('signal', 32).notNullable();
+          eventThatOutlives(table, t.paymentSignals);
+          table.timestamp('created_at', { useTz: true }).notNullable();
+          table.unique(['variant', 'key'], {
+            indexName: `${t.paymentSignals}_variant_key_unique`,
+          });
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.paymentSignals);
+        await knex.schema.dropTableIfExists(t.objects);
+        await knex.schema.alterTable(t.events, (table) => {
+          table.dropColumn('stale');
         });
       },
     },

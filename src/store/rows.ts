@@ -39,6 +39,8 @@ export function toEvent(row: Row, payload?: unknown): StoredEvent {
     createdAt: toDate(row.created_at),
     processedAt: toDate(row.processed_at),
     ignoredReason: (row.ignored_reason ?? null) as IgnoredReason | null,
+    // SQLite stores 0/1.
+    stale: row.stale === true || row.stale === 1,
   };
 }
 
@@ -82,6 +84,16 @@ export const NEW_DELIVERY_COLUMNS = [
   'attempts',
   'locked_until',
   'lease_token',
+  'created_at',
+] as const;
+
+/** The columns of a delivery written `skipped` by the storing transaction. */
+export const SKIPPED_DELIVERY_COLUMNS = [
+  'event',
+  'receiver',
+  'status',
+  'attempts',
+  'completed_at',
   'created_at',
 ] as const;
 

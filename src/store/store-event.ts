@@ -1,14 +1,24 @@
 /**
  * Storing one verified webhook, the first unit of work of its life: in one transaction, insert
- * the event (idempotently), run the atomic receivers with the transaction, insert one delivery
- * per receiver and the request-log line. A duplicate inserts nothing but its log line and
- * returns the stored event.
+ * the event (idempotently), write the provider object it is about to the objects mirror (which
+ * tells whether the event is stale), record the payment signal it reports (emitted once per
+ * variant and key), run the atomic receivers with the transaction, insert one delivery per
+ * receiver (`skipped` for a `skipStale` receiver of a stale event) and the request-log line. A
+ * duplicate inserts nothing but its log line and returns the stored event.
  *
  * Two versions side by side, which write the same rows: on a Knex transaction, and as prepared
  * statements on the SQLite fast path (sqlite-direct.ts) when no atomic receiver needs a Knex
  * transaction.
  */
 import type { Knex } from 'knex';
+import { emit, emitDirect, emitStatement, type SignalEmission } from '../objects/emitted.js';
+import {
+  type MirrorStatements,
+  mirrorStatements,
+  type ObjectWrite,
+  writeObject,
+  writeObjectDirect,
+} from '../objects/mirror.js';
 import type { RegisteredReceiver } from '../signals/registry.js';
 import type { Database } from './database.js';
 import { newLeaseToken } from './deliveries.js';
@@ -16,16 +26,18 @@ import { newEventStatus, processedAtFor } from './event-status.js';
 import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
+import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import {
   EVENT_COLUMNS,
   NEW_DELIVERY_COLUMNS,
   type Row,
+  SKIPPED_DELIVERY_COLUMNS,
   toDelivery,
   toEvent,
   withRowSlack,
 } from './rows.js';
 import { type DirectConnection, insertStatement, valuesOf } from './sqlite-direct.js';
-import type { IgnoredReason, LeasedDelivery, StoredEvent } from './types.js';
+import type { EventStatus, IgnoredReason, LeasedDelivery, StoredEvent } from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
 export interface NewEvent {
@@ -50,18 +62,37 @@ export interface NewEvent {
  */
 export type LogRow = (event: StoredEvent, bodyInEvent: boolean) => Record<string, unknown>;
 
+/**
+ * Which signal a delivery carries: the event's own type, or the normalized payment signal it
+ * reports.
+ */
+export type DeliveryKind = 'event' | 'payment';
+
 /** Runs one atomic receiver inside the storing transaction. */
 export type AtomicRunner = (
   trx: Knex.Transaction,
   event: StoredEvent,
   receiver: RegisteredReceiver,
+  kind: DeliveryKind,
 ) => Promise<void>;
+
+/** The payment signal an event reports, with the receivers that listen to it. */
+export interface PaymentEmission extends SignalEmission {
+  receivers: readonly RegisteredReceiver[];
+}
 
 /** What {@link EventStore.store} takes. */
 export interface StoreInput {
   event: NewEvent;
-  /** The receivers that match the event: a delivery each. */
+  /** The receivers that match the event's type: a delivery each. */
   receivers: readonly RegisteredReceiver[];
+  /** The provider object the event is about, for the mirror (and `stale`). */
+  object?: ObjectWrite | undefined;
+  /**
+   * The normalized payment signal the event reports: its receivers get a delivery each when this
+   * event is the first of its variant to report the key.
+   */
+  payment?: PaymentEmission | undefined;
   runAtomic: AtomicRunner;
   /** The lease the new after-commit deliveries are born with, held by the storing request. */
   leaseMs: number;
@@ -75,14 +106,23 @@ export interface StoreResult {
   duplicate: boolean;
   /** The after-commit deliveries this request created and holds the lease on. */
   deliveries: LeasedDelivery[];
+  /** The receivers whose deliveries were recorded `skipped` (a stale event). */
+  skipped: string[];
+  /** Whether this event emitted its payment signal (false: none, or reported first by another). */
+  emitted: boolean;
 }
 
 /** The SQL of the fast path's statements, built once per store (values bound in column order). */
 export interface StoreEventStatements {
   insertEvent: string;
   selectEvent: string;
+  /** Sets what the storing transaction learns after the insert: status, staleness. */
+  updateEvent: string;
   insertDelivery: string;
+  insertSkippedDelivery: string;
   insertRequest: string;
+  mirror: MirrorStatements;
+  emit: string;
 }
 
 /** Builds the fast path's statements for the tables of a prefix. */
@@ -94,8 +134,12 @@ export function storeEventStatements(t: TableNames): StoreEventStatements {
       'ON CONFLICT ("variant", "event_id") DO NOTHING',
     ),
     selectEvent: `SELECT * FROM "${t.events}" WHERE "variant" = ? AND "event_id" = ?`,
+    updateEvent: `UPDATE "${t.events}" SET "status" = ?, "processed_at" = ?, "${ROW_SLACK_COLUMN}" = ?, "stale" = ? WHERE "id" = ?`,
     insertDelivery: insertStatement(t.deliveries, NEW_DELIVERY_COLUMNS),
+    insertSkippedDelivery: insertStatement(t.deliveries, SKIPPED_DELIVERY_COLUMNS),
     insertRequest: insertStatement(t.requests, REQUEST_LOG_COLUMNS),
+    mirror: mirrorStatements(t),
+    emit: emitStatement(t),
   };
 }
 
@@ -106,16 +150,56 @@ export interface StoreEventContext {
   statements: StoreEventStatements;
 }
 
+/** One delivery the storing transaction writes, and how. */
+interface Planned {
+  receiver: RegisteredReceiver;
+  kind: DeliveryKind;
+  /** Run inside the transaction, after the commit, or never (a stale event). */
+  how: 'atomic' | 'after' | 'skipped';
+}
+
+/**
+ * The deliveries of a new event: one per receiver of its type and, when it emits its payment
+ * signal, one per receiver of that; atomic ones first. A `skipStale` receiver of a stale event
+ * is skipped (payment receivers cannot be: their signal is never stale).
+ */
+function plan(
+  receivers: readonly RegisteredReceiver[],
+  paymentReceivers: readonly RegisteredReceiver[],
+  stale: boolean,
+): Planned[] {
+  const all: Planned[] = [
+    ...receivers.map((receiver) => ({
+      receiver,
+      kind: 'event' as const,
+      how:
+        stale && receiver.skipStale ? ('skipped' as const) : receiver.atomic ? 'atomic' : 'after',
+    })),
+    ...paymentReceivers.map((receiver) => ({
+      receiver,
+      kind: 'payment' as const,
+      how: receiver.atomic ? ('atomic' as const) : ('after' as const),
+    })),
+  ] as Planned[];
+  return [...all.filter((p) => p.how === 'atomic'), ...all.filter((p) => p.how !== 'atomic')];
+}
+
+/** The status of an event with these deliveries, as the storing transaction leaves it. */
+function statusOf(planned: readonly Planned[]): EventStatus {
+  return newEventStatus(planned.length, planned.filter((p) => p.how === 'after').length);
+}
+
 /** The unit of work that stores one event. */
 export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<StoreResult> {
   const { tables: t, dialect, statements } = context;
-  const { event: incoming, receivers, runAtomic, leaseMs, logRow } = input;
-  const afterCommit = receivers.filter((r) => !r.atomic);
-  const atomic = receivers.filter((r) => r.atomic);
-  const status = newEventStatus(receivers.length, afterCommit.length);
-  // The lease this request holds its new deliveries under.
-  const lease = newLeaseToken();
+  const { event: incoming, receivers, object, payment, runAtomic, leaseMs, logRow } = input;
+  const paymentReceivers = payment?.receivers ?? [];
+  // The event row is inserted first (every other row refers to it), with the status it gets
+  // when it is not stale and emits its payment signal; anything else updates it afterwards.
+  const expected = plan(receivers, paymentReceivers, false);
+  const hasAtomic = expected.some((p) => p.how === 'atomic');
   // With atomic receivers, the event is pending until they have run in the transaction.
+  const insertedStatus = hasAtomic ? 'pending' : statusOf(expected);
   const eventRow = (now: Date) =>
     withRowSlack(
       {
@@ -124,35 +208,41 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         event_id: incoming.eventId,
         type: incoming.type,
         livemode: incoming.livemode ?? null,
-        status: atomic.length > 0 ? 'pending' : status,
+        status: insertedStatus,
         received_at: incoming.receivedAt,
         created_at: incoming.createdAt ?? null,
-        processed_at: atomic.length > 0 ? null : processedAtFor(status, now),
+        processed_at: hasAtomic ? null : processedAtFor(insertedStatus, now),
         ignored_reason: incoming.ignoredReason ?? null,
         payload: incoming.payloadText,
       },
       dialect,
     );
-  const deliveryRows = (eventId: number, now: Date) => [
-    ...atomic.map((r) => ({
-      event: eventId,
-      receiver: r.name,
-      status: 'succeeded',
-      attempts: 1,
-      completed_at: now,
-      created_at: now,
-    })),
-    ...afterCommit.map((r) => ({
-      event: eventId,
-      receiver: r.name,
+  /** The deliveries, given what the transaction learnt: staleness, and whether it emitted. */
+  const deliveriesFor = (stale: boolean, emitted: boolean) =>
+    plan(receivers, emitted ? paymentReceivers : [], stale);
+  const deliveryRow = (p: Planned, eventId: number, now: Date): Record<string, unknown> => {
+    const base = { event: eventId, receiver: p.receiver.name };
+    if (p.how === 'atomic') {
+      return { ...base, status: 'succeeded', attempts: 1, completed_at: now, created_at: now };
+    }
+    if (p.how === 'skipped') {
+      return { ...base, status: 'skipped', attempts: 0, completed_at: now, created_at: now };
+    }
+    // Leased to this request from birth: no worker takes it while it runs here.
+    const lockedUntil = new Date(now.getTime() + leaseMs);
+    return {
+      ...base,
       status: 'pending',
       attempts: 0,
-      // Leased to this request from birth: no worker takes it while it runs here.
-      locked_until: new Date(now.getTime() + leaseMs),
+      locked_until: lockedUntil,
       lease_token: lease,
       created_at: now,
-    })),
-  ];
+    };
+  };
+  // The lease this request holds its new deliveries under.
+  const lease = newLeaseToken();
+  const skippedOf = (planned: readonly Planned[]) =>
+    planned.filter((p) => p.how === 'skipped').map((p) => p.receiver.name);
 
   const knex = async (trx: Knex.Transaction): Promise<StoreResult> => {
     const now = new Date();
@@ -170,100 +260,147 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
       if (logRow !== undefined) {
         await trx(t.requests).insert(logRow(event, existing.payload === incoming.payloadText));
       }
-      return { event, duplicate: true, deliveries: [] };
+      return { event, duplicate: true, deliveries: [], skipped: [], emitted: false };
     }
     let event = toEvent(row, incoming.payload);
-    for (const entry of atomic) await runAtomic(trx, event, entry);
-    if (atomic.length > 0) {
+    const stale =
+      object !== undefined &&
+      (await writeObject(trx, statements.mirror, incoming.variant, object, event.id, now)) ===
+        'stale';
+    const emitted =
+      payment !== undefined && (await emit(trx, t, incoming.variant, payment, event.id, now));
+    const planned = deliveriesFor(stale, emitted);
+    event = { ...event, stale };
+    for (const p of planned) {
+      if (p.how === 'atomic') await runAtomic(trx, event, p.receiver, p.kind);
+    }
+    const status = statusOf(planned);
+    if (status !== insertedStatus || stale) {
       const processedAt = processedAtFor(status, now);
       await trx(t.events)
         .where({ id: event.id })
-        .update(withRowSlack({ status, processed_at: processedAt }, dialect));
+        .update(
+          withRowSlack(
+            { status, processed_at: processedAt, ...(stale ? { stale: true } : {}) },
+            dialect,
+          ),
+        );
       event = { ...event, status, processedAt };
     }
-    const rows = deliveryRows(event.id, now);
     let deliveries: LeasedDelivery[] = [];
-    if (rows.length > 0) {
-      const created = (await trx(t.deliveries).insert(rows).returning('*')) as Row[];
+    if (planned.length > 0) {
+      const created = (await trx(t.deliveries)
+        .insert(planned.map((p) => deliveryRow(p, event.id, now)))
+        .returning('*')) as Row[];
       deliveries = created
         .map(toDelivery)
         .filter((d) => d.status === 'pending')
         .map((d) => ({ ...d, lease, attempt: 1 }));
     }
     if (logRow !== undefined) await trx(t.requests).insert(logRow(event, true));
-    return { event, duplicate: false, deliveries };
+    return { event, duplicate: false, deliveries, skipped: skippedOf(planned), emitted };
   };
 
   // The same writes as prepared statements; an atomic receiver needs a Knex transaction.
-  const direct =
-    atomic.length > 0
-      ? undefined
-      : (db: DirectConnection): StoreResult => {
-          const now = new Date();
-          const row = eventRow(now);
-          const id = db.insertValues(statements.insertEvent, valuesOf(row, EVENT_COLUMNS));
-          if (id === undefined) {
-            const existing = db.get(
-              statements.selectEvent,
-              incoming.variant,
-              incoming.eventId,
-            ) as Row;
-            const event = toEvent(existing);
-            if (logRow !== undefined) {
-              const line = logRow(event, existing.payload === incoming.payloadText);
-              db.runValues(statements.insertRequest, valuesOf(line, REQUEST_LOG_COLUMNS));
-            }
-            return { event, duplicate: true, deliveries: [] };
-          }
-          const event: StoredEvent = {
-            id,
-            variant: incoming.variant,
-            provider: incoming.provider,
-            eventId: incoming.eventId,
-            type: incoming.type,
-            livemode: row.livemode,
-            payload: incoming.payload,
-            status: row.status,
-            receivedAt: incoming.receivedAt,
-            createdAt: row.created_at,
-            processedAt: row.processed_at,
-            ignoredReason: row.ignored_reason,
-          };
-          // No atomic receiver here: every delivery is an after-commit one, leased to this
-          // request from birth (as deliveryRows() writes them for the Knex path).
-          const deliveries: LeasedDelivery[] = [];
-          const lockedUntil = new Date(now.getTime() + leaseMs);
-          for (const r of afterCommit) {
-            const id = db.insertValues(statements.insertDelivery, [
-              event.id,
-              r.name,
-              'pending',
-              0,
-              lockedUntil,
-              lease,
-              now,
-            ]) as number;
-            deliveries.push({
-              id,
-              event: event.id,
-              receiver: r.name,
-              status: 'pending',
-              attempts: 0,
-              lastError: null,
-              nextAttemptAt: null,
-              lockedUntil,
-              completedAt: null,
-              lease,
-              attempt: 1,
-            });
-          }
+  const direct = hasAtomic
+    ? undefined
+    : (db: DirectConnection): StoreResult => {
+        const now = new Date();
+        const row = eventRow(now);
+        const id = db.insertValues(statements.insertEvent, valuesOf(row, EVENT_COLUMNS));
+        if (id === undefined) {
+          const existing = db.get(
+            statements.selectEvent,
+            incoming.variant,
+            incoming.eventId,
+          ) as Row;
+          const event = toEvent(existing);
           if (logRow !== undefined) {
-            db.runValues(
-              statements.insertRequest,
-              valuesOf(logRow(event, true), REQUEST_LOG_COLUMNS),
-            );
+            const line = logRow(event, existing.payload === incoming.payloadText);
+            db.runValues(statements.insertRequest, valuesOf(line, REQUEST_LOG_COLUMNS));
           }
-          return { event, duplicate: false, deliveries };
+          return { event, duplicate: true, deliveries: [], skipped: [], emitted: false };
+        }
+        const stale =
+          object !== undefined &&
+          writeObjectDirect(db, statements.mirror, incoming.variant, object, id, now) === 'stale';
+        const emitted =
+          payment !== undefined &&
+          emitDirect(db, statements.emit, incoming.variant, payment, id, now);
+        const planned = deliveriesFor(stale, emitted);
+        const status = statusOf(planned);
+        let processedAt = row.processed_at;
+        if (status !== insertedStatus || stale) {
+          processedAt = processedAtFor(status, now);
+          db.runValues(statements.updateEvent, [
+            status,
+            processedAt,
+            rowSlack(status, processedAt),
+            stale,
+            id,
+          ]);
+        }
+        const event: StoredEvent = {
+          id,
+          variant: incoming.variant,
+          provider: incoming.provider,
+          eventId: incoming.eventId,
+          type: incoming.type,
+          livemode: row.livemode,
+          payload: incoming.payload,
+          status,
+          receivedAt: incoming.receivedAt,
+          createdAt: row.created_at,
+          processedAt,
+          ignoredReason: row.ignored_reason,
+          stale,
         };
+        // No atomic receiver here: every delivery runs after the commit or is skipped. The
+        // values are those deliveryRow() gives the Knex path, in the statements' column order.
+        const deliveries: LeasedDelivery[] = [];
+        const lockedUntil = new Date(now.getTime() + leaseMs);
+        for (const p of planned) {
+          if (p.how === 'skipped') {
+            db.runValues(statements.insertSkippedDelivery, [
+              id,
+              p.receiver.name,
+              'skipped',
+              0,
+              now,
+              now,
+            ]);
+            continue;
+          }
+          const deliveryId = db.insertValues(statements.insertDelivery, [
+            id,
+            p.receiver.name,
+            'pending',
+            0,
+            lockedUntil,
+            lease,
+            now,
+          ]) as number;
+          deliveries.push({
+            id: deliveryId,
+            event: id,
+            receiver: p.receiver.name,
+            status: 'pending',
+            attempts: 0,
+            lastError: null,
+            nextAttemptAt: null,
+            lockedUntil,
+            completedAt: null,
+            lease,
+            attempt: 1,
+          });
+        }
+        if (logRow !== undefined) {
+          db.runValues(
+            statements.insertRequest,
+            valuesOf(logRow(event, true), REQUEST_LOG_COLUMNS),
+          );
+        }
+        return { event, duplicate: false, deliveries, skipped: skippedOf(planned), emitted };
+      };
   return { knex, direct };
 }

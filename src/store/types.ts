@@ -35,6 +35,11 @@ export interface StoredEvent {
    * way round). Null otherwise. A later replay that runs receivers does not clear it.
    */
   ignoredReason: IgnoredReason | null;
+  /**
+   * Whether a newer event about the same provider object had been stored before this one
+   * (docs/objects-and-payments.md); receivers see it as `signal.stale`.
+   */
+  stale: boolean;
 }
 
 /** Why an event was stored without running receivers (see {@link StoredEvent.ignoredReason}). */

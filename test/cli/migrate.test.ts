@@ -12,6 +12,7 @@ const MIGRATIONS = [
   '20261123000000_events_row_slack',
   '20261124120000_deliveries_lease_token',
   '20261124120100_events_ignored_reason',
+  '20261202000000_objects_and_payment_signals',
 ];
 
 /** The tables of a SQLite file. */

@@ -498,6 +498,7 @@ for (const dialect of DIALECTS)
           settings: { retry, logger },
           hooks: new Emittery(),
           dataOf: (e) => (e.payload as { data: unknown }).data,
+          paymentOf: () => undefined,
         }),
         prune: undefined,
         logger,

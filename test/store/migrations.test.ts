@@ -40,6 +40,8 @@ describe('migrations', () => {
           'shop_pay_events',
           'shop_pay_knex_migrations',
           'shop_pay_knex_migrations_lock',
+          'shop_pay_objects',
+          'shop_pay_payment_signals',
           'shop_pay_requests',
         ]);
         const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
@@ -49,6 +51,7 @@ describe('migrations', () => {
           { name: '20261123000000_events_row_slack' },
           { name: '20261124120000_deliveries_lease_token' },
           { name: '20261124120100_events_ignored_reason' },
+          { name: '20261202000000_objects_and_payment_signals' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -60,6 +63,7 @@ describe('migrations', () => {
           expect(columns.slice(columns.indexOf('payload'))).to.deep.equal([
             'payload',
             'ignored_reason',
+            'stale',
           ]);
         }
         // down() of every migration leaves nothing behind.
@@ -188,6 +192,7 @@ for (const dialect of DIALECTS)
           '20261123000000_events_row_slack',
           '20261124120000_deliveries_lease_token',
           '20261124120100_events_ignored_reason',
+          '20261202000000_objects_and_payment_signals',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

@@ -5,9 +5,11 @@
  */
 import {
   createRegistry,
+  type ObjectState,
   type PaymentFacts,
   type PaymentSignalName,
   type PaymentSignals,
+  type Payments,
   receiver,
   type Signal,
 } from 'koa-payments';
@@ -70,3 +72,24 @@ shop.receiver('refund:*', async function noSuchNamespace() {});
 
 // @ts-expect-error: not one of the normalized names.
 shop.receiver('payment:captured', async function misspelled() {});
+
+// Every signal says whether its event is stale; skipStale is a receiver option.
+receiver(
+  'customer.subscription.updated',
+  async function syncSubscription({ stale }) {
+    const isStale: boolean = stale;
+    return isStale;
+  },
+  { skipStale: true },
+);
+
+// The objects mirror.
+declare const pay: Payments;
+export async function mirror(): Promise<unknown> {
+  const state: ObjectState | undefined = await pay.objects.get('stripe', 'subscription', 'sub_1');
+  const page: ObjectState[] = await pay.objects.list({ variant: 'stripe', before: state?.id });
+  const version: number | null | undefined = state?.version;
+  // @ts-expect-error: the filter has no such key (typos do not compile).
+  await pay.objects.list({ varaint: 'stripe' });
+  return [page, version];
+}
