@@ -1,7 +1,10 @@
+import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
+import { type PaymentsSettings, payments } from '../../src/index.js';
+import { samplePayload, sendWebhook } from '../../src/testing/index.js';
 import { tempDir } from '../helpers/server.js';
-import { type DeliveriesFixture, deliveriesFixture } from './fixture.js';
-import { runCli, runMain } from './run.js';
+import { type DeliveriesFixture, deliveriesFixture, STRIPE } from './fixture.js';
+import { LIBRARY, runCli, runMain, writeConfig } from './run.js';
 
 describe('koa-payments CLI: events list and events show', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -98,5 +101,54 @@ describe('koa-payments CLI: events list and events show', () => {
     expect(code).to.equal(1);
     expect(stdout).to.equal('');
     expect(stderr).to.include('no stored event 999999');
+  });
+});
+
+describe('koa-payments CLI: events show of a stale event', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  before(() => {
+    tmp = tempDir();
+  });
+  after(() => tmp.remove());
+
+  it('says the event is stale and how to run its skipped deliveries', async () => {
+    const db = tmp.file('stale.sqlite3');
+    const config = writeConfig(
+      tmp.dir,
+      'stale.config.mjs',
+      `import { createRegistry } from ${JSON.stringify(LIBRARY)};
+const registry = createRegistry();
+registry.receiver('customer.subscription.*', function sync() {}, { name: 'sync', skipStale: true });
+export default { registry, database: ${JSON.stringify(db)}, variants: { stripe: ${JSON.stringify(STRIPE)} } };
+`,
+    );
+    const settings = (await import(pathToFileURL(config).href)).default as PaymentsSettings;
+    const pay = payments({ ...settings, worker: false });
+    try {
+      await pay.migrate();
+      const send = async (type: string, created: number) => {
+        const payload = samplePayload('stripe', type, {
+          created,
+          data: { object: { id: 'sub_cli' } },
+        });
+        const sent = await sendWebhook(pay, 'stripe', payload, { settings: STRIPE });
+        expect(sent.status).to.equal(200);
+        return sent.event?.id as number;
+      };
+      await send('customer.subscription.updated', 1_750_000_005);
+      const stale = await send('customer.subscription.created', 1_750_000_000);
+      const { code, stdout } = await runMain(['events', 'show', String(stale), '--config', config]);
+      expect(code).to.equal(0);
+      expect(stdout).to.match(/ {2}stale {6}yes: a newer event about its object was stored first/);
+      expect(stdout).to.match(/sync\s+skipped\s+0\s+-\s+\d{4}-/);
+      expect(stdout).to.include(
+        `skipped: the event is stale and these receivers have skipStale; \`koa-payments replay ${stale} --receiver <name>\` runs one anyway`,
+      );
+      const fresh = await runMain(['events', 'show', String(stale - 1), '--config', config]);
+      expect(fresh.stdout).to.match(/ {2}stale {6}no/);
+      expect(fresh.stdout).not.to.include('skipped:');
+    } finally {
+      await pay.close();
+    }
   });
 });

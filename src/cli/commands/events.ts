@@ -113,6 +113,7 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
     ['received', formatDate(event.receivedAt)],
     ['created', formatDate(event.createdAt)],
     ['processed', formatDate(event.processedAt)],
+    ['stale', event.stale ? 'yes: a newer event about its object was stored first' : 'no'],
   ];
   for (const [name, value] of fields) out.line(`  ${name.padEnd(10)} ${value}`);
   out.line();
@@ -121,6 +122,13 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
   else if (event.ignoredReason === 'mode_mismatch') {
     out.line("  none: the event's mode is not its variant's (the variant's mode setting)");
   } else out.line('  none: no receiver matched this event');
+  if (event.deliveries.some((d) => d.status === 'skipped')) {
+    out.line();
+    out.line(
+      '  skipped: the event is stale and these receivers have skipStale; ' +
+        `\`koa-payments replay ${event.id} --receiver <name>\` runs one anyway`,
+    );
+  }
   for (const delivery of event.deliveries) {
     if (delivery.lastError === null || delivery.status === 'succeeded') continue;
     out.line();
