@@ -86,7 +86,12 @@ for (const dialect of DIALECTS)
       registry,
       worker: false,
       logger: log.logger,
-      variants: { ...VARIANTS, acme: { provider: FAILING_FACTS } },
+      variants: {
+        ...VARIANTS,
+        acme: { provider: FAILING_FACTS },
+        // Runs receivers for live events only: a test event is stored ignored.
+        live: { ...VARIANTS.stripe, mode: 'live' },
+      },
     }));
 
     const send = async (variant: Builtin, payload: unknown) => {
@@ -286,6 +291,24 @@ for (const dialect of DIALECTS)
       const warning = log.lines.find((l) => l.message.includes('reports no payment signal'));
       expect(warning?.level).to.equal('warn');
       expect(String(warning?.fields.problem)).to.match(/XTS|xts/);
+    });
+
+    it('neither emits nor mirrors an event stored ignored for its variant mode', async () => {
+      const got: string[] = [];
+      registry.receiver('payment:*', async function anyPayment({ type }) {
+        got.push(type);
+      });
+      const testEvent = samplePayload('stripe', 'payment_intent.succeeded', { livemode: false });
+      const sent = await sendWebhook(`${served.server.origin}/`, 'live', testEvent, {
+        settings: VARIANTS.stripe as VariantSettings,
+      });
+      expect(sent.status).to.equal(200);
+      const stored = await served.pay.events.get(testEvent.id as string, 'live');
+      expect(stored).to.include({ status: 'ignored', ignoredReason: 'mode_mismatch' });
+      expect(got).to.deep.equal([]);
+      expect(await served.pay.objects.list({ variant: 'live' })).to.deep.equal([]);
+      const [emitted] = await served.pay.knex('payments_payment_signals').count({ n: '*' });
+      expect(Number(emitted?.n)).to.equal(0);
     });
 
     it('refuses the signature of a forged payment before any signal', async () => {
