@@ -29,6 +29,20 @@ const receiver = (
   fn: async () => {},
 });
 
+/**
+ * Resolves once a Postgres session waits for a lock (the second of two transactions writing one
+ * row): a condition checked on each turn, not a delay.
+ */
+async function untilWaitingOnLock(testDb: TestDatabase): Promise<void> {
+  for (;;) {
+    const result = (await testDb.reader.raw(
+      'SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted',
+    )) as { rows: { n: number }[] };
+    if ((result.rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const SECOND = 1_000_000; // a version step: one second in microseconds
 const T0 = 1_700_000_000 * SECOND;
 
@@ -263,6 +277,63 @@ for (const path of PATHS)
           event: other.event.id,
         },
       ]);
+    });
+
+    it('keeps the newest state and emits once when two events about one object are stored at once, in either order', async () => {
+      // The first event's transaction is held open by an atomic receiver, after its mirror write
+      // and its emission, while the second is stored: on Postgres the second waits on the first's
+      // uncommitted rows (checked in pg_locks before the first may commit), on SQLite for the
+      // write lock. Each order: the held event newer, then older.
+      const payment = (): PaymentEmission => ({
+        signal: 'payment:succeeded',
+        key: 'payment:succeeded:pi_race',
+        receivers: [receiver('mark-paid', { pattern: 'payment:succeeded' })],
+      });
+      const expectations: { held: number; other: number; stale: boolean }[] = [
+        { held: T0 + SECOND, other: T0, stale: true },
+        { held: T0, other: T0 + SECOND, stale: false },
+      ];
+      for (const [i, { held, other, stale }] of expectations.entries()) {
+        const id = `sub_race_${i}`;
+        let entered!: () => void;
+        const inside = new Promise<void>((resolve) => {
+          entered = resolve;
+        });
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const first = put({
+          object: object(id, held, { version: held }),
+          payment: { ...payment(), key: `payment:succeeded:${id}` },
+          receivers: [receiver('hold', { atomic: true })],
+          runAtomic: async () => {
+            entered();
+            await released;
+          },
+        });
+        await inside;
+        const second = put({
+          object: object(id, other, { version: other }),
+          payment: { ...payment(), key: `payment:succeeded:${id}` },
+          receivers: [receiver('guarded', { skipStale: true })],
+        });
+        if (path.dialect === 'postgres') await untilWaitingOnLock(testDb);
+        release();
+        const [a, b] = await Promise.all([first, second]);
+        expect(a.event.stale, id).to.equal(false);
+        expect(b.event.stale, id).to.equal(stale);
+        expect(b.skipped, id).to.deep.equal(stale ? ['guarded'] : []);
+        expect(await versionOf(id), id).to.equal(T0 + SECOND);
+        expect(await dataOf(id), id).to.deep.equal({ version: T0 + SECOND });
+        expect((await entry(id))?.event, id).to.equal(stale ? a.event.id : b.event.id);
+        // The payment was emitted once, by the event whose transaction wrote it first.
+        expect([a.emitted, b.emitted], id).to.deep.equal([true, false]);
+        expect(
+          b.deliveries.map((d) => d.receiver),
+          id,
+        ).to.deep.equal(stale ? [] : ['guarded']);
+      }
     });
 
     it('writes nothing of a duplicate: no mirror change, no emission', async () => {
