@@ -1,4 +1,5 @@
 /** Re-running receivers of stored events, shared by `replay` and `retry`. */
+import { isPaymentPattern } from '../objects/patterns.js';
 import type { Payments } from '../payments.js';
 import type { Delivery, EventDetails, StoredEvent } from '../types.js';
 import type { Output } from './output.js';
@@ -34,7 +35,18 @@ function namesFor(pay: Payments, event: EventDetails, which: Which): string[] {
   if (which === 'failed') {
     return event.deliveries.filter((d) => FAILED.has(d.status)).map((d) => d.receiver);
   }
-  if (which === 'all') return pay.registry.match(event.type, event.variant).map((r) => r.name);
+  if (which === 'all') {
+    // The receivers of its own type, and those of the payment signal it emitted (each has a
+    // delivery of the event), as pay.replay() runs them.
+    const own = pay.registry
+      .match(event.type, event.variant)
+      .filter((r) => !isPaymentPattern(r.pattern));
+    const payment = event.deliveries.filter((d) => {
+      const entry = pay.registry.get(d.receiver);
+      return entry !== undefined && isPaymentPattern(entry.pattern);
+    });
+    return [...new Set([...own.map((r) => r.name), ...payment.map((d) => d.receiver)])];
+  }
   return [...which];
 }
 
