@@ -1,12 +1,12 @@
 /**
- * The koa-payments command's settings for the example shop: the same database, Stripe secret and
+ * The koa-payments command's settings for the example shop: the same database, secrets and
  * receivers as server.ts. Run the command from this folder (`cd example-app`), or pass
  * `--config example-app/payments.config.ts`.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PaymentsSettings } from 'koa-payments';
-import { DEFAULT_SECRET } from './config.js';
+import { DEFAULT_PAYSTACK_SECRET, DEFAULT_SECRET } from './config.js';
 import './receivers.js'; // the shop's receivers, for `replay`, `retry` and `worker`
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,6 +21,10 @@ export default {
     stripe: {
       provider: 'stripe',
       endpointSecret: process.env.STRIPE_WEBHOOK_SECRET || DEFAULT_SECRET,
+    },
+    paystack: {
+      provider: 'paystack',
+      secretKey: process.env.PAYSTACK_SECRET_KEY || DEFAULT_PAYSTACK_SECRET,
     },
   },
 } satisfies PaymentsSettings;

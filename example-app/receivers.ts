@@ -1,52 +1,65 @@
 /**
- * The shop's payment receivers, dj-stripe style. Marking an order paid or refunded is `atomic`:
- * it runs inside the transaction that stores the event, so it happens exactly once. The receipt
- * runs after the commit and is retried if it fails.
+ * The shop's payment receivers. They listen to the normalized payment signals
+ * (`payment:succeeded`, `payment:refunded`), which koa-payments emits once per payment for every
+ * provider with the same data (`PaymentFacts`): the same code serves the Stripe and the Paystack
+ * variant. Marking an order paid or refunded is `atomic`: it runs inside the transaction that
+ * stores the event, so it happens exactly once. The receipt runs after the commit and is retried
+ * if it fails.
  */
-import { receiver, type Signal } from 'koa-payments';
+import { type PaymentFacts, receiver, type Signal } from 'koa-payments';
 
-/** Order id from a Stripe object: Checkout's client_reference_id, else metadata.order_id. */
-function orderIdOf(data: unknown): number | undefined {
-  const object = data as { client_reference_id?: string | null; metadata?: Record<string, string> };
-  const raw = object.client_reference_id ?? object.metadata?.order_id;
-  const id = Number(raw);
+/**
+ * The order a payment is for: the order id the checkout attached to it, as `metadata.order_id`
+ * (Stripe's and Paystack's metadata) or as its reference (Stripe Checkout's `client_reference_id`).
+ */
+export function orderIdOf(facts: PaymentFacts): number | undefined {
+  const raw = facts.metadata.order_id ?? facts.reference;
+  const id = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : Number.NaN;
   return Number.isInteger(id) && id > 0 ? id : undefined;
 }
 
 export class Orders {
-  @receiver('checkout.session.completed', { atomic: true, name: 'orders.mark-paid-checkout' })
-  static async markPaidFromCheckout({ data, event, trx }: Signal<'checkout.session.completed'>) {
-    await Orders.setStatus(trx, orderIdOf(data), 'paid', event.eventId);
-  }
-
-  @receiver('payment_intent.succeeded', { atomic: true, name: 'orders.mark-paid-intent' })
-  static async markPaidFromIntent({ data, event, trx }: Signal<'payment_intent.succeeded'>) {
-    await Orders.setStatus(trx, orderIdOf(data), 'paid', event.eventId);
-  }
-
-  @receiver('charge.refunded', { atomic: true, name: 'orders.mark-refunded' })
-  static async markRefunded({ data, event, trx }: Signal<'charge.refunded'>) {
-    await Orders.setStatus(trx, orderIdOf(data), 'refunded', event.eventId);
-  }
-
-  static async setStatus(
-    trx: Signal['trx'],
-    orderId: number | undefined,
-    status: 'paid' | 'refunded',
-    eventId: string,
-  ): Promise<void> {
+  /** Any provider's successful payment marks its order paid, with what was paid. */
+  @receiver('payment:succeeded', { atomic: true, name: 'orders.mark-paid' })
+  static async markPaid({ data, event, trx }: Signal<'payment:succeeded'>) {
+    const orderId = orderIdOf(data);
     if (trx === undefined || orderId === undefined) return; // not one of our orders
-    await trx('orders').where({ id: orderId }).update({ status, payment_event: eventId });
+    // A real shop would also compare data.amount and data.currency (integer minor units and an
+    // upper-case ISO code, for every provider) with the order's before shipping it.
+    await trx('orders').where({ id: orderId }).update({
+      status: 'paid',
+      provider: data.provider,
+      payment_id: data.paymentId,
+      paid_amount: data.amount,
+      paid_currency: data.currency,
+      payment_event: event.eventId,
+    });
+  }
+
+  /** A refund marks the order it paid for refunded: found by its payment, else by its order id. */
+  @receiver('payment:refunded', { atomic: true, name: 'orders.mark-refunded' })
+  static async markRefunded({ data, event, trx }: Signal<'payment:refunded'>) {
+    if (trx === undefined) return;
+    const paidBy = (await trx('orders')
+      .where({ provider: data.provider, payment_id: data.paymentId })
+      .first('id')) as { id: number } | undefined;
+    const orderId = paidBy?.id ?? orderIdOf(data);
+    if (orderId === undefined) return; // not one of our orders
+    await trx('orders')
+      .where({ id: orderId })
+      .update({ status: 'refunded', payment_event: event.eventId });
   }
 }
 
 /** After the commit: a stand-in for e-mailing a receipt. Failures are retried by koa-payments. */
 receiver(
-  'checkout.session.completed',
+  'payment:succeeded',
   async function sendReceipt({ data, attempt }) {
     const orderId = orderIdOf(data);
     if (orderId !== undefined && process.env.NODE_ENV !== 'test') {
-      console.log(`[shop] receipt for order ${orderId} sent (attempt ${attempt})`);
+      console.log(
+        `[shop] receipt for order ${orderId} sent via ${data.provider} (attempt ${attempt})`,
+      );
     }
   },
   { name: 'orders.send-receipt' },

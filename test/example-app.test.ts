@@ -1,117 +1,201 @@
+/**
+ * The example shop over HTTP, on SQLite and on Postgres: one `payment:succeeded` receiver marks
+ * orders paid from Stripe and from Paystack webhooks, one `payment:refunded` receiver marks them
+ * refunded (issue 20, item 6).
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { DEFAULT_SECRET } from '../example-app/config.js';
+import { DEFAULT_PAYSTACK_SECRET, DEFAULT_SECRET } from '../example-app/config.js';
 import { createShop, type Shop } from '../example-app/shop.js';
-import { signWebhook } from '../src/testing/index.js';
+import { samplePayload, signWebhook } from '../src/testing/index.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 import { listen, post, type TestServer, tempDir } from './helpers/server.js';
 
 const run = promisify(execFile);
 
-describe('example shop', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let shop: Shop;
-  let server: TestServer;
+const SECRETS = { stripe: DEFAULT_SECRET, paystack: DEFAULT_PAYSTACK_SECRET } as const;
+type ShopProvider = keyof typeof SECRETS;
 
-  before(async () => {
-    tmp = tempDir();
-    shop = await createShop({
-      filename: tmp.file('shop.sqlite3'),
-      host: 'localhost:3000',
-      stripeSecret: DEFAULT_SECRET,
+interface Order {
+  status: string;
+  provider: string | null;
+  payment_id: string | null;
+  paid_amount: number | string | null;
+  paid_currency: string | null;
+  payment_event: string | null;
+}
+
+/**
+ * A provider's successful payment of `orderId`, as its webhook carries it: a Checkout Session
+ * with the order as its client_reference_id (Stripe), a charge with the order in its metadata
+ * (Paystack).
+ */
+function paymentOf(provider: ShopProvider, orderId: number) {
+  if (provider === 'stripe') {
+    const payload = samplePayload('stripe', 'checkout.session.completed', {
+      data: { object: { client_reference_id: String(orderId) } },
     });
-    server = await listen(shop.app);
-  });
-
-  after(async () => {
-    await server.close();
-    await shop.close();
-    tmp.remove();
-  });
-
-  const createOrder = async () => {
-    const res = await fetch(`${server.origin}/orders`, { method: 'POST' });
-    expect(res.status).to.equal(201);
-    return (await res.json()) as { id: number; status: string };
-  };
-  const order = async (id: number) =>
-    (await (await fetch(`${server.origin}/orders/${id}`)).json()) as {
-      status: string;
-      payment_event: string;
+    const session = (payload.data as { object: Record<string, unknown> }).object;
+    return {
+      payload,
+      paymentId: session.payment_intent as string,
+      amount: session.amount_total as number,
+      currency: String(session.currency).toUpperCase(),
     };
-
-  it('marks an order paid on checkout.session.completed and refunded on charge.refunded', async () => {
-    const { id } = await createOrder();
-    const paid = signWebhook('stripe', {
-      secret: DEFAULT_SECRET,
-      payload: {
-        id: 'evt_shop_paid',
-        type: 'checkout.session.completed',
-        data: { object: { id: 'cs_test_1', client_reference_id: String(id) } },
-      },
-    });
-    const res = await post(`${server.origin}/payments/process/stripe/`, paid.body, paid.headers);
-    expect(res.status).to.equal(200);
-    expect(await order(id)).to.include({ status: 'paid', payment_event: 'evt_shop_paid' });
-
-    const refunded = signWebhook('stripe', {
-      secret: DEFAULT_SECRET,
-      payload: {
-        id: 'evt_shop_refunded',
-        type: 'charge.refunded',
-        data: { object: { id: 'ch_1', metadata: { order_id: String(id) } } },
-      },
-    });
-    await post(`${server.origin}/payments/process/stripe/`, refunded.body, refunded.headers);
-    expect(await order(id)).to.include({ status: 'refunded', payment_event: 'evt_shop_refunded' });
+  }
+  const payload = samplePayload('paystack', 'charge.success', {
+    data: { metadata: { order_id: String(orderId) } },
   });
+  const charge = payload.data as Record<string, unknown>;
+  return {
+    payload,
+    paymentId: charge.reference as string,
+    amount: charge.amount as number,
+    currency: String(charge.currency).toUpperCase(),
+  };
+}
 
-  it('marks an order paid on payment_intent.succeeded', async () => {
-    const { id } = await createOrder();
-    const { body, headers } = signWebhook('stripe', {
-      secret: DEFAULT_SECRET,
-      payload: {
-        id: 'evt_shop_intent',
-        type: 'payment_intent.succeeded',
-        data: { object: { id: 'pi_1', metadata: { order_id: String(id) } } },
-      },
+/** A full refund of the payment `paymentId`, naming no order: the shop finds it by its payment. */
+function refundOf(provider: ShopProvider, paymentId: string) {
+  if (provider === 'stripe') {
+    return samplePayload('stripe', 'charge.refunded', {
+      data: { object: { payment_intent: paymentId, metadata: {} } },
     });
-    await post(`${server.origin}/payments/process/stripe/`, body, headers);
-    expect((await order(id)).status).to.equal('paid');
+  }
+  return samplePayload('paystack', 'refund.processed', {
+    data: { transaction_reference: paymentId },
   });
+}
 
-  it('refuses a webhook signed with another secret and leaves the order open', async () => {
-    const { id } = await createOrder();
-    const { body, headers } = signWebhook('stripe', {
-      secret: 'whsec_attacker',
-      payload: {
-        id: 'evt_forged',
-        type: 'checkout.session.completed',
-        data: { object: { client_reference_id: String(id) } },
-      },
+for (const dialect of DIALECTS)
+  describe(`example shop on ${dialect}`, () => {
+    let tmp: ReturnType<typeof tempDir>;
+    let testDb: TestDatabase | undefined;
+    let shop: Shop;
+    let server: TestServer;
+    const nodeEnv = process.env.NODE_ENV;
+
+    before(async () => {
+      process.env.NODE_ENV = 'test'; // the shop's receipt receiver prints nothing under test
+      tmp = tempDir();
+      testDb = dialect === 'postgres' ? await createTestDatabase('postgres') : undefined;
+      shop = await createShop({
+        filename: tmp.file('shop.sqlite3'),
+        ...(testDb === undefined ? {} : { knexConfig: testDb.config() }),
+        host: 'localhost:3000',
+        stripeSecret: DEFAULT_SECRET,
+      });
+      server = await listen(shop.app);
     });
-    const res = await post(`${server.origin}/payments/process/stripe/`, body, headers);
-    expect(res.status).to.equal(400);
-    expect((await order(id)).status).to.equal('open');
-  });
 
-  it('the printed send command marks an order paid', async () => {
-    const { id } = await createOrder();
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'example-app/send.ts',
-        'checkout.session.completed',
-        '--order',
-        String(id),
-        '--url',
-        server.origin,
-      ],
-      { env: { ...process.env, STRIPE_WEBHOOK_SECRET: undefined } },
-    );
-    expect(stdout).to.match(/^200 \{"received":true/);
-    expect((await order(id)).status).to.equal('paid');
+    after(async () => {
+      await server.close();
+      await shop.close();
+      await testDb?.cleanup();
+      tmp.remove();
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    });
+
+    const createOrder = async () => {
+      const res = await fetch(`${server.origin}/orders`, { method: 'POST' });
+      expect(res.status).to.equal(201);
+      return (await res.json()) as { id: number; status: string };
+    };
+    const order = async (id: number) =>
+      (await (await fetch(`${server.origin}/orders/${id}`)).json()) as Order;
+    const send = async (
+      provider: ShopProvider,
+      payload: object,
+      secret: string = SECRETS[provider],
+    ) => {
+      const { body, headers } = signWebhook(provider, { secret, payload });
+      return post(`${server.origin}/payments/process/${provider}/`, body, headers);
+    };
+    const deliveries = async (eventId: string, variant: ShopProvider) =>
+      ((await shop.pay.events.get(eventId, variant))?.deliveries ?? []).map((d) => [
+        d.receiver,
+        d.status,
+      ]);
+
+    for (const provider of ['stripe', 'paystack'] as const) {
+      it(`marks an order paid from payment:succeeded, and refunded from payment:refunded, on ${provider}`, async () => {
+        const { id } = await createOrder();
+        const paid = paymentOf(provider, id);
+        const res = await send(provider, paid.payload);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        const eventId = (res.body as { event: string }).event;
+        const after = await order(id);
+        expect(after).to.include({
+          status: 'paid',
+          provider,
+          payment_id: paid.paymentId,
+          paid_currency: paid.currency,
+          payment_event: eventId,
+        });
+        // Integer minor units from either provider (Postgres returns a bigint as a string).
+        expect(Number(after.paid_amount)).to.equal(paid.amount);
+        expect(await deliveries(eventId, provider)).to.deep.equal([
+          ['orders.mark-paid', 'succeeded'],
+          ['orders.send-receipt', 'succeeded'],
+        ]);
+
+        const refunded = await send(provider, refundOf(provider, paid.paymentId));
+        expect(refunded.status).to.equal(200);
+        expect(await order(id)).to.include({
+          status: 'refunded',
+          payment_event: (refunded.body as { event: string }).event,
+        });
+      });
+    }
+
+    it('marks an order paid once when Checkout and its PaymentIntent both report the payment', async () => {
+      const { id } = await createOrder();
+      const paid = paymentOf('stripe', id);
+      const intent = samplePayload('stripe', 'payment_intent.succeeded', {
+        data: { object: { id: paid.paymentId, metadata: { order_id: String(id) } } },
+      });
+      const first = await send('stripe', paid.payload);
+      const second = await send('stripe', intent);
+      expect([first.status, second.status]).to.deep.equal([200, 200]);
+      expect(await order(id)).to.include({
+        status: 'paid',
+        payment_event: (first.body as { event: string }).event,
+      });
+      // The second event reports the same payment: its signal is not emitted again.
+      expect(await deliveries((second.body as { event: string }).event, 'stripe')).to.deep.equal(
+        [],
+      );
+    });
+
+    it('refuses a webhook signed with another secret and leaves the order open', async () => {
+      const { id } = await createOrder();
+      for (const provider of ['stripe', 'paystack'] as const) {
+        const res = await send(provider, paymentOf(provider, id).payload, 'sk_test_attacker');
+        expect(res.status, provider).to.equal(400);
+      }
+      expect((await order(id)).status).to.equal('open');
+    });
+
+    if (dialect === 'sqlite')
+      it('the printed send command marks an order paid', async () => {
+        const { id } = await createOrder();
+        const { stdout } = await run(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'example-app/send.ts',
+            'checkout.session.completed',
+            '--order',
+            String(id),
+            '--url',
+            server.origin,
+          ],
+          { env: { ...process.env, STRIPE_WEBHOOK_SECRET: undefined } },
+        );
+        expect(stdout).to.match(/^200 \{"received":true/);
+        expect((await order(id)).status).to.equal('paid');
+      });
   });
-});

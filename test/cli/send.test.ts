@@ -141,7 +141,7 @@ export default {
 
     const show = await run('events', 'show', eventId);
     expect(show.code).to.equal(0);
-    expect(show.stdout).to.match(/orders\.mark-paid-checkout\s+succeeded\s+1/);
+    expect(show.stdout).to.match(/orders\.mark-paid\s+succeeded\s+1/);
     expect(show.stdout).to.match(/orders\.send-receipt\s+succeeded\s+1/);
     expect(show.stdout).to.match(/Requests \(1\)\n.*\n\s+\d+\s+\S+ \S+\s+127\.0\.0\.1\s+200\s+yes/);
 
@@ -150,7 +150,7 @@ export default {
     const replay = await runCli(['replay', eventId, '--all', '--config', config]);
     expect(replay.code).to.equal(0);
     expect(replay.stdout).to.include(
-      `${eventId} processed: orders.mark-paid-checkout succeeded, orders.send-receipt succeeded`,
+      `${eventId} processed: orders.mark-paid succeeded, orders.send-receipt succeeded`,
     );
     expect((await order(id)).status).to.equal('paid');
   });
