@@ -81,14 +81,19 @@ async function attempt(back: string, action: () => Promise<Notice>): Promise<Act
   }
 }
 
-/** `POST /events/:id/replay` (`receivers`: `failed` or `all`). */
+/**
+ * `POST /events/:id/replay`: `receivers` is `failed` or `all`; or `receiver` names one receiver,
+ * which runs whatever its delivery's status (a skipped one included).
+ */
 export function replayAction(
   route: RouteContext,
   form: URLSearchParams,
   id: string,
 ): Promise<ActionResult> {
   const eventId = rowId(id, 'An event id') as number;
-  const which = form.get('receivers') === 'all' ? 'all' : 'failed';
+  const named = form.get('receiver');
+  const which: 'all' | 'failed' | readonly string[] =
+    named !== null && named !== '' ? [named] : form.get('receivers') === 'all' ? 'all' : 'failed';
   return attempt(backTo(form, `/events/${eventId}`), async () => {
     const before = await route.deps.operations.details(eventId);
     if (before === undefined)

@@ -4,7 +4,11 @@ import type { Cursor } from '../store/queries.js';
 import type { EventStatus } from '../store/types.js';
 import type { EventListFilter } from './queries.js';
 import { DashboardError, type PageResult, type RouteContext } from './types.js';
-import { type DeliveryListFilter, deliveriesView } from './views/deliveries.js';
+import {
+  type DeliveryListFilter,
+  deliveriesView,
+  LISTED_DELIVERY_STATUSES,
+} from './views/deliveries.js';
 import { EVENT_STATUSES, eventsView, eventView } from './views/events.js';
 import { overviewView } from './views/overview.js';
 import { type RequestListFilter, requestsView, requestView } from './views/requests.js';
@@ -155,7 +159,7 @@ export async function eventPage(route: RouteContext, id: string): Promise<PageRe
 export async function deliveriesPage(route: RouteContext): Promise<PageResult> {
   const { deps, view, options } = route;
   const filter: DeliveryListFilter = {
-    status: oneOf(param(route, 'status'), ['failed', 'dead'] as const, 'status') ?? 'dead',
+    status: oneOf(param(route, 'status'), LISTED_DELIVERY_STATUSES, 'status') ?? 'dead',
     receiver: param(route, 'receiver'),
   };
   const [troubles, page] = await Promise.all([

@@ -87,6 +87,8 @@ const EVENT_STATUSES: readonly EventStatus[] = ['pending', 'processed', 'failed'
 const EVENT_LIST_COLUMNS = [
   'id',
   ...EVENT_COLUMNS.filter((c) => c !== 'payload' && c !== ROW_SLACK_COLUMN),
+  // Set after the insert, by the storing transaction.
+  'stale',
 ];
 /**
  * Rows counted, at most, to tell which filter of an events list is the most selective; a
@@ -375,7 +377,7 @@ export class DashboardQueries {
    * never with the table.
    */
   async deliveries(
-    filter: { status: 'failed' | 'dead'; receiver?: string },
+    filter: { status: 'failed' | 'dead' | 'skipped'; receiver?: string },
     cursor: Cursor,
     limit: number,
   ): Promise<Page<DeliveryRow>> {

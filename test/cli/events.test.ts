@@ -144,6 +144,11 @@ export default { registry, database: ${JSON.stringify(db)}, variants: { stripe: 
       expect(stdout).to.include(
         `skipped: the event is stale and these receivers have skipStale; \`koa-payments replay ${stale} --receiver <name>\` runs one anyway`,
       );
+      const list = await runMain(['events', 'list', '--config', config]);
+      expect(list.stdout).to.match(
+        new RegExp(`^${stale} .*customer\\.subscription\\.created .* processed \\(stale\\)$`, 'm'),
+      );
+      expect(list.stdout).to.match(/customer\.subscription\.updated .* processed$/m);
       const fresh = await runMain(['events', 'show', String(stale - 1), '--config', config]);
       expect(fresh.stdout).to.match(/ {2}stale {6}no/);
       expect(fresh.stdout).not.to.include('skipped:');

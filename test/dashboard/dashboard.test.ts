@@ -52,7 +52,14 @@ function pagerLink(page: Answer, rel: 'next' | 'prev'): string | undefined {
   return match === null ? undefined : (match[1] as string).replace(/&amp;/g, '&');
 }
 
-const PAGES = ['/', '/requests', '/events', '/deliveries', '/deliveries?status=failed'];
+const PAGES = [
+  '/',
+  '/requests',
+  '/events',
+  '/deliveries',
+  '/deliveries?status=failed',
+  '/deliveries?status=skipped',
+];
 
 describe('pay.dashboard() options', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -480,6 +487,54 @@ for (const dialect of DIALECTS) {
       });
       expect(shop.runs.fulfil).to.deep.equal(['evt_replay', 'evt_replay']);
       expect(await deliveryOf('evt_replay', 'orders.fulfil')).to.include({ attempts: 2 });
+    });
+
+    it('shows a stale event and its skipped delivery, lists it under Skipped, and runs it anyway', async () => {
+      const subscription = (id: string, type: string, created: number) => ({
+        ...stripeEvent(id, type, { id: 'sub_dash', object: 'subscription' }),
+        created,
+      });
+      await shop.send(subscription('evt_sub_new', 'customer.subscription.updated', 1_700_000_010));
+      await shop.send(subscription('evt_sub_old', 'customer.subscription.created', 1_700_000_000));
+      expect(shop.runs.sync).to.deep.equal(['evt_sub_new']);
+      const id = await shop.rowIdOf('evt_sub_old');
+      const delivery = await deliveryOf('evt_sub_old', 'subscriptions.sync');
+      expect(delivery).to.include({ status: 'skipped', attempts: 0 });
+
+      const list = await client.get(`${BASE}/events`);
+      expect(list.text).to.match(
+        /evt_sub_old<\/a><\/td><td><span class="badge s-processed">processed<\/span> <span class="badge s-stale">stale<\/span>/,
+      );
+      expect(list.text).to.match(
+        /evt_sub_new<\/a><\/td><td><span class="badge s-processed">processed<\/span><\/td>/,
+      );
+      const page = await client.get(`${BASE}/events/${id}`);
+      expect(page.text).to.include('<dt>Stale</dt><dd><span class="badge s-stale">stale</span>');
+      expect(page.text).to.match(
+        /subscriptions\.sync<\/td><td><span class="badge s-skipped">skipped<\/span>/,
+      );
+      const fresh = await client.get(`${BASE}/events/${await shop.rowIdOf('evt_sub_new')}`);
+      expect(fresh.text).to.include('<dt>Stale</dt><dd>no</dd>');
+
+      const skipped = await client.get(`${BASE}/deliveries?status=skipped`);
+      expect(skipped.text).to.include('<strong>Skipped (stale events)</strong>');
+      expect(deliveryIds(skipped)).to.deep.equal([delivery.id]);
+      expect((await client.get(`${BASE}/deliveries?status=failed`)).text).to.include(
+        'No failed deliveries.',
+      );
+
+      const { post, landed } = await client.submit(skipped, `/events/${id}/replay`);
+      expect(post.location).to.equal(`${BASE}/deliveries?status=skipped`);
+      expect(noticeOf(landed.text)).to.deep.equal({
+        kind: 'ok',
+        text: `Replayed event #${id} (evt_sub_old), now processed: subscriptions.sync succeeded.`,
+      });
+      expect(shop.runs.sync).to.deep.equal(['evt_sub_new', 'evt_sub_old']);
+      expect(await deliveryOf('evt_sub_old', 'subscriptions.sync')).to.include({
+        status: 'succeeded',
+        attempts: 1,
+      });
+      expect(landed.text).to.include('No skipped deliveries.');
     });
 
     it('retries the dead deliveries of a receiver, a batch at a time', async () => {

@@ -4,7 +4,8 @@
  * dashboard tests and the screenshots.
  *
  * Receivers: `orders.fulfil` (checkout.session.completed), `ledger.book` (charge.*, throws
- * while `ledgerDown`), `audit` (every event).
+ * while `ledgerDown`), `subscriptions.sync` (customer.subscription.*, skipStale), `audit` (every
+ * event).
  */
 import Koa from 'koa';
 import {
@@ -26,6 +27,7 @@ export const OPERATOR = { 'x-operator': 'yes' } as const;
 export interface Runs {
   fulfil: string[];
   ledger: string[];
+  sync: string[];
   audit: string[];
 }
 
@@ -69,7 +71,7 @@ export async function startShop(
   settings: Partial<PaymentsSettings> = {},
 ): Promise<Shop> {
   const db = await createTestDatabase(dialect);
-  const runs: Runs = { fulfil: [], ledger: [], audit: [] };
+  const runs: Runs = { fulfil: [], ledger: [], sync: [], audit: [] };
   const registry = createRegistry();
   const state = { ledgerDown: false };
   registry.receiver(
@@ -86,6 +88,13 @@ export async function startShop(
       if (state.ledgerDown) throw new Error('ledger unavailable: connection refused');
     },
     { name: 'ledger.book' },
+  );
+  registry.receiver(
+    'customer.subscription.*',
+    async ({ event }) => {
+      runs.sync.push(event.eventId);
+    },
+    { name: 'subscriptions.sync', skipStale: true },
   );
   registry.receiver(
     '*',

@@ -27,7 +27,7 @@ const EVENT_COLUMNS: Column<StoredEvent>[] = [
   { header: 'VARIANT', value: (e) => e.variant, max: 20 },
   { header: 'TYPE', value: (e) => e.type, max: 40 },
   { header: 'EVENT ID', value: (e) => e.eventId, max: 48 },
-  { header: 'STATUS', value: (e) => e.status },
+  { header: 'STATUS', value: (e) => (e.stale ? `${e.status} (stale)` : e.status) },
 ];
 
 const DELIVERY_COLUMNS: Column<Delivery>[] = [

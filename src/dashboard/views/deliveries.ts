@@ -1,4 +1,7 @@
-/** Failed and dead deliveries, by receiver, with retry buttons beside them (Sidekiq's retries tab). */
+/**
+ * Failed and dead deliveries, by receiver, with retry buttons beside them (Sidekiq's retries tab),
+ * and the skipped ones (a `skipStale` receiver of a stale event) with a button to run one anyway.
+ */
 import { type Html, href, html } from '../html.js';
 import type { DeliveryRow, Page, ReceiverTroubles } from '../queries.js';
 import {
@@ -7,14 +10,30 @@ import {
   count,
   errorText,
   pager,
+  runAnywayForm,
   table,
   time,
   type ViewContext,
 } from './parts.js';
 
+/** The statuses the list shows, one tab each. */
+export const LISTED_DELIVERY_STATUSES = ['dead', 'failed', 'skipped'] as const;
+export type ListedDeliveryStatus = (typeof LISTED_DELIVERY_STATUSES)[number];
+
+/** Per tab: its label, the heading of its time column, and what an empty list says. */
+const TABS: Record<ListedDeliveryStatus, { label: string; when: string; empty: string }> = {
+  dead: { label: 'Dead', when: 'Died', empty: 'No dead deliveries.' },
+  failed: { label: 'Failed, to be retried', when: 'Next attempt', empty: 'No failed deliveries.' },
+  skipped: {
+    label: 'Skipped (stale events)',
+    when: 'Skipped',
+    empty: 'No skipped deliveries.',
+  },
+};
+
 /** The list's filter. */
 export interface DeliveryListFilter {
-  status: 'failed' | 'dead';
+  status: ListedDeliveryStatus;
   receiver?: string | undefined;
 }
 
@@ -45,17 +64,25 @@ export function deliveriesView(
           })
     }</td></tr>`,
   );
-  const tab = (status: 'failed' | 'dead', label: string) =>
+  const tab = (status: ListedDeliveryStatus) =>
     status === filter.status
-      ? html`<strong>${label}</strong>`
-      : html`<a href="${href(`${base}/deliveries`, { status, receiver: filter.receiver })}">${label}</a>`;
+      ? html`<strong>${TABS[status].label}</strong>`
+      : html`<a href="${href(`${base}/deliveries`, { status, receiver: filter.receiver })}">${TABS[status].label}</a>`;
   const rows = page.rows.map(
     (d) => html`<tr id="delivery-${d.id}"><td class="num">${d.id}</td>
 <td><a href="${base}/events/${d.event}">#${d.event}</a> <span class="mono">${d.eventId}</span></td>
 <td class="mono">${d.eventType}</td><td>${d.variant}</td><td class="mono">${d.receiver}</td><td>${badge(d.status)}</td>
-<td class="num">${d.attempts}</td><td>${d.status === 'dead' ? time(d.completedAt, view.now) : time(d.nextAttemptAt, view.now)}</td>
+<td class="num">${d.attempts}</td><td>${d.status === 'failed' ? time(d.nextAttemptAt, view.now) : time(d.completedAt, view.now)}</td>
 <td>${errorText(d.lastError)}</td>
-<td>${actionForm(view, `/deliveries/${d.id}/retry`, { button: 'Retry now', back, label: `Retry delivery ${d.id} now` })}</td></tr>`,
+<td>${
+      d.status === 'skipped'
+        ? runAnywayForm(view, d, back)
+        : actionForm(view, `/deliveries/${d.id}/retry`, {
+            button: 'Retry now',
+            back,
+            label: `Retry delivery ${d.id} now`,
+          })
+    }</td></tr>`,
   );
   return html`<h1>Failed and dead deliveries</h1>
 <h2>By receiver</h2>
@@ -64,7 +91,7 @@ ${table(
   summary,
   'No failed or dead deliveries.',
 )}
-<h2>${tab('dead', 'Dead')} · ${tab('failed', 'Failed, to be retried')}${
+<h2>${tab('dead')} · ${tab('failed')} · ${tab('skipped')}${
     filter.receiver === undefined
       ? ''
       : html` <small>of <span class="mono">${filter.receiver}</span> · <a href="${href(`${base}/deliveries`, { status: filter.status })}">every receiver</a></small>`
@@ -78,12 +105,12 @@ ${table(
     'Receiver',
     'Status',
     ['Attempts', 'num'],
-    filter.status === 'dead' ? 'Died' : 'Next attempt',
+    TABS[filter.status].when,
     'Last error',
     '',
   ],
   rows,
-  filter.status === 'dead' ? 'No dead deliveries.' : 'No failed deliveries.',
+  TABS[filter.status].empty,
 )}
 ${pager(page, `${base}/deliveries`, { status: filter.status, receiver: filter.receiver })}`;
 }

@@ -8,6 +8,7 @@ import {
   count,
   errorText,
   pager,
+  runAnywayForm,
   table,
   time,
   type ViewContext,
@@ -30,7 +31,7 @@ function options(values: readonly string[], selected: string | undefined, any: s
 function eventRow(view: ViewContext, e: EventSummary): Html {
   return html`<tr><td class="num"><a href="${view.base}/events/${e.id}">${e.id}</a></td>
 <td>${time(e.receivedAt, view.now)}</td><td>${e.variant}</td><td class="mono">${e.type}</td>
-<td class="mono"><a href="${view.base}/events/${e.id}">${e.eventId}</a></td><td>${badge(e.status)}</td></tr>`;
+<td class="mono"><a href="${view.base}/events/${e.id}">${e.eventId}</a></td><td>${badge(e.status)}${e.stale ? html` ${badge('stale')}` : ''}</td></tr>`;
 }
 
 /** The events page: a filter form and a page of events, or the events a search found. */
@@ -74,7 +75,9 @@ function deliveryRow(view: ViewContext, event: EventDetails, d: Delivery): Html 
           back,
           label: `Retry ${d.receiver} now`,
         })
-      : '';
+      : d.status === 'skipped'
+        ? runAnywayForm(view, d, back)
+        : '';
   const next =
     d.status === 'running' || d.status === 'pending'
       ? html`${d.lockedUntil === null ? '' : html`leased until ${time(d.lockedUntil, view.now)}`}`
@@ -123,7 +126,7 @@ export function eventView(view: ViewContext, event: EventDetails): Html {
     fields: html`<label for="replay-receivers">Re-run</label>
 <select id="replay-receivers" name="receivers">
 <option value="failed">its failed and dead deliveries</option>
-<option value="all">every matching receiver, succeeded ones too</option>
+<option value="all">every matching receiver, succeeded and skipped ones too</option>
 </select>`,
   });
   const requests = event.requests.map(
@@ -139,6 +142,7 @@ export function eventView(view: ViewContext, event: EventDetails): Html {
 <dt>Received</dt><dd>${time(event.receivedAt, view.now)}</dd>
 <dt>Created</dt><dd>${time(event.createdAt, view.now)}</dd>
 <dt>Processed</dt><dd>${time(event.processedAt, view.now)}</dd>
+<dt>Stale</dt><dd>${event.stale ? html`${badge('stale')} <span class="muted">(a newer event about its object was stored first: <code>skipStale</code> receivers skipped it)</span>` : 'no'}</dd>
 </dl>
 ${replay}
 <h2>Deliveries <small>${count(event.deliveries.length)}</small></h2>

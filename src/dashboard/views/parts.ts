@@ -105,6 +105,23 @@ export function actionForm(
 </form>`;
 }
 
+/**
+ * The button that runs a skipped delivery anyway (a replay of its event naming its receiver):
+ * a `skipStale` receiver skipped a stale event, and the operator wants it run.
+ */
+export function runAnywayForm(
+  view: ViewContext,
+  delivery: { event: number; receiver: string },
+  back: string,
+): Html {
+  return actionForm(view, `/events/${delivery.event}/replay`, {
+    button: 'Run anyway',
+    back,
+    fields: html`<input type="hidden" name="receiver" value="${delivery.receiver}">`,
+    label: `Run ${delivery.receiver} on event #${delivery.event} anyway`,
+  });
+}
+
 /** The first line of a stored error (its message; the stack follows). */
 export function firstLine(text: string | null): string {
   return (text ?? '').split('\n')[0] ?? '';
