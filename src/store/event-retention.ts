@@ -1,9 +1,10 @@
 /**
  * Deleting settled events past their retention (`events.retentionDays`), with their deliveries.
  * Prunable: `processed` or `ignored`, received and settled before the cut-off, and no delivery
- * that has not succeeded (a replay may be running it). Pending and failed events never are.
- * Their request-log lines stay, their `event` set to null (as the foreign key does where it is
- * enforced).
+ * that is not settled, succeeded or skipped (a replay may be running it). Pending and failed
+ * events never are. Their request-log lines, the objects mirror's entries they set and the
+ * payment signals they emitted stay, their `event` set to null (as the foreign key does where it
+ * is enforced): a redelivery of a pruned event does not emit its payment signal again.
  *
  * Deletes run in batches, each a short transaction of its own, so that webhooks stored meanwhile
  * (on SQLite, behind the same write lock) wait for one batch at most.
@@ -45,7 +46,7 @@ export class EventRetention {
         knex(deliveries)
           .select(knex.raw('1'))
           .whereRaw('??.?? = ??.??', [deliveries, 'event', events, 'id'])
-          .whereNot(`${deliveries}.status`, 'succeeded'),
+          .whereNotIn(`${deliveries}.status`, ['succeeded', 'skipped']),
       );
   }
 
@@ -89,7 +90,7 @@ export class EventRetention {
    * checked again inside the transaction: a replay may have claimed a delivery since.
    */
   async #deleteBatch(trx: Knex.Transaction, ids: number[], before: Date): Promise<PrunedEvents> {
-    const { events, deliveries, requests } = this.#t;
+    const { events, deliveries, requests, objects, paymentSignals } = this.#t;
     const doomed = this.#prunable(trx(events).select(`${events}.id`).whereIn('id', ids), before);
     // Postgres: lock the events, so that no settle or replay changes them until COMMIT. SQLite:
     // the first statement writes, so the transaction takes the write lock before it reads (a
@@ -97,10 +98,12 @@ export class EventRetention {
     if (this.#dialect === 'postgres') doomed.forUpdate();
     const deletedDeliveries = await trx(deliveries).whereIn('event', doomed).delete();
     const deletedEvents = await this.#prunable(trx(events).whereIn('id', ids), before).delete();
-    await trx(requests)
-      .whereIn('event', ids)
-      .whereNotIn('event', trx(events).select('id').whereIn('id', ids))
-      .update({ event: null });
+    for (const table of [requests, objects, paymentSignals]) {
+      await trx(table)
+        .whereIn('event', ids)
+        .whereNotIn('event', trx(events).select('id').whereIn('id', ids))
+        .update({ event: null });
+    }
     return { events: deletedEvents, deliveries: deletedDeliveries };
   }
 }

@@ -111,6 +111,56 @@ for (const dialect of DIALECTS)
       expect(Number((orphans[0] as { n: unknown }).n)).to.equal(2);
     });
 
+    it('prunes a stale event whose deliveries were skipped; keeps its mirror entry and payment signal without it', async () => {
+      const registry = createRegistry();
+      registry.receiver('payment_intent.*', async () => {}, { name: 'sync', skipStale: true });
+      registry.receiver('payment:succeeded', async () => {}, { name: 'mark-paid' });
+      await start({ registry });
+      const intent = (id: string, created: number) => {
+        const payload = {
+          id,
+          object: 'event',
+          type: 'payment_intent.succeeded',
+          created,
+          data: {
+            object: {
+              id: 'pi_retention',
+              object: 'payment_intent',
+              amount: 500,
+              amount_received: 500,
+              currency: 'usd',
+              status: 'succeeded',
+              metadata: {},
+            },
+          },
+        };
+        const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+        return post(`${server.origin}/payments/process/stripe/`, body, headers);
+      };
+      await intent('evt_newer', 1_700_000_010);
+      await intent('evt_stale', 1_700_000_000);
+      const stale = await pay.events.get('evt_stale');
+      expect(stale?.stale).to.equal(true);
+      expect(stale?.deliveries.map((d) => d.status)).to.deep.equal(['skipped']);
+      await age('evt_newer', 100);
+      await age('evt_stale', 100);
+
+      expect(await pay.prune()).to.deep.include({ events: 2, deliveries: 3 });
+      expect(await stored()).to.deep.equal([]);
+      const entry = await pay.objects.get('stripe', 'payment_intent', 'pi_retention');
+      expect(entry).to.include({ event: null, version: 1_700_000_010 * 1e6 });
+      const signals = await db.reader('payments_payment_signals').select('key', 'event');
+      expect(signals).to.deep.equal([{ key: 'payment:succeeded:pi_retention', event: null }]);
+
+      // A redelivery of a pruned event is stored anew (a tie with the mirror: not stale) and does
+      // not emit its payment again.
+      await intent('evt_newer', 1_700_000_010);
+      const again = await pay.events.get('evt_newer');
+      expect(again?.deliveries.map((d) => [d.receiver, d.status])).to.deep.equal([
+        ['sync', 'succeeded'],
+      ]);
+    });
+
     it('stores the redelivery of a pruned event as a new event, and runs its receivers again', async () => {
       await start();
       await send('evt_redelivered', 'charge.succeeded');
