@@ -13,6 +13,8 @@ declare module 'autocannon' {
   export interface Request extends RequestParams {
     /** Called before each request is built: return the request to send. */
     setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
+    /** Called with each response (its status, body and the connection's context). */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
 
   export interface Options {

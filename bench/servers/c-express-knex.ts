@@ -1,17 +1,24 @@
 /**
  * Server C: what a user would hand-roll. Express, `express.raw()`, the official
- * `stripe.webhooks.constructEvent`, and a Knex insert (better-sqlite3 client, idempotent on the
- * event id) with the library's pragmas.
+ * `stripe.webhooks.constructEvent`, and a Knex insert (idempotent on the event id): the
+ * better-sqlite3 client with the library's pragmas, or in the Postgres suite the pg client.
  */
 import express from 'express';
 import knexFactory from 'knex';
 import Stripe from 'stripe';
 import { applyPragmas, BASELINE_SCHEMA, BASELINE_TABLE } from '../database.js';
-import { serveChild } from './protocol.js';
+import { BASELINE_SCHEMA_PG } from './postgres.js';
+import { type ServerConfig, serveChild } from './protocol.js';
 
-serveChild(async (config) => {
-  const stripe = new Stripe('sk_test_benchmark_not_used');
-  const knex = knexFactory({
+function knexConfig(config: ServerConfig): knexFactory.Knex.Config {
+  if (config.postgres !== undefined) {
+    return {
+      client: 'pg',
+      connection: config.postgres,
+      ...(config.pool === undefined ? {} : { pool: { min: 0, max: config.pool } }),
+    };
+  }
+  return {
     client: 'better-sqlite3',
     connection: { filename: config.file },
     useNullAsDefault: true,
@@ -26,8 +33,13 @@ serveChild(async (config) => {
         done(null, connection);
       },
     },
-  });
-  await knex.raw(BASELINE_SCHEMA);
+  };
+}
+
+serveChild(async (config) => {
+  const stripe = new Stripe('sk_test_benchmark_not_used');
+  const knex = knexFactory(knexConfig(config));
+  await knex.raw(config.postgres === undefined ? BASELINE_SCHEMA : BASELINE_SCHEMA_PG);
   const app = express();
   app.post(
     '/webhook',
@@ -60,7 +72,9 @@ serveChild(async (config) => {
     handler: app,
     path: '/webhook',
     async count() {
-      const [row] = (await knex(BASELINE_TABLE).max({ n: 'id' })) as { n: number | null }[];
+      const [row] = (await (config.postgres === undefined
+        ? knex(BASELINE_TABLE).max({ n: 'id' })
+        : knex(BASELINE_TABLE).count({ n: '*' }))) as { n: number | string | null }[];
       return Number(row?.n ?? 0);
     },
     close: () => knex.destroy(),

@@ -9,8 +9,12 @@ import type { Synchronous } from '../database.js';
 
 /** What the parent passes to a child (JSON in the `BENCH_SERVER` environment variable). */
 export interface ServerConfig {
-  /** SQLite file. */
+  /** SQLite file (unused when `postgres` is set). */
   file: string;
+  /** The Postgres suite: the connection string of the run's fresh database, instead of `file`. */
+  postgres?: string;
+  /** The Postgres suite: each server's pool size (unset: the driver's default). */
+  pool?: number;
   secret: string;
   /** Largest accepted body, in bytes. */
   bodyLimit: number;
@@ -41,6 +45,8 @@ export interface ServerStats {
   statementMicros?: Record<string, number>;
   /** A with group commit: batches committed so far, and the events they held. */
   commits?: { batches: number; events: number };
+  /** A: receiver runs so far. */
+  runs?: number;
 }
 
 /** Messages from the parent. */
@@ -59,8 +65,9 @@ export interface BenchServer {
   /** The webhook path. */
   path: string;
   /**
-   * Rows stored so far: the largest row id, O(log n) even with 1M rows stored, and equal to the
-   * count because rows are never deleted and conflicts consume no id.
+   * Rows stored so far. On SQLite the largest row id, O(log n) even with 1M rows stored, and
+   * equal to the count because rows are never deleted and conflicts consume no id; on Postgres,
+   * where a conflict consumes a sequence value, `count(*)` (a run stores tens of thousands).
    */
   count(): Promise<number>;
   /** Statements run so far, when traced. */
@@ -69,6 +76,8 @@ export interface BenchServer {
   statementMicros?(): Record<string, number>;
   /** Group-commit batches so far. */
   commits?(): { batches: number; events: number };
+  /** Receiver runs so far. */
+  runs?(): number;
   /** Closes the database. */
   close(): Promise<void>;
 }
@@ -109,6 +118,7 @@ export function serveChild(start: (config: ServerConfig) => Promise<BenchServer>
               ? {}
               : { statementMicros: bench.statementMicros() }),
             ...(bench?.commits === undefined ? {} : { commits: bench.commits() }),
+            ...(bench?.runs === undefined ? {} : { runs: bench.runs() }),
           },
         });
       })();
