@@ -17,6 +17,15 @@ export type {
   PaymentSignalName,
 } from './objects/types.js';
 export { type Payments, payments } from './payments.js';
+export type { BraintreeOptions } from './providers/braintree/index.js';
+export type {
+  BraintreeDisbursement,
+  BraintreeDispute,
+  BraintreeSignals,
+  BraintreeSubject,
+  BraintreeSubscription,
+  BraintreeTransaction,
+} from './providers/braintree/signals.js';
 export type { DummyOptions } from './providers/dummy/index.js';
 export type { FlutterwaveOptions } from './providers/flutterwave/index.js';
 export type {

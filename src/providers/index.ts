@@ -2,6 +2,7 @@
  * The built-in providers, by the name a variant's `provider:` option uses. Each lives in its own
  * folder; adding a gateway adds a folder and a line here.
  */
+import { type BraintreeOptions, definition as braintree } from './braintree/index.js';
 import { type DummyOptions, definition as dummy } from './dummy/index.js';
 import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave/index.js';
 import { type HmacOptions, definition as hmac } from './hmac/index.js';
@@ -28,6 +29,7 @@ export interface BuiltinProviderOptions {
   square: SquareOptions;
   lemonsqueezy: LemonSqueezyOptions;
   hmac: HmacOptions;
+  braintree: BraintreeOptions;
 }
 
 /** The built-in providers. */
@@ -45,6 +47,7 @@ export const builtinProviders: {
   square,
   lemonsqueezy,
   hmac,
+  braintree,
 };
 
 /** The name of a built-in provider. */

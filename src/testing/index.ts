@@ -1,3 +1,4 @@
+export { braintreeSignature, notificationXml } from '../providers/braintree/testing.js';
 export { flutterwaveSignature } from '../providers/flutterwave/testing.js';
 export { paddleSignatureHeader } from '../providers/paddle/testing.js';
 export { paystackSignature } from '../providers/paystack/testing.js';

@@ -2,6 +2,7 @@
  * Each built-in provider's testing kit, from its own folder (`src/providers/<name>/testing.ts`).
  * Only `koa-payments/testing` loads this table, so the main entry never loads samples.
  */
+import { testing as braintree } from '../providers/braintree/testing.js';
 import { testing as dummy } from '../providers/dummy/testing.js';
 import { testing as flutterwave } from '../providers/flutterwave/testing.js';
 import { testing as hmac } from '../providers/hmac/testing.js';
@@ -28,6 +29,7 @@ const kits: Record<BuiltinProviderName, ProviderTesting> = {
   square,
   lemonsqueezy,
   hmac,
+  braintree,
 };
 
 /**

@@ -43,15 +43,17 @@ function bodyOf(payload: unknown): string {
  * await fetch(pay.webhookUrl('stripe'), { method: 'POST', body, headers });
  */
 export function signWebhook(provider: BuiltinProviderName, options: SignOptions): SignedWebhook {
-  const { sign } = kitOf(provider, 'signer');
+  const kit = kitOf(provider, 'signer');
   const body = bodyOf(options.payload);
-  const headers = sign({
+  const input = {
     body,
     secret: options.secret,
     timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
     id: options.id,
     url: options.url,
     options: options.options,
-  });
+  };
+  if (kit.signRequest !== undefined) return kit.signRequest(input);
+  const headers = kit.sign(input);
   return { body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }

@@ -40,6 +40,12 @@ export interface SignerInput {
   options?: Record<string, unknown> | undefined;
 }
 
+/** A whole signed request: the body to send and its headers, `content-type` included. */
+export interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
 /** A variant's settings, as given to `payments()`, read by the kit field by field. */
 export type VariantOptions = Readonly<Record<string, unknown>>;
 
@@ -52,6 +58,12 @@ export interface ProviderTesting {
   readonly secretOption: string | undefined;
   /** The headers the provider sends with a body. */
   sign(input: SignerInput): Record<string, string>;
+  /**
+   * The whole request, for a provider whose body is not the payload itself (Braintree posts a
+   * form carrying the payload as base64 XML, signed in another field). When present,
+   * `signWebhook()` sends what it returns instead of the payload with `sign`'s headers.
+   */
+  signRequest?(input: SignerInput): SignedRequest;
   /** Realistic sample payloads. */
   readonly samples: SampleCatalogue;
   /** The variant option naming the URL the provider signs (Square's `notificationUrl`). */

@@ -35,6 +35,16 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
     options: { secret: 'samples-secret', header: 'x-signature', typePath: 'type', idPath: 'id' },
     secret: 'samples-secret',
   },
+  braintree: {
+    options: { publicKey: 'samples-public', privateKey: 'samples-private' },
+    secret: 'samples-private',
+  },
+};
+
+/** Signer options for the providers whose signer needs some. */
+const signOptions: Partial<Record<BuiltinProviderName, Record<string, unknown>>> = {
+  hmac: { header: 'x-signature' },
+  braintree: { publicKey: 'samples-public' },
 };
 
 const context = (variant: string) => ({
@@ -55,7 +65,7 @@ async function verifySample(name: BuiltinProviderName, payload: unknown): Promis
     payload,
     secret: setups[name].secret,
     url: SQUARE_URL,
-    options: name === 'hmac' ? { header: 'x-signature' } : undefined,
+    options: signOptions[name],
   });
   return providerFor(name).verify(webhookRequest(body, headers, { url: SQUARE_URL }));
 }
@@ -91,6 +101,12 @@ describe('samplePayload', () => {
     expect(sampleTypes('square')).to.include.members(['payment.updated', 'refund.updated']);
     expect(sampleTypes('lemonsqueezy')).to.include.members(['order_created']);
     expect(sampleTypes('payvost')).to.include.members(['payment.succeeded']);
+    expect(sampleTypes('braintree')).to.include.members([
+      'transaction_settled',
+      'transaction_settlement_declined',
+      'subscription_charged_successfully',
+      'dispute_opened',
+    ]);
     for (const name of GENERIC) expect(sampleTypes(name)).to.deep.equal([]);
   });
 
