@@ -3,6 +3,7 @@
  * generic ones (standard, hmac, dummy) cannot know what a payload is about and report none.
  */
 import { expect } from 'chai';
+import { braintreeFacts } from '../../src/providers/braintree/facts.js';
 import { flutterwaveFacts } from '../../src/providers/flutterwave/facts.js';
 import { builtinProviders } from '../../src/providers/index.js';
 import { lemonSqueezyFacts } from '../../src/providers/lemonsqueezy/facts.js';
@@ -37,6 +38,7 @@ describe('provider facts', () => {
     ['square', { signatureKey: 'key', notificationUrl: 'https://shop.test/sq/' }, squareFacts],
     ['lemonsqueezy', { signingSecret: 'secret' }, lemonSqueezyFacts],
     ['payvost', { endpointSecret: 'whsec_test' }, payvostFacts],
+    ['braintree', { publicKey: 'public', privateKey: 'private' }, braintreeFacts],
   ];
 
   for (const [name, options, facts] of withFacts) {
