@@ -52,7 +52,7 @@ async function sdkReading(xml: string): Promise<unknown> {
 }
 
 /** The form a test posts: the fields form-encoded, as Braintree sends them. */
-function form(fields: Record<string, string>): string {
+function form(fields: { bt_signature?: string; bt_payload?: string }): string {
   return new URLSearchParams(fields).toString();
 }
 
