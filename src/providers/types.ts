@@ -33,8 +33,8 @@ export interface VerifiedEvent {
   createdAt?: Date;
   /**
    * The JSON text to store as the event's payload when it is not the request body: the copy
-   * fetched from the provider's API (`validation: 'retrieve'`, sync). Default: the body as
-   * received.
+   * fetched from the provider's API (`validation: 'retrieve'`, sync), or the payload a provider
+   * decoded from a body that is not JSON (Braintree's form). Default: the body as received.
    */
   payloadText?: string;
 }

@@ -7,7 +7,10 @@ import { kitOf } from './kits.js';
 
 /** What to sign. */
 export interface SignOptions {
-  /** The body: an object (serialised with JSON.stringify) or the exact string/bytes to send. */
+  /**
+   * The body: an object (serialised with JSON.stringify) or the exact string/bytes to send. For
+   * Braintree: the notification object (or its XML), sent as the signed form Braintree posts.
+   */
   payload: unknown;
   /** The variant's secret (the first one, when rotating). */
   secret: string;
