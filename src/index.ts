@@ -39,6 +39,20 @@ export type { HmacOptions } from './providers/hmac/index.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
 export { type LemonSqueezyOptions, lemonSqueezyEventId } from './providers/lemonsqueezy/index.js';
 export type { PaddleOptions } from './providers/paddle/index.js';
+export type {
+  PayPalEnvironment,
+  PayPalOptions,
+  PayPalVerification,
+} from './providers/paypal/index.js';
+export type {
+  PayPalCapture,
+  PayPalDispute,
+  PayPalMoney,
+  PayPalOrder,
+  PayPalRefund,
+  PayPalSignals,
+  PayPalSubscription,
+} from './providers/paypal/signals.js';
 export { PAYSTACK_IPS, type PaystackOptions } from './providers/paystack/index.js';
 export type {
   PaystackAuthorization,

@@ -20,10 +20,11 @@ export interface CommonVariantSettings {
    * Which mode's events run receivers. With `'live'` (or `'test'`), an event the provider marks
    * as of the other mode (Stripe's `livemode`, Paystack's `data.domain`, ...) is answered 200 and
    * stored as `ignored`, with `ignoredReason: 'mode_mismatch'`, and no receiver runs for it. An
-   * event whose provider does not say is accepted. Use `'live'` in production.
+   * event whose provider does not say is accepted. Use `'live'` in production. `'sandbox'` is
+   * `'test'` in PayPal's word; PayPal variants also take it as the PayPal environment to trust.
    * @default 'any'
    */
-  mode?: VariantMode;
+  mode?: VariantMode | 'sandbox';
 }
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
@@ -493,18 +494,22 @@ export function buildProviders(
  */
 export function variantModes(variants: Record<string, VariantSettings>): Map<string, VariantMode> {
   const modes = new Map<string, VariantMode>();
-  for (const [name, variant] of Object.entries(variants)) {
-    const mode = variant.mode ?? 'any';
-    if (!VARIANT_MODES.includes(mode)) {
-      throw new ConfigurationError(
-        `variants.${name}.mode`,
-        `must be 'live', 'test' or 'any', got ${describe(mode)}`,
-        name,
-      );
-    }
-    modes.set(name, mode);
-  }
+  for (const [name, variant] of Object.entries(variants)) modes.set(name, modeOf(name, variant));
   return modes;
+}
+
+/** A variant's validated mode; `'sandbox'` (PayPal's word) is `'test'`. */
+function modeOf(name: string, variant: VariantSettings): VariantMode {
+  const mode = variant.mode ?? 'any';
+  if (mode === 'sandbox') return 'test';
+  if (!VARIANT_MODES.includes(mode)) {
+    throw new ConfigurationError(
+      `variants.${name}.mode`,
+      `must be 'live', 'test' or 'any' ('sandbox' is 'test'), got ${describe(mode)}`,
+      name,
+    );
+  }
+  return mode;
 }
 
 function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {
@@ -546,7 +551,10 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
       );
     }
   }
-  return (definition.create as (o: unknown, c: ProviderContext) => Provider)(options, context);
+  return (definition.create as (o: unknown, c: ProviderContext) => Provider)(options, {
+    ...context,
+    mode: modeOf(name, variant),
+  });
 }
 
 function nonNegative(value: number, option: string): number {

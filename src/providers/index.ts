@@ -8,6 +8,7 @@ import { type FlutterwaveOptions, definition as flutterwave } from './flutterwav
 import { type HmacOptions, definition as hmac } from './hmac/index.js';
 import { type LemonSqueezyOptions, definition as lemonsqueezy } from './lemonsqueezy/index.js';
 import { type PaddleOptions, definition as paddle } from './paddle/index.js';
+import { type PayPalOptions, definition as paypal } from './paypal/index.js';
 import { type PaystackOptions, definition as paystack } from './paystack/index.js';
 import { type PayvostOptions, definition as payvost } from './payvost/index.js';
 import { type RazorpayOptions, definition as razorpay } from './razorpay/index.js';
@@ -30,6 +31,7 @@ export interface BuiltinProviderOptions {
   lemonsqueezy: LemonSqueezyOptions;
   hmac: HmacOptions;
   braintree: BraintreeOptions;
+  paypal: PayPalOptions;
 }
 
 /** The built-in providers. */
@@ -48,6 +50,7 @@ export const builtinProviders: {
   lemonsqueezy,
   hmac,
   braintree,
+  paypal,
 };
 
 /** The name of a built-in provider. */

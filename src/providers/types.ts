@@ -167,6 +167,11 @@ export interface ProviderContext {
   readonly logger?: Logger;
   /** Tuning of the provider API's HTTP client (timeouts, retries; tests inject a clock). */
   readonly http?: ApiHttpOptions;
+  /**
+   * The variant's `mode` (`'sandbox'` given as `'test'`), for providers whose trust depends on it
+   * (PayPal's certificate hosts). Absent: `'any'`.
+   */
+  readonly mode?: 'live' | 'test' | 'any';
 }
 
 /** A secret, or several during a rotation: any one of them verifies. */

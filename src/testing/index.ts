@@ -1,6 +1,10 @@
 export { braintreeSignature, notificationXml } from '../providers/braintree/testing.js';
 export { flutterwaveSignature } from '../providers/flutterwave/testing.js';
 export { paddleSignatureHeader } from '../providers/paddle/testing.js';
+export {
+  type PayPalTestCertificate,
+  paypalTestCertificate,
+} from '../providers/paypal/testing.js';
 export { paystackSignature } from '../providers/paystack/testing.js';
 export { razorpaySignature } from '../providers/razorpay/testing.js';
 export { squareSignature } from '../providers/square/testing.js';

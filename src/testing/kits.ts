@@ -9,6 +9,7 @@ import { testing as hmac } from '../providers/hmac/testing.js';
 import type { BuiltinProviderName } from '../providers/index.js';
 import { testing as lemonsqueezy } from '../providers/lemonsqueezy/testing.js';
 import { testing as paddle } from '../providers/paddle/testing.js';
+import { testing as paypal } from '../providers/paypal/testing.js';
 import { testing as paystack } from '../providers/paystack/testing.js';
 import { testing as payvost } from '../providers/payvost/testing.js';
 import { testing as razorpay } from '../providers/razorpay/testing.js';
@@ -30,6 +31,7 @@ const kits: Record<BuiltinProviderName, ProviderTesting> = {
   lemonsqueezy,
   hmac,
   braintree,
+  paypal,
 };
 
 /**

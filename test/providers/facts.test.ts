@@ -8,6 +8,7 @@ import { flutterwaveFacts } from '../../src/providers/flutterwave/facts.js';
 import { builtinProviders } from '../../src/providers/index.js';
 import { lemonSqueezyFacts } from '../../src/providers/lemonsqueezy/facts.js';
 import { paddleFacts } from '../../src/providers/paddle/facts.js';
+import { paypalFacts } from '../../src/providers/paypal/facts.js';
 import { paystackFacts } from '../../src/providers/paystack/facts.js';
 import { payvostFacts } from '../../src/providers/payvost/facts.js';
 import { razorpayFacts } from '../../src/providers/razorpay/facts.js';
@@ -39,6 +40,7 @@ describe('provider facts', () => {
     ['lemonsqueezy', { signingSecret: 'secret' }, lemonSqueezyFacts],
     ['payvost', { endpointSecret: 'whsec_test' }, payvostFacts],
     ['braintree', { publicKey: 'public', privateKey: 'private' }, braintreeFacts],
+    ['paypal', { webhookId: 'WH1' }, paypalFacts],
   ];
 
   for (const [name, options, facts] of withFacts) {

@@ -4,6 +4,7 @@ import { builtinProviders } from '../../src/providers/index.js';
 import type { Provider, VerifiedEvent } from '../../src/providers/types.js';
 import {
   mergeDeep,
+  paypalTestCertificate,
   samplePayload,
   sampleTypes,
   signWebhook,
@@ -15,6 +16,11 @@ import { webhookRequest } from '../helpers/provider.js';
 
 const SQUARE_URL = 'https://shop.test/payments/process/square/';
 const STANDARD_SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+// PayPal signs with a key whose certificate the provider downloads: served here without a network.
+const PAYPAL = paypalTestCertificate();
+const PAYPAL_BASE = 'http://paypal.test';
+const PAYPAL_CERT_URL = `${PAYPAL_BASE}/v1/notifications/certs/CERT-samples`;
+const paypalFetch: typeof fetch = async () => new Response(PAYPAL.certificate);
 
 /** A valid variant configuration and secret for each built-in provider. */
 const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; secret: string }> = {
@@ -31,6 +37,7 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
     secret: 'samples-key',
   },
   lemonsqueezy: { options: { signingSecret: 'samples-secret' }, secret: 'samples-secret' },
+  paypal: { options: { webhookId: 'WHSAMPLES1', apiBase: PAYPAL_BASE }, secret: 'WHSAMPLES1' },
   hmac: {
     options: { secret: 'samples-secret', header: 'x-signature', typePath: 'type', idPath: 'id' },
     secret: 'samples-secret',
@@ -45,11 +52,13 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
 const signOptions: Partial<Record<BuiltinProviderName, Record<string, unknown>>> = {
   hmac: { header: 'x-signature' },
   braintree: { publicKey: 'samples-public' },
+  paypal: { privateKey: PAYPAL.privateKey, certUrl: PAYPAL_CERT_URL },
 };
 
 const context = (variant: string) => ({
   variant,
   webhookUrl: () => `https://shop.test/payments/process/${variant}/`,
+  http: { fetch: paypalFetch },
 });
 
 function providerFor(name: BuiltinProviderName): Provider {
@@ -106,6 +115,12 @@ describe('samplePayload', () => {
       'transaction_settlement_declined',
       'subscription_charged_successfully',
       'dispute_opened',
+    ]);
+    expect(sampleTypes('paypal')).to.include.members([
+      'PAYMENT.CAPTURE.COMPLETED',
+      'PAYMENT.CAPTURE.DENIED',
+      'PAYMENT.CAPTURE.REFUNDED',
+      'CHECKOUT.ORDER.APPROVED',
     ]);
     for (const name of GENERIC) expect(sampleTypes(name)).to.deep.equal([]);
   });
