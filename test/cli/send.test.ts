@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { DEFAULT_SECRET } from '../../example-app/config.js';
 import { createShop, type Shop } from '../../example-app/shop.js';
 import { createRegistry, payments } from '../../src/index.js';
+import { paypalTestCertificate } from '../../src/testing/index.js';
+import { PayPalApiFake } from '../fakes/paypal-api.js';
 import { appWith, listen, type TestServer, tempDir } from '../helpers/server.js';
 import { ROOT, runCli, runMain, writeConfig } from './run.js';
 
@@ -228,6 +231,56 @@ export default {
     } finally {
       await squareServer.close();
       await pay.close();
+    }
+  });
+
+  it('signs a PayPal event with --private-key, its certificate served at the apiBase', async () => {
+    const { privateKey, certificate } = paypalTestCertificate();
+    const fake = await new PayPalApiFake()
+      .addCertificate('/v1/notifications/certs/CERT-koa-payments-test', certificate)
+      .start();
+    const paypal = { provider: 'paypal', webhookId: 'WH1CLI', apiBase: fake.origin } as const;
+    const pay = payments({
+      registry: createRegistry(),
+      database: tmp.file('paypal.sqlite3'),
+      worker: false,
+      variants: { paypal },
+    });
+    await pay.migrate();
+    const paypalServer = await listen(appWith(pay));
+    const keyFile = join(tmp.dir, 'paypal-key.pem');
+    writeFileSync(keyFile, privateKey);
+    try {
+      const paypalConfig = writeConfig(
+        tmp.dir,
+        'paypal.mjs',
+        `export default { database: ${JSON.stringify(tmp.file('paypal.sqlite3'))}, variants: { paypal: ${JSON.stringify(paypal)} } };\n`,
+      );
+      const send = (...extra: string[]) =>
+        runMain([
+          'send',
+          'paypal',
+          'PAYMENT.CAPTURE.COMPLETED',
+          '--url',
+          paypalServer.origin,
+          '--config',
+          paypalConfig,
+          ...extra,
+        ]);
+      const sent = await send('--private-key', keyFile);
+      expect(sent.code, sent.stderr).to.equal(0);
+      expect(sent.stdout).to.match(/^200 \{"received":true,"event":"WH-/);
+      expect(fake.seen('/v1/notifications/certs/')).to.have.length(1);
+      const unsigned = await send();
+      expect(unsigned.code).to.equal(1);
+      expect(unsigned.stderr).to.contain('needs options.privateKey');
+      const missing = await send('--private-key', join(tmp.dir, 'nope.pem'));
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.contain('--private-key: cannot read');
+    } finally {
+      await paypalServer.close();
+      await pay.close();
+      await fake.close();
     }
   });
 

@@ -2,6 +2,8 @@
  * `koa-payments send <variant> <type> [--data <json>] [--url <base>] [--count N]`: signs a sample
  * event with the variant's secret, POSTs it to a running app, prints each status and body.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Payments } from '../../payments.js';
 import type { VariantSettings } from '../../settings.js';
 import { UnknownSampleTypeError } from '../../testing/samples.js';
@@ -31,6 +33,28 @@ function networkReason(error: unknown): string {
   return message;
 }
 
+/** `--private-key` (read from its file) and `--cert-url`, as signer options. */
+function certificateSigning(
+  keyFile: string | undefined,
+  certUrl: string | undefined,
+  cwd: string,
+): Record<string, string> | undefined {
+  if (keyFile === undefined && certUrl === undefined) return undefined;
+  const options: Record<string, string> = {};
+  if (keyFile !== undefined) {
+    try {
+      options.privateKey = readFileSync(resolve(cwd, keyFile), 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `--private-key: cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        'send',
+      );
+    }
+  }
+  if (certUrl !== undefined) options.certUrl = certUrl;
+  return options;
+}
+
 export const send: Command = {
   name: 'send',
   summary: "sign a sample event with a variant's secret and POST it to your app",
@@ -42,7 +66,10 @@ export const send: Command = {
     'Where to: --url, else KOA_PAYMENTS_URL, else the configured webhookUrl(variant) when the ' +
     'config sets host and it is a local address, else http://localhost:$PORT (3000). A configured ' +
     'host that is not local is refused unless --url names it: a test event is never sent to ' +
-    'production by accident.',
+    'production by accident.\n\n' +
+    'PayPal signs with a certificate, not a shared secret: pass --private-key, a PEM key whose ' +
+    "certificate the app downloads from the variant's apiBase (<apiBase>/v1/notifications/certs/" +
+    'CERT-koa-payments-test, or --cert-url). See docs/providers/paypal.md.',
   options: {
     data: {
       type: 'string',
@@ -61,14 +88,31 @@ export const send: Command = {
       description: 'send n events, each with fresh ids (default 1)',
     },
     json: { type: 'boolean', description: 'print the answers as JSON' },
+    'private-key': {
+      type: 'string',
+      value: '<file>',
+      description:
+        'PEM private key to sign with, for providers that sign with a certificate (paypal)',
+    },
+    'cert-url': {
+      type: 'string',
+      value: '<url>',
+      description:
+        "the URL of that key's certificate (paypal; default: under the variant's apiBase)",
+    },
   },
   positionals: { min: 2, max: 2 },
-  async run({ positionals, values, out, env, withPayments }) {
+  async run({ positionals, values, out, env, cwd, withPayments }) {
     const [variant, type] = positionals as [string, string];
     const dataText = stringValue(values, 'data');
     const data = dataText === undefined ? undefined : parseJsonObject(dataText, '--data', 'send');
     const countText = stringValue(values, 'count');
     const count = countText === undefined ? 1 : parseCount(countText, '--count', 'send', 10_000);
+    const signOptions = certificateSigning(
+      stringValue(values, 'private-key'),
+      stringValue(values, 'cert-url'),
+      cwd,
+    );
 
     return withPayments(
       async (pay, { settings }) => {
@@ -117,6 +161,7 @@ export const send: Command = {
               settings: variantSettings,
               ...signedUrl,
               ...(data === undefined ? {} : { data }),
+              ...(signOptions === undefined ? {} : { signOptions }),
             });
           } catch (error) {
             if (error instanceof UnknownSampleTypeError) {
