@@ -17,10 +17,12 @@ import { webhookRequest } from '../helpers/provider.js';
 const SQUARE_URL = 'https://shop.test/payments/process/square/';
 const STANDARD_SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
 // PayPal signs with a key whose certificate the provider downloads: served here without a network.
-const PAYPAL = paypalTestCertificate();
+let paypalKey: ReturnType<typeof paypalTestCertificate> | undefined;
+/** Made on first use, not when mocha loads the file. */
+const PAYPAL = () => (paypalKey ??= paypalTestCertificate());
 const PAYPAL_BASE = 'http://paypal.test';
 const PAYPAL_CERT_URL = `${PAYPAL_BASE}/v1/notifications/certs/CERT-samples`;
-const paypalFetch: typeof fetch = async () => new Response(PAYPAL.certificate);
+const paypalFetch: typeof fetch = async () => new Response(PAYPAL().certificate);
 
 /** A valid variant configuration and secret for each built-in provider. */
 const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; secret: string }> = {
@@ -52,7 +54,10 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
 const signOptions: Partial<Record<BuiltinProviderName, Record<string, unknown>>> = {
   hmac: { header: 'x-signature' },
   braintree: { publicKey: 'samples-public' },
-  paypal: { privateKey: PAYPAL.privateKey, certUrl: PAYPAL_CERT_URL },
+  // A getter: the key pair is made when a PayPal sample is signed, not when mocha loads the file.
+  get paypal() {
+    return { privateKey: PAYPAL().privateKey, certUrl: PAYPAL_CERT_URL };
+  },
 };
 
 const context = (variant: string) => ({

@@ -7,7 +7,12 @@ import { type PayPalOptions, paypal } from '../../../src/providers/paypal/verify
 import { ProviderUnavailableError } from '../../../src/providers/shared/api-errors.js';
 import type { ApiHttpOptions } from '../../../src/providers/shared/http.js';
 import type { Provider, VerifiedEvent, WebhookRequest } from '../../../src/providers/types.js';
-import { paypalTestCertificate, samplePayload, signWebhook } from '../../../src/testing/index.js';
+import {
+  type PayPalTestCertificate,
+  paypalTestCertificate,
+  samplePayload,
+  signWebhook,
+} from '../../../src/testing/index.js';
 import { PayPalApiFake } from '../../fakes/paypal-api.js';
 import { fakeForEach } from '../../fakes/server.js';
 import { count, DIALECTS } from '../../helpers/databases.js';
@@ -34,22 +39,29 @@ function asyncOf(provider: Provider): { verify(request: WebhookRequest): Promise
 }
 
 const DAY = 86_400_000;
-const KEY = paypalTestCertificate();
-const OTHER = paypalTestCertificate();
-const EXPIRED = paypalTestCertificate({
-  privateKey: KEY.privateKey,
-  notBefore: new Date(Date.now() - 30 * DAY),
-  notAfter: new Date(Date.now() - DAY),
-});
-const FUTURE = paypalTestCertificate({
-  privateKey: KEY.privateKey,
-  notBefore: new Date(Date.now() + DAY),
-  notAfter: new Date(Date.now() + 30 * DAY),
-});
-const FORGED_NAME = paypalTestCertificate({
-  privateKey: KEY.privateKey,
-  commonName: 'evil.example',
-});
+// Keys are made when the tests start, not when mocha loads the file: loading stays quick for the
+// files whose tests run later.
+let KEY: PayPalTestCertificate;
+let OTHER: PayPalTestCertificate;
+let EXPIRED: PayPalTestCertificate;
+let FUTURE: PayPalTestCertificate;
+let FORGED_NAME: PayPalTestCertificate;
+function makeKeys(): void {
+  if (KEY !== undefined) return; // made once, for both describes
+  KEY = paypalTestCertificate();
+  OTHER = paypalTestCertificate();
+  EXPIRED = paypalTestCertificate({
+    privateKey: KEY.privateKey,
+    notBefore: new Date(Date.now() - 30 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
+  FUTURE = paypalTestCertificate({
+    privateKey: KEY.privateKey,
+    notBefore: new Date(Date.now() + DAY),
+    notAfter: new Date(Date.now() + 30 * DAY),
+  });
+  FORGED_NAME = paypalTestCertificate({ privateKey: KEY.privateKey, commonName: 'evil.example' });
+}
 
 /** Signs `payload` as PayPal does, with `KEY` unless told, the certificate at `certUrl`. */
 function signed(
@@ -66,6 +78,7 @@ function signed(
 }
 
 describe('paypal provider', () => {
+  before(makeKeys);
   const fake = fakeForEach(() => new PayPalApiFake().addCertificate(CERT_PATH, KEY.certificate));
   const certUrl = () => fake.current.url(CERT_PATH);
 
@@ -583,6 +596,7 @@ describe('paypal provider', () => {
 
 for (const dialect of DIALECTS)
   describe(`paypal provider over HTTP on ${dialect}`, () => {
+    before(makeKeys);
     const received: PayPalSignals['PAYMENT.CAPTURE.COMPLETED'][] = [];
     const fake = fakeForEach(() => new PayPalApiFake().addCertificate(CERT_PATH, KEY.certificate));
     const served = servedForEach(dialect, (db) => {
