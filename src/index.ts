@@ -38,6 +38,14 @@ export type {
 export type { HmacOptions } from './providers/hmac/index.js';
 export type { BuiltinProviderName, BuiltinProviderOptions } from './providers/index.js';
 export { type LemonSqueezyOptions, lemonSqueezyEventId } from './providers/lemonsqueezy/index.js';
+export { MOLLIE_CLASSIC_BODY_LIMIT, type MollieOptions } from './providers/mollie/index.js';
+export type {
+  MollieAmountValue,
+  MollieChargeback,
+  MolliePayment,
+  MollieRefund,
+  MollieSignals,
+} from './providers/mollie/signals.js';
 export type { PaddleOptions } from './providers/paddle/index.js';
 export type {
   PayPalEnvironment,

@@ -307,6 +307,12 @@ export function payments(settings: PaymentsSettings): Payments {
     dispatch: resolved.dispatch,
     trustProxy: resolved.trustProxy,
     hasVariant: (variant) => providers.has(variant),
+    bodyLimitOf(variant) {
+      const provider = providers.get(variant);
+      return provider?.bodyLimit === undefined
+        ? undefined
+        : { limit: provider.bodyLimit, source: `the ${provider.name} provider's limit` };
+    },
     isClosing: () => closing !== undefined,
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),

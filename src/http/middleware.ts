@@ -20,6 +20,11 @@ export interface MiddlewareOptions {
   logger: Logger;
   dispatch: 'inline' | 'background';
   hasVariant(variant: string): boolean;
+  /**
+   * A variant's own body limit, when its provider sets one smaller than `bodyLimit` (Mollie's
+   * classic webhooks): `{ limit, source }`, `source` naming it in the 413's message.
+   */
+  bodyLimitOf?(variant: string): { limit: number; source: string } | undefined;
   trustProxy: boolean;
   isClosing(): boolean;
   /** Called once, on the first request the middleware sees (whatever its path). */
@@ -90,7 +95,11 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
           { expose: true },
         );
       }
-      rawBody = await readRawBody(ctx, bodyLimit, bodyTimeout);
+      const own = options.bodyLimitOf?.(variant);
+      rawBody =
+        own === undefined || own.limit >= bodyLimit
+          ? await readRawBody(ctx, bodyLimit, bodyTimeout)
+          : await readRawBody(ctx, own.limit, bodyTimeout, own.source);
       ticket = options.ticket();
       const request: WebhookRequest = {
         headers: ctx.req.headers,

@@ -40,11 +40,11 @@ export class ClientAbortedError extends PaymentsError {
   }
 }
 
-function tooLarge(limit: number): PaymentsError {
+function tooLarge(limit: number, source: string): PaymentsError {
   return new PaymentsError(
     'payload_too_large',
     413,
-    `The request body is larger than the ${limit}-byte limit (bodyLimit).`,
+    `The request body is larger than the ${limit}-byte limit (${source}).`,
   );
 }
 
@@ -72,12 +72,18 @@ function timedOut(timeoutMs: number): PaymentsError {
 
 /**
  * Reads the raw body of `ctx`, at most `limit` bytes, within `timeoutMs` of the call: a deadline
- * for the whole body, so that a client trickling a byte at a time is cut too.
+ * for the whole body, so that a client trickling a byte at a time is cut too. `source` names the
+ * limit in the 413's message (`bodyLimit`, or a provider's own smaller limit).
  */
-export async function readRawBody(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
+export async function readRawBody(
+  ctx: Context,
+  limit: number,
+  timeoutMs: number,
+  source = 'bodyLimit',
+): Promise<Buffer> {
   const kept = keptRawBody(ctx);
   if (kept !== undefined) {
-    if (kept.length > limit) throw tooLarge(limit);
+    if (kept.length > limit) throw tooLarge(limit, source);
     return kept;
   }
   const req = ctx.req;
@@ -86,7 +92,7 @@ export async function readRawBody(ctx: Context, limit: number, timeoutMs: number
   if (req.destroyed) throw new ClientAbortedError();
   const declared = req.headers['content-length'];
   const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
-  if (length !== undefined && length > limit) throw tooLarge(limit);
+  if (length !== undefined && length > limit) throw tooLarge(limit, source);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -102,7 +108,7 @@ export async function readRawBody(ctx: Context, limit: number, timeoutMs: number
   } catch (error) {
     if (error instanceof PaymentsError) throw error;
     const type = (error as { type?: string }).type;
-    if (type === 'entity.too.large') throw tooLarge(limit);
+    if (type === 'entity.too.large') throw tooLarge(limit, source);
     if (type === 'request.aborted') throw new ClientAbortedError(error);
     throw new PaymentsError(
       'invalid_signature',

@@ -7,6 +7,7 @@ import { type DummyOptions, definition as dummy } from './dummy/index.js';
 import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave/index.js';
 import { type HmacOptions, definition as hmac } from './hmac/index.js';
 import { type LemonSqueezyOptions, definition as lemonsqueezy } from './lemonsqueezy/index.js';
+import { type MollieOptions, definition as mollie } from './mollie/index.js';
 import { type PaddleOptions, definition as paddle } from './paddle/index.js';
 import { type PayPalOptions, definition as paypal } from './paypal/index.js';
 import { type PaystackOptions, definition as paystack } from './paystack/index.js';
@@ -32,6 +33,7 @@ export interface BuiltinProviderOptions {
   hmac: HmacOptions;
   braintree: BraintreeOptions;
   paypal: PayPalOptions;
+  mollie: MollieOptions;
 }
 
 /** The built-in providers. */
@@ -51,6 +53,7 @@ export const builtinProviders: {
   hmac,
   braintree,
   paypal,
+  mollie,
 };
 
 /** The name of a built-in provider. */

@@ -108,6 +108,13 @@ export interface Provider {
   facts?(type: string, payload: unknown): EventFacts;
   /** The provider's API, when the variant has API credentials (`apiKey`). */
   readonly api?: ProviderApi;
+  /**
+   * The largest body, in bytes, this provider's requests may have, when it is smaller than the
+   * `bodyLimit` setting: a longer body is answered 413 `payload_too_large` before it is read to
+   * the end. For a provider that calls its API for every request (Mollie's unsigned `id=tr_…`),
+   * so that an unauthenticated caller cannot make it buffer more than a real webhook needs.
+   */
+  readonly bodyLimit?: number;
 }
 
 /** The provider object an event is about. */
@@ -172,10 +179,28 @@ export interface ProviderContext {
    * (PayPal's certificate hosts). Absent: `'any'`.
    */
   readonly mode?: 'live' | 'test' | 'any';
+  /** Milliseconds since the epoch, for the secret cache's TTL. Default `Date.now` (tests inject one). */
+  readonly now?: () => number;
 }
 
 /** A secret, or several during a rotation: any one of them verifies. */
 export type Secret = string | readonly string[];
+
+/**
+ * Resolves a variant's signing secret per request, for platforms where each merchant or
+ * connected account has its own (one endpoint secret per Stripe Connect account, one per tenant):
+ * read what tells the tenant apart (the URL, a header, the unverified body's account id) and
+ * return its secret, or several while rotating. Its result is cached (`secretCache`); a resolver
+ * that throws or times out answers 503 `secret_unavailable`, so the provider redelivers. The
+ * request is not verified yet: use it only to find the secret.
+ *
+ * @example
+ * endpointSecret: async (request) => tenants.secretFor(new URL(request.url).searchParams.get('tenant')),
+ */
+export type SecretResolver = (request: WebhookRequest) => Secret | Promise<Secret>;
+
+/** A secret option that may also be a {@link SecretResolver}. */
+export type SecretOption = Secret | SecretResolver;
 
 /** A built-in provider: its accepted option keys and its factory. */
 export interface ProviderDefinition<O> {
@@ -183,4 +208,9 @@ export interface ProviderDefinition<O> {
   readonly options: readonly (keyof O & string)[];
   /** Validates the options (throwing `ConfigurationError`) and builds the provider. */
   create(options: O, context: ProviderContext): Provider;
+  /**
+   * The option holding the signing secret when it may be a {@link SecretResolver}, and a value
+   * that passes its validation, with which the other options are checked at start-up.
+   */
+  readonly resolvableSecret?: { readonly option: keyof O & string; readonly placeholder: string };
 }

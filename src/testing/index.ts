@@ -1,5 +1,10 @@
 export { braintreeSignature, notificationXml } from '../providers/braintree/testing.js';
 export { flutterwaveSignature } from '../providers/flutterwave/testing.js';
+export {
+  mollieClassicBody,
+  mollieEvent,
+  mollieSignature,
+} from '../providers/mollie/testing.js';
 export { paddleSignatureHeader } from '../providers/paddle/testing.js';
 export {
   type PayPalTestCertificate,

@@ -8,6 +8,7 @@ import { testing as flutterwave } from '../providers/flutterwave/testing.js';
 import { testing as hmac } from '../providers/hmac/testing.js';
 import type { BuiltinProviderName } from '../providers/index.js';
 import { testing as lemonsqueezy } from '../providers/lemonsqueezy/testing.js';
+import { testing as mollie } from '../providers/mollie/testing.js';
 import { testing as paddle } from '../providers/paddle/testing.js';
 import { testing as paypal } from '../providers/paypal/testing.js';
 import { testing as paystack } from '../providers/paystack/testing.js';
@@ -32,6 +33,7 @@ const kits: Record<BuiltinProviderName, ProviderTesting> = {
   hmac,
   braintree,
   paypal,
+  mollie,
 };
 
 /**

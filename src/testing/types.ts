@@ -56,6 +56,11 @@ export type VariantOptions = Readonly<Record<string, unknown>>;
 export interface ProviderTesting {
   /** The variant option holding the secret to sign with; undefined when there is none (dummy). */
   readonly secretOption: string | undefined;
+  /**
+   * Whether a variant without that secret can still be signed for, with the secret `''`
+   * (Mollie's classic webhooks carry no signature; `signingSecret` is for next-gen ones).
+   */
+  readonly secretOptional?: boolean;
   /** The headers the provider sends with a body. */
   sign(input: SignerInput): Record<string, string>;
   /**

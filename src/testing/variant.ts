@@ -77,7 +77,11 @@ export function signingPlan(
     // While rotating, the first secret is the current one.
     secret = Array.isArray(configuredSecret) ? configuredSecret[0] : configuredSecret;
   }
-  if (secretOption !== undefined && (typeof secret !== 'string' || secret === '')) {
+  if (
+    secretOption !== undefined &&
+    kit.secretOptional !== true &&
+    (typeof secret !== 'string' || secret === '')
+  ) {
     throw fail(
       `no secret to sign variant '${variant}' with: pass { secret } or the variant's settings ` +
         `(with its ${secretOption})`,
@@ -90,7 +94,7 @@ export function signingPlan(
       : { ...kit.signOptionsOf(options), ...explicit.signOptions };
   return {
     provider,
-    secret: secret ?? '',
+    secret: typeof secret === 'string' ? secret : '',
     signOptions,
     signedUrl:
       kit.signedUrlOption === undefined ? undefined : stringOption(options, kit.signedUrlOption),

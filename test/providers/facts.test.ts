@@ -7,6 +7,7 @@ import { braintreeFacts } from '../../src/providers/braintree/facts.js';
 import { flutterwaveFacts } from '../../src/providers/flutterwave/facts.js';
 import { builtinProviders } from '../../src/providers/index.js';
 import { lemonSqueezyFacts } from '../../src/providers/lemonsqueezy/facts.js';
+import { mollieFacts } from '../../src/providers/mollie/facts.js';
 import { paddleFacts } from '../../src/providers/paddle/facts.js';
 import { paypalFacts } from '../../src/providers/paypal/facts.js';
 import { paystackFacts } from '../../src/providers/paystack/facts.js';
@@ -41,6 +42,7 @@ describe('provider facts', () => {
     ['payvost', { endpointSecret: 'whsec_test' }, payvostFacts],
     ['braintree', { publicKey: 'public', privateKey: 'private' }, braintreeFacts],
     ['paypal', { webhookId: 'WH1' }, paypalFacts],
+    ['mollie', { apiKey: 'test_factsFactsFactsFactsFacts' }, mollieFacts],
   ];
 
   for (const [name, options, facts] of withFacts) {

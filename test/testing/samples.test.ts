@@ -48,6 +48,11 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
     options: { publicKey: 'samples-public', privateKey: 'samples-private' },
     secret: 'samples-private',
   },
+  // Signed next-gen webhooks carry the object: verified without the API.
+  mollie: {
+    options: { apiKey: 'test_samplesSamplesSamplesSamples', signingSecret: 'samples-secret' },
+    secret: 'samples-secret',
+  },
 };
 
 /** Signer options for the providers whose signer needs some. */

@@ -22,6 +22,19 @@ export function validationOption(value: unknown, variant: string): Validation {
 }
 
 /**
+ * Validates `validation` for a provider whose webhooks carry no signature (Mollie's classic
+ * `id=tr_…`): the API copy is the only proof, so `'retrieve'` is the only mode, and the default.
+ */
+export function retrieveOnlyOption(value: unknown, variant: string, provider: string): 'retrieve' {
+  if (value === undefined || value === 'retrieve') return 'retrieve';
+  throw new ConfigurationError(
+    `variants.${variant}.validation`,
+    `can only be 'retrieve' for the ${provider} provider: its webhooks carry no signature, so every one is verified by fetching it from the API; got ${describe(value)}`,
+    variant,
+  );
+}
+
+/**
  * Validates `apiBase` (default `fallback`): an http(s) URL without credentials, query or
  * fragment. A path prefix (a proxy's) is kept unless `allowPath` is false.
  */

@@ -32,27 +32,39 @@ export function withValidation(
     try {
       return await api.confirm(signed);
     } catch (error) {
-      if (error instanceof ProviderApiError) {
-        const reason = error instanceof ProviderUnavailableError ? error.reason : undefined;
-        const level = reason === 'unauthorized' ? 'error' : 'warn';
-        context.logger?.[level](
-          {
-            variant: context.variant,
-            provider,
-            eventId: signed.id,
-            code: error.code,
-            reason,
-            method: error.method,
-            path: error.path,
-            providerStatus: error.providerStatus,
-            requestId: error.requestId,
-          },
-          `koa-payments: could not confirm a ${provider} webhook through its API; answering ${error.status}`,
-        );
-      }
+      logApiFailure(error, context, provider, signed.id);
       throw error;
     }
   };
+}
+
+/**
+ * Logs a failed API call made to verify a webhook: warn, or error for a refused API key (nothing
+ * will work until it is fixed). Other errors are not logged here: the caller throws them on.
+ */
+export function logApiFailure(
+  error: unknown,
+  context: ProviderContext,
+  provider: string,
+  eventId: string,
+): void {
+  if (!(error instanceof ProviderApiError)) return;
+  const reason = error instanceof ProviderUnavailableError ? error.reason : undefined;
+  const level = reason === 'unauthorized' ? 'error' : 'warn';
+  context.logger?.[level](
+    {
+      variant: context.variant,
+      provider,
+      eventId,
+      code: error.code,
+      reason,
+      method: error.method,
+      path: error.path,
+      providerStatus: error.providerStatus,
+      requestId: error.requestId,
+    },
+    `koa-payments: could not confirm a ${provider} webhook through its API; answering ${error.status}`,
+  );
 }
 
 /** JSON of values the API may return as bigints (the Stripe SDK's v2 coercion). */
