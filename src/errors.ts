@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'invalid_request'
   | 'event_not_found'
   | 'not_found_at_provider'
-  | 'provider_unavailable';
+  | 'provider_unavailable'
+  | 'secret_unavailable';
 
 /**
  * Base class of every error koa-payments raises on purpose.
@@ -123,5 +124,22 @@ export class ReceiverFailedError extends PaymentsError {
     );
     this.name = 'ReceiverFailedError';
     this.receiver = receiver;
+  }
+}
+
+/**
+ * A variant's secret resolver threw, timed out, or returned something that is not a secret: the
+ * webhook cannot be verified now. Answered 503 `secret_unavailable`, so the provider redelivers;
+ * nothing is stored. The message names neither the secret nor the resolver's error.
+ */
+export class SecretUnavailableError extends PaymentsError {
+  constructor(variant: string, cause?: unknown) {
+    super(
+      'secret_unavailable',
+      503,
+      `The signing secret of variant "${variant}" could not be resolved; the event was not stored. Retry later.`,
+      { expose: true, cause },
+    );
+    this.name = 'SecretUnavailableError';
   }
 }

@@ -6,8 +6,9 @@ import type { Knex } from 'knex';
 import { ConfigurationError } from './errors.js';
 import { quietLogger, safeLogger, stderrLogger } from './logger.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
+import { resolvingProvider, type SecretCacheSettings } from './providers/shared/secret-resolver.js';
 import { describe } from './providers/shared/signature.js';
-import type { Provider, ProviderContext } from './providers/types.js';
+import type { Provider, ProviderContext, ProviderDefinition } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Logger } from './types.js';
 
@@ -25,6 +26,12 @@ export interface CommonVariantSettings {
    * @default 'any'
    */
   mode?: VariantMode | 'sandbox';
+  /**
+   * How the signing secret is cached when it is a resolver function (`endpointSecret: async
+   * (request) => …`): TTL, size, the resolver's timeout and the cache key. Refused when the
+   * secret is not a resolver. See docs/configuration.md, "Secret resolvers".
+   */
+  secretCache?: SecretCacheSettings;
 }
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
@@ -309,6 +316,7 @@ const RETRY_KEYS = keySet({
 /** The keys of a variant beside `provider` that are not its provider's options. */
 const COMMON_VARIANT_KEYS = keySet({
   mode: true,
+  secretCache: true,
 } satisfies KeysOf<CommonVariantSettings>);
 const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
@@ -517,6 +525,7 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
   const options = Object.fromEntries(
     Object.entries(rest).filter(([key]) => !COMMON_VARIANT_KEYS.has(key)),
   );
+  const { secretCache } = variant as CommonVariantSettings;
   if (typeof provider === 'object' && provider !== null) {
     const custom = provider as Partial<Provider>;
     if (typeof custom.verify !== 'function' || typeof custom.name !== 'string') {
@@ -526,6 +535,7 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
         name,
       );
     }
+    refuseSecretCache(name, secretCache);
     const extra = Object.keys(options)[0];
     if (extra !== undefined) {
       throw new ConfigurationError(`variants.${name}.${extra}`, 'unknown option', name);
@@ -551,10 +561,28 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
       );
     }
   }
-  return (definition.create as (o: unknown, c: ProviderContext) => Provider)(options, {
-    ...context,
-    mode: modeOf(name, variant),
-  });
+  const withMode = { ...context, mode: modeOf(name, variant) };
+  const resolvable = (definition as ProviderDefinition<Record<string, unknown>>).resolvableSecret;
+  if (resolvable !== undefined && typeof options[resolvable.option] === 'function') {
+    return resolvingProvider(
+      definition as ProviderDefinition<Record<string, unknown>>,
+      options,
+      withMode,
+      secretCache,
+    );
+  }
+  refuseSecretCache(name, secretCache);
+  return (definition.create as (o: unknown, c: ProviderContext) => Provider)(options, withMode);
+}
+
+/** `secretCache` applies only to a secret resolver. */
+function refuseSecretCache(variant: string, secretCache: unknown): void {
+  if (secretCache === undefined) return;
+  throw new ConfigurationError(
+    `variants.${variant}.secretCache`,
+    "applies only when the variant's signing secret is a resolver function",
+    variant,
+  );
 }
 
 function nonNegative(value: number, option: string): number {

@@ -14,4 +14,5 @@ export const definition: ProviderDefinition<FlutterwaveOptions> = {
     validation: true,
   }),
   create: flutterwave,
+  resolvableSecret: { option: 'secretHash', placeholder: 'placeholder-secret' },
 };

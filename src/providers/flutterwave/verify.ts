@@ -21,7 +21,13 @@ import {
 import { dataAt } from '../shared/data-path.js';
 import { withValidation } from '../shared/retrieve.js';
 import { header, parseJsonObject, safeEqual, secrets } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { FLUTTERWAVE_API_BASE, FlutterwaveApi } from './api.js';
 import { FLUTTERWAVE_DATA_PATH, flutterwaveEventId } from './events.js';
 import { flutterwaveFacts } from './facts.js';
@@ -39,7 +45,7 @@ export interface FlutterwaveOptions {
    * The secret hash you chose under Settings → Webhooks on the Flutterwave dashboard (not an API
    * key). Several while changing it; any one verifies.
    */
-  secretHash: Secret;
+  secretHash: SecretOption;
   /**
    * The secret key (`FLWSECK-...`, `FLWSECK_TEST-...`, from Settings → API keys): lets the library
    * call the v3 API (`validation: 'retrieve'`). Not the public key, not the encryption key.

@@ -24,4 +24,5 @@ export const definition: ProviderDefinition<HmacOptions> = {
     url: true,
   }),
   create: hmac,
+  resolvableSecret: { option: 'secret', placeholder: 'placeholder-secret' },
 };

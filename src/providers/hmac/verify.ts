@@ -16,13 +16,19 @@ import {
   secrets,
   tolerance,
 } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { compileSignedContent, renderSignedContent } from './scheme.js';
 
 /** Options of a `provider: 'hmac'` variant. */
 export interface HmacOptions {
   /** The shared secret (used as UTF-8 bytes), or several while rotating: any one verifies. */
-  secret: Secret;
+  secret: SecretOption;
   /** The header that carries the signature, e.g. `'x-hub-signature-256'`. Required. */
   header: string;
   /** Hash function of the HMAC. Default `'sha256'`. */

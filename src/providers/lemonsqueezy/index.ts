@@ -9,4 +9,5 @@ export { type LemonSqueezyOptions, lemonSqueezyEventId } from './verify.js';
 export const definition: ProviderDefinition<LemonSqueezyOptions> = {
   options: optionKeys<LemonSqueezyOptions>({ signingSecret: true }),
   create: lemonsqueezy,
+  resolvableSecret: { option: 'signingSecret', placeholder: 'placeholder-secret' },
 };

@@ -10,7 +10,13 @@ import { createHash } from 'node:crypto';
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
 import { dataAt } from '../shared/data-path.js';
 import { anySignatureMatches, header, parseJsonObject, secrets } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { lemonSqueezyFacts } from './facts.js';
 import {
   LEMONSQUEEZY_EVENT_NAME_HEADER,
@@ -24,7 +30,7 @@ export interface LemonSqueezyOptions {
    * The webhook's signing secret: the string you typed in Settings › Webhooks (or sent as
    * `secret` when creating the webhook through the API). Several while rotating.
    */
-  signingSecret: Secret;
+  signingSecret: SecretOption;
 }
 
 /** Where `signal.data` sits in a Lemon Squeezy event: `data`. */

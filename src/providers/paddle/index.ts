@@ -9,4 +9,5 @@ export type { PaddleOptions } from './verify.js';
 export const definition: ProviderDefinition<PaddleOptions> = {
   options: optionKeys<PaddleOptions>({ secretKey: true, tolerance: true }),
   create: paddle,
+  resolvableSecret: { option: 'secretKey', placeholder: 'placeholder-secret' },
 };

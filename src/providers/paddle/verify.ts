@@ -18,7 +18,13 @@ import {
   secrets,
   tolerance,
 } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { paddleFacts } from './facts.js';
 import { PADDLE_SIGNATURE_HEADER, paddleSignature } from './scheme.js';
 
@@ -28,7 +34,7 @@ export interface PaddleOptions {
    * The notification destination's secret key (`pdl_ntfset_...`, Developer Tools →
    * Notifications → Edit destination), or several while rotating it.
    */
-  secretKey: Secret;
+  secretKey: SecretOption;
   /**
    * Seconds a signature stays valid, either way of now. Default 300
    * ({@link PADDLE_DEFAULT_TOLERANCE}); 0 disables the check.

@@ -9,4 +9,5 @@ export type { PayvostOptions } from './verify.js';
 export const definition: ProviderDefinition<PayvostOptions> = {
   options: optionKeys<PayvostOptions>({ endpointSecret: true, tolerance: true }),
   create: payvost,
+  resolvableSecret: { option: 'endpointSecret', placeholder: 'whsec_placeholder' },
 };

@@ -4,14 +4,20 @@
  */
 import { refuseLookalike, requireString, secrets, tolerance } from '../shared/signature.js';
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { payvostFacts } from './facts.js';
 import { PAYVOST_SIGNATURE_HEADER } from './scheme.js';
 
 /** Options of a `provider: 'payvost'` variant. */
 export interface PayvostOptions {
   /** The endpoint's webhook signing secret (`whsec_...`), or several while rolling it. */
-  endpointSecret: Secret;
+  endpointSecret: SecretOption;
   /** Seconds a signature stays valid, either way of now. Default 300 (Stripe's); 0 disables. */
   tolerance?: number;
 }

@@ -9,4 +9,5 @@ export type { RazorpayOptions } from './verify.js';
 export const definition: ProviderDefinition<RazorpayOptions> = {
   options: optionKeys<RazorpayOptions>({ webhookSecret: true }),
   create: razorpay,
+  resolvableSecret: { option: 'webhookSecret', placeholder: 'placeholder-secret' },
 };

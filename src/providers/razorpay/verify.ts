@@ -16,7 +16,13 @@ import {
   requireString,
   secrets,
 } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { razorpayFacts } from './facts.js';
 import { RAZORPAY_SIGNATURE_HEADER, razorpaySignature } from './scheme.js';
 
@@ -26,7 +32,7 @@ export interface RazorpayOptions {
    * The secret you typed when creating the webhook (Dashboard → Account & Settings → Webhooks),
    * not the API key secret; or several while changing it.
    */
-  webhookSecret: Secret;
+  webhookSecret: SecretOption;
 }
 
 /** Where `signal.data` sits in a Razorpay event: `payload`. */

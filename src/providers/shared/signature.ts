@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
-import type { Secret } from '../types.js';
+import type { SecretOption } from '../types.js';
 
 /**
  * Compares two strings in time independent of where they differ. Lengths are public (every
@@ -60,9 +60,21 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
  * Validates a secret option (string or non-empty array of strings) and returns it as an array.
  * Catches the usual copy-paste mistakes at start-up rather than as 400s in production.
  */
-export function secrets(value: Secret | undefined, option: string, variant: string): string[] {
+export function secrets(
+  value: SecretOption | undefined,
+  option: string,
+  variant: string,
+): string[] {
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? [...value] : undefined;
   const path = `variants.${variant}.${option}`;
+  if (typeof value === 'function') {
+    // The providers that take a resolver have it resolved before they see it (secret-resolver.ts).
+    throw new ConfigurationError(
+      path,
+      'cannot be a resolver function for this provider; give the secret (a string, or an array while rotating)',
+      variant,
+    );
+  }
   if (list === undefined || list.length === 0) {
     throw new ConfigurationError(
       path,

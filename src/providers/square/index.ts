@@ -9,4 +9,5 @@ export type { SquareOptions } from './verify.js';
 export const definition: ProviderDefinition<SquareOptions> = {
   options: optionKeys<SquareOptions>({ signatureKey: true, notificationUrl: true }),
   create: square,
+  resolvableSecret: { option: 'signatureKey', placeholder: 'placeholder-secret' },
 };

@@ -15,7 +15,13 @@ import {
   requireString,
   secrets,
 } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { squareFacts } from './facts.js';
 import { SQUARE_SIGNATURE_HEADER, squareSignature } from './scheme.js';
 
@@ -25,7 +31,7 @@ export interface SquareOptions {
    * The webhook subscription's signature key (Developer Console → Webhooks → Subscriptions →
    * the subscription → Signature key), or several while rotating it.
    */
-  signatureKey: Secret;
+  signatureKey: SecretOption;
   /**
    * The notification URL exactly as registered for the subscription: Square signs it, byte for
    * byte. Default: `pay.webhookUrl(variant)`, which needs `payments({ host })`.

@@ -9,4 +9,8 @@ export type { StandardOptions } from './verify.js';
 export const definition: ProviderDefinition<StandardOptions> = {
   options: optionKeys<StandardOptions>({ secret: true, tolerance: true }),
   create: standard,
+  resolvableSecret: {
+    option: 'secret',
+    placeholder: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+  },
 };

@@ -15,7 +15,13 @@ import {
   secrets,
   tolerance,
 } from '../shared/signature.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { standardSecretKey, standardSignature } from './scheme.js';
 
 /** Options of a `provider: 'standard'` variant (Standard Webhooks or Svix). */
@@ -25,7 +31,7 @@ export interface StandardOptions {
    * read as base64 too, as the standardwebhooks library does), or several while rolling it.
    * It must decode to at least 24 bytes.
    */
-  secret: Secret;
+  secret: SecretOption;
   /** Seconds a signature stays valid, either way of now. Default 300 (the library's); 0 disables. */
   tolerance?: number;
 }
@@ -43,7 +49,7 @@ const HINT =
   'endpoint (whsec_...).';
 
 /** Validates every secret of the option and returns their decoded keys. */
-function keysOf(value: Secret, variant: string): Buffer[] {
+function keysOf(value: SecretOption, variant: string): Buffer[] {
   const option = `variants.${variant}.secret`;
   return secrets(value, 'secret', variant).map((secret) => {
     const key = standardSecretKey(secret);

@@ -15,4 +15,5 @@ export const definition: ProviderDefinition<StripeOptions> = {
     validation: true,
   }),
   create: stripe,
+  resolvableSecret: { option: 'endpointSecret', placeholder: 'whsec_placeholder' },
 };

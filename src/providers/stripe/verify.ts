@@ -15,7 +15,13 @@ import {
 import { withValidation } from '../shared/retrieve.js';
 import { refuseLookalike, requireString, secrets, tolerance } from '../shared/signature.js';
 import { verifyStripeScheme } from '../shared/stripe-scheme.js';
-import type { Provider, ProviderContext, Secret, VerifiedEvent, WebhookRequest } from '../types.js';
+import type {
+  Provider,
+  ProviderContext,
+  SecretOption,
+  VerifiedEvent,
+  WebhookRequest,
+} from '../types.js';
 import { STRIPE_API_BASE, StripeApi } from './api.js';
 import { apiVersionCheck } from './api-version.js';
 import { isThinEvent, stripeDataOf, stripeEvent } from './events.js';
@@ -28,7 +34,7 @@ export { STRIPE_DATA_PATH } from './events.js';
 /** Options of a `provider: 'stripe'` variant. */
 export interface StripeOptions {
   /** The endpoint's signing secret (`whsec_...`), or several while rolling it. */
-  endpointSecret: Secret;
+  endpointSecret: SecretOption;
   /** Seconds a signature stays valid, either way of now. Default 300 (Stripe's); 0 disables. */
   tolerance?: number;
   /**
