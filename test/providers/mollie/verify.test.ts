@@ -8,7 +8,12 @@ import { molliePaymentEvent } from '../../../src/providers/mollie/events.js';
 import { mollieFacts } from '../../../src/providers/mollie/facts.js';
 import { definition } from '../../../src/providers/mollie/index.js';
 import type { Provider } from '../../../src/providers/types.js';
-import { mollieSignature, samplePayload, signWebhook } from '../../../src/testing/index.js';
+import {
+  mollieSignature,
+  type SamplePayload,
+  samplePayload,
+  signWebhook,
+} from '../../../src/testing/index.js';
 import { MollieApiFake } from '../../fakes/mollie-api.js';
 import { fakeForEach } from '../../fakes/server.js';
 import { configurationErrorOf, rejection, webhookRequest } from '../../helpers/provider.js';
@@ -219,7 +224,7 @@ describe('mollie provider', () => {
 
   describe('facts', () => {
     it('reports payment.paid as payment:succeeded in exact minor units, never through a float', () => {
-      const payment = {
+      const payment: SamplePayload = {
         ...samplePayload('mollie', 'payment.paid'),
         amount: { value: '19.99', currency: 'EUR' },
       };
@@ -239,7 +244,7 @@ describe('mollie provider', () => {
     });
 
     it("converts with the currency's exponent (JPY has none)", () => {
-      const payment = {
+      const payment: SamplePayload = {
         ...samplePayload('mollie', 'payment.paid'),
         amount: { value: '1000', currency: 'JPY' },
       };
@@ -288,7 +293,7 @@ describe('mollie provider', () => {
     });
 
     it('gives a problem, not a guess, for an amount with more decimals than the currency has', () => {
-      const payment = {
+      const payment: SamplePayload = {
         ...samplePayload('mollie', 'payment.paid'),
         amount: { value: '10.001', currency: 'EUR' },
       };
