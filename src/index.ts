@@ -5,6 +5,7 @@ export {
   type ErrorCode,
   PaymentsError,
   ReceiverFailedError,
+  SecretUnavailableError,
   type SignatureFailureReason,
   SignatureVerificationError,
   StoreUnavailableError,
@@ -87,6 +88,7 @@ export {
   type ProviderUnavailableReason,
 } from './providers/shared/api-errors.js';
 export type { ApiHttpOptions } from './providers/shared/http.js';
+export type { SecretCacheSettings } from './providers/shared/secret-resolver.js';
 export type { SquareOptions } from './providers/square/index.js';
 export type { StandardOptions } from './providers/standard/index.js';
 export type { StripeOptions } from './providers/stripe/index.js';
@@ -101,6 +103,8 @@ export type {
   ProviderContext,
   ProviderDefinition,
   Secret,
+  SecretOption,
+  SecretResolver,
   VerifiedEvent,
   WebhookRequest,
 } from './providers/types.js';
