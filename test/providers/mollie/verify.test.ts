@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { ConfigurationError, SignatureVerificationError } from '../../../src/index.js';
+import { MollieApi } from '../../../src/providers/mollie/api.js';
 import { molliePaymentEvent } from '../../../src/providers/mollie/events.js';
 import { mollieFacts } from '../../../src/providers/mollie/facts.js';
 import { definition } from '../../../src/providers/mollie/index.js';
@@ -106,6 +107,32 @@ describe('mollie provider', () => {
         Promise.resolve(provider().verify(webhookRequest('id=tr_unknown1', {}))),
       );
       expect(error).to.include({ code: 'not_found_at_provider', status: 400 });
+    });
+  });
+
+  describe('the API listing (for a future sync)', () => {
+    const api = fakeForEach(() => new MollieApiFake(KEY));
+
+    it('lists payments since a time as the events of their current state, following _links.next', async () => {
+      const at = (minute: number) => `2025-01-01T00:${String(minute).padStart(2, '0')}:00+00:00`;
+      const payments = [1, 2, 3, 4].map((minute) => {
+        const payment = samplePayload('mollie', minute === 4 ? 'payment.failed' : 'payment.paid');
+        payment.createdAt = at(minute);
+        api.current.setPayment(payment);
+        return payment;
+      });
+      const client = new MollieApi({ apiKey: KEY, apiBase: new URL(api.current.origin) });
+      const page = await client.listPaymentsPage({ limit: 2 });
+      expect(page.payments.map((p) => p.id)).to.deep.equal([payments[3]?.id, payments[2]?.id]);
+      expect(page.next).to.equal(payments[1]?.id);
+      const listed: string[] = [];
+      for await (const events of client.listEvents({
+        since: new Date(at(2)),
+        types: ['payment.paid'],
+      })) {
+        listed.push(...events.events.map((event) => event.id));
+      }
+      expect(listed).to.deep.equal([`${payments[2]?.id}:paid`, `${payments[1]?.id}:paid`]);
     });
   });
 
