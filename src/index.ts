@@ -1,5 +1,6 @@
 export type { DashboardOptions } from './dashboard/options.js';
 export { BACKOFF_FACTOR, backoffCeiling, backoffDelay } from './dispatch/backoff.js';
+export { RetryLater, type RetryLaterOptions } from './dispatch/retry-later.js';
 export {
   ConfigurationError,
   type ErrorCode,

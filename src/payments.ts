@@ -22,6 +22,7 @@ import {
   type PaymentsSettings,
   resolveSettings,
   type VariantSettings,
+  variantGroups,
   variantModes,
 } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
@@ -186,6 +187,7 @@ export function payments(settings: PaymentsSettings): Payments {
     logger: resolved.logger,
   }));
   const modes = variantModes(settings.variants);
+  const groups = variantGroups(settings.variants);
 
   // The store: events and deliveries, written in units of work (group-committed by default on
   // SQLite), claimed and leased, read; and the request log.
@@ -244,6 +246,7 @@ export function payments(settings: PaymentsSettings): Payments {
   const pipeline = new Pipeline({
     providers,
     modes,
+    groups,
     registry,
     coverage,
     store,

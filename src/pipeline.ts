@@ -56,6 +56,8 @@ export interface PipelineDependencies {
   providers: ReadonlyMap<string, Provider>;
   /** The mode of each variant: which mode's events run receivers. */
   modes: ReadonlyMap<string, VariantMode>;
+  /** The dedupe group of each variant: event ids are unique within it. */
+  groups: ReadonlyMap<string, string>;
   registry: RegistryCore;
   /** Warns about events no receiver listens to. */
   coverage: ReceiverCoverage;
@@ -73,6 +75,7 @@ export interface PipelineDependencies {
 export class Pipeline {
   readonly #providers: ReadonlyMap<string, Provider>;
   readonly #modes: ReadonlyMap<string, VariantMode>;
+  readonly #groups: ReadonlyMap<string, string>;
   /** What was logged once per variant (`<variant> <what>`). */
   readonly #warned = new Set<string>();
   readonly #store: EventStore;
@@ -87,6 +90,7 @@ export class Pipeline {
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
     this.#modes = dependencies.modes;
+    this.#groups = dependencies.groups;
     this.#store = dependencies.store;
     this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
@@ -155,6 +159,7 @@ export class Pipeline {
           payload: verified.payload,
           receivedAt: request.receivedAt,
           createdAt: verified.createdAt,
+          dedupeGroup: this.#groups.get(variant) ?? variant,
           ignoredReason,
         },
         receivers,

@@ -3,6 +3,7 @@
  * validation. A wrong setting throws a `ConfigurationError` naming the option (and the variant).
  */
 import type { Knex } from 'knex';
+import { durationMs } from './duration.js';
 import { ConfigurationError } from './errors.js';
 import { quietLogger, safeLogger, stderrLogger } from './logger.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
@@ -32,6 +33,15 @@ export interface CommonVariantSettings {
    * secret is not a resolver. See docs/configuration.md, "Secret resolvers".
    */
   secretCache?: SecretCacheSettings;
+  /**
+   * Variants in one dedupe group share event identity: an event id is stored once per group,
+   * whichever of its variants receives it first, and a copy reaching another variant of the
+   * group answers `duplicate: true` and runs no receiver again. For two endpoints of one
+   * account (a Stripe API-version migration) or a Connect event reaching both the platform
+   * and the account endpoint. Letters, digits, `-` and `_`, at most 64.
+   * @default the variant's name (its own group)
+   */
+  dedupeGroup?: string;
 }
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
@@ -90,7 +100,19 @@ export interface RetrySettings {
    * @default 60_000
    */
   leaseMs?: number;
+  /**
+   * How long a receiver may defer a delivery (`throw new RetryLater(reason)`) without using up
+   * attempts, counted from its first deferral: milliseconds or a duration string. After it, a
+   * RetryLater fails as any error does (an attempt, the `delivery.failed` hook, then `dead`).
+   * @default '24h'
+   */
+  deferFor?: number | string;
 }
+
+/** {@link RetrySettings} resolved: every default applied, `deferFor` in milliseconds. */
+export type ResolvedRetrySettings = Required<Omit<RetrySettings, 'deferFor'>> & {
+  deferForMs: number;
+};
 
 /** The retry worker. */
 export interface WorkerSettings {
@@ -250,7 +272,7 @@ export interface ResolvedSettings {
   database: DatabaseSetting | undefined;
   tablePrefix: string;
   dispatch: 'inline' | 'background';
-  retry: Required<RetrySettings>;
+  retry: ResolvedRetrySettings;
   bodyLimit: number;
   bodyTimeout: number;
   logger: Logger;
@@ -312,11 +334,13 @@ const RETRY_KEYS = keySet({
   minDelayMs: true,
   maxDelayMs: true,
   leaseMs: true,
+  deferFor: true,
 } satisfies KeysOf<RetrySettings>);
 /** The keys of a variant beside `provider` that are not its provider's options. */
 const COMMON_VARIANT_KEYS = keySet({
   mode: true,
   secretCache: true,
+  dedupeGroup: true,
 } satisfies KeysOf<CommonVariantSettings>);
 const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
@@ -366,11 +390,19 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   for (const key of Object.keys(retry)) {
     if (!RETRY_KEYS.has(key)) throw new ConfigurationError(`retry.${key}`, 'unknown option');
   }
-  const resolvedRetry: Required<RetrySettings> = {
+  const deferForMs = durationMs(retry.deferFor ?? '24h');
+  if (deferForMs === undefined) {
+    throw new ConfigurationError(
+      'retry.deferFor',
+      `must be milliseconds (≥ 0) or a duration such as '24h' or '30m', got ${describe(retry.deferFor)}`,
+    );
+  }
+  const resolvedRetry: ResolvedRetrySettings = {
     maxAttempts: positive(retry.maxAttempts ?? 10, 'retry.maxAttempts'),
     minDelayMs: positive(retry.minDelayMs ?? 10_000, 'retry.minDelayMs'),
     maxDelayMs: positive(retry.maxDelayMs ?? 6 * 60 * 60 * 1000, 'retry.maxDelayMs'),
     leaseMs: positive(retry.leaseMs ?? 60_000, 'retry.leaseMs'),
+    deferForMs,
   };
   if (resolvedRetry.maxDelayMs < resolvedRetry.minDelayMs) {
     throw new ConfigurationError('retry.maxDelayMs', 'must not be smaller than retry.minDelayMs');
@@ -518,6 +550,26 @@ function modeOf(name: string, variant: VariantSettings): VariantMode {
     );
   }
   return mode;
+}
+
+/**
+ * The dedupe group of each variant: its `dedupeGroup`, else its name (call after
+ * {@link buildProviders}).
+ */
+export function variantGroups(variants: Record<string, VariantSettings>): Map<string, string> {
+  const groups = new Map<string, string>();
+  for (const [name, variant] of Object.entries(variants)) {
+    const group = variant.dedupeGroup ?? name;
+    if (typeof group !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(group)) {
+      throw new ConfigurationError(
+        `variants.${name}.dedupeGroup`,
+        `must be a name of letters, digits, - and _ (at most 64), got ${describe(group)}`,
+        name,
+      );
+    }
+    groups.set(name, group);
+  }
+  return groups;
 }
 
 function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {

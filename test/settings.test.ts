@@ -168,6 +168,34 @@ describe('payments() settings', () => {
     }
   });
 
+  it('takes retry.deferFor as milliseconds or a duration string, and refuses other values', async () => {
+    for (const deferFor of [0, 3_600_000, '24h', '90m']) {
+      const pay = payments({ database: tmp.file(), retry: { deferFor }, variants: { stripe } });
+      await pay.close();
+    }
+    for (const deferFor of ['a day', -1, '24 hours', Number.POSITIVE_INFINITY]) {
+      const error = configError({ variants: { stripe }, retry: { deferFor } });
+      expect(error.option).to.equal('retry.deferFor');
+      expect(error.message).to.match(/duration such as '24h'/);
+    }
+  });
+
+  it("takes a variant's dedupeGroup, and refuses one that is not a short name", async () => {
+    const pay = payments({
+      database: tmp.file(),
+      variants: {
+        old: { ...stripe, dedupeGroup: 'stripe-account' },
+        new: { ...stripe, dedupeGroup: 'stripe-account' },
+      },
+    });
+    await pay.close();
+    for (const dedupeGroup of ['', 'two words', 7, 'x'.repeat(65)]) {
+      const error = configError({ variants: { stripe: { ...stripe, dedupeGroup } } });
+      expect(error.option).to.equal('variants.stripe.dedupeGroup');
+      expect(error.variant).to.equal('stripe');
+    }
+  });
+
   it('applies defaults with ?? so that explicit values, even small ones, are kept', async () => {
     const pay = payments({
       database: tmp.file(),

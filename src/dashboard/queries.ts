@@ -182,7 +182,7 @@ export class DashboardQueries {
   /**
    * The index that serves an events list: the most selective filter's, found by counting each
    * filter's matches up to {@link PROBE_CAP} (a fraction of a millisecond each); the other
-   * filters are checked on the rows it yields. A variant's index (`UNIQUE(variant, event_id)`)
+   * filters are checked on the rows it yields. A variant's index (on `variant, event_id`)
    * does not give the order, so it serves only a variant with few events; a large variant is
    * served by the primary key, where its events are dense.
    */
@@ -233,7 +233,7 @@ export class DashboardQueries {
 
   /**
    * Events whose provider event id is `text` (in any configured variant: one lookup of
-   * `UNIQUE(variant, event_id)` each), or whose row id it is.
+   * the `variant, event_id` index each), or whose row id it is.
    */
   async search(text: string): Promise<EventSummary[]> {
     const table = this.#t.events;

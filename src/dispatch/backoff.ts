@@ -7,11 +7,16 @@
  */
 import type { RetrySettings } from '../settings.js';
 
+/** What the schedule reads of the retry settings. */
+export type BackoffSchedule = Required<
+  Pick<RetrySettings, 'maxAttempts' | 'minDelayMs' | 'maxDelayMs'>
+>;
+
 /** Growth of the ceiling per failed attempt. */
 export const BACKOFF_FACTOR = 4;
 
 /** The largest delay after failed attempt `attempt` (1-based), before jitter. */
-export function backoffCeiling(attempt: number, retry: Required<RetrySettings>): number {
+export function backoffCeiling(attempt: number, retry: BackoffSchedule): number {
   return Math.min(retry.maxDelayMs, retry.minDelayMs * BACKOFF_FACTOR ** Math.max(0, attempt - 1));
 }
 
@@ -22,7 +27,7 @@ export function backoffCeiling(attempt: number, retry: Required<RetrySettings>):
  */
 export function backoffDelay(
   attempt: number,
-  retry: Required<RetrySettings>,
+  retry: BackoffSchedule,
   random: () => number = Math.random,
 ): number {
   const ceiling = backoffCeiling(attempt, retry);
@@ -32,9 +37,23 @@ export function backoffDelay(
 /** When to try again after failed attempt `attempt`, or null when it was the last one. */
 export function nextAttemptAt(
   attempt: number,
-  retry: Required<RetrySettings>,
+  retry: BackoffSchedule,
   now: Date = new Date(),
 ): Date | null {
   if (attempt >= retry.maxAttempts) return null;
   return new Date(now.getTime() + backoffDelay(attempt, retry));
+}
+
+/**
+ * Delay before a deferred delivery runs again when its receiver gave no `after`: a uniformly
+ * random point between `minDelayMs` and the time it has been deferred so far (at most
+ * `maxDelayMs`), so that the waits grow about geometrically while deferrals use no attempt.
+ */
+export function deferralDelay(
+  deferredMs: number,
+  retry: BackoffSchedule,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(retry.maxDelayMs, Math.max(retry.minDelayMs, deferredMs));
+  return Math.round(retry.minDelayMs + random() * (ceiling - retry.minDelayMs));
 }

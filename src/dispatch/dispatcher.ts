@@ -15,7 +15,8 @@ import type { EventStore } from '../store/event-store.js';
 import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
 import type { PaymentsHooks } from '../types.js';
-import { nextAttemptAt } from './backoff.js';
+import { deferralDelay, nextAttemptAt } from './backoff.js';
+import { RetryLater } from './retry-later.js';
 
 const MAX_ERROR_LENGTH = 4_000;
 
@@ -27,7 +28,7 @@ interface DeliveryOutcome {
    * How the run ended; `lost` when an atomic receiver's success could not be recorded because
    * another runner had taken the delivery over (its writes rolled back).
    */
-  result: 'succeeded' | 'failed' | 'dead' | 'lost';
+  result: 'succeeded' | 'failed' | 'dead' | 'deferred' | 'lost';
   error?: unknown;
   /** What to write; undefined when already written (atomic) or lost. */
   record?: OutcomeRecord;
@@ -312,6 +313,8 @@ export class Dispatcher {
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
       if (error instanceof LeaseLostError) return { delivery, attempt, result: 'lost' };
+      const deferred = error instanceof RetryLater ? this.#defer(delivery, error) : undefined;
+      if (deferred !== undefined) return deferred;
       const next = nextAttemptAt(attempt, retry);
       return {
         delivery,
@@ -332,6 +335,29 @@ export class Dispatcher {
   #stopRenewing(renewal: NodeJS.Timeout): void {
     clearInterval(renewal);
     this.#renewals.delete(renewal);
+  }
+
+  /**
+   * A RetryLater within `retry.deferFor` of the delivery's first deferral: pending again at its
+   * `after` (or the deferral schedule), the attempt not counted. Past it: undefined, a failure.
+   */
+  #defer(delivery: LeasedDelivery, error: RetryLater): DeliveryOutcome | undefined {
+    const { retry } = this.#settings;
+    const now = new Date();
+    const deferredMs = now.getTime() - (delivery.deferredSince ?? now).getTime();
+    if (deferredMs >= retry.deferForMs) return undefined;
+    const delay = error.afterMs ?? deferralDelay(deferredMs, retry);
+    return {
+      delivery,
+      attempt: delivery.attempt,
+      result: 'deferred',
+      error,
+      record: {
+        status: 'deferred',
+        reason: error.reason,
+        nextAttemptAt: new Date(now.getTime() + delay),
+      },
+    };
   }
 
   /** A delivery whose last attempt started but never finished: dead, without another run. */
@@ -368,6 +394,19 @@ export class Dispatcher {
     const receiver = delivery.receiver;
     if (outcome.result === 'succeeded') {
       await this.#emit('delivery.succeeded', { event, receiver, attempt });
+    } else if (outcome.result === 'deferred') {
+      logger.debug(
+        {
+          variant: event.variant,
+          eventId: event.eventId,
+          type: event.type,
+          receiver,
+          event: event.id,
+          reason: outcome.record?.reason,
+          nextAttemptAt: outcome.record?.nextAttemptAt,
+        },
+        'koa-payments: a receiver deferred its delivery (RetryLater); it runs again later',
+      );
     } else if (outcome.result === 'dead') {
       logger.error(
         failureFields(event, outcome),

@@ -22,6 +22,8 @@ export interface TableNames {
   objects: string;
   /** The normalized payment signals emitted, one row per variant and key (src/objects/emitted.ts). */
   paymentSignals: string;
+  /** The keys of `pay.runOnce()` (run-once.ts). */
+  once: string;
   migrations: string;
 }
 
@@ -33,6 +35,7 @@ export function tableNames(tablePrefix: string): TableNames {
     requests: `${tablePrefix}requests`,
     objects: `${tablePrefix}objects`,
     paymentSignals: `${tablePrefix}payment_signals`,
+    once: `${tablePrefix}once`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -234,6 +237,74 @@ function migrations(tablePrefix: string): Migration[] {
         await knex.schema.dropTableIfExists(t.objects);
         await knex.schema.alterTable(t.events, (table) => {
           table.dropColumn('stale');
+        });
+      },
+    },
+    {
+      // A receiver that threw RetryLater: since when its delivery is deferred (the first
+      // deferral; deferFor counts from it) and why. Both null once it succeeds or dies.
+      name: '20261206000000_deliveries_deferred',
+      async up(knex) {
+        await knex.schema.alterTable(t.deliveries, (table) => {
+          table.timestamp('deferred_since', { useTz: true }).nullable();
+          table.text('deferred_reason').nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(t.deliveries, (table) => {
+          table.dropColumn('deferred_reason');
+          table.dropColumn('deferred_since');
+        });
+      },
+    },
+    {
+      // pay.runOnce(): one row per key that ran or is running (run-once.ts).
+      name: '20261206000100_once',
+      async up(knex) {
+        await knex.schema.createTable(t.once, (table) => {
+          table.string('key', 255).notNullable().primary(`${t.once}_pkey`);
+          table.string('status', 16).notNullable();
+          table.string('token', 36).nullable();
+          table.timestamp('locked_until', { useTz: true }).nullable();
+          table.timestamp('created_at', { useTz: true }).notNullable();
+          table.timestamp('completed_at', { useTz: true }).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.once);
+      },
+    },
+    {
+      // Variants in one dedupe group share event identity: UNIQUE(dedupe_group, event_id)
+      // replaces UNIQUE(variant, event_id). Existing rows get their variant as their group,
+      // which was their identity until now. On SQLite the column comes after the payload,
+      // written once at insert (row-slack.ts).
+      name: '20261206000200_events_dedupe_group',
+      async up(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.string('dedupe_group', 64).nullable();
+        });
+        await knex(t.events).update({ dedupe_group: knex.ref('variant') });
+        await knex.schema.alterTable(t.events, (table) => {
+          table.dropUnique(['variant', 'event_id'], `${t.events}_variant_event_id_unique`);
+          table.unique(['dedupe_group', 'event_id'], {
+            indexName: `${t.events}_dedupe_group_event_id_unique`,
+          });
+          // Lookups by a variant's own event id (pay.events.get(id, variant)) keep an index.
+          table.index(['variant', 'event_id'], `${t.events}_variant_event_id_index`);
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.dropIndex(['variant', 'event_id'], `${t.events}_variant_event_id_index`);
+          table.dropUnique(
+            ['dedupe_group', 'event_id'],
+            `${t.events}_dedupe_group_event_id_unique`,
+          );
+          table.unique(['variant', 'event_id'], {
+            indexName: `${t.events}_variant_event_id_unique`,
+          });
+          table.dropColumn('dedupe_group');
         });
       },
     },

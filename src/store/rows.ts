@@ -41,6 +41,7 @@ export function toEvent(row: Row, payload?: unknown): StoredEvent {
     ignoredReason: (row.ignored_reason ?? null) as IgnoredReason | null,
     // SQLite stores 0/1.
     stale: row.stale === true || row.stale === 1,
+    dedupeGroup: String(row.dedupe_group ?? row.variant),
   };
 }
 
@@ -57,6 +58,11 @@ export function toDelivery(row: Row): Delivery {
     nextAttemptAt: toDate(row.next_attempt_at),
     lockedUntil: toDate(row.locked_until),
     completedAt: toDate(row.completed_at),
+    deferredReason:
+      row.deferred_reason === null || row.deferred_reason === undefined
+        ? null
+        : String(row.deferred_reason),
+    deferredSince: toDate(row.deferred_since),
   };
 }
 
@@ -72,6 +78,7 @@ export const EVENT_COLUMNS = [
   'created_at',
   'processed_at',
   'ignored_reason',
+  'dedupe_group',
   'payload',
   ROW_SLACK_COLUMN,
 ] as const;
@@ -106,6 +113,8 @@ export const OUTCOME_COLUMNS = [
   'locked_until',
   'lease_token',
   'completed_at',
+  'deferred_since',
+  'deferred_reason',
 ] as const;
 
 /**
@@ -117,17 +126,32 @@ export function outcomeRow(
   record: OutcomeRecord,
   now: Date,
 ): Record<(typeof OUTCOME_COLUMNS)[number], unknown> {
-  // The attempt claimed for an abandoned delivery never ran: only the ones before count.
-  const attempts = record.abandoned ? delivery.attempt - 1 : delivery.attempt;
+  // The attempt claimed for an abandoned delivery never ran, and a deferral does not count.
+  const attempts =
+    record.abandoned || record.status === 'deferred' ? delivery.attempt - 1 : delivery.attempt;
+  const released = { locked_until: null, lease_token: null };
   if (record.status === 'succeeded') {
     return {
       status: 'succeeded',
       attempts,
       last_error: null,
       next_attempt_at: null,
-      locked_until: null,
-      lease_token: null,
+      ...released,
       completed_at: now,
+      deferred_since: null,
+      deferred_reason: null,
+    };
+  }
+  if (record.status === 'deferred') {
+    return {
+      status: 'pending',
+      attempts,
+      last_error: delivery.lastError,
+      next_attempt_at: record.nextAttemptAt ?? now,
+      ...released,
+      completed_at: null,
+      deferred_since: delivery.deferredSince ?? now,
+      deferred_reason: record.reason ?? null,
     };
   }
   return {
@@ -135,9 +159,11 @@ export function outcomeRow(
     attempts,
     last_error: record.error ?? null,
     next_attempt_at: record.nextAttemptAt ?? null,
-    locked_until: null,
-    lease_token: null,
+    ...released,
     completed_at: record.status === 'dead' ? now : null,
+    // A failure keeps the time of the first deferral: deferFor is not started again.
+    deferred_since: record.status === 'dead' ? null : delivery.deferredSince,
+    deferred_reason: null,
   };
 }
 

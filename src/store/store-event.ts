@@ -4,7 +4,8 @@
  * tells whether the event is stale), record the payment signal it reports (emitted once per
  * variant and key), run the atomic receivers with the transaction, insert one delivery per
  * receiver (`skipped` for a `skipStale` receiver of a stale event) and the request-log line. A
- * duplicate inserts nothing but its log line and returns the stored event.
+ * duplicate (an event id already stored in the variant's dedupe group, by whichever of its
+ * variants) inserts nothing but its log line and returns the stored event.
  *
  * Two versions side by side, which write the same rows: on a Knex transaction, and as prepared
  * statements on the SQLite fast path (sqlite-direct.ts) when no atomic receiver needs a Knex
@@ -51,6 +52,8 @@ export interface NewEvent {
   payload: unknown;
   receivedAt: Date;
   createdAt: Date | undefined;
+  /** The variant's dedupe group: the event is stored once per group and event id. */
+  dedupeGroup: string;
   /** Why it is stored without deliveries (then `receivers` is empty). */
   ignoredReason?: IgnoredReason | undefined;
 }
@@ -131,9 +134,9 @@ export function storeEventStatements(t: TableNames): StoreEventStatements {
     insertEvent: insertStatement(
       t.events,
       EVENT_COLUMNS,
-      'ON CONFLICT ("variant", "event_id") DO NOTHING',
+      'ON CONFLICT ("dedupe_group", "event_id") DO NOTHING',
     ),
-    selectEvent: `SELECT * FROM "${t.events}" WHERE "variant" = ? AND "event_id" = ?`,
+    selectEvent: `SELECT * FROM "${t.events}" WHERE "dedupe_group" = ? AND "event_id" = ?`,
     updateEvent: `UPDATE "${t.events}" SET "status" = ?, "processed_at" = ?, "${ROW_SLACK_COLUMN}" = ?, "stale" = ? WHERE "id" = ?`,
     insertDelivery: insertStatement(t.deliveries, NEW_DELIVERY_COLUMNS),
     insertSkippedDelivery: insertStatement(t.deliveries, SKIPPED_DELIVERY_COLUMNS),
@@ -213,6 +216,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         created_at: incoming.createdAt ?? null,
         processed_at: hasAtomic ? null : processedAtFor(insertedStatus, now),
         ignored_reason: incoming.ignoredReason ?? null,
+        dedupe_group: incoming.dedupeGroup,
         payload: incoming.payloadText,
       },
       dialect,
@@ -248,13 +252,13 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
     const now = new Date();
     const inserted = (await trx(t.events)
       .insert(eventRow(now))
-      .onConflict(['variant', 'event_id'])
+      .onConflict(['dedupe_group', 'event_id'])
       .ignore()
       .returning('*')) as Row[];
     const row = inserted[0];
     if (row === undefined) {
       const existing = (await trx(t.events)
-        .where({ variant: incoming.variant, event_id: incoming.eventId })
+        .where({ dedupe_group: incoming.dedupeGroup, event_id: incoming.eventId })
         .first()) as Row;
       const event = toEvent(existing);
       if (logRow !== undefined) {
@@ -311,7 +315,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         if (id === undefined) {
           const existing = db.get(
             statements.selectEvent,
-            incoming.variant,
+            incoming.dedupeGroup,
             incoming.eventId,
           ) as Row;
           const event = toEvent(existing);
@@ -354,6 +358,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
           processedAt,
           ignoredReason: row.ignored_reason,
           stale,
+          dedupeGroup: incoming.dedupeGroup,
         };
         // No atomic receiver here: every delivery runs after the commit or is skipped. The
         // values are those deliveryRow() gives the Knex path, in the statements' column order.
@@ -390,6 +395,8 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
             nextAttemptAt: null,
             lockedUntil,
             completedAt: null,
+            deferredReason: null,
+            deferredSince: null,
             lease,
             attempt: 1,
           });

@@ -40,6 +40,11 @@ export interface StoredEvent {
    * (docs/objects-and-payments.md); receivers see it as `signal.stale`.
    */
   stale: boolean;
+  /**
+   * The variant's dedupe group (its `dedupeGroup` setting, else its name): one event id is
+   * stored once per group, whichever of its variants received it first.
+   */
+  dedupeGroup: string;
 }
 
 /** Why an event was stored without running receivers (see {@link StoredEvent.ignoredReason}). */
@@ -57,6 +62,13 @@ export interface Delivery {
   nextAttemptAt: Date | null;
   lockedUntil: Date | null;
   completedAt: Date | null;
+  /**
+   * Why the receiver deferred the delivery (`throw new RetryLater(reason)`), while it is
+   * deferred: then its status is `pending` and it runs again at `nextAttemptAt`. Null otherwise.
+   */
+  deferredReason: string | null;
+  /** When the receiver first deferred it (`retry.deferFor` counts from here); null otherwise. */
+  deferredSince: Date | null;
 }
 
 /** One logged request (the `requests` table). */
@@ -100,8 +112,11 @@ export interface LeasedDelivery extends Delivery {
 
 /** What a run records for one delivery (the store writes it; the dispatcher decides it). */
 export interface OutcomeRecord {
-  status: 'succeeded' | 'failed' | 'dead';
+  /** `deferred`: the receiver threw RetryLater; the delivery stays pending, the attempt uncounted. */
+  status: 'succeeded' | 'failed' | 'dead' | 'deferred';
   error?: string;
+  /** Why it was deferred. */
+  reason?: string;
   nextAttemptAt?: Date | null;
   /** The attempt claimed never ran (the one before never finished and was the last one). */
   abandoned?: boolean;

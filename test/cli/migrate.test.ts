@@ -13,6 +13,9 @@ const MIGRATIONS = [
   '20261124120000_deliveries_lease_token',
   '20261124120100_events_ignored_reason',
   '20261202000000_objects_and_payment_signals',
+  '20261206000000_deliveries_deferred',
+  '20261206000100_once',
+  '20261206000200_events_dedupe_group',
 ];
 
 /** The tables of a SQLite file. */

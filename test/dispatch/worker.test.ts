@@ -486,7 +486,13 @@ for (const dialect of DIALECTS)
           };
         },
       });
-      const retry = { maxAttempts: 10, minDelayMs: 10_000, maxDelayMs: 60_000, leaseMs: 60_000 };
+      const retry = {
+        maxAttempts: 10,
+        minDelayMs: 10_000,
+        maxDelayMs: 60_000,
+        leaseMs: 60_000,
+        deferForMs: 86_400_000,
+      };
       const worker = new Worker({
         deliveries,
         queries: held,

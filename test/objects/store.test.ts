@@ -99,6 +99,7 @@ for (const path of PATHS)
         event: {
           variant: 'stripe',
           provider: 'stripe',
+          dedupeGroup: 'stripe',
           eventId,
           type: 'customer.subscription.updated',
           livemode: false,
@@ -342,6 +343,7 @@ for (const path of PATHS)
         event: {
           variant: 'stripe',
           provider: 'stripe',
+          dedupeGroup: 'stripe',
           eventId: 'evt_dup',
           type: 'payment_intent.succeeded',
           livemode: false,
@@ -398,6 +400,7 @@ describe('the SQLite fast path and Knex write the same objects, signals and stal
             event: {
               variant: 'stripe',
               provider: 'stripe',
+              dedupeGroup: 'stripe',
               eventId,
               type: 'payment_intent.succeeded',
               livemode: false,

@@ -156,6 +156,7 @@ for (const path of STORE_PATHS)
           event: {
             variant: 'stripe',
             provider: 'stripe',
+            dedupeGroup: 'stripe',
             eventId: `evt_new_${n++}`,
             type: 'charge.succeeded',
             livemode: false,

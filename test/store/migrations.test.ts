@@ -41,6 +41,7 @@ describe('migrations', () => {
           'shop_pay_knex_migrations',
           'shop_pay_knex_migrations_lock',
           'shop_pay_objects',
+          'shop_pay_once',
           'shop_pay_payment_signals',
           'shop_pay_requests',
         ]);
@@ -52,6 +53,9 @@ describe('migrations', () => {
           { name: '20261124120000_deliveries_lease_token' },
           { name: '20261124120100_events_ignored_reason' },
           { name: '20261202000000_objects_and_payment_signals' },
+          { name: '20261206000000_deliveries_deferred' },
+          { name: '20261206000100_once' },
+          { name: '20261206000200_events_dedupe_group' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -64,6 +68,7 @@ describe('migrations', () => {
             'payload',
             'ignored_reason',
             'stale',
+            'dedupe_group',
           ]);
         }
         // down() of every migration leaves nothing behind.
@@ -193,6 +198,9 @@ for (const dialect of DIALECTS)
           '20261124120000_deliveries_lease_token',
           '20261124120100_events_ignored_reason',
           '20261202000000_objects_and_payment_signals',
+          '20261206000000_deliveries_deferred',
+          '20261206000100_once',
+          '20261206000200_events_dedupe_group',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

@@ -47,6 +47,7 @@ function newEvent(eventId: string, receivedAt: Date): NewEvent {
   return {
     variant: 'stripe',
     provider: 'stripe',
+    dedupeGroup: 'stripe',
     eventId,
     type: 'charge.succeeded',
     livemode: false,
