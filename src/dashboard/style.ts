@@ -49,7 +49,7 @@ pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; 
 .badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px;
   font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .s-processed, .s-succeeded, .s-valid { color: var(--ok); }
-.s-pending, .s-running { color: var(--warn); }
+.s-pending, .s-running, .s-deferred { color: var(--warn); }
 .s-failed, .s-refused { color: var(--bad); }
 .s-dead { color: var(--dead); }
 .s-ignored, .s-skipped, .s-stale { color: var(--muted); }

@@ -96,6 +96,35 @@ describe('koa-payments CLI: events list and events show', () => {
     expect(withPayload.stdout).to.include(`"id": "${customer}"`);
   });
 
+  it('shows a delivery its receiver deferred (RetryLater) as deferred, with the reason', async () => {
+    const deferred = await fixture.store('charge.succeeded');
+    const event = await fixture.pay.events.get(deferred);
+    // What the dispatcher records for a RetryLater (test/dispatch/retry-later.test.ts).
+    await fixture.pay
+      .knex('payments_deliveries')
+      .where({ event: event?.id, receiver: 'flaky' })
+      .update({
+        status: 'pending',
+        attempts: 0,
+        last_error: null,
+        next_attempt_at: new Date(Date.now() + 60_000),
+        deferred_since: new Date(),
+        deferred_reason: 'order 7 not created yet',
+      });
+    const { code, stdout } = await run('events', 'show', deferred);
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/flaky\s+deferred\s+0\s+\d{4}-/);
+    expect(stdout).to.match(
+      /flaky is deferred \(RetryLater\) since \d{4}-\S+ \S+: order 7 not created yet/,
+    );
+    const json = JSON.parse((await run('events', 'show', deferred, '--json')).stdout);
+    expect(json.deliveries[1]).to.include({
+      receiver: 'flaky',
+      status: 'pending',
+      deferredReason: 'order 7 not created yet',
+    });
+  });
+
   it('exits 1 when there is no such event', async () => {
     const { code, stdout, stderr } = await run('events', 'show', '999999');
     expect(code).to.equal(1);

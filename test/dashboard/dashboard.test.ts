@@ -414,6 +414,36 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`dashboard deferred delivery on ${dialect}`, () => {
+    it('shows a delivery its receiver deferred (RetryLater) as deferred, with the reason escaped', async () => {
+      const shop = await startShop(dialect);
+      try {
+        expect(await shop.send(stripeEvent('evt_early', 'checkout.session.completed'))).to.equal(
+          200,
+        );
+        const id = await shop.rowIdOf('evt_early');
+        // What the dispatcher records for a RetryLater (test/dispatch/retry-later.test.ts).
+        await shop.pay
+          .knex('payments_deliveries')
+          .where({ event: id })
+          .update({
+            status: 'pending',
+            attempts: 0,
+            completed_at: null,
+            next_attempt_at: new Date(Date.now() + 60_000),
+            deferred_since: new Date(),
+            deferred_reason: 'order <7> not created yet',
+          });
+        const page = await new Client(shop.server.origin).get(`${BASE}/events/${id}`);
+        expect(page.text).to.include('<span class="badge s-deferred">deferred</span>');
+        expect(page.text).to.include('order &lt;7&gt; not created yet');
+        expect(page.text).to.not.include('order <7>');
+      } finally {
+        await shop.close();
+      }
+    });
+  });
+
   describe(`dashboard actions on ${dialect}`, () => {
     let shop: Shop;
     let client: Client;

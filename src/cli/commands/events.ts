@@ -30,9 +30,14 @@ const EVENT_COLUMNS: Column<StoredEvent>[] = [
   { header: 'STATUS', value: (e) => (e.stale ? `${e.status} (stale)` : e.status) },
 ];
 
+/** A delivery whose receiver threw RetryLater: pending, with the reason. */
+function isDeferred(d: Delivery): boolean {
+  return d.status === 'pending' && d.deferredReason !== null;
+}
+
 const DELIVERY_COLUMNS: Column<Delivery>[] = [
   { header: 'RECEIVER', value: (d) => d.receiver, max: 40 },
-  { header: 'STATUS', value: (d) => d.status },
+  { header: 'STATUS', value: (d) => (isDeferred(d) ? 'deferred' : d.status) },
   { header: 'ATTEMPTS', value: (d) => String(d.attempts) },
   { header: 'NEXT ATTEMPT', value: (d) => formatDate(d.nextAttemptAt) },
   { header: 'COMPLETED', value: (d) => formatDate(d.completedAt) },
@@ -130,6 +135,12 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
     );
   }
   for (const delivery of event.deliveries) {
+    if (isDeferred(delivery)) {
+      out.line();
+      out.line(
+        `  ${delivery.receiver} is deferred (RetryLater) since ${formatDate(delivery.deferredSince)}: ${delivery.deferredReason}`,
+      );
+    }
     if (delivery.lastError === null || delivery.status === 'succeeded') continue;
     out.line();
     out.line(`  Last error of ${delivery.receiver}:`);

@@ -78,13 +78,19 @@ function deliveryRow(view: ViewContext, event: EventDetails, d: Delivery): Html 
       : d.status === 'skipped'
         ? runAnywayForm(view, d, back)
         : '';
-  const next =
-    d.status === 'running' || d.status === 'pending'
+  // A receiver that threw RetryLater: pending, due again at nextAttemptAt, with its reason.
+  const deferred = d.status === 'pending' && d.deferredReason !== null;
+  const next = deferred
+    ? time(d.nextAttemptAt, view.now)
+    : d.status === 'running' || d.status === 'pending'
       ? html`${d.lockedUntil === null ? '' : html`leased until ${time(d.lockedUntil, view.now)}`}`
       : time(d.nextAttemptAt, view.now);
-  return html`<tr id="delivery-${d.id}"><td class="mono">${d.receiver}</td><td>${badge(d.status)}</td>
+  const why = deferred
+    ? html`<span class="muted">deferred since ${time(d.deferredSince, view.now)}:</span> ${d.deferredReason}`
+    : errorText(d.status === 'succeeded' ? null : d.lastError);
+  return html`<tr id="delivery-${d.id}"><td class="mono">${d.receiver}</td><td>${badge(deferred ? 'deferred' : d.status)}</td>
 <td class="num">${d.attempts}</td><td>${next}</td><td>${time(d.completedAt, view.now)}</td>
-<td>${errorText(d.status === 'succeeded' ? null : d.lastError)}</td><td>${retry}</td></tr>`;
+<td>${why}</td><td>${retry}</td></tr>`;
 }
 
 /** The header of a table of {@link requestRow}s. */
