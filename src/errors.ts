@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'event_not_found'
   | 'not_found_at_provider'
   | 'provider_unavailable'
-  | 'secret_unavailable';
+  | 'secret_unavailable'
+  | 'run_once_busy';
 
 /**
  * Base class of every error koa-payments raises on purpose.
@@ -141,5 +142,31 @@ export class SecretUnavailableError extends PaymentsError {
       { expose: true, cause },
     );
     this.name = 'SecretUnavailableError';
+  }
+}
+
+/**
+ * `pay.runOnce(key, fn)` stopped waiting for a run of the same key still in progress elsewhere
+ * (after `waitMs`, or at once inside a SQLite transaction, which cannot wait: it holds the
+ * database's write lock). Nothing ran for this caller; the other run may still finish or fail.
+ * Retry later: a receiver that lets it through is retried by the worker; a page can answer 503.
+ */
+export class RunOnceBusyError extends PaymentsError {
+  /** The key that stayed busy. */
+  readonly key: string;
+  /** How long this caller waited, in ms. */
+  readonly waitedMs: number;
+
+  constructor(key: string, waitedMs: number, insideSqliteTransaction = false) {
+    super(
+      'run_once_busy',
+      503,
+      insideSqliteTransaction
+        ? `koa-payments: runOnce: key "${key}" is running elsewhere, and a call inside a SQLite transaction cannot wait for it (the transaction holds the write lock the other run needs to finish); nothing ran. Call it outside the transaction, or retry after it.`
+        : `koa-payments: runOnce: key "${key}" was still running elsewhere after ${waitedMs} ms (waitMs); nothing ran here. Retry later, or raise waitMs.`,
+    );
+    this.name = 'RunOnceBusyError';
+    this.key = key;
+    this.waitedMs = waitedMs;
   }
 }

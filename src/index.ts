@@ -6,6 +6,7 @@ export {
   type ErrorCode,
   PaymentsError,
   ReceiverFailedError,
+  RunOnceBusyError,
   SecretUnavailableError,
   type SignatureFailureReason,
   SignatureVerificationError,
@@ -144,6 +145,7 @@ export type {
 } from './signals/types.js';
 export { migrationSource } from './store/migrations.js';
 export { REDACTED_HEADERS } from './store/requests.js';
+export type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
 export type {
   Delivery,
   DeliveryStatus,

@@ -36,6 +36,7 @@ import { migrateLatest, schemaReady } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
+import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-once.js';
 import type { StoredEvent } from './store/types.js';
 import type {
   EventDetails,
@@ -145,8 +146,29 @@ export interface Payments {
    * pay.on('delivery.dead', ({ event, receiver }) => alertOps(event.eventId, receiver));
    */
   on: Emittery<PaymentsHooks>['on'];
-  /** Resolves with the next occurrence of a hook. */
+  /**
+   * Resolves with the next occurrence of a hook (the EventEmitter convention; for running
+   * something once, see {@link runOnce}).
+   */
   once: Emittery<PaymentsHooks>['once'];
+  /**
+   * Runs `fn` at most once per `key` across every path, process and instance on this database
+   * (the `once` table, UNIQUE(key)), and resolves with `{ ran: true, result }` for the call that
+   * ran it, `{ ran: false }` for every other. A caller that finds the key running elsewhere
+   * waits for that run (up to `waitMs`, default 30 s; past it, a `RunOnceBusyError`): when it
+   * succeeds, `{ ran: false }`; when it throws, the key is free again (that caller gets the
+   * error) and the waiting caller runs `fn` itself. With `trx`, the claim commits or rolls back
+   * with the caller's transaction. See docs/exactly-once.md.
+   *
+   * @example
+   * // The checkout-success page and the payment:succeeded receiver both call this:
+   * await pay.runOnce(`fulfil:${reference}`, () => fulfilOrder(reference));
+   */
+  runOnce<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    options?: RunOnceOptions,
+  ): Promise<RunOnceResult<T>>;
 }
 
 /**
@@ -283,6 +305,7 @@ export function payments(settings: PaymentsSettings): Payments {
     retention: new EventRetention(db, tables),
     retentionMs,
   });
+  const once = new RunOnce(db, tables, resolved.retry.leaseMs, resolved.logger);
   const worker = new Worker({
     deliveries,
     queries,
@@ -398,5 +421,6 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     on: hooks.on.bind(hooks),
     once: hooks.once.bind(hooks),
+    runOnce: (key, fn, options) => once.run(key, fn, options),
   };
 }
