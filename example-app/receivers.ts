@@ -3,10 +3,12 @@
  * (`payment:succeeded`, `payment:refunded`), which koa-payments emits once per payment for every
  * provider with the same data (`PaymentFacts`): the same code serves the Stripe and the Paystack
  * variant. Marking an order paid or refunded is `atomic`: it runs inside the transaction that
- * stores the event, so it happens exactly once. The receipt runs after the commit and is retried
- * if it fails.
+ * stores the event, so it happens exactly once. Fulfilment and the receipt run after the commit
+ * and are retried if they fail; fulfilment goes through `pay.runOnce`, shared with the
+ * checkout-success page (fulfilment.ts).
  */
 import { type PaymentFacts, receiver, type Signal } from 'koa-payments';
+import { fulfilOnce } from './fulfilment.js';
 
 /**
  * The order a payment is for: the order id the checkout attached to it, as `metadata.order_id`
@@ -50,6 +52,23 @@ export class Orders {
       .update({ status: 'refunded', payment_event: event.eventId });
   }
 }
+
+// A local name: the receiver's text, which the registry compares when a loader evaluates this
+// module twice, then reads the same whether the module is compiled as ESM or CommonJS.
+const fulfilFromWebhook = (orderId: number) => fulfilOnce(orderId, 'webhook');
+
+/**
+ * After the commit: fulfil the order the payment is for, unless the checkout-success page did
+ * (or is doing) it.
+ */
+receiver(
+  'payment:succeeded',
+  async function fulfil({ data }) {
+    const orderId = orderIdOf(data);
+    if (orderId !== undefined) await fulfilFromWebhook(orderId);
+  },
+  { name: 'orders.fulfil' },
+);
 
 /** After the commit: a stand-in for e-mailing a receipt. Failures are retried by koa-payments. */
 receiver(

@@ -1,13 +1,15 @@
 /**
  * A small shop: an orders table, a JSON API, and koa-payments marking orders paid or refunded
- * from Stripe and Paystack webhooks, with one set of receivers. `server.ts` runs it; the tests
- * build it with `createShop()`.
+ * from Stripe and Paystack webhooks, with one set of receivers. An order is fulfilled once, by the
+ * checkout-success page or by the webhook, whichever comes first (fulfilment.ts). `server.ts`
+ * runs it; the tests build it with `createShop()`.
  */
 import Router from '@koa/router';
 import knexFactory, { type Knex } from 'knex';
 import Koa from 'koa';
 import { type Payments, payments } from 'koa-payments';
 import { DEFAULT_PAYSTACK_SECRET } from './config.js';
+import { fulfilOnce, useFulfilment } from './fulfilment.js';
 import './receivers.js';
 
 /** Options of the example shop. */
@@ -28,6 +30,20 @@ export interface ShopOptions {
    * @default the local demo's key (config.ts)
    */
   paystackSecret?: string;
+  /**
+   * Reads a Stripe Checkout Session, for the checkout-success page (with the stripe package:
+   * `(id) => stripe.checkout.sessions.retrieve(id)`). Without it the page fulfils nothing and
+   * leaves the order to the webhook.
+   */
+  retrieveCheckoutSession?: (id: string) => Promise<CheckoutSession>;
+  /** The warehouse call fulfilment makes (a stand-in). @default does nothing */
+  ship?: (orderId: number) => Promise<void>;
+}
+
+/** What the checkout-success page reads of a Checkout Session. */
+export interface CheckoutSession {
+  payment_status: string;
+  client_reference_id: string | null;
 }
 
 /** The orders table, created on first start; columns added since are added to an older file. */
@@ -50,6 +66,15 @@ async function ensureOrders(knex: Knex): Promise<void> {
     });
   } else if (!(await knex.schema.hasColumn('orders', 'payment_id'))) {
     await knex.schema.alterTable('orders', payment);
+  }
+  if (!(await knex.schema.hasTable('fulfilments'))) {
+    // One row per fulfilment run: pay.runOnce keeps it to one per order.
+    await knex.schema.createTable('fulfilments', (t) => {
+      t.increments('id');
+      t.integer('order_id').notNullable();
+      t.string('source', 16).notNullable();
+      t.timestamp('created_at').notNullable();
+    });
   }
 }
 
@@ -98,6 +123,7 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     },
   });
   await pay.migrate();
+  useFulfilment({ pay, knex, ship: options.ship ?? (async () => {}) });
 
   const router = new Router();
   router.get('/', (ctx) => {
@@ -117,6 +143,29 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     if (order === undefined) ctx.throw(404, 'no such order');
     ctx.body = order;
   });
+  // Where Stripe Checkout sends the customer back (success_url:
+  // https://shop.example.com/orders/{id}/checkout-success?session_id={CHECKOUT_SESSION_ID}).
+  // It may come before, during or after the webhook: both fulfil through pay.runOnce.
+  router.get('/orders/:id/checkout-success', async (ctx) => {
+    const id = Number(ctx.params.id);
+    const sessionId = ctx.query.session_id;
+    if (typeof sessionId !== 'string' || !Number.isInteger(id)) {
+      ctx.status = 400;
+      ctx.body = { error: 'expected /orders/<id>/checkout-success?session_id=cs_...' };
+      return;
+    }
+    const session = await options.retrieveCheckoutSession?.(sessionId);
+    if (session?.payment_status !== 'paid' || session.client_reference_id !== String(id)) {
+      ctx.body = {
+        order: id,
+        fulfilled: false,
+        message: 'We will confirm your payment by e-mail.',
+      };
+      return;
+    }
+    const { ran } = await fulfilOnce(id, 'page');
+    ctx.body = { order: id, fulfilled: true, fulfilledNow: ran };
+  });
   router.post('/orders', async (ctx) => {
     const [order] = await knex('orders')
       .insert({ item: 'Koa T-shirt', amount: 2500, currency: 'eur' })
@@ -135,6 +184,7 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     pay,
     knex,
     async close() {
+      useFulfilment(undefined);
       await pay.close();
       await knex.destroy();
     },

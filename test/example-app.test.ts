@@ -1,7 +1,8 @@
 /**
  * The example shop over HTTP, on SQLite and on Postgres: one `payment:succeeded` receiver marks
  * orders paid from Stripe and from Paystack webhooks, one `payment:refunded` receiver marks them
- * refunded (issue 20, item 6).
+ * refunded (issue 20, item 6). Its checkout-success page and its `orders.fulfil` receiver
+ * fulfil each order once, whichever comes first (issue 21, item 4).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { createShop, type Shop } from '../example-app/shop.js';
 import { samplePayload, signWebhook } from '../src/testing/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js';
 import { listen, post, type TestServer, tempDir } from './helpers/server.js';
+import { gate, until } from './helpers/sync.js';
 
 const run = promisify(execFile);
 
@@ -75,6 +77,8 @@ for (const dialect of DIALECTS)
     let shop: Shop;
     let server: TestServer;
     const nodeEnv = process.env.NODE_ENV;
+    /** What the warehouse call does in a test (the shop's `ship`). */
+    let ship: (orderId: number) => Promise<void> = async () => {};
 
     before(async () => {
       process.env.NODE_ENV = 'test'; // the shop's receipt receiver prints nothing under test
@@ -85,6 +89,13 @@ for (const dialect of DIALECTS)
         ...(testDb === undefined ? {} : { knexConfig: testDb.config() }),
         host: 'localhost:3000',
         stripeSecret: DEFAULT_SECRET,
+        // Stripe's answer for a paid session of the order its client_reference_id names (the
+        // page's session id is `cs_order_<id>` here).
+        retrieveCheckoutSession: async (id) => ({
+          payment_status: 'paid',
+          client_reference_id: id.replace(/^cs_order_/, ''),
+        }),
+        ship: (orderId) => ship(orderId),
       });
       server = await listen(shop.app);
     });
@@ -138,6 +149,7 @@ for (const dialect of DIALECTS)
         expect(Number(after.paid_amount)).to.equal(paid.amount);
         expect(await deliveries(eventId, provider)).to.deep.equal([
           ['orders.mark-paid', 'succeeded'],
+          ['orders.fulfil', 'succeeded'],
           ['orders.send-receipt', 'succeeded'],
         ]);
 
@@ -167,6 +179,69 @@ for (const dialect of DIALECTS)
       expect(await deliveries((second.body as { event: string }).event, 'stripe')).to.deep.equal(
         [],
       );
+    });
+
+    describe('fulfils an order once, whichever of the checkout-success page and the webhook comes first', () => {
+      /** The Stripe webhook of the order's payment; resolves with the answer. */
+      const webhook = async (id: number) => {
+        const res = await send('stripe', paymentOf('stripe', id).payload);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        return (res.body as { event: string }).event;
+      };
+      /** The customer's return to the shop from Stripe Checkout. */
+      const successPage = async (id: number) => {
+        const res = await fetch(
+          `${server.origin}/orders/${id}/checkout-success?session_id=cs_order_${id}`,
+        );
+        expect(res.status).to.equal(200);
+        return (await res.json()) as { fulfilled: boolean; fulfilledNow: boolean };
+      };
+      const fulfilments = (id: number) =>
+        shop.knex('fulfilments').where({ order_id: id }).pluck('source');
+
+      afterEach(() => {
+        ship = async () => {};
+      });
+
+      it('the webhook before the page', async () => {
+        const { id } = await createOrder();
+        const eventId = await webhook(id);
+        expect(await successPage(id)).to.include({ fulfilled: true, fulfilledNow: false });
+        expect(await fulfilments(id)).to.deep.equal(['webhook']);
+        expect((await order(id)).status).to.equal('paid');
+        expect(await deliveries(eventId, 'stripe')).to.deep.include(['orders.fulfil', 'succeeded']);
+      });
+
+      it('the webhook during the page', async () => {
+        const { id } = await createOrder();
+        // The page's fulfilment is held at the warehouse call while the webhook comes in.
+        const hold = gate();
+        const shipping: number[] = [];
+        ship = async (orderId) => {
+          shipping.push(orderId);
+          await hold.opened;
+        };
+        const page = successPage(id);
+        await until(() => shipping.includes(id));
+        const hook = webhook(id);
+        // Stored and marked paid while the page still fulfils; its fulfil receiver waits for the
+        // page's run.
+        await until(async () => (await order(id)).status === 'paid');
+        hold.open();
+        expect(await page).to.include({ fulfilled: true, fulfilledNow: true });
+        const eventId = await hook;
+        expect(await fulfilments(id)).to.deep.equal(['page']);
+        expect(shipping).to.deep.equal([id]);
+        expect(await deliveries(eventId, 'stripe')).to.deep.include(['orders.fulfil', 'succeeded']);
+      });
+
+      it('the webhook after the page', async () => {
+        const { id } = await createOrder();
+        expect(await successPage(id)).to.include({ fulfilled: true, fulfilledNow: true });
+        await webhook(id);
+        expect(await fulfilments(id)).to.deep.equal(['page']);
+        expect((await order(id)).status).to.equal('paid');
+      });
     });
 
     it('refuses a webhook signed with another secret and leaves the order open', async () => {

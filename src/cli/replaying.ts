@@ -97,7 +97,9 @@ export function describeOutcome(outcome: ReplayOutcome): string {
   const parts = outcome.deliveries.map((d) =>
     FAILED.has(d.status)
       ? `${d.receiver} ${d.status} (attempt ${d.attempts}): ${firstLine(d.lastError)}`
-      : `${d.receiver} ${d.status}`,
+      : d.status === 'pending' && d.deferredReason !== null
+        ? `${d.receiver} deferred: ${d.deferredReason}`
+        : `${d.receiver} ${d.status}`,
   );
   return `${head} ${outcome.status}: ${parts.join(', ')}`;
 }

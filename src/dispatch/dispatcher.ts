@@ -16,7 +16,7 @@ import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
 import type { PaymentsHooks } from '../types.js';
 import { deferralDelay, nextAttemptAt } from './backoff.js';
-import { RetryLater } from './retry-later.js';
+import { isRetryLater } from './retry-later.js';
 
 const MAX_ERROR_LENGTH = 4_000;
 
@@ -313,7 +313,7 @@ export class Dispatcher {
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
       if (error instanceof LeaseLostError) return { delivery, attempt, result: 'lost' };
-      const deferred = error instanceof RetryLater ? this.#defer(delivery, error) : undefined;
+      const deferred = isRetryLater(error) ? this.#defer(delivery, error) : undefined;
       if (deferred !== undefined) return deferred;
       const next = nextAttemptAt(attempt, retry);
       return {
@@ -341,7 +341,10 @@ export class Dispatcher {
    * A RetryLater within `retry.deferFor` of the delivery's first deferral: pending again at its
    * `after` (or the deferral schedule), the attempt not counted. Past it: undefined, a failure.
    */
-  #defer(delivery: LeasedDelivery, error: RetryLater): DeliveryOutcome | undefined {
+  #defer(
+    delivery: LeasedDelivery,
+    error: { reason: string; afterMs: number | undefined },
+  ): DeliveryOutcome | undefined {
     const { retry } = this.#settings;
     const now = new Date();
     const deferredMs = now.getTime() - (delivery.deferredSince ?? now).getTime();

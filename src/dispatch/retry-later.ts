@@ -14,6 +14,22 @@ export interface RetryLaterOptions {
   after?: number | string;
 }
 
+/** Marks a RetryLater, so that one thrown by another copy of the library is still known. */
+const BRAND = Symbol.for('koa-payments.RetryLater');
+
+/**
+ * Whether `error` is a {@link RetryLater}, from this copy of the library or another (a loader
+ * that evaluates the package twice, an app with two installed copies).
+ */
+export function isRetryLater(error: unknown): error is RetryLater {
+  return (
+    error instanceof RetryLater ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as { [BRAND]?: unknown })[BRAND] === true)
+  );
+}
+
 /**
  * Thrown by a receiver: the delivery stays `pending` and runs again after `after`. It does not
  * use up an attempt, fires no `delivery.failed` hook, and is logged at debug, until
@@ -29,6 +45,8 @@ export interface RetryLaterOptions {
  * });
  */
 export class RetryLater extends Error {
+  /** @internal */
+  readonly [BRAND] = true;
   /** Stable code: `'retry_later'`. */
   readonly code = 'retry_later';
   /** Why the receiver deferred; shown with the delivery. */

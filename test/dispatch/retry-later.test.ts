@@ -5,6 +5,7 @@
  * into the past, never waits.
  */
 import { expect } from 'chai';
+import { isRetryLater } from '../../src/dispatch/retry-later.js';
 import {
   createRegistry,
   type Payments,
@@ -198,5 +199,17 @@ describe('RetryLater', () => {
     expect(() => new RetryLater('not yet', { after: 'soon' })).to.throw(TypeError, /after/);
     expect(() => new RetryLater('not yet', { after: -1 })).to.throw(TypeError, /after/);
     expect(() => new RetryLater('')).to.throw(TypeError, /reason/);
+  });
+
+  it('knows a RetryLater thrown by another copy of the library (a module evaluated twice)', () => {
+    const fromAnotherCopy = Object.assign(new Error('not yet'), {
+      [Symbol.for('koa-payments.RetryLater')]: true,
+      reason: 'not yet',
+      afterMs: 1_000,
+    });
+    expect(isRetryLater(fromAnotherCopy)).to.equal(true);
+    expect(isRetryLater(new RetryLater('not yet'))).to.equal(true);
+    expect(isRetryLater(new Error('not yet'))).to.equal(false);
+    expect(isRetryLater(null)).to.equal(false);
   });
 });
