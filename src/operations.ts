@@ -4,12 +4,14 @@
  * `pay.events`, `pay.replay()` and `pay.prune()`; the CLI and the dashboard call them there.
  */
 import type { Dispatcher } from './dispatch/dispatcher.js';
+import type { Pauses } from './dispatch/pauses.js';
 import { PaymentsError } from './errors.js';
 import { isPaymentPattern } from './objects/patterns.js';
 import type { ObjectQueries } from './objects/queries.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventRetention } from './store/event-retention.js';
+import type { PausedReceiver, PausedReceivers } from './store/paused-receivers.js';
 import type { EventQueries } from './store/queries.js';
 import type { RequestLog } from './store/requests.js';
 import type { Delivery, LeasedDelivery, StoredEvent } from './store/types.js';
@@ -18,6 +20,7 @@ import type {
   EventFilter,
   PruneOptions,
   PruneResult,
+  ReceiverPause,
   ReplayOptions,
 } from './types.js';
 
@@ -63,6 +66,9 @@ export interface OperationsDependencies {
   retention: EventRetention;
   /** The configured retentions, in ms; undefined keeps everything. */
   retentionMs: { requests: number | undefined; events: number | undefined };
+  /** The paused receivers' table, and this process's copy of it. */
+  paused: PausedReceivers;
+  pauses: Pauses;
 }
 
 /**
@@ -103,6 +109,8 @@ export class Operations {
   readonly #leaseMs: number;
   readonly #retention: EventRetention;
   readonly #retentionMs: OperationsDependencies['retentionMs'];
+  readonly #paused: PausedReceivers;
+  readonly #pauses: Pauses;
 
   constructor(dependencies: OperationsDependencies) {
     this.#queries = dependencies.queries;
@@ -114,6 +122,100 @@ export class Operations {
     this.#leaseMs = dependencies.leaseMs;
     this.#retention = dependencies.retention;
     this.#retentionMs = dependencies.retentionMs;
+    this.#paused = dependencies.paused;
+    this.#pauses = dependencies.pauses;
+  }
+
+  /**
+   * Pauses a registered receiver on every instance and worker sharing the database: its
+   * deliveries stay pending, their attempts unspent, until {@link resume}. Runs already going
+   * finish.
+   */
+  async pause(receiver: string, options: { reason?: string } = {}): Promise<ReceiverPause> {
+    this.#requireKnown(receiver, 'pause');
+    const reason = options.reason;
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new TypeError('koa-payments: pause(receiver, { reason }) takes a string reason');
+    }
+    const changed = await this.#paused.pause(receiver, reason, new Date());
+    this.#pauses.set(receiver, true);
+    return this.#pauseState(receiver, changed);
+  }
+
+  /**
+   * Resumes a paused receiver: its pending deliveries are due again, and the retry worker runs
+   * them at its next poll. A receiver that is no longer registered may be resumed (to clear its
+   * pause); an unknown one that is not paused is refused.
+   */
+  async resume(receiver: string): Promise<ReceiverPause> {
+    if (typeof receiver !== 'string' || receiver === '') {
+      throw new TypeError('koa-payments: resume(receiver) takes a receiver name');
+    }
+    if (this.#registry.get(receiver) === undefined) {
+      const paused = await this.#paused.list();
+      if (!paused.some((p) => p.receiver === receiver)) this.#requireKnown(receiver, 'resume');
+    }
+    const changed = await this.#paused.resume(receiver);
+    this.#pauses.set(receiver, false);
+    return this.#pauseState(receiver, changed);
+  }
+
+  /** The names of the receivers registered in this process, sorted. */
+  receiverNames(): string[] {
+    return this.#registry
+      .list()
+      .map((r) => r.name)
+      .sort();
+  }
+
+  /** The paused receivers, read from the database now. */
+  pausedReceivers(): Promise<PausedReceiver[]> {
+    return this.#paused.list();
+  }
+
+  async #pauseState(receiver: string, changed: boolean): Promise<ReceiverPause> {
+    const [paused, waiting] = await Promise.all([
+      this.#paused.list(),
+      this.#queries.waitingOf(receiver),
+    ]);
+    const row = paused.find((p) => p.receiver === receiver);
+    return {
+      receiver,
+      paused: row !== undefined,
+      pausedAt: row?.pausedAt ?? null,
+      reason: row?.reason ?? null,
+      changed,
+      waiting,
+    };
+  }
+
+  /** Refuses a name no receiver of this process has, listing the ones it has. */
+  #requireKnown(receiver: string, action: string): void {
+    if (typeof receiver !== 'string' || receiver === '') {
+      throw new TypeError(`koa-payments: ${action}(receiver) takes a receiver name`);
+    }
+    if (this.#registry.get(receiver) !== undefined) return;
+    const known = this.receiverNames();
+    throw new PaymentsError(
+      'invalid_request',
+      404,
+      `No receiver named "${receiver}" is registered in this process, so it cannot be ${action}d` +
+        (known.length === 0
+          ? ' (none is registered: import your receivers first).'
+          : `; the receivers are ${known.join(', ')}.`),
+    );
+  }
+
+  /** Refuses to run now a receiver that is paused: resuming it is the operator's call. */
+  async #requireRunning(receiver: string): Promise<void> {
+    const paused = await this.#pauses.refresh();
+    if (paused.has(receiver)) {
+      throw new PaymentsError(
+        'invalid_request',
+        409,
+        `Receiver "${receiver}" is paused; resume it first (its deliveries run after the resume).`,
+      );
+    }
   }
 
   /** Events matching a filter, newest first. */
@@ -189,6 +291,7 @@ export class Operations {
       throw new PaymentsError('invalid_request', 404, `No delivery ${deliveryId}.`);
     }
     this.#requireRegistered(delivery.receiver);
+    await this.#requireRunning(delivery.receiver);
     const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
       statuses: ['failed', 'dead'],
       receivers: [delivery.receiver],
@@ -209,6 +312,7 @@ export class Operations {
    */
   async retryDead(receiver: string, options: { limit?: number } = {}): Promise<DeadRetry> {
     this.#requireRegistered(receiver);
+    await this.#requireRunning(receiver);
     const dead = await this.#queries.deadOf(receiver, options.limit ?? 100);
     const events = [...new Set(dead.map((d) => d.event))];
     const result: DeadRetry = { ran: 0, succeeded: 0, failed: 0, dead: 0, remaining: 0 };

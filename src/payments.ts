@@ -8,6 +8,7 @@ import type { Middleware } from 'koa';
 import { createDashboard, type DashboardOptions } from './dashboard/index.js';
 import { DashboardQueries } from './dashboard/queries.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { Pauses } from './dispatch/pauses.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
@@ -34,6 +35,7 @@ import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { migrateLatest, schemaReady } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
+import { PausedReceivers } from './store/paused-receivers.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-once.js';
@@ -41,10 +43,12 @@ import type { StoredEvent } from './store/types.js';
 import type {
   EventDetails,
   EventsApi,
+  PausedReceiver,
   PaymentsHooks,
   PruneOptions,
   PruneResult,
   Received,
+  ReceiverPause,
   ReplayOptions,
   RequestsApi,
 } from './types.js';
@@ -169,6 +173,24 @@ export interface Payments {
     fn: () => T | Promise<T>,
     options?: RunOnceOptions,
   ): Promise<RunOnceResult<T>>;
+   * Pauses a receiver on every instance and worker that shares the database (the pause is
+   * stored): its deliveries stay `pending`, without using up attempts, until it is resumed; runs
+   * already going finish. Another instance honours it within a second. A name no receiver of
+   * this process has is refused with a `PaymentsError` (404) that lists the receivers.
+   *
+   * @example
+   * await pay.pause('Orders.markPaid', { reason: 'orders DB migration' });
+   * // ... deploy ...
+   * await pay.resume('Orders.markPaid'); // the worker runs what waited at its next poll
+   */
+  pause(receiver: string, options?: { reason?: string }): Promise<ReceiverPause>;
+  /**
+   * Resumes a paused receiver: its waiting deliveries are due again, and the retry worker (of
+   * any instance) runs them at its next poll. Resolves with its state and how many wait.
+   */
+  resume(receiver: string): Promise<ReceiverPause>;
+  /** The paused receivers, as stored. */
+  paused(): Promise<PausedReceiver[]>;
 }
 
 /**
@@ -229,6 +251,8 @@ export function payments(settings: PaymentsSettings): Payments {
     : undefined;
   const store = new EventStore(db, tables, committer);
   const deliveries = new Deliveries(db, tables);
+  const pausedReceivers = new PausedReceivers(db.knex, tables);
+  const pauses = new Pauses(pausedReceivers, resolved.logger);
   const queries = new EventQueries(db.knex, tables);
   const requestQueries = new RequestQueries(
     db.knex,
@@ -261,6 +285,7 @@ export function payments(settings: PaymentsSettings): Payments {
     hooks,
     dataOf,
     paymentOf,
+    pauses,
   });
   // Warns when the first request comes in with no receiver registered (not at payments() or
   // migrate(): receivers may be imported after the one, and the CLI runs the other without them).
@@ -276,6 +301,7 @@ export function payments(settings: PaymentsSettings): Payments {
     dispatcher,
     requestLog,
     settings: resolved,
+    pauses,
     async onStored(event, duplicate) {
       if (hooks.listenerCount('event.stored') === 0) return;
       try {
@@ -304,6 +330,8 @@ export function payments(settings: PaymentsSettings): Payments {
     leaseMs: resolved.retry.leaseMs,
     retention: new EventRetention(db, tables),
     retentionMs,
+    paused: pausedReceivers,
+    pauses,
   });
   const once = new RunOnce(db, tables, resolved.retry.leaseMs, resolved.logger);
   const worker = new Worker({
@@ -394,7 +422,6 @@ export function payments(settings: PaymentsSettings): Payments {
         operations,
         variants: [...providers.keys()],
         requestLog: resolved.requestLog !== false,
-        // paused: () => ..., once receivers can be paused (the overview shows them then)
       }),
     startWorker: () => worker.start(),
     async stopWorker() {
@@ -422,5 +449,8 @@ export function payments(settings: PaymentsSettings): Payments {
     on: hooks.on.bind(hooks),
     once: hooks.once.bind(hooks),
     runOnce: (key, fn, options) => once.run(key, fn, options),
+    pause: (receiver, options) => operations.pause(receiver, options),
+    resume: (receiver) => operations.resume(receiver),
+    paused: () => operations.pausedReceivers(),
   };
 }

@@ -5,6 +5,7 @@
 
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { buildSignal } from './dispatch/dispatcher.js';
+import type { Pauses } from './dispatch/pauses.js';
 import {
   PaymentsError,
   ReceiverFailedError,
@@ -67,6 +68,8 @@ export interface PipelineDependencies {
   /** The request log; undefined when it is off. */
   requestLog: RequestLog | undefined;
   settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
+  /** The paused receivers: a paused atomic receiver does not run inside the storing transaction. */
+  pauses: Pauses;
   /** Called once an event is stored (after COMMIT), before its receivers run. */
   onStored(event: StoredEvent, duplicate: boolean): Promise<void>;
 }
@@ -86,6 +89,7 @@ export class Pipeline {
   readonly #settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
   readonly #requestLog: RequestLog | undefined;
+  readonly #pauses: Pauses;
 
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
@@ -99,6 +103,7 @@ export class Pipeline {
     this.#requestLog = dependencies.requestLog;
     this.#settings = dependencies.settings;
     this.#onStored = dependencies.onStored;
+    this.#pauses = dependencies.pauses;
   }
 
   /**
@@ -126,7 +131,7 @@ export class Pipeline {
     // touches the objects mirror nor emits a payment signal. A provider's own type never
     // reaches a payment receiver, even one named like a payment signal (a custom provider's):
     // those receivers get the signal the event's facts report.
-    const receivers =
+    let receivers =
       ignoredReason === undefined
         ? this.#registry.match(verified.type, variant).filter((r) => !isPaymentPattern(r.pattern))
         : [];
@@ -141,6 +146,16 @@ export class Pipeline {
             this.#settings.logger,
           )
         : {};
+    if (receivers.some((r) => r.atomic)) {
+      // A paused atomic receiver gets a pending delivery instead of a run in the transaction;
+      // after the resume it runs as an atomic receiver's retry does, in a transaction of its own.
+      const paused = await this.#pauses.current();
+      if (paused.size > 0) {
+        receivers = receivers.map((r) =>
+          r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
+        );
+      }
+    }
     const { leaseMs } = this.#settings.retry;
     const bodyText = request.rawBody.toString('utf8');
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.

@@ -3,6 +3,7 @@
  * filters, and the logger it writes to. The settings' own types are in settings.ts, the
  * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
  */
+import type { PausedReceiver } from './store/paused-receivers.js';
 import type { RequestFilter } from './store/queries.js';
 import type {
   Delivery,
@@ -18,6 +19,7 @@ export type {
   DeliveryStatus,
   EventStatus,
   IgnoredReason,
+  PausedReceiver,
   RequestFilter,
   RequestLogEntry,
   StoredEvent,
@@ -175,4 +177,19 @@ export interface RequestsApi {
   list(filter?: RequestFilter): Promise<RequestLogEntry[]>;
   /** A logged request by its row id (headers as stored, redacted; the body as stored, truncated). */
   get(id: number): Promise<RequestLogEntry | undefined>;
+}
+
+/** A receiver's pause, as `pay.pause()`, `pay.resume()` and `pay.paused()` report it. */
+export interface ReceiverPause {
+  receiver: string;
+  /** Whether it is paused now. */
+  paused: boolean;
+  /** When it was paused (null when it is not). */
+  pausedAt: Date | null;
+  /** What the operator said when pausing it. */
+  reason: string | null;
+  /** Whether this call changed it (false: it was already paused, or already running). */
+  changed: boolean;
+  /** Its deliveries waiting to run: pending, failed (to be retried) or running. */
+  waiting: number;
 }

@@ -169,3 +169,32 @@ export function retryDeadAction(route: RouteContext, form: URLSearchParams): Pro
     };
   });
 }
+
+/** `POST /receivers/pause` (`receiver`, `reason`): holds its deliveries on every instance. */
+export function pauseAction(route: RouteContext, form: URLSearchParams): Promise<ActionResult> {
+  const receiver = form.get('receiver') ?? '';
+  const reason = (form.get('reason') ?? '').trim();
+  return attempt(backTo(form, '/'), async () => {
+    if (receiver === '')
+      throw new DashboardError(400, 'Say which receiver: the form has no receiver.');
+    const state = await route.deps.operations.pause(receiver, reason === '' ? {} : { reason });
+    return {
+      kind: 'ok',
+      text: `${state.changed ? 'Paused' : 'Already paused:'} ${receiver}. Its deliveries stay pending on every instance until it is resumed (${state.waiting} waiting now).`,
+    };
+  });
+}
+
+/** `POST /receivers/resume` (`receiver`): the worker runs what waited at its next poll. */
+export function resumeAction(route: RouteContext, form: URLSearchParams): Promise<ActionResult> {
+  const receiver = form.get('receiver') ?? '';
+  return attempt(backTo(form, '/'), async () => {
+    if (receiver === '')
+      throw new DashboardError(400, 'Say which receiver: the form has no receiver.');
+    const state = await route.deps.operations.resume(receiver);
+    return {
+      kind: 'ok',
+      text: `${state.changed ? 'Resumed' : 'Not paused:'} ${receiver}. ${state.waiting} of its deliveries ${state.waiting === 1 ? 'waits' : 'wait'}; the retry worker runs them at its next poll.`,
+    };
+  });
+}

@@ -7,8 +7,10 @@
 import type { Context, Middleware, Next } from 'koa';
 import {
   type ActionResult,
+  pauseAction,
   readForm,
   replayAction,
+  resumeAction,
   retryAction,
   retryDeadAction,
 } from './actions.js';
@@ -62,6 +64,8 @@ const ACTIONS: readonly [RegExp, Action][] = [
   [/^\/events\/([^/]+)\/replay$/, replayAction],
   [/^\/deliveries\/retry-dead$/, retryDeadAction],
   [/^\/deliveries\/([^/]+)\/retry$/, retryAction],
+  [/^\/receivers\/pause$/, pauseAction],
+  [/^\/receivers\/resume$/, resumeAction],
 ];
 
 function find<T>(routes: readonly [RegExp, T][], path: string): [T, string] | undefined {

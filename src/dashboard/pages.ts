@@ -52,7 +52,7 @@ export async function overviewPage(route: RouteContext): Promise<PageResult> {
   const { deps, view } = route;
   const [data, paused] = await Promise.all([
     deps.queries.overview(view.now),
-    deps.paused === undefined ? undefined : deps.paused(),
+    deps.operations.pausedReceivers(),
   ]);
   return {
     heading: 'Overview',
@@ -61,6 +61,7 @@ export async function overviewPage(route: RouteContext): Promise<PageResult> {
       variants: deps.variants,
       requestLog: deps.requestLog,
       paused,
+      receivers: deps.operations.receiverNames(),
     }),
   };
 }
@@ -152,7 +153,12 @@ export async function eventPage(route: RouteContext, id: string): Promise<PageRe
     throw error;
   }
   if (event === undefined) throw new DashboardError(404, `No stored event ${id}.`);
-  return { heading: `Event #${event.id}`, section: 'events', body: eventView(route.view, event) };
+  const paused = new Set((await route.deps.operations.pausedReceivers()).map((p) => p.receiver));
+  return {
+    heading: `Event #${event.id}`,
+    section: 'events',
+    body: eventView(route.view, event, paused),
+  };
 }
 
 /** `/deliveries`: failed and dead deliveries by receiver. */

@@ -52,7 +52,7 @@ pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; 
 .s-pending, .s-running, .s-deferred { color: var(--warn); }
 .s-failed, .s-refused { color: var(--bad); }
 .s-dead { color: var(--dead); }
-.s-ignored, .s-skipped, .s-stale { color: var(--muted); }
+.s-ignored, .s-skipped, .s-stale, .s-paused { color: var(--muted); }
 .muted { color: var(--muted); }
 .notice { padding: 10px 14px; border-radius: 6px; margin: 0 0 16px; border: 1px solid; }
 .notice.ok { color: #0f5323; background: #dafbe1; border-color: #aceebb; }

@@ -14,11 +14,6 @@ export interface DashboardDependencies {
   variants: readonly string[];
   /** Whether requests are logged. */
   requestLog: boolean;
-  /**
-   * The paused receivers, for the overview; leave it out while the instance cannot pause
-   * receivers (the overview then shows no such section).
-   */
-  paused?: () => Promise<readonly string[]>;
 }
 
 /** Everything a route handler gets. */

@@ -16,6 +16,8 @@ import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
 import type { PaymentsHooks } from '../types.js';
 import { deferralDelay, nextAttemptAt } from './backoff.js';
+import { ReceiverLimits } from './limits.js';
+import type { Pauses } from './pauses.js';
 import { isRetryLater } from './retry-later.js';
 
 const MAX_ERROR_LENGTH = 4_000;
@@ -104,6 +106,8 @@ export interface DispatcherDependencies {
   dataOf(event: StoredEvent): unknown;
   /** The payment signal a stored event reports, if any (its provider's `facts`). */
   paymentOf(event: StoredEvent): PaymentSignal | undefined;
+  /** The paused receivers, whose deliveries are given back pending instead of run. */
+  pauses: Pauses;
 }
 
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
@@ -116,6 +120,8 @@ export class Dispatcher {
   readonly #hooks: Emittery<PaymentsHooks>;
   readonly #dataOf: (event: StoredEvent) => unknown;
   readonly #paymentOf: (event: StoredEvent) => PaymentSignal | undefined;
+  readonly #pauses: Pauses;
+  readonly #limits = new ReceiverLimits();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #renewals = new Set<NodeJS.Timeout>();
 
@@ -128,6 +134,15 @@ export class Dispatcher {
     this.#hooks = dependencies.hooks;
     this.#dataOf = dependencies.dataOf;
     this.#paymentOf = dependencies.paymentOf;
+    this.#pauses = dependencies.pauses;
+  }
+
+  /**
+   * Receivers whose every concurrent run (`concurrency`) is taken in this process: the worker
+   * claims none of their deliveries until a turn is free.
+   */
+  saturatedReceivers(): string[] {
+    return this.#limits.saturated();
   }
 
   /** Number of dispatch runs in progress. */
@@ -197,7 +212,6 @@ export class Dispatcher {
     options: RunOptions,
   ): Promise<void> {
     if (deliveries.length === 0) return;
-    const payloadData = data !== undefined ? data : this.#dataOf(event);
     // Read once per run, and only when a payment receiver runs.
     let payment: PaymentSignal | undefined = options.payment;
     const paymentOf = (): PaymentSignal | undefined => {
@@ -205,8 +219,38 @@ export class Dispatcher {
       return payment;
     };
     const { logger, retry } = this.#settings;
+    // A paused receiver's deliveries go back to pending, their attempt unspent, for whoever
+    // claims them after the resume.
+    const paused = await this.#pauses.current();
+    let runnable = deliveries;
+    if (paused.size > 0) {
+      const held = deliveries.filter((d) => paused.has(d.receiver));
+      if (held.length > 0) {
+        runnable = deliveries.filter((d) => !paused.has(d.receiver));
+        try {
+          await this.#deliveries.release(held);
+          logger.debug(
+            { event: event.id, receivers: held.map((d) => d.receiver) },
+            'koa-payments: receivers are paused; their deliveries stay pending until resumed',
+          );
+        } catch (error) {
+          // The leases expire, and the worker (which claims no paused receiver) leaves them.
+          logger.warn(
+            { err: error, event: event.id },
+            'koa-payments: could not give back the deliveries of paused receivers; they wait for their lease to expire',
+          );
+        }
+        if (runnable.length === 0) {
+          // Nothing runs; a delivery that was failed is pending now, and so is the event.
+          if (held.some((d) => d.attempt > 1))
+            await this.#store.settle(event.id, []).catch(() => {});
+          return;
+        }
+      }
+    }
+    const payloadData = data !== undefined ? data : this.#dataOf(event);
     const outcomes = await Promise.all(
-      deliveries.map((d) =>
+      runnable.map((d) =>
         // The attempt before this claim was the last one, and never finished.
         options.retiring && d.attempt > retry.maxAttempts
           ? this.#abandoned(d)
@@ -283,6 +327,7 @@ export class Dispatcher {
     );
     renewal.unref();
     this.#renewals.add(renewal);
+    let release: (() => void) | undefined;
     try {
       if (entry === undefined) {
         throw new Error(
@@ -299,6 +344,8 @@ export class Dispatcher {
           );
         }
       }
+      // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
+      release = await this.#limits.acquire(entry.name, entry.concurrency);
       if (entry.atomic) {
         // Outside the storing transaction (a retry or a replay): a transaction of its own,
         // committed together with the delivery's success (or rolled back with it, when the
@@ -328,6 +375,7 @@ export class Dispatcher {
         },
       };
     } finally {
+      release?.();
       this.#stopRenewing(renewal);
     }
   }

@@ -130,7 +130,13 @@ export class Worker {
     limit: number,
   ): Promise<{ claimed: number; started: number; runs: Promise<void>[] }> {
     const { leaseMs } = this.#options;
-    const claimed = await this.#deliveries.claimDue(limit, leaseMs);
+    // A receiver at its concurrency limit here would only wait: its deliveries stay for later.
+    const claimed = await this.#deliveries.claimDue(
+      limit,
+      leaseMs,
+      new Date(),
+      this.#dispatcher.saturatedReceivers(),
+    );
     if (claimed.length === 0) return { claimed: 0, started: 0, runs: [] };
     const events = await this.#queries.getEvents([...new Set(claimed.map((d) => d.event))]);
     // The lease starts again now, just before the runs. Between the claim and here this process

@@ -22,6 +22,8 @@ export interface RegisteredReceiver {
   readonly atomic: boolean;
   /** Stale events (`signal.stale`) give this receiver a `skipped` delivery instead of a run. */
   readonly skipStale: boolean;
+  /** Most concurrent runs in one process; undefined: no limit. */
+  readonly concurrency: number | undefined;
   readonly fn: ReceiverFunction<Signal>;
 }
 
@@ -156,6 +158,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       variants: options.variants === undefined ? undefined : new Set(options.variants),
       atomic: options.atomic ?? false,
       skipStale: options.skipStale ?? false,
+      concurrency: options.concurrency,
       fn,
     };
     receivers.set(name, entry);
@@ -174,7 +177,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       );
     }
     const opts = options ?? {};
-    const allowed = new Set(['name', 'variants', 'atomic', 'skipStale']);
+    const allowed = new Set(['name', 'variants', 'atomic', 'skipStale', 'concurrency']);
     for (const key of Object.keys(opts)) {
       if (!allowed.has(key)) {
         throw new ConfigurationError(`receiver.${key}`, `unknown option for '${pattern}'`);
@@ -198,6 +201,21 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
         'receiver.skipStale',
         `'${pattern}' is never stale: a payment signal reports what happened once per payment, whatever the order its events arrive in`,
       );
+    }
+    const limit = opts.concurrency;
+    if (limit !== undefined) {
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+        throw new ConfigurationError(
+          'receiver.concurrency',
+          `must be a whole number of runs, 1 or more, for '${pattern}'`,
+        );
+      }
+      if (opts.atomic === true) {
+        throw new ConfigurationError(
+          'receiver.concurrency',
+          `an atomic receiver runs inside the transaction that stores its event, where waiting for a turn would hold that transaction (and others committed with it); drop concurrency or atomic for '${pattern}'`,
+        );
+      }
     }
     return opts;
   }

@@ -131,4 +131,15 @@ export interface ReceiverOptions {
    * Not for the normalized payment signals, which are never stale. Default false.
    */
   skipStale?: boolean;
+  /**
+   * Most runs of this receiver at once in one process: inline and background dispatch, the
+   * retry worker, replays and retries alike. Runs past it wait their turn (their deliveries stay
+   * leased to this process meanwhile); nothing is dropped. For a service that allows a few
+   * calls at a time. Not with `atomic` (an atomic receiver runs inside the storing transaction).
+   * Default: no limit.
+   *
+   * @example
+   * receiver('charge.succeeded', bookRevenue, { concurrency: 5 });
+   */
+  concurrency?: number;
 }

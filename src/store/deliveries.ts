@@ -43,12 +43,22 @@ export function newLeaseToken(): string {
 export class Deliveries {
   readonly #knex: Knex;
   readonly #table: string;
+  readonly #paused: string;
   readonly #dialect: Database['dialect'];
 
   constructor(db: Database, tables: TableNames) {
     this.#knex = db.knex;
     this.#table = tables.deliveries;
+    this.#paused = tables.pausedReceivers;
     this.#dialect = db.dialect;
+  }
+
+  /**
+   * Rows of receivers that are not paused (`pay.pause()`): no claim ever takes a paused
+   * receiver's delivery, whichever instance paused it.
+   */
+  #notPaused(query: Knex.QueryBuilder): Knex.QueryBuilder {
+    return query.whereNotIn('receiver', this.#knex(this.#paused).select('receiver'));
   }
 
   /** Rows whose lease is free: never leased, or the lease has expired. */
@@ -85,11 +95,14 @@ export class Deliveries {
   /**
    * Claims up to `limit` deliveries that are due: failed ones whose next attempt has come, and
    * pending or running ones whose lease expired (their runner died). Used by the retry worker.
+   * Paused receivers' deliveries are left alone, and so are those of the receivers in `skip`
+   * (the ones whose every concurrent run is taken in this process).
    */
   async claimDue(
     limit: number,
     leaseMs: number,
     now: Date = new Date(),
+    skip: readonly string[] = [],
   ): Promise<LeasedDelivery[]> {
     const select = this.#knex(this.#table)
       .select('id')
@@ -98,6 +111,8 @@ export class Deliveries {
       .orderBy('id')
       .limit(limit);
     this.#leaseFree(select, now);
+    this.#notPaused(select);
+    if (skip.length > 0) select.whereNotIn('receiver', [...skip]);
     return this.#claim(select, leaseMs, now);
   }
 
@@ -117,6 +132,7 @@ export class Deliveries {
       .whereIn('status', [...claim.statuses]);
     if (claim.receivers !== undefined) select.whereIn('receiver', [...claim.receivers]);
     this.#leaseFree(select, now);
+    this.#notPaused(select);
     return this.#claim(select, leaseMs, now);
   }
 
@@ -160,6 +176,25 @@ export class Deliveries {
       for (const row of rows) held.add(Number(row.id));
     }
     return held;
+  }
+
+  /**
+   * Gives back deliveries this runner holds without running them (their receiver is paused):
+   * pending again, the lease gone, and the attempt the claim counted given back, so that a
+   * paused receiver uses up none of its attempts. Where another runner holds the row now,
+   * nothing changes.
+   */
+  async release(deliveries: readonly LeasedDelivery[]): Promise<void> {
+    for (const d of deliveries) {
+      await this.#knex(this.#table)
+        .where({ id: d.id, lease_token: d.lease })
+        .update({
+          status: 'pending',
+          attempts: d.attempt - 1,
+          locked_until: null,
+          lease_token: null,
+        });
+    }
   }
 
   /**

@@ -24,6 +24,11 @@ export interface TableNames {
   paymentSignals: string;
   /** The keys of `pay.runOnce()` (run-once.ts). */
   once: string;
+      },
+    },
+    {
+  /** Receivers paused by `pay.pause()`: one row each while paused. */
+  pausedReceivers: string;
   migrations: string;
 }
 
@@ -36,6 +41,10 @@ export function tableNames(tablePrefix: string): TableNames {
     objects: `${tablePrefix}objects`,
     paymentSignals: `${tablePrefix}payment_signals`,
     once: `${tablePrefix}once`,
+      },
+    },
+    {
+    pausedReceivers: `${tablePrefix}paused_receivers`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -306,6 +315,21 @@ function migrations(tablePrefix: string): Migration[] {
           });
           table.dropColumn('dedupe_group');
         });
+      },
+    },
+    {
+      // Receivers paused by pay.pause() (src/store/paused-receivers.ts): every instance and
+      // worker reads it, so that a pause holds across them all.
+      name: '20261206000300_paused_receivers',
+      async up(knex) {
+        await knex.schema.createTable(t.pausedReceivers, (table) => {
+          table.string('receiver', 255).primary(`${t.pausedReceivers}_pkey`);
+          table.timestamp('paused_at', { useTz: true }).notNullable();
+          table.string('reason', 255).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.pausedReceivers);
       },
     },
   ];

@@ -87,6 +87,18 @@ export class EventQueries {
       .count({ n: '*' })) as Row[];
     return Number(row?.n ?? 0);
   }
+
+  /**
+   * How many deliveries of a receiver are still to run: pending, running, or failed and to be
+   * retried (the (status, next_attempt_at) index's ranges of those statuses).
+   */
+  async waitingOf(receiver: string): Promise<number> {
+    const [row] = (await this.#knex(this.#t.deliveries)
+      .whereIn('status', ['pending', 'running', 'failed'])
+      .andWhere({ receiver })
+      .count({ n: '*' })) as Row[];
+    return Number(row?.n ?? 0);
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ const MIGRATIONS = [
   '20261206000000_deliveries_deferred',
   '20261206000100_once',
   '20261206000200_events_dedupe_group',
+  '20261206000300_paused_receivers',
 ];
 
 /** The tables of a SQLite file. */

@@ -600,6 +600,63 @@ for (const dialect of DIALECTS) {
       expect(landed.text).to.include('No failed or dead deliveries.');
     });
 
+    it('pauses a receiver from the overview, holds its deliveries, refuses to retry it, and resumes it', async () => {
+      let page = await client.get(`${BASE}/`);
+      expect(page.text).to.include('None: every receiver runs.');
+      let { landed } = await client.submit(page, '/receivers/pause', {
+        receiver: 'ledger.book',
+        reason: 'ledger <migration>',
+      });
+      expect(noticeOf(landed.text)).to.deep.equal({
+        kind: 'ok',
+        text: 'Paused ledger.book. Its deliveries stay pending on every instance until it is resumed (0 waiting now).',
+      });
+      expect(landed.text).to.match(
+        /<li><span class="mono">ledger\.book<\/span> since <time [^>]+>[^<]+<\/time> <span class="muted">\(ledger &lt;migration&gt;\)<\/span> <form method="post"/,
+      );
+      expect((await shop.pay.paused()).map((p) => [p.receiver, p.reason])).to.deep.equal([
+        ['ledger.book', 'ledger <migration>'],
+      ]);
+      await shop.send(stripeEvent('evt_paused', 'charge.succeeded'));
+      expect(shop.runs.ledger).to.deep.equal([]);
+      expect(await deliveryOf('evt_paused', 'ledger.book')).to.include({
+        status: 'pending',
+        attempts: 0,
+      });
+      // The event's page marks the delivery paused.
+      const eventPage = await client.get(`${BASE}/events/evt_paused`);
+      expect(eventPage.text).to.match(
+        /<td class="mono">ledger\.book<\/td><td><span class="badge s-pending">pending<\/span> <span class="badge s-paused">paused<\/span><\/td>/,
+      );
+      // A retry now of a paused receiver is refused, with the reason.
+      const dead = await deliveryOf('evt_paused', 'ledger.book');
+      await shop.pay.knex('payments_deliveries').where({ id: dead.id }).update({ status: 'dead' });
+      page = await client.get(`${BASE}/deliveries`);
+      ({ landed } = await client.submit(page, '/deliveries/retry-dead'));
+      expect(noticeOf(landed.text)).to.deep.equal({
+        kind: 'error',
+        text: 'Receiver "ledger.book" is paused; resume it first (its deliveries run after the resume).',
+      });
+      await shop.pay
+        .knex('payments_deliveries')
+        .where({ id: dead.id })
+        .update({ status: 'pending' });
+      page = await client.get(`${BASE}/`);
+      ({ landed } = await client.submit(page, '/receivers/resume'));
+      expect(noticeOf(landed.text)).to.deep.equal({
+        kind: 'ok',
+        text: 'Resumed ledger.book. 1 of its deliveries waits; the retry worker runs them at its next poll.',
+      });
+      expect(landed.text).to.include('None: every receiver runs.');
+      expect(await shop.pay.runDueDeliveries()).to.equal(1);
+      expect(shop.runs.ledger).to.deep.equal(['evt_paused']);
+      // An unknown name (a form from an older deploy) is refused with the receivers listed.
+      ({ landed } = await client.submit(landed, '/receivers/pause', { receiver: 'ledger.old' }));
+      expect(noticeOf(landed.text)?.text).to.equal(
+        'No receiver named "ledger.old" is registered in this process, so it cannot be paused; the receivers are audit, ledger.book, orders.fulfil.',
+      );
+    });
+
     it('refuses an action without a valid CSRF token, and runs nothing', async () => {
       shop.ledgerDown = true;
       await shop.send(stripeEvent('evt_csrf', 'charge.succeeded'));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import Emittery from 'emittery';
 import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { Pauses } from '../../src/dispatch/pauses.js';
 import { Worker } from '../../src/dispatch/worker.js';
 import {
   createRegistry,
@@ -13,8 +14,10 @@ import { type Database, openDatabase } from '../../src/store/database.js';
 import { Deliveries } from '../../src/store/deliveries.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { tableNames } from '../../src/store/migrations.js';
+import { PausedReceivers } from '../../src/store/paused-receivers.js';
 import { EventQueries } from '../../src/store/queries.js';
 import { signWebhook } from '../../src/testing/index.js';
+import { chargeEvent } from '../helpers/charges.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 import { gate, until } from '../helpers/sync.js';
@@ -22,15 +25,7 @@ import { gate, until } from '../helpers/sync.js';
 const SECRET = 'whsec_worker_test';
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function event(id: string) {
-  return {
-    id,
-    object: 'event',
-    type: 'charge.succeeded',
-    created: 1_700_000_000,
-    data: { object: { id: `ch_${id}` } },
-  };
-}
+const event = chargeEvent;
 
 for (const dialect of DIALECTS)
   describe(`retry worker on ${dialect}`, () => {
@@ -505,6 +500,7 @@ for (const dialect of DIALECTS)
           hooks: new Emittery(),
           dataOf: (e) => (e.payload as { data: unknown }).data,
           paymentOf: () => undefined,
+          pauses: new Pauses(new PausedReceivers(own.knex, tables), logger),
         }),
         prune: undefined,
         logger,

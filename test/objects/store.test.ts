@@ -26,6 +26,7 @@ const receiver = (
   variants: undefined,
   atomic: options.atomic ?? false,
   skipStale: options.skipStale ?? false,
+  concurrency: undefined,
   fn: async () => {},
 });
 

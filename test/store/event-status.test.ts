@@ -54,6 +54,7 @@ const receiver = (name: string, atomic: boolean): RegisteredReceiver => ({
   name,
   pattern: '*',
   variants: undefined,
+  concurrency: undefined,
   atomic,
   skipStale: false,
   fn: async () => {},

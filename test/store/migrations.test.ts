@@ -43,6 +43,7 @@ describe('migrations', () => {
           'shop_pay_objects',
           'shop_pay_once',
           'shop_pay_payment_signals',
+          'shop_pay_paused_receivers',
           'shop_pay_requests',
         ]);
         const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
@@ -56,6 +57,7 @@ describe('migrations', () => {
           { name: '20261206000000_deliveries_deferred' },
           { name: '20261206000100_once' },
           { name: '20261206000200_events_dedupe_group' },
+          { name: '20261206000300_paused_receivers' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -201,6 +203,7 @@ for (const dialect of DIALECTS)
           '20261206000000_deliveries_deferred',
           '20261206000100_once',
           '20261206000200_events_dedupe_group',
+          '20261206000300_paused_receivers',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

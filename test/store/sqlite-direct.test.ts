@@ -39,6 +39,7 @@ const receiver = (name: string): RegisteredReceiver => ({
   variants: undefined,
   atomic: false,
   skipStale: false,
+  concurrency: undefined,
   fn: async () => {},
 });
 

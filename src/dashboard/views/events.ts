@@ -66,10 +66,11 @@ ${table(
 ${'page' in result ? pager(result.page, `${base}/events`, filters) : ''}`;
 }
 
-function deliveryRow(view: ViewContext, event: EventDetails, d: Delivery): Html {
+function deliveryRow(view: ViewContext, event: EventDetails, d: Delivery, paused: boolean): Html {
   const back = `/events/${event.id}`;
+  // A paused receiver's delivery waits for the resume: retrying it now would be refused.
   const retry =
-    d.status === 'failed' || d.status === 'dead'
+    !paused && (d.status === 'failed' || d.status === 'dead')
       ? actionForm(view, `/deliveries/${d.id}/retry`, {
           button: 'Retry now',
           back,
@@ -88,7 +89,9 @@ function deliveryRow(view: ViewContext, event: EventDetails, d: Delivery): Html 
   const why = deferred
     ? html`<span class="muted">deferred since ${time(d.deferredSince, view.now)}:</span> ${d.deferredReason}`
     : errorText(d.status === 'succeeded' ? null : d.lastError);
-  return html`<tr id="delivery-${d.id}"><td class="mono">${d.receiver}</td><td>${badge(deferred ? 'deferred' : d.status)}</td>
+  const shown = badge(deferred ? 'deferred' : d.status);
+  const status = paused ? html`${shown} ${badge('paused')}` : shown;
+  return html`<tr id="delivery-${d.id}"><td class="mono">${d.receiver}</td><td>${status}</td>
 <td class="num">${d.attempts}</td><td>${next}</td><td>${time(d.completedAt, view.now)}</td>
 <td>${why}</td><td>${retry}</td></tr>`;
 }
@@ -122,8 +125,15 @@ export function headersList(headers: RequestLogEntry['headers']): Html {
   })}</dl>`;
 }
 
-/** One event: its fields, the replay form, its deliveries, the requests that carried it, its payload. */
-export function eventView(view: ViewContext, event: EventDetails): Html {
+/**
+ * One event: its fields, the replay form, its deliveries (those of a `paused` receiver marked
+ * so), the requests that carried it, its payload.
+ */
+export function eventView(
+  view: ViewContext,
+  event: EventDetails,
+  paused: ReadonlySet<string>,
+): Html {
   const back = `/events/${event.id}`;
   const replay = actionForm(view, `/events/${event.id}/replay`, {
     button: 'Replay',
@@ -154,7 +164,7 @@ ${replay}
 <h2>Deliveries <small>${count(event.deliveries.length)}</small></h2>
 ${table(
   ['Receiver', 'Status', ['Attempts', 'num'], 'Next attempt', 'Completed', 'Last error', ''],
-  event.deliveries.map((d) => deliveryRow(view, event, d)),
+  event.deliveries.map((d) => deliveryRow(view, event, d, paused.has(d.receiver))),
   'None: no receiver matched this event when it was stored.',
 )}
 <h2>Requests that carried it <small>${count(event.requests.length)}</small></h2>

@@ -1,8 +1,9 @@
 /** The overview: the last 24 hours by variant and outcome, requests per hour, deliveries to mind. */
+import type { PausedReceiver } from '../../types.js';
 import { href, html } from '../html.js';
 import type { Overview } from '../queries.js';
 import { requestsChart } from './chart.js';
-import { badge, count, table, time, type ViewContext } from './parts.js';
+import { actionForm, badge, count, table, time, type ViewContext } from './parts.js';
 
 /** What the overview shows beside the counts. */
 export interface OverviewExtras {
@@ -10,8 +11,10 @@ export interface OverviewExtras {
   variants: readonly string[];
   /** Whether requests are logged (`requestLog: false` turns it off). */
   requestLog: boolean;
-  /** Paused receivers, when the instance can tell. */
-  paused: readonly string[] | undefined;
+  /** The paused receivers, as stored. */
+  paused: readonly PausedReceiver[];
+  /** The registered receivers, for the pause form. */
+  receivers: readonly string[];
 }
 
 interface VariantRow {
@@ -22,6 +25,46 @@ interface VariantRow {
 
 function card(label: string, value: number, link: string, tone: string): ReturnType<typeof html> {
   return html`<a class="card ${value > 0 ? tone : ''}" href="${link}"><div class="value">${count(value)}</div><div class="label">${label}</div></a>`;
+}
+
+/**
+ * The paused receivers, each with a Resume button, and a form to pause one (its deliveries then
+ * wait, pending, on every instance).
+ */
+function pausedSection(
+  view: ViewContext,
+  paused: readonly PausedReceiver[],
+  receivers: readonly string[],
+): ReturnType<typeof html> {
+  const names = new Set(paused.map((p) => p.receiver));
+  const running = receivers.filter((name) => !names.has(name));
+  const list =
+    paused.length === 0
+      ? html`<p class="empty">None: every receiver runs.</p>`
+      : html`<ul>${paused.map(
+          (p) =>
+            html`<li><span class="mono">${p.receiver}</span> since ${time(p.pausedAt, view.now)}${
+              p.reason === null ? '' : html` <span class="muted">(${p.reason})</span>`
+            } ${actionForm(view, '/receivers/resume', {
+              button: 'Resume',
+              back: '/',
+              label: `Resume ${p.receiver}`,
+              fields: html`<input type="hidden" name="receiver" value="${p.receiver}">`,
+            })}</li>`,
+        )}</ul>`;
+  const form =
+    running.length === 0
+      ? ''
+      : actionForm(view, '/receivers/pause', {
+          button: 'Pause',
+          back: '/',
+          className: 'filters',
+          fields: html`<label>Receiver <select name="receiver">${running.map(
+            (name) => html`<option value="${name}">${name}</option>`,
+          )}</select></label>
+<label>Reason <input type="text" name="reason" maxlength="255" placeholder="optional"></label>`,
+        });
+  return html`<h2>Paused receivers</h2>${list}${form}`;
 }
 
 /** The overview page's body. */
@@ -68,14 +111,7 @@ export function overviewView(view: ViewContext, data: Overview, extras: Overview
 <td class="num"><a href="${href(`${base}/requests`, { variant: r.variant, status: r.statusCode, valid: 'no' })}">${count(r.count)}</a></td></tr>`,
     );
   const d = data.deliveries;
-  const paused =
-    extras.paused === undefined
-      ? ''
-      : html`<h2>Paused receivers</h2>${
-          extras.paused.length === 0
-            ? html`<p class="empty">None: every receiver runs.</p>`
-            : html`<ul>${extras.paused.map((name) => html`<li class="mono">${name}</li>`)}</ul>`
-        }`;
+  const paused = pausedSection(view, extras.paused, extras.receivers);
   return html`<h1>Overview <small>the last 24 hours, since ${time(data.since, view.now)}</small></h1>
 <div class="cards">
 ${card('deliveries due now', d.due, `${base}/deliveries?status=failed`, 'warn')}
