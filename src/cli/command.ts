@@ -117,13 +117,18 @@ export function stringValue(values: OptionValues, name: string): string | undefi
 }
 
 /**
- * Refuses to run receivers when this process has none: the config module must import them.
- * Running deliveries without them would record each as failed and spend its attempts.
+ * Refuses to go on when this process has no receivers: the config module must import them.
+ * Running deliveries without them would record each as failed and spend its attempts; a pause
+ * would have no name to check. `consequence` ends the message: "so <consequence>".
  */
-export function requireReceivers(pay: Payments, action: string): void {
+export function requireReceivers(
+  pay: Payments,
+  action: string,
+  consequence = `${action} would only fail deliveries`,
+): void {
   if (pay.registry.list().length === 0) {
     throw new CliFailure(
-      `no receivers are registered in this process, so ${action} would only fail deliveries. ` +
+      `no receivers are registered in this process, so ${consequence}. ` +
         'Import your receivers in the config module (import "./receivers.js"), or pass `registry` in its settings.',
     );
   }

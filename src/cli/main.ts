@@ -15,6 +15,7 @@ import {
 } from './command.js';
 import { eventsList, eventsShow } from './commands/events.js';
 import { migrate } from './commands/migrate.js';
+import { pause, resume } from './commands/pause.js';
 import { prune } from './commands/prune.js';
 import { replay } from './commands/replay.js';
 import { requestsList, requestsShow } from './commands/requests.js';
@@ -35,6 +36,8 @@ export const COMMANDS: readonly Command[] = [
   requestsShow,
   replay,
   retry,
+  pause,
+  resume,
   worker,
   prune,
 ];

@@ -7,6 +7,7 @@ import type {
   EventDetails,
   EventFilter,
   EventStatus,
+  PausedReceiver,
   RequestLogEntry,
   StoredEvent,
 } from '../../types.js';
@@ -104,8 +105,16 @@ export const eventsList: Command = {
   },
 };
 
-/** Prints one event, its deliveries and its request-log lines. */
-export function printEvent(out: Output, event: EventDetails, withPayload: boolean): void {
+/**
+ * Prints one event, its deliveries and its request-log lines; a delivery of a paused receiver
+ * says so.
+ */
+export function printEvent(
+  out: Output,
+  event: EventDetails,
+  withPayload: boolean,
+  paused: readonly PausedReceiver[] = [],
+): void {
   out.line(`Event ${event.id}  ${event.eventId}`);
   const fields: [string, string][] = [
     ['variant', `${event.variant} (${event.provider})`],
@@ -123,7 +132,16 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
   for (const [name, value] of fields) out.line(`  ${name.padEnd(10)} ${value}`);
   out.line();
   out.line(`Deliveries (${event.deliveries.length})`);
-  if (event.deliveries.length > 0) out.table(DELIVERY_COLUMNS, event.deliveries, '  ');
+  const pausedOf = new Map(paused.map((p) => [p.receiver, p]));
+  const columns: Column<Delivery>[] = DELIVERY_COLUMNS.map((column) =>
+    column.header === 'STATUS'
+      ? {
+          ...column,
+          value: (d) => (pausedOf.has(d.receiver) ? `${d.status} (paused)` : d.status),
+        }
+      : column,
+  );
+  if (event.deliveries.length > 0) out.table(columns, event.deliveries, '  ');
   else if (event.ignoredReason === 'mode_mismatch') {
     out.line("  none: the event's mode is not its variant's (the variant's mode setting)");
   } else out.line('  none: no receiver matched this event');
@@ -132,6 +150,15 @@ export function printEvent(out: Output, event: EventDetails, withPayload: boolea
     out.line(
       '  skipped: the event is stale and these receivers have skipStale; ' +
         `\`koa-payments replay ${event.id} --receiver <name>\` runs one anyway`,
+    );
+  }
+  for (const receiver of new Set(event.deliveries.map((d) => d.receiver))) {
+    const pause = pausedOf.get(receiver);
+    if (pause === undefined) continue;
+    out.line();
+    out.line(
+      `  ${receiver} is paused (since ${formatDate(pause.pausedAt)}${pause.reason === null ? '' : `: ${pause.reason}`}): ` +
+        `its deliveries wait until \`koa-payments resume ${receiver}\`.`,
     );
   }
   for (const delivery of event.deliveries) {
@@ -170,7 +197,8 @@ export const eventsShow: Command = {
   args: '<id>',
   description:
     'Shows one event: its fields, its deliveries (one per receiver: status, attempts, next ' +
-    'attempt, last error) and the request-log lines of the requests that carried it. <id> is the ' +
+    'attempt, last error; whether its receiver is paused) and the request-log lines of the ' +
+    'requests that carried it. <id> is the ' +
     "row id (the ID column of `events list`) or the provider's event id.",
   options: {
     variant: {
@@ -193,8 +221,10 @@ export const eventsShow: Command = {
           positionals[0] as string,
           stringValue(values, 'variant'),
         );
-        if (values.json === true) out.json(event);
-        else printEvent(out, event, values.payload === true);
+        const receivers = new Set(event.deliveries.map((d) => d.receiver));
+        const paused = (await pay.paused()).filter((p) => receivers.has(p.receiver));
+        if (values.json === true) out.json({ ...event, pausedReceivers: paused });
+        else printEvent(out, event, values.payload === true, paused);
         return 0;
       },
       { store: 'read' },
