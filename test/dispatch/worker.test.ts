@@ -554,7 +554,7 @@ describe('retry worker prune schedule', () => {
     const worker = new Worker({
       deliveries,
       queries: {} as EventQueries,
-      dispatcher: {} as Dispatcher,
+      dispatcher: { saturatedReceivers: () => [] } as unknown as Dispatcher,
       prune,
       logger: {
         debug() {},
