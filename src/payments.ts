@@ -251,7 +251,7 @@ export function payments(settings: PaymentsSettings): Payments {
     : undefined;
   const store = new EventStore(db, tables, committer);
   const deliveries = new Deliveries(db, tables);
-  const pausedReceivers = new PausedReceivers(db.knex, tables);
+  const pausedReceivers = new PausedReceivers(db, tables);
   const pauses = new Pauses(pausedReceivers, resolved.logger);
   const queries = new EventQueries(db.knex, tables);
   const requestQueries = new RequestQueries(

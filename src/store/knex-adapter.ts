@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 export interface RawStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get(...params: unknown[]): Record<string, unknown> | undefined;
+  all(...params: unknown[]): Record<string, unknown>[];
 }
 
 /** The parts of a better-sqlite3 connection the library uses. */

@@ -123,6 +123,11 @@ export class DirectConnection {
   get(sql: string, ...params: unknown[]): Row | undefined {
     return this.#statement(sql).get(...params.map(bindable));
   }
+
+  /** Runs a statement and returns its rows. */
+  all(sql: string, ...params: unknown[]): Row[] {
+    return this.#statement(sql).all(...params.map(bindable));
+  }
 }
 
 /** Borrows the connection of a better-sqlite3 Knex pool. */

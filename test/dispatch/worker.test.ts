@@ -500,7 +500,7 @@ for (const dialect of DIALECTS)
           hooks: new Emittery(),
           dataOf: (e) => (e.payload as { data: unknown }).data,
           paymentOf: () => undefined,
-          pauses: new Pauses(new PausedReceivers(own.knex, tables), logger),
+          pauses: new Pauses(new PausedReceivers(own, tables), logger),
         }),
         prune: undefined,
         logger,
