@@ -146,6 +146,7 @@ export type {
 export { migrationSource } from './store/migrations.js';
 export { REDACTED_HEADERS } from './store/requests.js';
 export type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
+export type { TelemetrySettings } from './telemetry/telemetry.js';
 export type {
   Delivery,
   DeliveryStatus,

@@ -5,6 +5,7 @@
 import Emittery from 'emittery';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
+import { SilenceWatch } from './alerts/silence.js';
 import { createDashboard, type DashboardOptions } from './dashboard/index.js';
 import { DashboardQueries } from './dashboard/queries.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -24,6 +25,7 @@ import {
   resolveSettings,
   type VariantSettings,
   variantGroups,
+  variantExpectations,
   variantModes,
 } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
@@ -40,6 +42,8 @@ import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-once.js';
 import type { StoredEvent } from './store/types.js';
+import { VariantActivity } from './store/variant-activity.js';
+import { createTelemetry } from './telemetry/telemetry.js';
 import type {
   EventDetails,
   EventsApi,
@@ -143,7 +147,8 @@ export interface Payments {
   prune(options?: PruneOptions): Promise<PruneResult>;
   /**
    * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
-   * `delivery.dead`, `event.settled`, and `store.committed` for each group commit; see
+   * `delivery.dead`, `event.settled`, `store.committed` for each group commit, and
+   * `variant.silent` / `variant.resumed` for variants with `expectEvery`; see
    * {@link PaymentsHooks}); returns an unsubscribe function.
    *
    * @example
@@ -232,6 +237,7 @@ export function payments(settings: PaymentsSettings): Payments {
   }));
   const modes = variantModes(settings.variants);
   const groups = variantGroups(settings.variants);
+  const expectEvery = variantExpectations(settings.variants);
 
   // The store: events and deliveries, written in units of work (group-committed by default on
   // SQLite), claimed and leased, read; and the request log.
@@ -265,6 +271,27 @@ export function payments(settings: PaymentsSettings): Payments {
     resolved.requestLog === false
       ? undefined
       : new RequestLog(db.knex, tables, resolved.requestLog.maxBody, secretHeaders);
+  // What an operator watches: variants gone silent (expectEvery), metrics and spans.
+  const silence = new SilenceWatch({
+    expectEvery,
+    activity: new VariantActivity(db.knex, tables),
+    hooks,
+    logger: resolved.logger,
+  });
+  const telemetry = createTelemetry(
+    resolved.telemetry,
+    {
+      async read() {
+        const [deliveryCounts, silent] = await Promise.all([
+          queries.deliveryGauges(new Date()),
+          silence.silence(),
+        ]);
+        return { ...deliveryCounts, silent };
+      },
+      receivers: () => registry.list().map((r) => r.name),
+    },
+    resolved.logger,
+  );
   // The parts that run webhooks: the pipeline receives and stores them, the dispatcher runs
   // their receivers after COMMIT, the worker retries what failed.
   const dataOf = (event: StoredEvent): unknown => {
@@ -286,6 +313,7 @@ export function payments(settings: PaymentsSettings): Payments {
     dataOf,
     paymentOf,
     pauses,
+    telemetry,
   });
   // Warns when the first request comes in with no receiver registered (not at payments() or
   // migrate(): receivers may be imported after the one, and the CLI runs the other without them).
@@ -302,6 +330,8 @@ export function payments(settings: PaymentsSettings): Payments {
     requestLog,
     settings: resolved,
     pauses,
+    telemetry,
+    silence,
     async onStored(event, duplicate) {
       if (hooks.listenerCount('event.stored') === 0) return;
       try {
@@ -345,6 +375,7 @@ export function payments(settings: PaymentsSettings): Payments {
         : () => operations.prune(),
     logger: resolved.logger,
     schemaReady: () => schemaReady(db.knex, resolved.tablePrefix, tables),
+    checkSilence: silence.watching ? () => silence.maybeCheck() : undefined,
     options: {
       pollIntervalMs: resolved.worker.pollIntervalMs,
       batchSize: resolved.worker.batchSize,
@@ -367,6 +398,8 @@ export function payments(settings: PaymentsSettings): Payments {
         ? undefined
         : { limit: provider.bodyLimit, source: `the ${provider.name} provider's limit` };
     },
+    webhook: (variant) => telemetry.webhook(variant, providers.get(variant)?.name ?? 'unknown'),
+    unknownVariant: () => telemetry.unknownVariant(),
     isClosing: () => closing !== undefined,
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
@@ -422,6 +455,7 @@ export function payments(settings: PaymentsSettings): Payments {
         operations,
         variants: [...providers.keys()],
         requestLog: resolved.requestLog !== false,
+        silent: () => silence.silentVariants(),
       }),
     startWorker: () => worker.start(),
     async stopWorker() {
@@ -442,6 +476,7 @@ export function payments(settings: PaymentsSettings): Payments {
           );
         }
         hooks.clearListeners();
+        telemetry.close();
         if (db.owned) await db.knex.destroy();
       })();
       return closing;

@@ -3,6 +3,7 @@
  * inside) → COMMIT → dispatch the after-commit receivers.
  */
 
+import type { SilenceWatch } from './alerts/silence.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { buildSignal } from './dispatch/dispatcher.js';
 import type { Pauses } from './dispatch/pauses.js';
@@ -24,6 +25,7 @@ import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
 import type { StoreResult } from './store/store-event.js';
 import type { IgnoredReason, StoredEvent } from './store/types.js';
+import type { Telemetry } from './telemetry/telemetry.js';
 import type { Received } from './types.js';
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {
@@ -70,6 +72,10 @@ export interface PipelineDependencies {
   settings: Pick<ResolvedSettings, 'retry' | 'logger'>;
   /** The paused receivers: a paused atomic receiver does not run inside the storing transaction. */
   pauses: Pauses;
+  /** Spans and metrics of the atomic receivers' runs (the dispatcher records the others'). */
+  telemetry: Telemetry;
+  /** Told of every valid webhook, for `expectEvery`. */
+  silence: SilenceWatch;
   /** Called once an event is stored (after COMMIT), before its receivers run. */
   onStored(event: StoredEvent, duplicate: boolean): Promise<void>;
 }
@@ -90,6 +96,8 @@ export class Pipeline {
   readonly #onStored: (event: StoredEvent, duplicate: boolean) => Promise<void>;
   readonly #requestLog: RequestLog | undefined;
   readonly #pauses: Pauses;
+  readonly #telemetry: Telemetry;
+  readonly #silence: SilenceWatch;
 
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
@@ -104,6 +112,8 @@ export class Pipeline {
     this.#settings = dependencies.settings;
     this.#onStored = dependencies.onStored;
     this.#pauses = dependencies.pauses;
+    this.#telemetry = dependencies.telemetry;
+    this.#silence = dependencies.silence;
   }
 
   /**
@@ -160,6 +170,8 @@ export class Pipeline {
     const bodyText = request.rawBody.toString('utf8');
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
     const payloadText = verified.payloadText ?? bodyText;
+    /** The atomic receivers that ran in the storing transaction (counted once it commits). */
+    const atomicRuns = new Set<string>();
     let stored: StoreResult;
     ticket?.close();
     try {
@@ -180,13 +192,17 @@ export class Pipeline {
         receivers,
         object,
         payment: emission,
-        async runAtomic(trx, event, entry, kind) {
+        runAtomic: async (trx, event, entry, kind) => {
+          const run = this.#telemetry.run(entry.name, variant, 1);
           try {
             const reported = kind === 'payment' ? payment : undefined;
-            await entry.fn(buildSignal(event, verified.data, 1, trx, reported));
+            await run.run(() => entry.fn(buildSignal(event, verified.data, 1, trx, reported)));
+            atomicRuns.add(entry.name);
           } catch (error) {
+            run.end('failed', error);
             throw new ReceiverFailedError(entry.name, error);
           }
+          run.end('succeeded');
         },
         leaseMs,
         // The request-log line of a valid request is written in the storing transaction: no
@@ -232,6 +248,11 @@ export class Pipeline {
       throw new StoreUnavailableError(error);
     }
     const { event, duplicate } = stored;
+    this.#silence.seen(variant);
+    if (!duplicate) {
+      // The atomic receivers' successes were committed with the event.
+      for (const name of atomicRuns) this.#telemetry.delivered(name, 'succeeded');
+    }
     // Ignored for want of a receiver (not for its mode, nor an event whose payment signal has
     // receivers): the receivers may not be imported.
     if (

@@ -11,6 +11,7 @@ import { resolvingProvider, type SecretCacheSettings } from './providers/shared/
 import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext, ProviderDefinition } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
+import type { TelemetrySettings } from './telemetry/telemetry.js';
 import type { Logger } from './types.js';
 
 /** Which mode's events a variant runs receivers for: live, test, or both. */
@@ -42,6 +43,16 @@ export interface CommonVariantSettings {
    * @default the variant's name (its own group)
    */
   dedupeGroup?: string;
+  /**
+   * How often a valid webhook is expected at least, as a duration (`'6h'`, `'30m'`, `'2d'`).
+   * When none arrives for that long, the library reports the variant silent: the
+   * `variant.silent` hook, a warning in the log, the `payments.variant.silent` gauge and a line
+   * on the dashboard; and `variant.resumed` when webhooks come again. The retry worker checks.
+   * @default undefined (never reported silent)
+   * @example
+   * stripe: { provider: 'stripe', endpointSecret, expectEvery: '6h' }
+   */
+  expectEvery?: string;
 }
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
@@ -262,6 +273,14 @@ export interface PaymentsSettings {
    * @default false
    */
   trustProxy?: boolean;
+  /**
+   * OpenTelemetry metrics and spans, through `@opentelemetry/api` (an optional peer dependency:
+   * without it, or without an SDK registered, nothing is recorded). By default they go to the
+   * global providers (the Node SDK registers them); give `{ meterProvider, tracerProvider }` to
+   * send them elsewhere, or `false` to record nothing. See docs/observability.md.
+   * @default {} (the global providers)
+   */
+  telemetry?: false | TelemetrySettings;
 }
 
 /** Settings with every default applied. */
@@ -282,6 +301,7 @@ export interface ResolvedSettings {
   /** `undefined`: the dialect's default. */
   groupCommit: { enabled: boolean | undefined; maxBatch: number; maxWaitMs: number };
   trustProxy: boolean;
+  telemetry: TelemetrySettings | false;
 }
 
 /**
@@ -313,7 +333,12 @@ const SETTINGS_KEYS = keySet({
   events: true,
   groupCommit: true,
   trustProxy: true,
+  telemetry: true,
 } satisfies KeysOf<PaymentsSettings>);
+const TELEMETRY_KEYS = keySet({
+  meterProvider: true,
+  tracerProvider: true,
+} satisfies KeysOf<TelemetrySettings>);
 const GROUP_COMMIT_KEYS = keySet({
   maxBatch: true,
   maxWaitMs: true,
@@ -341,6 +366,7 @@ const COMMON_VARIANT_KEYS = keySet({
   mode: true,
   secretCache: true,
   dedupeGroup: true,
+  expectEvery: true,
 } satisfies KeysOf<CommonVariantSettings>);
 const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
@@ -465,6 +491,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   if (typeof trustProxy !== 'boolean') {
     throw new ConfigurationError('trustProxy', 'must be a boolean');
   }
+  const telemetry = resolveTelemetry(settings.telemetry ?? {});
   return {
     host: host === undefined ? undefined : typeof host === 'function' ? host : () => host,
     protocol,
@@ -500,7 +527,33 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
       maxWaitMs: nonNegative(groupOptions.maxWaitMs ?? 2, 'groupCommit.maxWaitMs'),
     },
     trustProxy,
+    telemetry,
   };
+}
+
+function resolveTelemetry(telemetry: TelemetrySettings | false): TelemetrySettings | false {
+  if (telemetry === false) return false;
+  if (typeof telemetry !== 'object' || telemetry === null) {
+    throw new ConfigurationError('telemetry', 'must be false or { meterProvider, tracerProvider }');
+  }
+  for (const key of Object.keys(telemetry)) {
+    if (!TELEMETRY_KEYS.has(key))
+      throw new ConfigurationError(`telemetry.${key}`, 'unknown option');
+  }
+  const { meterProvider, tracerProvider } = telemetry;
+  if (meterProvider !== undefined && typeof meterProvider?.getMeter !== 'function') {
+    throw new ConfigurationError(
+      'telemetry.meterProvider',
+      'must be an OpenTelemetry MeterProvider (with getMeter())',
+    );
+  }
+  if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') {
+    throw new ConfigurationError(
+      'telemetry.tracerProvider',
+      'must be an OpenTelemetry TracerProvider (with getTracer())',
+    );
+  }
+  return { ...telemetry };
 }
 
 /** Builds each variant's provider, validating names and provider options. */
@@ -570,6 +623,30 @@ export function variantGroups(variants: Record<string, VariantSettings>): Map<st
     groups.set(name, group);
   }
   return groups;
+}
+
+/**
+ * `expectEvery` of each variant that has one, in ms (call after {@link buildProviders}, which
+ * checks the variants' names and shapes).
+ */
+export function variantExpectations(
+  variants: Record<string, VariantSettings>,
+): Map<string, number> {
+  const expectations = new Map<string, number>();
+  for (const [name, variant] of Object.entries(variants)) {
+    const expectEvery = variant.expectEvery;
+    if (expectEvery === undefined) continue;
+    const ms = typeof expectEvery === 'string' ? durationMs(expectEvery) : undefined;
+    if (ms === undefined || ms < 60_000) {
+      throw new ConfigurationError(
+        `variants.${name}.expectEvery`,
+        `must be a duration of a minute or more, such as '6h', '30m' or '2d', got ${typeof expectEvery === 'string' ? `'${expectEvery}'` : describe(expectEvery)}`,
+        name,
+      );
+    }
+    expectations.set(name, ms);
+  }
+  return expectations;
 }
 
 function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {

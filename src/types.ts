@@ -71,6 +71,21 @@ export interface PaymentsHooks {
   'store.committed': { size: number };
   /** Every delivery of a dispatch run has settled; `status` is the event's new status. */
   'event.settled': { event: StoredEvent; status: EventStatus };
+  /**
+   * A variant with `expectEvery` has received no valid webhook for that long (reported once per
+   * silence, by one instance, at a check of the retry worker).
+   */
+  'variant.silent': {
+    variant: string;
+    /** `expectEvery`, in ms. */
+    expectEvery: number;
+    /** The last valid webhook on record; null when none ever came. */
+    lastWebhookAt: Date | null;
+    /** When the silence began: the last webhook (or the start of the watch) plus `expectEvery`. */
+    silentSince: Date;
+  };
+  /** A silent variant received a valid webhook again. */
+  'variant.resumed': { variant: string; lastWebhookAt: Date; silentSince: Date };
 }
 
 /**

@@ -1,20 +1,11 @@
 /** Parsing and validating option values: durations, dates, numbers, JSON. */
+import { DURATION, durationMs } from '../duration.js';
 import { UsageError } from './errors.js';
-
-const UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
 
 /** `'30d'` → milliseconds. Units: ms, s, m, h, d, w. */
 export function parseDuration(value: string, option: string, command: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(value.trim());
-  const amount = match === null ? Number.NaN : Number(match[1]) * (UNITS[match[2] ?? ''] ?? 0);
-  if (!(amount > 0)) {
+  const amount = durationMs(value);
+  if (amount === undefined) {
     throw new UsageError(
       `${option} expects a duration such as 30d, 12h, 90m or 2w, got '${value}'`,
       command,
@@ -25,7 +16,7 @@ export function parseDuration(value: string, option: string, command: string): n
 
 /** `--since`: a duration back from now (`24h`) or a date (`2024-05-01`, ISO 8601). */
 export function parseSince(value: string, command: string, now = Date.now()): Date {
-  if (/^\d+(?:\.\d+)?(ms|s|m|h|d|w)$/.test(value.trim())) {
+  if (DURATION.test(value.trim())) {
     return new Date(now - parseDuration(value, '--since', command));
   }
   const date = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);

@@ -50,9 +50,10 @@ function oneOf<T extends string>(
 /** `/`: the last 24 hours. */
 export async function overviewPage(route: RouteContext): Promise<PageResult> {
   const { deps, view } = route;
-  const [data, paused] = await Promise.all([
+  const [data, paused, silent] = await Promise.all([
     deps.queries.overview(view.now),
     deps.operations.pausedReceivers(),
+    deps.silent(),
   ]);
   return {
     heading: 'Overview',
@@ -62,6 +63,7 @@ export async function overviewPage(route: RouteContext): Promise<PageResult> {
       requestLog: deps.requestLog,
       paused,
       receivers: deps.operations.receiverNames(),
+      silent,
     }),
   };
 }

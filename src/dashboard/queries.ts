@@ -288,12 +288,13 @@ export class DashboardQueries {
         .count({ n: '*' })
         .whereIn('status', ['pending', 'running', 'failed', 'dead'])
         .groupBy('status'),
-      // What the worker would claim now (Deliveries.claimDue).
+      // What the worker would claim now (Deliveries.claimDue): paused receivers' wait.
       knex(deliveries)
         .count({ n: '*' })
         .whereIn('status', ['pending', 'failed', 'running'])
         .andWhere((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now))
-        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now)),
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+        .whereNotIn('receiver', knex(this.#t.pausedReceivers).select('receiver')),
     ])) as Row[][];
     const hourly = Array.from({ length: 24 }, (_, i) => ({
       start: new Date((firstHour + i) * HOUR),

@@ -1,4 +1,5 @@
 /** What the dashboard's routes share: their dependencies, what they answer, their errors. */
+import type { SilentVariant } from '../alerts/silence.js';
 import type { Operations } from '../operations.js';
 import type { Html } from './html.js';
 import type { ResolvedDashboardOptions } from './options.js';
@@ -14,6 +15,8 @@ export interface DashboardDependencies {
   variants: readonly string[];
   /** Whether requests are logged. */
   requestLog: boolean;
+  /** The variants with `expectEvery` that are silent now. */
+  silent: () => Promise<SilentVariant[]>;
 }
 
 /** Everything a route handler gets. */

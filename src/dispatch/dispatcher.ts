@@ -14,6 +14,7 @@ import { type Deliveries, LeaseLostError } from '../store/deliveries.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
+import { NO_TELEMETRY, type RunRecord, type Telemetry } from '../telemetry/telemetry.js';
 import type { PaymentsHooks } from '../types.js';
 import { deferralDelay, nextAttemptAt } from './backoff.js';
 import { ReceiverLimits } from './limits.js';
@@ -108,6 +109,8 @@ export interface DispatcherDependencies {
   paymentOf(event: StoredEvent): PaymentSignal | undefined;
   /** The paused receivers, whose deliveries are given back pending instead of run. */
   pauses: Pauses;
+  /** Spans and metrics of the runs. @default none */
+  telemetry?: Telemetry;
 }
 
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
@@ -121,6 +124,7 @@ export class Dispatcher {
   readonly #dataOf: (event: StoredEvent) => unknown;
   readonly #paymentOf: (event: StoredEvent) => PaymentSignal | undefined;
   readonly #pauses: Pauses;
+  readonly #telemetry: Telemetry;
   readonly #limits = new ReceiverLimits();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #renewals = new Set<NodeJS.Timeout>();
@@ -135,6 +139,7 @@ export class Dispatcher {
     this.#dataOf = dependencies.dataOf;
     this.#paymentOf = dependencies.paymentOf;
     this.#pauses = dependencies.pauses;
+    this.#telemetry = dependencies.telemetry ?? NO_TELEMETRY;
   }
 
   /**
@@ -280,8 +285,10 @@ export class Dispatcher {
     for (const outcome of outcomes) {
       // Another runner claimed the delivery after this one's lease expired: its outcome stands.
       if (outcome.result === 'lost' || lost.has(outcome.delivery.id)) {
+        this.#telemetry.delivered(outcome.delivery.receiver, 'lost');
         this.#reportLost(event, outcome);
       } else {
+        this.#telemetry.delivered(outcome.delivery.receiver, outcome.result, outcome.error);
         await this.#report(event, outcome);
       }
     }
@@ -328,6 +335,7 @@ export class Dispatcher {
     renewal.unref();
     this.#renewals.add(renewal);
     let release: (() => void) | undefined;
+    let record: RunRecord | undefined;
     try {
       if (entry === undefined) {
         throw new Error(
@@ -346,23 +354,35 @@ export class Dispatcher {
       }
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
       release = await this.#limits.acquire(entry.name, entry.concurrency);
+      const run = this.#telemetry.run(entry.name, event.variant, attempt);
+      record = run;
       if (entry.atomic) {
         // Outside the storing transaction (a retry or a replay): a transaction of its own,
         // committed together with the delivery's success (or rolled back with it, when the
         // lease was lost meanwhile).
         await this.#knex.transaction(async (trx) => {
-          await entry.fn(buildSignal(event, data, attempt, trx, payment));
+          await run.run(() => entry.fn(buildSignal(event, data, attempt, trx, payment)));
           await this.#deliveries.recordSuccess(delivery, trx);
         });
+        run.end('succeeded');
         return { delivery, attempt, result: 'succeeded' };
       }
-      await entry.fn(buildSignal(event, data, attempt, undefined, payment));
+      await run.run(() => entry.fn(buildSignal(event, data, attempt, undefined, payment)));
+      run.end('succeeded');
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {
-      if (error instanceof LeaseLostError) return { delivery, attempt, result: 'lost' };
+      if (error instanceof LeaseLostError) {
+        record?.end('lost');
+        return { delivery, attempt, result: 'lost' };
+      }
+      // RetryLater: not a failure, so no failed outcome (nor the failure hook).
       const deferred = isRetryLater(error) ? this.#defer(delivery, error) : undefined;
-      if (deferred !== undefined) return deferred;
+      if (deferred !== undefined) {
+        record?.end('deferred');
+        return deferred;
+      }
       const next = nextAttemptAt(attempt, retry);
+      record?.end(next === null ? 'dead' : 'failed', error);
       return {
         delivery,
         attempt,

@@ -42,6 +42,11 @@ export interface WorkerDependencies {
    * or until {@link Worker.schemaMigrated} says so.
    */
   schemaReady(): Promise<boolean>;
+  /**
+   * Checks whether variants with `expectEvery` went silent (alerts/silence.ts), at its own
+   * cadence; called each poll. Undefined when no variant is watched.
+   */
+  checkSilence?: (() => Promise<void>) | undefined;
   /** The clock the prune schedule reads, in ms. @default Date.now */
   now?: () => number;
 }
@@ -55,6 +60,7 @@ export class Worker {
   readonly #options: WorkerOptions;
   readonly #logger: Logger;
   readonly #schemaReady: () => Promise<boolean>;
+  readonly #checkSilence: (() => Promise<void>) | undefined;
   readonly #now: () => number;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -72,6 +78,7 @@ export class Worker {
     this.#options = dependencies.options;
     this.#logger = dependencies.logger;
     this.#schemaReady = dependencies.schemaReady;
+    this.#checkSilence = dependencies.checkSilence;
     this.#now = dependencies.now ?? Date.now;
   }
 
@@ -224,6 +231,19 @@ export class Worker {
     }
   }
 
+  /** Checks the silence of watched variants; a failure is logged and never stops the polling. */
+  async #maybeCheckSilence(): Promise<void> {
+    if (this.#checkSilence === undefined) return;
+    try {
+      await this.#checkSilence();
+    } catch (error) {
+      this.#logger.warn(
+        { err: error },
+        'koa-payments: the retry worker could not check for silent variants; it tries again',
+      );
+    }
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const capacity = this.#options.batchSize - this.#active.size;
@@ -232,6 +252,7 @@ export class Worker {
         try {
           if (await this.#ready()) {
             await this.#maybePrune();
+            await this.#maybeCheckSilence();
             ({ claimed } = await this.#claimAndStart(capacity));
           }
         } catch (error) {

@@ -6,6 +6,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { PaymentsError } from '../errors.js';
 import type { Ticket } from '../pipeline.js';
 import type { WebhookRequest } from '../providers/types.js';
+import type { WebhookRecord } from '../telemetry/telemetry.js';
 import type { Logger, Received } from '../types.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
 import { remoteIp } from './remote-ip.js';
@@ -27,6 +28,10 @@ export interface MiddlewareOptions {
   bodyLimitOf?(variant: string): { limit: number; source: string } | undefined;
   trustProxy: boolean;
   isClosing(): boolean;
+  /** Starts the telemetry record (span, count, duration) of a POST to a configured variant. */
+  webhook(variant: string): WebhookRecord;
+  /** Counts a request to a variant that does not exist. */
+  unknownVariant(): void;
   /** Called once, on the first request the middleware sees (whatever its path). */
   onFirstRequest(): void;
   /** The pipeline's ticket for a request on its way, given back to `receive` with the request. */
@@ -70,6 +75,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
     const variant = variantOf(ctx, prefix);
     if (variant === undefined) return next();
     if (!options.hasVariant(variant)) {
+      options.unknownVariant();
       sendError(
         ctx,
         new PaymentsError('unknown_variant', 404, 'No payment variant is configured at this path.'),
@@ -80,6 +86,12 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       sendMethodNotAllowed(ctx);
       return;
     }
+    const record = options.webhook(variant);
+    await record.run(() => receiveWebhook(ctx, variant, record));
+  };
+
+  /** Reads, receives and answers one POST to a variant; ends its telemetry record. */
+  async function receiveWebhook(ctx: Context, variant: string, record: WebhookRecord) {
     const receivedAt = new Date();
     const ip = remoteIp(ctx.req, trustProxy);
     let rawBody: Buffer | undefined;
@@ -111,6 +123,13 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       const received = await options.receive(variant, request, ticket);
       if (dispatch === 'inline') await received.dispatched;
       sendReceived(ctx, received.event.eventId, received.duplicate);
+      record.end(
+        received.duplicate
+          ? 'duplicate'
+          : received.event.status === 'ignored'
+            ? 'ignored'
+            : 'stored',
+      );
     } catch (caught) {
       ticket?.close();
       let error: PaymentsError;
@@ -132,6 +151,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         error = new PaymentsError('internal_error', 500, 'Internal error.', { expose: false });
       }
       sendError(ctx, error);
+      record.end(error.status >= 500 ? 'failed' : 'refused', error.code);
       // The rest of a late body is never read: close the connection after the answer rather
       // than let the client go on sending it.
       if (error.code === 'body_timeout') ctx.set('Connection', 'close');
@@ -147,5 +167,5 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         error,
       );
     }
-  };
+  }
 }

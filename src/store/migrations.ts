@@ -29,6 +29,8 @@ export interface TableNames {
     {
   /** Receivers paused by `pay.pause()`: one row each while paused. */
   pausedReceivers: string;
+  /** When each variant last received a valid webhook, and whether it is silent (`expectEvery`). */
+  variantActivity: string;
   migrations: string;
 }
 
@@ -45,6 +47,7 @@ export function tableNames(tablePrefix: string): TableNames {
     },
     {
     pausedReceivers: `${tablePrefix}paused_receivers`,
+    variantActivity: `${tablePrefix}variant_activity`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -330,6 +333,22 @@ function migrations(tablePrefix: string): Migration[] {
       },
       async down(knex) {
         await knex.schema.dropTableIfExists(t.pausedReceivers);
+      },
+    },
+    {
+      // The silence alarm of variants with `expectEvery` (src/alerts/silence.ts): since when
+      // each is watched, when it last received a valid webhook, since when it is silent.
+      name: '20261205120100_variant_activity',
+      async up(knex) {
+        await knex.schema.createTable(t.variantActivity, (table) => {
+          table.string('variant', 64).primary(`${t.variantActivity}_pkey`);
+          table.timestamp('watched_since', { useTz: true }).notNullable();
+          table.timestamp('last_webhook_at', { useTz: true }).nullable();
+          table.timestamp('silent_since', { useTz: true }).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.variantActivity);
       },
     },
   ];

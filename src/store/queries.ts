@@ -89,6 +89,35 @@ export class EventQueries {
   }
 
   /**
+   * Deliveries due now (what the worker would claim: pending, running or failed, the next
+   * attempt come, the lease free, the receiver not paused) and dead ones, by receiver: the
+   * gauges' reading. Each is a range of the (status, next_attempt_at) index.
+   */
+  async deliveryGauges(
+    now: Date,
+  ): Promise<{ due: Map<string, number>; dead: Map<string, number> }> {
+    const knex = this.#knex;
+    const [dueRows, deadRows] = (await Promise.all([
+      knex(this.#t.deliveries)
+        .select('receiver')
+        .count({ n: '*' })
+        .whereIn('status', ['pending', 'failed', 'running'])
+        .andWhere((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now))
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+        .whereNotIn('receiver', knex(this.#t.pausedReceivers).select('receiver'))
+        .groupBy('receiver'),
+      knex(this.#t.deliveries)
+        .select('receiver')
+        .count({ n: '*' })
+        .where({ status: 'dead' })
+        .groupBy('receiver'),
+    ])) as Row[][];
+    const byReceiver = (rows: Row[] | undefined) =>
+      new Map((rows ?? []).map((row) => [String(row.receiver), Number(row.n)]));
+    return { due: byReceiver(dueRows), dead: byReceiver(deadRows) };
+  }
+
+  /**
    * How many deliveries of a receiver are still to run: pending, running, or failed and to be
    * retried (the (status, next_attempt_at) index's ranges of those statuses).
    */

@@ -45,6 +45,7 @@ describe('migrations', () => {
           'shop_pay_payment_signals',
           'shop_pay_paused_receivers',
           'shop_pay_requests',
+          'shop_pay_variant_activity',
         ]);
         const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
         expect(done).to.deep.equal([
@@ -58,6 +59,8 @@ describe('migrations', () => {
           { name: '20261206000100_once' },
           { name: '20261206000200_events_dedupe_group' },
           { name: '20261206000300_paused_receivers' },
+          { name: '20261206000300_paused_receivers' },
+          { name: '20261206000400_variant_activity' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -204,6 +207,8 @@ for (const dialect of DIALECTS)
           '20261206000100_once',
           '20261206000200_events_dedupe_group',
           '20261206000300_paused_receivers',
+          '20261206000300_paused_receivers',
+          '20261206000400_variant_activity',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

@@ -1,4 +1,5 @@
 /** The overview: the last 24 hours by variant and outcome, requests per hour, deliveries to mind. */
+import type { SilentVariant } from '../../alerts/silence.js';
 import type { PausedReceiver } from '../../types.js';
 import { href, html } from '../html.js';
 import type { Overview } from '../queries.js';
@@ -15,6 +16,8 @@ export interface OverviewExtras {
   paused: readonly PausedReceiver[];
   /** The registered receivers, for the pause form. */
   receivers: readonly string[];
+  /** The variants with `expectEvery` that are silent now. */
+  silent: readonly SilentVariant[];
 }
 
 interface VariantRow {
@@ -67,6 +70,26 @@ function pausedSection(
   return html`<h2>Paused receivers</h2>${list}${form}`;
 }
 
+/** `6 h`, `90 min`, `2 d`. */
+function span(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** One line per silent variant: no valid webhook for longer than its `expectEvery`. */
+function silentSection(view: ViewContext, silent: readonly SilentVariant[]) {
+  if (silent.length === 0) return '';
+  return html`<div class="notice error" role="alert"><strong>Silent variants</strong><ul>${silent.map(
+    (s) =>
+      html`<li><a href="${href(`${view.base}/requests`, { variant: s.variant })}">${s.variant}</a>: no valid webhook since ${
+        s.lastWebhookAt === null
+          ? html`it is watched (none ever came)`
+          : time(s.lastWebhookAt, view.now)
+      }; one is expected every ${span(s.expectEvery)}. Check the endpoint at the provider.</li>`,
+  )}</ul></div>`;
+}
+
 /** The overview page's body. */
 export function overviewView(view: ViewContext, data: Overview, extras: OverviewExtras) {
   const { base } = view;
@@ -113,6 +136,7 @@ export function overviewView(view: ViewContext, data: Overview, extras: Overview
   const d = data.deliveries;
   const paused = pausedSection(view, extras.paused, extras.receivers);
   return html`<h1>Overview <small>the last 24 hours, since ${time(data.since, view.now)}</small></h1>
+${silentSection(view, extras.silent)}
 <div class="cards">
 ${card('deliveries due now', d.due, `${base}/deliveries?status=failed`, 'warn')}
 ${card('failed, to be retried', d.failed, `${base}/deliveries?status=failed`, 'bad')}
