@@ -653,7 +653,7 @@ for (const dialect of DIALECTS) {
       // An unknown name (a form from an older deploy) is refused with the receivers listed.
       ({ landed } = await client.submit(landed, '/receivers/pause', { receiver: 'ledger.old' }));
       expect(noticeOf(landed.text)?.text).to.equal(
-        'No receiver named "ledger.old" is registered in this process, so it cannot be paused; the receivers are audit, ledger.book, orders.fulfil.',
+        'No receiver named "ledger.old" is registered in this process, so it cannot be paused; the receivers are audit, ledger.book, orders.fulfil, subscriptions.sync.',
       );
     });
 

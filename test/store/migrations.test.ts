@@ -42,8 +42,8 @@ describe('migrations', () => {
           'shop_pay_knex_migrations_lock',
           'shop_pay_objects',
           'shop_pay_once',
-          'shop_pay_payment_signals',
           'shop_pay_paused_receivers',
+          'shop_pay_payment_signals',
           'shop_pay_requests',
           'shop_pay_variant_activity',
         ]);
