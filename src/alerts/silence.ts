@@ -48,8 +48,14 @@ export class SilenceWatch {
   readonly #now: () => number;
   /** How often to check, and to write this instance's last webhook of a variant. */
   readonly #cadenceMs: number;
-  /** The newest valid webhook this instance saw, per variant, and when it last wrote it. */
-  readonly #seen = new Map<string, { at: number; written: number; writing: boolean }>();
+  /**
+   * Per variant: the newest valid webhook this instance saw (`at`), the newest it has written
+   * (`written`), when it last began a write (`lastWrite`, on the clock), and the write going on.
+   */
+  readonly #seen = new Map<
+    string,
+    { at: number; written: number; lastWrite: number; inFlight: Promise<void> | undefined }
+  >();
   /** The variants the last check found silent. */
   readonly #silent = new Set<string>();
   #lastCheck = Number.NEGATIVE_INFINITY;
@@ -80,7 +86,12 @@ export class SilenceWatch {
     const now = this.#now();
     let entry = this.#seen.get(variant);
     if (entry === undefined) {
-      entry = { at: now, written: Number.NEGATIVE_INFINITY, writing: false };
+      entry = {
+        at: now,
+        written: Number.NEGATIVE_INFINITY,
+        lastWrite: Number.NEGATIVE_INFINITY,
+        inFlight: undefined,
+      };
       this.#seen.set(variant, entry);
     }
     entry.at = Math.max(entry.at, now);
@@ -92,27 +103,36 @@ export class SilenceWatch {
           'koa-payments: could not check whether a silent variant resumed',
         );
       });
-    } else if (!entry.writing && now - entry.written >= this.#cadenceMs) {
+    } else if (entry.inFlight === undefined && now - entry.lastWrite >= this.#cadenceMs) {
       void this.#write(variant);
     }
   }
 
-  async #write(variant: string): Promise<void> {
+  /**
+   * Writes the newest webhook seen of `variant`, or joins the write going on. A failed write is
+   * logged; the next webhook or check tries again.
+   */
+  #write(variant: string): Promise<void> {
     const entry = this.#seen.get(variant);
-    if (entry === undefined || entry.writing) return;
-    entry.writing = true;
+    if (entry === undefined) return Promise.resolve();
+    if (entry.inFlight !== undefined) return entry.inFlight;
     const at = entry.at;
-    try {
-      await this.#activity.seen(variant, new Date(at));
-      entry.written = this.#now();
-    } catch (error) {
-      this.#logger.debug(
-        { err: error, variant },
-        'koa-payments: could not record the time of the last webhook; the next one tries again',
-      );
-    } finally {
-      entry.writing = false;
-    }
+    entry.lastWrite = this.#now();
+    const write = this.#activity.seen(variant, new Date(at)).then(
+      () => {
+        entry.written = Math.max(entry.written, at);
+      },
+      (error: unknown) => {
+        this.#logger.debug(
+          { err: error, variant },
+          'koa-payments: could not record the time of the last webhook; the next one tries again',
+        );
+      },
+    );
+    entry.inFlight = write.finally(() => {
+      entry.inFlight = undefined;
+    });
+    return entry.inFlight;
   }
 
   /** Checks when the last check is older than the cadence (the worker calls it each poll). */
@@ -137,6 +157,8 @@ export class SilenceWatch {
     const now = this.#now();
     this.#lastCheck = now;
     for (const [variant, entry] of this.#seen) {
+      // A write going on may hold an older time than the newest seen: wait, then write again.
+      if (entry.inFlight !== undefined) await entry.inFlight;
       if (entry.at > entry.written) await this.#write(variant);
     }
     const rows = await this.#activity.watch([...this.#expectEvery.keys()], new Date(now));

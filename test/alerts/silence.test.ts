@@ -122,6 +122,18 @@ for (const dialect of DIALECTS)
       expect([...web.reports, ...worker.reports]).to.deep.equal([]);
     });
 
+    it('writes a webhook seen while an earlier write was going on, before the check reads', async () => {
+      const web = watch();
+      const worker = watch();
+      web.silence.seen('stripe'); // its write begins, not awaited
+      now = T0 + 5 * HOUR;
+      web.silence.seen('stripe'); // while that write goes on
+      await web.silence.check();
+      now = T0 + 10 * HOUR; // 5 h after the second webhook, 10 h after the first
+      await worker.silence.check();
+      expect([...web.reports, ...worker.reports]).to.deep.equal([]);
+    });
+
     it('emits variant.silent from the worker, shows it on the overview and in the gauge, and variant.resumed at the next webhook', async () => {
       const sdk = memorySdk();
       // The last webhook on record came 7 hours ago, before this instance started.
