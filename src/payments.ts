@@ -24,8 +24,8 @@ import {
   type PaymentsSettings,
   resolveSettings,
   type VariantSettings,
-  variantGroups,
   variantExpectations,
+  variantGroups,
   variantModes,
 } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
@@ -178,6 +178,7 @@ export interface Payments {
     fn: () => T | Promise<T>,
     options?: RunOnceOptions,
   ): Promise<RunOnceResult<T>>;
+  /**
    * Pauses a receiver on every instance and worker that shares the database (the pause is
    * stored): its deliveries stay `pending`, without using up attempts, until it is resumed; runs
    * already going finish. Another instance honours it within a second. A name no receiver of

@@ -24,9 +24,6 @@ export interface TableNames {
   paymentSignals: string;
   /** The keys of `pay.runOnce()` (run-once.ts). */
   once: string;
-      },
-    },
-    {
   /** Receivers paused by `pay.pause()`: one row each while paused. */
   pausedReceivers: string;
   /** When each variant last received a valid webhook, and whether it is silent (`expectEvery`). */
@@ -43,9 +40,6 @@ export function tableNames(tablePrefix: string): TableNames {
     objects: `${tablePrefix}objects`,
     paymentSignals: `${tablePrefix}payment_signals`,
     once: `${tablePrefix}once`,
-      },
-    },
-    {
     pausedReceivers: `${tablePrefix}paused_receivers`,
     variantActivity: `${tablePrefix}variant_activity`,
     migrations: `${tablePrefix}knex_migrations`,
@@ -338,7 +332,7 @@ function migrations(tablePrefix: string): Migration[] {
     {
       // The silence alarm of variants with `expectEvery` (src/alerts/silence.ts): since when
       // each is watched, when it last received a valid webhook, since when it is silent.
-      name: '20261205120100_variant_activity',
+      name: '20261206000400_variant_activity',
       async up(knex) {
         await knex.schema.createTable(t.variantActivity, (table) => {
           table.string('variant', 64).primary(`${t.variantActivity}_pkey`);

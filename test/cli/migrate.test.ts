@@ -17,7 +17,6 @@ const MIGRATIONS = [
   '20261206000100_once',
   '20261206000200_events_dedupe_group',
   '20261206000300_paused_receivers',
-  '20261206000300_paused_receivers',
   '20261206000400_variant_activity',
 ];
 

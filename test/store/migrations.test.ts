@@ -59,7 +59,6 @@ describe('migrations', () => {
           { name: '20261206000100_once' },
           { name: '20261206000200_events_dedupe_group' },
           { name: '20261206000300_paused_receivers' },
-          { name: '20261206000300_paused_receivers' },
           { name: '20261206000400_variant_activity' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
@@ -206,7 +205,6 @@ for (const dialect of DIALECTS)
           '20261206000000_deliveries_deferred',
           '20261206000100_once',
           '20261206000200_events_dedupe_group',
-          '20261206000300_paused_receivers',
           '20261206000300_paused_receivers',
           '20261206000400_variant_activity',
         ]);
