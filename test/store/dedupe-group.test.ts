@@ -158,7 +158,8 @@ for (const dialect of DIALECTS)
           migrationSource: migrationSource(),
           tableName: 'payments_knex_migrations',
         };
-        await pay.knex.migrate.down(options); // back to before dedupe_group
+        // Undo dedupe_group alone (later migrations add tables it does not touch).
+        await pay.knex.migrate.down({ ...options, name: '20261206000200_events_dedupe_group' });
         const row = (variant: string) => ({
           variant,
           provider: 'stripe',

@@ -137,7 +137,10 @@ export function printEvent(
     column.header === 'STATUS'
       ? {
           ...column,
-          value: (d) => (pausedOf.has(d.receiver) ? `${d.status} (paused)` : d.status),
+          value: (d) => {
+            const status = isDeferred(d) ? 'deferred' : d.status;
+            return pausedOf.has(d.receiver) ? `${status} (paused)` : status;
+          },
         }
       : column,
   );
