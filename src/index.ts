@@ -152,6 +152,7 @@ export type {
   DeliveryStatus,
   EventDetails,
   EventFilter,
+  EventSource,
   EventStatus,
   EventsApi,
   IgnoredReason,

@@ -23,8 +23,8 @@ import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
-import type { StoreResult } from './store/store-event.js';
-import type { IgnoredReason, StoredEvent } from './store/types.js';
+import type { LogRow, StoreResult } from './store/store-event.js';
+import type { EventSource, IgnoredReason, StoredEvent } from './store/types.js';
 import type { Telemetry } from './telemetry/telemetry.js';
 import type { Received } from './types.js';
 
@@ -87,7 +87,7 @@ export class Pipeline {
   readonly #groups: ReadonlyMap<string, string>;
   /** What was logged once per variant (`<variant> <what>`). */
   readonly #warned = new Set<string>();
-  readonly #store: EventStore;
+  readonly #eventStore: EventStore;
   readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
   readonly #coverage: ReceiverCoverage;
@@ -103,7 +103,7 @@ export class Pipeline {
     this.#providers = dependencies.providers;
     this.#modes = dependencies.modes;
     this.#groups = dependencies.groups;
-    this.#store = dependencies.store;
+    this.#eventStore = dependencies.store;
     this.#deliveries = dependencies.deliveries;
     this.#registry = dependencies.registry;
     this.#coverage = dependencies.coverage;
@@ -121,7 +121,7 @@ export class Pipeline {
    * request comes in, passes it to {@link receive}, and closes it if the request fails first.
    */
   ticket(): Ticket {
-    return this.#store.ticket();
+    return this.#eventStore.ticket();
   }
 
   /**
@@ -129,13 +129,88 @@ export class Pipeline {
    * `ticket`, when given, is closed as the event is handed to the store.
    */
   async receive(variant: string, request: WebhookRequest, ticket?: Ticket): Promise<Received> {
+    const provider = this.#provider(variant);
+    this.#coverage.checkRegistry();
+    const verified = await this.#verify(provider, request);
+    checkVerified(verified, provider.name);
+    const bodyText = request.rawBody.toString('utf8');
+    // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
+    const payloadText = verified.payloadText ?? bodyText;
+    ticket?.close();
+    const requestLog = this.#requestLog;
+    return this.#store(variant, provider, verified, {
+      source: 'webhook',
+      receivedAt: request.receivedAt,
+      payloadText,
+      // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
+      rerunFailed: true,
+      // The request-log line of a valid request is written in the storing transaction: no
+      // extra commit (and fsync) per webhook.
+      logRow:
+        requestLog === undefined
+          ? undefined
+          : (event, bodyInEvent) =>
+              requestLog.row({
+                variant,
+                receivedAt: request.receivedAt,
+                remoteIp: request.remoteIp,
+                headers: request.headers,
+                rawBody: request.rawBody,
+                valid: true,
+                statusCode: 200,
+                error: undefined,
+                event: event.id,
+                bodyInEvent: bodyInEvent && payloadText === bodyText,
+              }),
+    });
+  }
+
+  /**
+   * Stores an event fetched from the provider's API (sync, reconcile) exactly as a webhook is
+   * stored: one transaction, the same receivers, deduplicated with the webhook by event id.
+   * A duplicate changes nothing: its failed deliveries keep the worker's schedule.
+   */
+  storeFetched(
+    variant: string,
+    verified: VerifiedEvent,
+    source: Exclude<EventSource, 'webhook'>,
+  ): Promise<Received> {
+    const provider = this.#provider(variant);
+    this.#coverage.checkRegistry();
+    checkVerified(verified, provider.name);
+    return this.#store(variant, provider, verified, {
+      source,
+      receivedAt: new Date(),
+      payloadText: verified.payloadText ?? JSON.stringify(verified.payload),
+      rerunFailed: false,
+      logRow: undefined,
+    });
+  }
+
+  #provider(variant: string): Provider {
     const provider = this.#providers.get(variant);
     if (provider === undefined) {
       throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
     }
-    this.#coverage.checkRegistry();
-    const verified = await this.#verify(provider, request);
-    checkVerified(verified, provider.name);
+    return provider;
+  }
+
+  /**
+   * Stores a verified event, a webhook's or the API's, then starts its after-commit receivers.
+   * The variant's rules apply to both: its mode, the objects mirror, the payment signals.
+   */
+  async #store(
+    variant: string,
+    provider: Provider,
+    verified: VerifiedEvent,
+    origin: {
+      source: EventSource;
+      receivedAt: Date;
+      payloadText: string;
+      rerunFailed: boolean;
+      logRow: LogRow | undefined;
+    },
+  ): Promise<Received> {
     const ignoredReason = this.#ignoredReason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
@@ -151,7 +226,7 @@ export class Pipeline {
             provider,
             verified,
             variant,
-            request.receivedAt,
+            origin.receivedAt,
             this.#registry,
             this.#settings.logger,
           )
@@ -167,27 +242,24 @@ export class Pipeline {
       }
     }
     const { leaseMs } = this.#settings.retry;
-    const bodyText = request.rawBody.toString('utf8');
-    // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
-    const payloadText = verified.payloadText ?? bodyText;
     /** The atomic receivers that ran in the storing transaction (counted once it commits). */
     const atomicRuns = new Set<string>();
     let stored: StoreResult;
-    ticket?.close();
     try {
-      stored = await this.#store.store({
+      stored = await this.#eventStore.store({
         event: {
           variant,
           provider: provider.name,
           eventId: verified.id,
           type: verified.type,
           livemode: verified.livemode,
-          payloadText,
+          payloadText: origin.payloadText,
           payload: verified.payload,
-          receivedAt: request.receivedAt,
+          receivedAt: origin.receivedAt,
           createdAt: verified.createdAt,
           dedupeGroup: this.#groups.get(variant) ?? variant,
           ignoredReason,
+          source: origin.source,
         },
         receivers,
         object,
@@ -205,24 +277,7 @@ export class Pipeline {
           run.end('succeeded');
         },
         leaseMs,
-        // The request-log line of a valid request is written in the storing transaction: no
-        // extra commit (and fsync) per webhook.
-        logRow:
-          this.#requestLog === undefined
-            ? undefined
-            : (event, bodyInEvent) =>
-                (this.#requestLog as RequestLog).row({
-                  variant,
-                  receivedAt: request.receivedAt,
-                  remoteIp: request.remoteIp,
-                  headers: request.headers,
-                  rawBody: request.rawBody,
-                  valid: true,
-                  statusCode: 200,
-                  error: undefined,
-                  event: event.id,
-                  bodyInEvent: bodyInEvent && payloadText === bodyText,
-                }),
+        logRow: origin.logRow,
       });
     } catch (error) {
       if (error instanceof ReceiverFailedError) {
@@ -248,7 +303,8 @@ export class Pipeline {
       throw new StoreUnavailableError(error);
     }
     const { event, duplicate } = stored;
-    this.#silence.seen(variant);
+    // expectEvery watches webhooks: an event fetched from the API says nothing of them.
+    if (origin.source === 'webhook') this.#silence.seen(variant);
     if (!duplicate) {
       // The atomic receivers' successes were committed with the event.
       for (const name of atomicRuns) this.#telemetry.delivered(name, 'succeeded');
@@ -270,8 +326,7 @@ export class Pipeline {
       );
     }
     let deliveries = stored.deliveries;
-    if (duplicate) {
-      // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
+    if (duplicate && origin.rerunFailed) {
       deliveries = await this.#deliveries
         .claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead', 'pending', 'running'] })
         .catch(() => []);

@@ -8,6 +8,7 @@ import type { RequestFilter } from './store/queries.js';
 import type {
   Delivery,
   DeliveryStatus,
+  EventSource,
   EventStatus,
   IgnoredReason,
   RequestLogEntry,
@@ -17,6 +18,7 @@ import type {
 export type {
   Delivery,
   DeliveryStatus,
+  EventSource,
   EventStatus,
   IgnoredReason,
   PausedReceiver,

@@ -89,6 +89,7 @@ export function buildSignal(
     provider: event.provider,
     attempt,
     stale: payment === undefined && event.stale,
+    source: event.source,
   };
   if (trx !== undefined) signal.trx = trx;
   return signal;

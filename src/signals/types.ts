@@ -3,7 +3,7 @@
  * augmentation; `Signal<K>` is what a receiver is called with.
  */
 import type { Knex } from 'knex';
-import type { StoredEvent } from '../store/types.js';
+import type { EventSource, StoredEvent } from '../store/types.js';
 
 /**
  * Event type → data type, for every provider. Augment it to type your receivers:
@@ -104,6 +104,11 @@ export interface Signal<K extends string = string, M = LooseSignals> {
    * without a version, nor a normalized payment signal.
    */
   readonly stale: boolean;
+  /**
+   * Where the event came from: `'webhook'`, or the provider's API (`'sync'`, `'reconcile'`).
+   * The same as `event.source`.
+   */
+  readonly source: EventSource;
   /** The storing transaction, given to `atomic: true` receivers only. */
   readonly trx?: Knex.Transaction;
 }

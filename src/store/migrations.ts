@@ -28,6 +28,8 @@ export interface TableNames {
   pausedReceivers: string;
   /** When each variant last received a valid webhook, and whether it is silent (`expectEvery`). */
   variantActivity: string;
+  /** The periodic catch-up's lease and last run, one row per variant (src/sync/). */
+  syncState: string;
   migrations: string;
 }
 
@@ -42,6 +44,7 @@ export function tableNames(tablePrefix: string): TableNames {
     once: `${tablePrefix}once`,
     pausedReceivers: `${tablePrefix}paused_receivers`,
     variantActivity: `${tablePrefix}variant_activity`,
+    syncState: `${tablePrefix}sync_state`,
     migrations: `${tablePrefix}knex_migrations`,
   };
 }
@@ -343,6 +346,43 @@ function migrations(tablePrefix: string): Migration[] {
       },
       async down(knex) {
         await knex.schema.dropTableIfExists(t.variantActivity);
+      },
+    },
+    {
+      // Where an event came from: a webhook, or the provider's API (sync, reconcile). Rows from
+      // before it came from webhooks. On SQLite the column lands after the payload; it never
+      // changes after the INSERT, so a status change still rewrites no overflow page.
+      name: '20261206000500_events_source',
+      async up(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.string('source', 16).notNullable().defaultTo('webhook');
+        });
+      },
+      async down(knex) {
+        await knex.schema.alterTable(t.events, (table) => {
+          table.dropColumn('source');
+        });
+      },
+    },
+    {
+      // The periodic catch-up (src/sync/periodic.ts): one row per variant, leased by the
+      // process running its sync, with what the last run found.
+      name: '20261206000600_sync_state',
+      async up(knex) {
+        await knex.schema.createTable(t.syncState, (table) => {
+          table.string('variant', 64).primary(`${t.syncState}_pkey`);
+          table.string('lease_token', 64).nullable();
+          table.string('lease_holder', 255).nullable();
+          table.timestamp('lease_until', { useTz: true }).nullable();
+          table.timestamp('last_run_at', { useTz: true }).nullable();
+          table.timestamp('last_finished_at', { useTz: true }).nullable();
+          table.string('last_status', 16).nullable();
+          table.text('last_result').nullable();
+          table.timestamp('covered_until', { useTz: true }).nullable();
+        });
+      },
+      async down(knex) {
+        await knex.schema.dropTableIfExists(t.syncState);
       },
     },
   ];

@@ -7,6 +7,7 @@ import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import type {
   Delivery,
   DeliveryStatus,
+  EventSource,
   EventStatus,
   IgnoredReason,
   LeasedDelivery,
@@ -42,6 +43,7 @@ export function toEvent(row: Row, payload?: unknown): StoredEvent {
     // SQLite stores 0/1.
     stale: row.stale === true || row.stale === 1,
     dedupeGroup: String(row.dedupe_group ?? row.variant),
+    source: (row.source ?? 'webhook') as EventSource,
   };
 }
 
@@ -81,6 +83,7 @@ export const EVENT_COLUMNS = [
   'dedupe_group',
   'payload',
   ROW_SLACK_COLUMN,
+  'source',
 ] as const;
 
 /** The columns of a new after-commit delivery, as the SQLite fast path inserts it. */

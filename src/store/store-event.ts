@@ -38,7 +38,13 @@ import {
   withRowSlack,
 } from './rows.js';
 import { type DirectConnection, insertStatement, valuesOf } from './sqlite-direct.js';
-import type { EventStatus, IgnoredReason, LeasedDelivery, StoredEvent } from './types.js';
+import type {
+  EventSource,
+  EventStatus,
+  IgnoredReason,
+  LeasedDelivery,
+  StoredEvent,
+} from './types.js';
 
 /** What the pipeline stores for one verified webhook. */
 export interface NewEvent {
@@ -56,6 +62,8 @@ export interface NewEvent {
   dedupeGroup: string;
   /** Why it is stored without deliveries (then `receivers` is empty). */
   ignoredReason?: IgnoredReason | undefined;
+  /** A webhook, or a copy fetched from the provider's API. */
+  source: EventSource;
 }
 
 /**
@@ -218,6 +226,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         ignored_reason: incoming.ignoredReason ?? null,
         dedupe_group: incoming.dedupeGroup,
         payload: incoming.payloadText,
+        source: incoming.source,
       },
       dialect,
     );
@@ -359,6 +368,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
           ignoredReason: row.ignored_reason,
           stale,
           dedupeGroup: incoming.dedupeGroup,
+          source: incoming.source,
         };
         // No atomic receiver here: every delivery runs after the commit or is skipped. The
         // values are those deliveryRow() gives the Knex path, in the statements' column order.

@@ -12,6 +12,12 @@ export type EventStatus = 'pending' | 'processed' | 'failed' | 'ignored';
  */
 export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead' | 'skipped';
 
+/**
+ * Where a stored event came from: a webhook the provider sent, or the provider's API, listed by
+ * `pay.sync()` (and the periodic catch-up) or found by `pay.reconcile()`.
+ */
+export type EventSource = 'webhook' | 'sync' | 'reconcile';
+
 /** A stored event (the `events` table). */
 export interface StoredEvent {
   /** Row id. */
@@ -45,6 +51,8 @@ export interface StoredEvent {
    * stored once per group, whichever of its variants received it first.
    */
   dedupeGroup: string;
+  /** Where it came from; a later copy from elsewhere is a duplicate and changes nothing. */
+  source: EventSource;
 }
 
 /** Why an event was stored without running receivers (see {@link StoredEvent.ignoredReason}). */

@@ -18,6 +18,8 @@ const MIGRATIONS = [
   '20261206000200_events_dedupe_group',
   '20261206000300_paused_receivers',
   '20261206000400_variant_activity',
+  '20261206000500_events_source',
+  '20261206000600_sync_state',
 ];
 
 /** The tables of a SQLite file. */

@@ -99,6 +99,7 @@ for (const path of PATHS)
       return store.store({
         event: {
           variant: 'stripe',
+          source: 'webhook',
           provider: 'stripe',
           dedupeGroup: 'stripe',
           eventId,
@@ -343,6 +344,7 @@ for (const path of PATHS)
       const input = (version: number): StoreInput => ({
         event: {
           variant: 'stripe',
+          source: 'webhook',
           provider: 'stripe',
           dedupeGroup: 'stripe',
           eventId: 'evt_dup',
@@ -400,6 +402,7 @@ describe('the SQLite fast path and Knex write the same objects, signals and stal
           return s.store({
             event: {
               variant: 'stripe',
+              source: 'webhook',
               provider: 'stripe',
               dedupeGroup: 'stripe',
               eventId,

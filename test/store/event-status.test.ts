@@ -165,6 +165,7 @@ for (const path of STORE_PATHS)
             payload,
             receivedAt: new Date(),
             createdAt: undefined,
+            source: 'webhook',
           },
           receivers,
           runAtomic: async () => {},

@@ -45,6 +45,7 @@ describe('migrations', () => {
           'shop_pay_paused_receivers',
           'shop_pay_payment_signals',
           'shop_pay_requests',
+          'shop_pay_sync_state',
           'shop_pay_variant_activity',
         ]);
         const done = await pay.knex('shop_pay_knex_migrations').orderBy('id').select('name');
@@ -60,6 +61,8 @@ describe('migrations', () => {
           { name: '20261206000200_events_dedupe_group' },
           { name: '20261206000300_paused_receivers' },
           { name: '20261206000400_variant_activity' },
+          { name: '20261206000500_events_source' },
+          { name: '20261206000600_sync_state' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -73,6 +76,7 @@ describe('migrations', () => {
             'ignored_reason',
             'stale',
             'dedupe_group',
+            'source',
           ]);
         }
         // down() of every migration leaves nothing behind.
@@ -164,6 +168,39 @@ describe('migrations', () => {
     }
   });
 
+  for (const dialect of DIALECTS)
+    it(`gives the events stored before the source column the source 'webhook', on ${dialect}`, async () => {
+      const db = await createTestDatabase(dialect);
+      const pay = payments({ database: db.setting, worker: false, variants });
+      const options = {
+        migrationSource: migrationSource('payments_'),
+        tableName: 'payments_knex_migrations',
+      };
+      try {
+        await pay.migrate();
+        // Back to the schema before the column, with an event stored then.
+        await pay.knex.migrate.down({ ...options, name: '20261206000600_sync_state' });
+        await pay.knex.migrate.down({ ...options, name: '20261206000500_events_source' });
+        expect(await pay.knex.schema.hasColumn('payments_events', 'source')).to.equal(false);
+        await pay.knex('payments_events').insert({
+          variant: 'stripe',
+          provider: 'stripe',
+          event_id: 'evt_before_source',
+          dedupe_group: 'stripe',
+          type: 'charge.succeeded',
+          status: 'processed',
+          received_at: new Date(),
+          payload: '{}',
+        });
+        await pay.migrate();
+        const event = await pay.events.get('evt_before_source');
+        expect(event?.source).to.equal('webhook');
+      } finally {
+        await pay.close();
+        await db.cleanup();
+      }
+    });
+
   it('exports a migrationSource whose down() removes the tables', async () => {
     const knex = knexFactory({
       client: 'better-sqlite3',
@@ -178,6 +215,7 @@ describe('migrations', () => {
       expect(await tables(knex)).not.to.include.members(['x_events']);
       expect(await tables(knex)).not.to.include('x_deliveries');
       expect(await tables(knex)).not.to.include('x_requests');
+      expect(await tables(knex)).not.to.include('x_sync_state');
     } finally {
       await knex.destroy();
     }
@@ -207,6 +245,8 @@ for (const dialect of DIALECTS)
           '20261206000200_events_dedupe_group',
           '20261206000300_paused_receivers',
           '20261206000400_variant_activity',
+          '20261206000500_events_source',
+          '20261206000600_sync_state',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

@@ -56,6 +56,7 @@ function newEvent(eventId: string, receivedAt: Date): NewEvent {
     payload,
     receivedAt,
     createdAt: new Date(1_700_000_000_000),
+    source: 'webhook',
   };
 }
 
