@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'not_found_at_provider'
   | 'provider_unavailable'
   | 'secret_unavailable'
-  | 'run_once_busy';
+  | 'run_once_busy'
+  | 'sync_failed'
+  | 'reconcile_failed';
 
 /**
  * Base class of every error koa-payments raises on purpose.
@@ -82,7 +84,9 @@ export class SignatureVerificationError extends PaymentsError {
 
 /**
  * A setting is wrong. Thrown at construction (by `payments()`, a provider factory or
- * `receiver()`), never while serving a request. The message names the variant and the option.
+ * `receiver()`), never while serving a request; and by the calls that need a setting the
+ * variant lacks (`pay.sync()`, `pay.reconcile()` without an API key). The message names the
+ * variant and the option.
  */
 export class ConfigurationError extends Error {
   /** The option at fault, as a dotted path (`variants.stripe.endpointSecret`). */

@@ -104,6 +104,7 @@ export type {
   ProviderApi,
   ProviderContext,
   ProviderDefinition,
+  ReconcileFinding,
   Secret,
   SecretOption,
   SecretResolver,
@@ -147,6 +148,15 @@ export { migrationSource } from './store/migrations.js';
 export { REDACTED_HEADERS } from './store/requests.js';
 export type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
 export type { TelemetrySettings } from './telemetry/telemetry.js';
+export { ReconcileError, SyncError } from './sync/errors.js';
+export type {
+  ReconcileResult,
+  ReconcileStatus,
+  SyncOptions,
+  SyncOutcome,
+  SyncProgress,
+  SyncResult,
+} from './sync/types.js';
 export type {
   Delivery,
   DeliveryStatus,

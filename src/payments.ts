@@ -44,6 +44,9 @@ import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-on
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
 import { createTelemetry } from './telemetry/telemetry.js';
+import { checkReferences, runReconcile } from './sync/reconcile.js';
+import { type CatchUpDependencies, runSync, syncRequest } from './sync/sync.js';
+import type { ReconcileResult, SyncOptions, SyncOutcome } from './sync/types.js';
 import type {
   EventDetails,
   EventsApi,
@@ -197,6 +200,28 @@ export interface Payments {
   resume(receiver: string): Promise<ReceiverPause>;
   /** The paused receivers, as stored. */
   paused(): Promise<PausedReceiver[]>;
+   * Lists what the variant's provider API has since `since` (a Date, or a duration back from now
+   * such as `'72h'`) and stores each event through the same store and receivers as its webhook,
+   * with `source: 'sync'`. Events already stored (their webhook came) are counted as duplicates
+   * and left alone; a webhook that comes later is answered as a duplicate. Resolves once the
+   * receivers of the stored events have run. A page the API will not give stops it with a
+   * `SyncError`; what was stored before stays stored. Needs the variant's API key.
+   *
+   * @example
+   * const { fetched, stored, duplicates } = await pay.sync('stripe', { since: '72h' });
+   */
+  sync(variant: string, options: SyncOptions): Promise<SyncOutcome>;
+  /**
+   * Asks the provider about specific payments (Paystack and Flutterwave by your reference,
+   * Stripe by PaymentIntent `pi_...` or Checkout Session `cs_...` id) and stores what it reports
+   * as the event its webhook carries, with `source: 'reconcile'`. One result per reference:
+   * `stored`, `duplicate`, `pending` or `not_found`.
+   *
+   * @example
+   * const [result] = await pay.reconcile('paystack', ['order_1042']);
+   * if (result.status === 'pending') scheduleAnotherCheck();
+   */
+  reconcile(variant: string, references: readonly string[]): Promise<ReconcileResult[]>;
 }
 
 /**
@@ -409,6 +434,9 @@ export function payments(settings: PaymentsSettings): Payments {
       pipeline.logFailure(variant, request, status, error),
   });
 
+  // Sync and reconcile store what the provider's API reports through the pipeline.
+  const catchUp: CatchUpDependencies = { providers, pipeline, queries };
+
   if (resolved.worker.enabled) worker.start();
 
   // The instance: each method hands its work to one of the parts above.
@@ -488,5 +516,11 @@ export function payments(settings: PaymentsSettings): Payments {
     pause: (receiver, options) => operations.pause(receiver, options),
     resume: (receiver) => operations.resume(receiver),
     paused: () => operations.pausedReceivers(),
+    async sync(variant, options) {
+      return runSync(catchUp, variant, syncRequest(options));
+    },
+    async reconcile(variant, references) {
+      return runReconcile(catchUp, variant, checkReferences(references));
+    },
   };
 }

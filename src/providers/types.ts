@@ -70,7 +70,30 @@ export interface ProviderApi {
   confirm(event: VerifiedEvent): Promise<VerifiedEvent>;
   /** The events since `options.since`, page by page, following the API's pagination. */
   listEvents(options: ListEventsOptions): AsyncIterable<ApiEventPage>;
+  /**
+   * What the provider says about one payment, by your reference (Paystack, Flutterwave) or its
+   * id (Stripe `pi_...`, `cs_...`): the event its webhook carries once it has settled, with
+   * the same id where the provider makes one (`pay.reconcile()`). Rejects with
+   * `ProviderUnavailableError` when the API cannot be asked.
+   */
+  reconcile?(reference: string): Promise<ReconcileFinding>;
 }
+
+/** What {@link ProviderApi.reconcile} found. */
+export type ReconcileFinding =
+  | {
+      /** The payment has settled: `event` is what its webhook carries. */
+      status: 'settled';
+      event: VerifiedEvent;
+      /** The provider's status of the payment. */
+      paymentStatus: string;
+    }
+  | {
+      /** Still in progress (`pending`), or unknown or without an event to store (`not_found`). */
+      status: 'pending' | 'not_found';
+      /** The provider's status of the payment, when it knows it. */
+      paymentStatus?: string;
+    };
 
 /**
  * A webhook provider: verifies a request and normalises its payload. Implementations throw

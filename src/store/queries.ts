@@ -35,6 +35,16 @@ export class EventQueries {
     return ((await query) as Row[]).map((row) => toEvent(row));
   }
 
+  /** Which of `eventIds` a variant has stored (for a dry-run sync). */
+  async storedEventIds(variant: string, eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = (await this.#knex(this.#t.events)
+      .where({ variant })
+      .whereIn('event_id', [...eventIds])
+      .select('event_id')) as { event_id: string }[];
+    return new Set(rows.map((row) => row.event_id));
+  }
+
   /** Events matching a filter, newest first. */
   async list(filter: EventFilter = {}): Promise<StoredEvent[]> {
     const query = this.#knex(this.#t.events)

@@ -13,9 +13,6 @@ import { bearer, type FakeAnswer, LoopbackFake, type SeenRequest } from './serve
 
 type Json = Record<string, unknown>;
 
-/** Flutterwave's list pages hold 10 transactions. */
-const PAGE_SIZE = 10;
-
 const NOT_FOUND: FakeAnswer = {
   status: 400,
   body: { status: 'error', message: 'No transaction was found for this id', data: null },
@@ -36,6 +33,8 @@ function listed(transaction: Json): Json {
 /** The Flutterwave API fake. */
 export class FlutterwaveApiFake extends LoopbackFake {
   readonly #transactions: Json[] = [];
+  /** Transactions per list page: 10, as Flutterwave's. */
+  pageSize = 10;
 
   constructor(readonly apiKey: string) {
     super((request) => this.#answer(request));
@@ -88,7 +87,8 @@ export class FlutterwaveApiFake extends LoopbackFake {
           (from === null || day(transaction) >= from) && (to === null || day(transaction) <= to),
       )
       .sort((a, b) => Date.parse(String(b.created_at)) - Date.parse(String(a.created_at)));
-    const data = matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(listed);
+    const size = this.pageSize;
+    const data = matching.slice((page - 1) * size, page * size).map(listed);
     return {
       status: 200,
       body: {
@@ -98,7 +98,7 @@ export class FlutterwaveApiFake extends LoopbackFake {
           page_info: {
             total: matching.length,
             current_page: page,
-            total_pages: Math.ceil(matching.length / PAGE_SIZE),
+            total_pages: Math.ceil(matching.length / size),
           },
         },
         data,

@@ -16,6 +16,8 @@ export class PaystackApiFake extends LoopbackFake {
   readonly #transactions: Json[] = [];
   /** The status of an unknown reference's answer. */
   notFoundStatus: 404 | 400 = 404;
+  /** The most transactions one list page holds, whatever `perPage` asks (to test pagination). */
+  pageSize = 100;
 
   constructor(readonly secretKey: string) {
     super((request) => this.#answer(request));
@@ -47,7 +49,7 @@ export class PaystackApiFake extends LoopbackFake {
   }
 
   #list(query: URLSearchParams): FakeAnswer {
-    const perPage = Number(query.get('perPage') ?? 50);
+    const perPage = Math.min(Number(query.get('perPage') ?? 50), this.pageSize);
     const page = Number(query.get('page') ?? 1);
     const from = query.get('from');
     const to = query.get('to');

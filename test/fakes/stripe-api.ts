@@ -46,6 +46,8 @@ export class StripeApiFake extends LoopbackFake {
   readonly #thin = new Map<string, Json>();
   readonly #objects = new Map<string, Json>();
   #requestId = 0;
+  /** The most events one list page holds, whatever `limit` asks (to test pagination). */
+  pageSize = 100;
 
   constructor(readonly apiKey: string) {
     super(
@@ -112,7 +114,7 @@ export class StripeApiFake extends LoopbackFake {
     const types = arrayParam(query, 'types');
     const type = query.get('type');
     const delivery = query.get('delivery_success');
-    const limit = Math.min(Number(query.get('limit') ?? 10), 100);
+    const limit = Math.min(Number(query.get('limit') ?? 10), this.pageSize);
     const startingAfter = query.get('starting_after');
     let events = [...this.#events.values()]
       .filter(({ event, deliverySuccess }) => {

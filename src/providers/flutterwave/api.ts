@@ -12,7 +12,13 @@ import { dataAt, isRecord } from '../shared/data-path.js';
 import { ApiClient, type ApiHttpOptions } from '../shared/http.js';
 import { eventPages, numberedPages } from '../shared/pagination.js';
 import { fetchedEvent, typeWanted } from '../shared/retrieve.js';
-import type { ApiEventPage, ListEventsOptions, ProviderApi, VerifiedEvent } from '../types.js';
+import type {
+  ApiEventPage,
+  ListEventsOptions,
+  ProviderApi,
+  ReconcileFinding,
+  VerifiedEvent,
+} from '../types.js';
 import { FLUTTERWAVE_DATA_PATH, flutterwaveEventId } from './events.js';
 
 /** Flutterwave's public API (the v3 paths start with `/v3`). */
@@ -235,6 +241,21 @@ export class FlutterwaveApi implements ProviderApi {
     yield* eventPages(this.transactions({ from: options.since, to: until }), (transaction) =>
       within(transaction) ? flutterwaveTransactionEvent(transaction) : undefined,
     );
+  }
+
+  /**
+   * A payment by your reference (`tx_ref`, `GET /v3/transactions/verify_by_reference`): any
+   * status but `pending` is settled as its `charge.completed` (the webhook's id, which includes
+   * the status); `pending` is still pending. An unknown reference rejects with
+   * `NotFoundAtProviderError`.
+   */
+  async reconcile(reference: string): Promise<ReconcileFinding> {
+    const transaction = await this.verifyByReference(reference);
+    const paymentStatus = transaction.status;
+    const event = flutterwaveTransactionEvent(transaction);
+    return event === undefined
+      ? { status: 'pending', paymentStatus }
+      : { status: 'settled', event, paymentStatus };
   }
 
   async #transaction(

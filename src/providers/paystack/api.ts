@@ -16,7 +16,13 @@ import { dataAt, isRecord } from '../shared/data-path.js';
 import { ApiClient, type ApiHttpOptions } from '../shared/http.js';
 import { eventPages, numberedPages } from '../shared/pagination.js';
 import { fetchedEvent, typeWanted } from '../shared/retrieve.js';
-import type { ApiEventPage, ListEventsOptions, ProviderApi, VerifiedEvent } from '../types.js';
+import type {
+  ApiEventPage,
+  ListEventsOptions,
+  ProviderApi,
+  ReconcileFinding,
+  VerifiedEvent,
+} from '../types.js';
 import { PAYSTACK_DATA_PATH, paystackEventId } from './events.js';
 
 /** Paystack's public API. */
@@ -226,6 +232,20 @@ export class PaystackApi implements ProviderApi {
     const to = options.until ?? new Date();
     const transactions = this.transactions({ from: options.since, to, status: 'success' });
     yield* eventPages(transactions, (transaction) => paystackTransactionEvent(transaction));
+  }
+
+  /**
+   * A payment by your reference (`GET /transaction/verify/:reference`): a `success` is settled as
+   * its `charge.success` (the webhook's id); `failed`, `abandoned` and `reversed` have no such
+   * event (not found); anything else is still pending. An unknown reference rejects with
+   * `NotFoundAtProviderError`.
+   */
+  async reconcile(reference: string): Promise<ReconcileFinding> {
+    const transaction = await this.verifyTransaction(reference);
+    const paymentStatus = transaction.status;
+    const event = paystackTransactionEvent(transaction);
+    if (event !== undefined) return { status: 'settled', event, paymentStatus };
+    return { status: FINAL_FAILURES.has(paymentStatus) ? 'not_found' : 'pending', paymentStatus };
   }
 
   #invalid(path: string): ProviderUnavailableError {

@@ -21,7 +21,13 @@ import {
 } from '../shared/http.js';
 import { eventPages } from '../shared/pagination.js';
 import { fetchedEvent } from '../shared/retrieve.js';
-import type { ApiEventPage, ListEventsOptions, ProviderApi, VerifiedEvent } from '../types.js';
+import type {
+  ApiEventPage,
+  ListEventsOptions,
+  ProviderApi,
+  ReconcileFinding,
+  VerifiedEvent,
+} from '../types.js';
 import {
   isThinEvent,
   stripeAccountOf,
@@ -29,6 +35,7 @@ import {
   stripeDataOf,
   stripeEvent,
 } from './events.js';
+import { reconcileStripe } from './reconcile.js';
 import { stripeClient } from './sdk.js';
 
 /** Stripe's public API. */
@@ -253,6 +260,14 @@ export class StripeApi implements ProviderApi {
     const list: StripeEventListOptions = { since: options.since, until };
     if (options.types !== undefined) list.types = options.types;
     yield* eventPages(this.events(list), (object) => stripeApiEvent(object));
+  }
+
+  /**
+   * A payment by its PaymentIntent (`pi_...`) or Checkout Session (`cs_...`) id: the event its
+   * state makes, Stripe's own when it is found among the recent events (see ./reconcile.ts).
+   */
+  reconcile(reference: string): Promise<ReconcileFinding> {
+    return reconcileStripe(this, reference, stripeApiEvent);
   }
 
   /** A not-found, with the usual causes when they apply. */
