@@ -85,7 +85,7 @@ export class SignatureVerificationError extends PaymentsError {
 /**
  * A setting is wrong. Thrown at construction (by `payments()`, a provider factory or
  * `receiver()`), never while serving a request; and by the calls that need a setting the
- * variant lacks (`pay.sync()`, `pay.reconcile()` without an API key). The message names the
+ * variant lacks (`pay.sync()`, `pay.reconcile()` or `signal.fetch()` without an API key). The message names the
  * variant and the option.
  */
 export class ConfigurationError extends Error {

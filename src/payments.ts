@@ -44,6 +44,7 @@ import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-on
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
 import { createTelemetry } from './telemetry/telemetry.js';
+import { objectFetcher } from './sync/fetch.js';
 import { checkReferences, runReconcile } from './sync/reconcile.js';
 import { type CatchUpDependencies, runSync, syncRequest } from './sync/sync.js';
 import type { ReconcileResult, SyncOptions, SyncOutcome } from './sync/types.js';
@@ -329,7 +330,9 @@ export function payments(settings: PaymentsSettings): Payments {
     const provider = providers.get(event.variant);
     return provider === undefined ? undefined : storedPaymentSignal(provider, event);
   };
+  const fetchObject = objectFetcher(providers);
   const dispatcher = new Dispatcher({
+    fetchObject,
     knex: db.knex,
     store,
     deliveries,
@@ -345,6 +348,7 @@ export function payments(settings: PaymentsSettings): Payments {
   // migrate(): receivers may be imported after the one, and the CLI runs the other without them).
   const coverage = new ReceiverCoverage(registry, resolved.logger);
   const pipeline = new Pipeline({
+    fetchObject,
     providers,
     modes,
     groups,

@@ -26,6 +26,7 @@ import type { RequestLog } from './store/requests.js';
 import type { LogRow, StoreResult } from './store/store-event.js';
 import type { EventSource, IgnoredReason, StoredEvent } from './store/types.js';
 import type { Telemetry } from './telemetry/telemetry.js';
+import type { ObjectFetcher } from './sync/fetch.js';
 import type { Received } from './types.js';
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {
@@ -78,6 +79,8 @@ export interface PipelineDependencies {
   silence: SilenceWatch;
   /** Called once an event is stored (after COMMIT), before its receivers run. */
   onStored(event: StoredEvent, duplicate: boolean): Promise<void>;
+  /** `signal.fetch()` of the atomic receivers. */
+  fetchObject: ObjectFetcher;
 }
 
 /** The pipeline of one `payments()` instance. */
@@ -98,6 +101,7 @@ export class Pipeline {
   readonly #pauses: Pauses;
   readonly #telemetry: Telemetry;
   readonly #silence: SilenceWatch;
+  readonly #fetchObject: ObjectFetcher;
 
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
@@ -114,6 +118,7 @@ export class Pipeline {
     this.#pauses = dependencies.pauses;
     this.#telemetry = dependencies.telemetry;
     this.#silence = dependencies.silence;
+    this.#fetchObject = dependencies.fetchObject;
   }
 
   /**
@@ -244,6 +249,7 @@ export class Pipeline {
     const { leaseMs } = this.#settings.retry;
     /** The atomic receivers that ran in the storing transaction (counted once it commits). */
     const atomicRuns = new Set<string>();
+    const fetchObject = this.#fetchObject;
     let stored: StoreResult;
     try {
       stored = await this.#eventStore.store({
@@ -268,7 +274,9 @@ export class Pipeline {
           const run = this.#telemetry.run(entry.name, variant, 1);
           try {
             const reported = kind === 'payment' ? payment : undefined;
-            await run.run(() => entry.fn(buildSignal(event, verified.data, 1, trx, reported)));
+            await run.run(() =>
+              entry.fn(buildSignal(event, verified.data, 1, fetchObject, trx, reported)),
+            );
             atomicRuns.add(entry.name);
           } catch (error) {
             run.end('failed', error);

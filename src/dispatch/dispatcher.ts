@@ -15,6 +15,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
 import { NO_TELEMETRY, type RunRecord, type Telemetry } from '../telemetry/telemetry.js';
+import { fetchOnce, type ObjectFetcher } from '../sync/fetch.js';
 import type { PaymentsHooks } from '../types.js';
 import { deferralDelay, nextAttemptAt } from './backoff.js';
 import { ReceiverLimits } from './limits.js';
@@ -76,6 +77,7 @@ export function buildSignal(
   event: StoredEvent,
   data: unknown,
   attempt: number,
+  fetchObject: ObjectFetcher,
   trx?: Knex.Transaction,
   payment?: PaymentSignal,
 ): Signal {
@@ -90,6 +92,7 @@ export function buildSignal(
     attempt,
     stale: payment === undefined && event.stale,
     source: event.source,
+    fetch: fetchOnce(event, fetchObject) as Signal['fetch'],
   };
   if (trx !== undefined) signal.trx = trx;
   return signal;
@@ -112,6 +115,8 @@ export interface DispatcherDependencies {
   pauses: Pauses;
   /** Spans and metrics of the runs. @default none */
   telemetry?: Telemetry;
+  /** `signal.fetch()`: the event's object from the provider's API. */
+  fetchObject: ObjectFetcher;
 }
 
 /** Runs deliveries and records their outcomes. Tracks what is in flight for `close()`. */
@@ -127,6 +132,7 @@ export class Dispatcher {
   readonly #pauses: Pauses;
   readonly #telemetry: Telemetry;
   readonly #limits = new ReceiverLimits();
+  readonly #fetchObject: ObjectFetcher;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #renewals = new Set<NodeJS.Timeout>();
 
@@ -141,6 +147,7 @@ export class Dispatcher {
     this.#paymentOf = dependencies.paymentOf;
     this.#pauses = dependencies.pauses;
     this.#telemetry = dependencies.telemetry ?? NO_TELEMETRY;
+    this.#fetchObject = dependencies.fetchObject;
   }
 
   /**
@@ -362,13 +369,17 @@ export class Dispatcher {
         // committed together with the delivery's success (or rolled back with it, when the
         // lease was lost meanwhile).
         await this.#knex.transaction(async (trx) => {
-          await run.run(() => entry.fn(buildSignal(event, data, attempt, trx, payment)));
+          await run.run(() =>
+            entry.fn(buildSignal(event, data, attempt, this.#fetchObject, trx, payment)),
+          );
           await this.#deliveries.recordSuccess(delivery, trx);
         });
         run.end('succeeded');
         return { delivery, attempt, result: 'succeeded' };
       }
-      await run.run(() => entry.fn(buildSignal(event, data, attempt, undefined, payment)));
+      await run.run(() =>
+        entry.fn(buildSignal(event, data, attempt, this.#fetchObject, undefined, payment)),
+      );
       run.end('succeeded');
       return { delivery, attempt, result: 'succeeded', record: { status: 'succeeded' } };
     } catch (error) {

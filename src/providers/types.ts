@@ -77,6 +77,11 @@ export interface ProviderApi {
    * `ProviderUnavailableError` when the API cannot be asked.
    */
   reconcile?(reference: string): Promise<ReconcileFinding>;
+  /**
+   * The object an event is about, fetched now from the API (`signal.fetch()`): a thin event's
+   * `related_object`, a snapshot event's `data.object` as it is now.
+   */
+  fetchObject?(event: { type: string; payload: unknown }): Promise<unknown>;
 }
 
 /** What {@link ProviderApi.reconcile} found. */

@@ -111,6 +111,20 @@ export interface Signal<K extends string = string, M = LooseSignals> {
   readonly source: EventSource;
   /** The storing transaction, given to `atomic: true` receivers only. */
   readonly trx?: Knex.Transaction;
+  /**
+   * Fetches the object the event is about from the provider's API, as it is now: a Stripe thin
+   * event's `related_object` (thin events carry no snapshot), a Stripe snapshot event's
+   * `data.object`, the transaction of a Paystack `charge.*` or Flutterwave `charge.completed`
+   * event. One API call (the answer is kept for later calls on this signal). Needs the
+   * variant's API key (a `ConfigurationError` without it); rejects with
+   * `NotFoundAtProviderError` or `ProviderUnavailableError` like any API call.
+   *
+   * @example
+   * receiver('v1.billing.meter.error_report_triggered', async (signal) => {
+   *   const meter = await signal.fetch<Stripe.Billing.Meter>();
+   * });
+   */
+  fetch<T = unknown>(): Promise<T>;
 }
 
 /** A receiver function. Its return value is ignored; a throw (or rejection) is a failure. */

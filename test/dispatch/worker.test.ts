@@ -501,6 +501,7 @@ for (const dialect of DIALECTS)
           dataOf: (e) => (e.payload as { data: unknown }).data,
           paymentOf: () => undefined,
           pauses: new Pauses(new PausedReceivers(own, tables), logger),
+          fetchObject: async () => undefined,
         }),
         prune: undefined,
         logger,

@@ -3,7 +3,8 @@
  * them (docs.stripe.com/api): `GET /v1/events/:id`, `GET /v1/events` (`created[gte]`,
  * `created[lte]`, `types[]`, `type` with a `*` wildcard, `delivery_success`, `limit`,
  * `starting_after`; newest first; `{ object: 'list', data, has_more, url }`),
- * `GET /v2/core/events/:id`, `GET /v1/payment_intents/:id`, `GET /v1/checkout/sessions/:id`.
+ * `GET /v2/core/events/:id`, and objects by id (`GET /v1/payment_intents/:id`,
+ * `GET /v1/checkout/sessions/:id`, ...).
  * Errors have Stripe's shape (`{ error: { type, code, message } }`) and every answer a
  * `Request-Id`. Only the configured API key is accepted.
  */
@@ -68,7 +69,7 @@ export class StripeApiFake extends LoopbackFake {
     return this;
   }
 
-  /** Adds a PaymentIntent or a Checkout Session, by its id. */
+  /** Adds an object (a PaymentIntent, a Checkout Session, a meter, ...), served by its id. */
   addObject(object: Json): this {
     this.#objects.set(String(object.id), object);
     return this;
@@ -101,10 +102,10 @@ export class StripeApiFake extends LoopbackFake {
         ? missing('event', resource[2] as string)
         : { status: 200, body: event };
     }
+    // Any other object by its id: /v1/payment_intents/pi_..., /v1/checkout/sessions/cs_...,
+    // /v1/billing/meters/mtr_... (a thin event's related_object).
     const id = resource.at(-1) as string;
-    const known =
-      (resource[0] === 'payment_intents' || resource.join('/').startsWith('checkout/sessions')) &&
-      this.#objects.get(id);
+    const known = resource.length >= 2 && this.#objects.get(id);
     return known ? { status: 200, body: known } : missing('object', id);
   }
 

@@ -6,6 +6,7 @@
  * carries, with the same derived id (`charge.completed:<id>:<status>`, see
  * {@link flutterwaveEventId}), so that webhooks and listings deduplicate.
  */
+import { PaymentsError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import { type ProviderCall, ProviderUnavailableError } from '../shared/api-errors.js';
 import { dataAt, isRecord } from '../shared/data-path.js';
@@ -256,6 +257,23 @@ export class FlutterwaveApi implements ProviderApi {
     return event === undefined
       ? { status: 'pending', paymentStatus }
       : { status: 'settled', event, paymentStatus };
+  }
+
+  /**
+   * The transaction of a v3 `charge.completed` event, by its `data.id` (`signal.fetch()`), as
+   * `GET /v3/transactions/:id/verify` returns it now.
+   */
+  async fetchObject(event: { type: string; payload: unknown }): Promise<unknown> {
+    const data = isRecord(event.payload) ? event.payload.data : undefined;
+    const id = event.type === CHARGE_COMPLETED ? v3TransactionId(data) : undefined;
+    if (id === undefined) {
+      throw new PaymentsError(
+        'invalid_request',
+        400,
+        `signal.fetch(): koa-payments fetches the transaction of Flutterwave v3 charge.completed events (by data.id); a ${event.type} event has none`,
+      );
+    }
+    return this.verifyTransaction(id);
   }
 
   async #transaction(

@@ -5,7 +5,7 @@
  * event its webhook carries, with the same derived id (`charge.success:<transaction id>`, see
  * {@link paystackEventId}), so that webhooks and listings deduplicate.
  */
-import { SignatureVerificationError } from '../../errors.js';
+import { PaymentsError, SignatureVerificationError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import {
   NotFoundAtProviderError,
@@ -246,6 +246,23 @@ export class PaystackApi implements ProviderApi {
     const event = paystackTransactionEvent(transaction);
     if (event !== undefined) return { status: 'settled', event, paymentStatus };
     return { status: FINAL_FAILURES.has(paymentStatus) ? 'not_found' : 'pending', paymentStatus };
+  }
+
+  /**
+   * The transaction of a `charge.*` event, by its `data.reference` (`signal.fetch()`), as
+   * `GET /transaction/verify/:reference` returns it now.
+   */
+  async fetchObject(event: { type: string; payload: unknown }): Promise<unknown> {
+    const data = isRecord(event.payload) ? event.payload.data : undefined;
+    const reference = isRecord(data) ? data.reference : undefined;
+    if (!event.type.startsWith('charge.') || typeof reference !== 'string' || reference === '') {
+      throw new PaymentsError(
+        'invalid_request',
+        400,
+        `signal.fetch(): koa-payments fetches the transaction of Paystack charge.* events (by data.reference); a ${event.type} event has none`,
+      );
+    }
+    return this.verifyTransaction(reference);
   }
 
   #invalid(path: string): ProviderUnavailableError {

@@ -68,7 +68,7 @@ export function logApiFailure(
 }
 
 /** JSON of values the API may return as bigints (the Stripe SDK's v2 coercion). */
-function bigintsAsStrings(_key: string, value: unknown): unknown {
+export function bigintsAsStrings(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 

@@ -20,7 +20,7 @@ import {
   parseRetryAfter,
 } from '../shared/http.js';
 import { eventPages } from '../shared/pagination.js';
-import { fetchedEvent } from '../shared/retrieve.js';
+import { bigintsAsStrings, fetchedEvent } from '../shared/retrieve.js';
 import type {
   ApiEventPage,
   ListEventsOptions,
@@ -35,6 +35,7 @@ import {
   stripeDataOf,
   stripeEvent,
 } from './events.js';
+import { stripeObjectLocation } from './objects.js';
 import { reconcileStripe } from './reconcile.js';
 import { stripeClient } from './sdk.js';
 
@@ -270,6 +271,18 @@ export class StripeApi implements ProviderApi {
     return reconcileStripe(this, reference, stripeApiEvent);
   }
 
+  /**
+   * The object a stored event is about, as the API returns it now: a thin event's
+   * `related_object`, a snapshot event's `data.object` (see ./objects.ts).
+   */
+  async fetchObject(event: { type: string; payload: unknown }): Promise<unknown> {
+    const { path, account, context } = stripeObjectLocation(event.type, event.payload);
+    const object = await this.#call('GET', path, `object ${path}`, (stripe) =>
+      stripe.rawRequest('GET', path, undefined, requestOptions({ account, context })),
+    );
+    return plainJson(object);
+  }
+
   /** A not-found, with the usual causes when they apply. */
   #notFoundHint(error: NotFoundAtProviderError, event: VerifiedEvent): NotFoundAtProviderError {
     const keyLive = this.#apiKey.includes('_live_');
@@ -308,6 +321,12 @@ export class StripeApi implements ProviderApi {
 export function stripeApiEvent(object: object): VerifiedEvent {
   const { data: _data, ...fields } = stripeEvent(object as Record<string, unknown>);
   return fetchedEvent(fields, stripeDataOf);
+}
+
+/** A plain copy of an SDK object (without `lastResponse` and methods; bigints as strings). */
+function plainJson(object: unknown): unknown {
+  const { lastResponse: _response, ...fields } = object as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(fields, bigintsAsStrings));
 }
 
 /**
