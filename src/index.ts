@@ -156,6 +156,9 @@ export type {
   SyncOutcome,
   SyncProgress,
   SyncResult,
+  SyncRunRecord,
+  SyncSchedule,
+  SyncState,
 } from './sync/types.js';
 export type {
   Delivery,

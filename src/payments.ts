@@ -27,6 +27,7 @@ import {
   variantExpectations,
   variantGroups,
   variantModes,
+  variantSchedules,
 } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
@@ -41,13 +42,15 @@ import { PausedReceivers } from './store/paused-receivers.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-once.js';
+import { SyncStateStore } from './store/sync-state.js';
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 import { objectFetcher } from './sync/fetch.js';
+import { PeriodicSync } from './sync/periodic.js';
 import { checkReferences, runReconcile } from './sync/reconcile.js';
 import { type CatchUpDependencies, runSync, syncRequest } from './sync/sync.js';
-import type { ReconcileResult, SyncOptions, SyncOutcome } from './sync/types.js';
+import type { ReconcileResult, SyncOptions, SyncOutcome, SyncState } from './sync/types.js';
 import type {
   EventDetails,
   EventsApi,
@@ -223,6 +226,22 @@ export interface Payments {
    * if (result.status === 'pending') scheduleAnotherCheck();
    */
   reconcile(variant: string, references: readonly string[]): Promise<ReconcileResult[]>;
+  /**
+   * What the store records about a variant's periodic catch-up (`sync: { every, lookback }`):
+   * when it last ran, how it ended, what it found, and who runs it now. Undefined before its
+   * first run.
+   *
+   * @example
+   * const state = await pay.syncState('stripe');
+   * if (state?.lastStatus === 'failed') alertOps(state.lastResult?.error?.message);
+   */
+  syncState(variant: string): Promise<SyncState | undefined>;
+  /**
+   * Runs now, in this process, the periodic catch-ups that are due (those whose lease this
+   * process gets); resolves with the variants it ran. The worker does this by itself; this is
+   * for `koa-payments worker --once` and tests.
+   */
+  runDueSyncs(): Promise<string[]>;
 }
 
 /**
@@ -265,6 +284,8 @@ export function payments(settings: PaymentsSettings): Payments {
   const modes = variantModes(settings.variants);
   const groups = variantGroups(settings.variants);
   const expectEvery = variantExpectations(settings.variants);
+  // Validated before the database opens: a wrong option opens nothing.
+  const schedules = variantSchedules(settings.variants, providers);
 
   // The store: events and deliveries, written in units of work (group-committed by default on
   // SQLite), claimed and leased, read; and the request log.
@@ -438,10 +459,23 @@ export function payments(settings: PaymentsSettings): Payments {
       pipeline.logFailure(variant, request, status, error),
   });
 
-  // Sync and reconcile store what the provider's API reports through the pipeline.
+  // Sync and reconcile store what the provider's API reports through the pipeline; the periodic
+  // catch-up runs sync for the variants with a `sync` option, started and stopped with the worker.
   const catchUp: CatchUpDependencies = { providers, pipeline, queries };
+  const syncState = new SyncStateStore(db.knex, tables);
+  const periodic = new PeriodicSync({
+    schedules,
+    state: syncState,
+    sync: (variant, request) => runSync(catchUp, variant, request),
+    hooks,
+    logger: resolved.logger,
+    leaseMs: resolved.retry.leaseMs,
+  });
 
-  if (resolved.worker.enabled) worker.start();
+  if (resolved.worker.enabled) {
+    worker.start();
+    periodic.start();
+  }
 
   // The instance: each method hands its work to one of the parts above.
   return {
@@ -490,16 +524,22 @@ export function payments(settings: PaymentsSettings): Payments {
         requestLog: resolved.requestLog !== false,
         silent: () => silence.silentVariants(),
       }),
-    startWorker: () => worker.start(),
+    startWorker() {
+      worker.start();
+      periodic.start();
+    },
     async stopWorker() {
-      await worker.stop();
+      await Promise.all([worker.stop(), periodic.stop()]);
     },
     runDueDeliveries: () => worker.runOnce(),
     prune: (options) => operations.prune(options),
     close(options = {}) {
       closing ??= (async () => {
         const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-        await worker.stop(Math.max(0, deadline - Date.now()));
+        await Promise.all([
+          worker.stop(Math.max(0, deadline - Date.now())),
+          periodic.stop(Math.max(0, deadline - Date.now())),
+        ]);
         const left = await dispatcher.drain(Math.max(0, deadline - Date.now()));
         if (left > 0) {
           dispatcher.abandon();
@@ -526,5 +566,7 @@ export function payments(settings: PaymentsSettings): Payments {
     async reconcile(variant, references) {
       return runReconcile(catchUp, variant, checkReferences(references));
     },
+    syncState: (variant) => syncState.get(variant),
+    runDueSyncs: () => periodic.runDue(),
   };
 }

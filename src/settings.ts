@@ -12,6 +12,8 @@ import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext, ProviderDefinition } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { TelemetrySettings } from './telemetry/telemetry.js';
+import { type ResolvedSchedule, resolveSchedule } from './sync/schedule.js';
+import type { SyncSchedule } from './sync/types.js';
 import type { Logger } from './types.js';
 
 /** Which mode's events a variant runs receivers for: live, test, or both. */
@@ -53,6 +55,14 @@ export interface CommonVariantSettings {
    * stripe: { provider: 'stripe', endpointSecret, expectEvery: '6h' }
    */
   expectEvery?: string;
+   * The periodic catch-up: every `every`, the worker lists what the provider's API has since
+   * `lookback` ago and stores what is missing (as `pay.sync()`), one process at a time. Needs
+   * the variant's API key.
+   *
+   * @example
+   * sync: { every: '15m', lookback: '1h' }
+   */
+  sync?: SyncSchedule;
 }
 
 /** A variant using a built-in provider: `{ provider: 'stripe', endpointSecret }`, etc. */
@@ -61,7 +71,7 @@ export type BuiltinVariantSettings = {
     CommonVariantSettings;
 }[keyof BuiltinProviderOptions];
 
-/** A variant using your own provider object. */
+/** A variant using your own provider object (with `provider.api` for `sync`). */
 export interface CustomVariantSettings extends CommonVariantSettings {
   provider: Provider;
 }
@@ -367,6 +377,7 @@ const COMMON_VARIANT_KEYS = keySet({
   secretCache: true,
   dedupeGroup: true,
   expectEvery: true,
+  sync: true,
 } satisfies KeysOf<CommonVariantSettings>);
 const VARIANT_MODES: readonly VariantMode[] = ['live', 'test', 'any'];
 const VARIANT_NAME = /^[a-z0-9_-]+$/;
@@ -649,6 +660,23 @@ export function variantExpectations(
   return expectations;
 }
 
+/**
+ * The periodic catch-up of each variant that has one (its `sync` option), validated against
+ * the variant's provider.
+ */
+export function variantSchedules(
+  variants: Record<string, VariantSettings>,
+  providers: ReadonlyMap<string, Provider>,
+): Map<string, ResolvedSchedule> {
+  const schedules = new Map<string, ResolvedSchedule>();
+  for (const [name, variant] of Object.entries(variants)) {
+    const provider = providers.get(name);
+    if (variant.sync === undefined || provider === undefined) continue;
+    schedules.set(name, resolveSchedule(variant.sync, name, provider));
+  }
+  return schedules;
+}
+
 function buildProvider(name: string, variant: VariantSettings, context: ProviderContext): Provider {
   const { provider, ...rest } = variant as { provider: unknown } & Record<string, unknown>;
   const options = Object.fromEntries(
@@ -685,7 +713,7 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
     if (!allowed.has(key)) {
       throw new ConfigurationError(
         `variants.${name}.${key}`,
-        `unknown option for the ${provider} provider (it accepts ${[...allowed].join(', ')})`,
+        `unknown option for the ${provider} provider (it accepts ${[...allowed, 'sync'].join(', ')})`,
         name,
       );
     }

@@ -14,6 +14,7 @@ import type {
   RequestLogEntry,
   StoredEvent,
 } from './store/types.js';
+import type { SyncResult } from './sync/types.js';
 
 export type {
   Delivery,
@@ -88,6 +89,10 @@ export interface PaymentsHooks {
   };
   /** A silent variant received a valid webhook again. */
   'variant.resumed': { variant: string; lastWebhookAt: Date; silentSince: Date };
+  /** A periodic catch-up run of this process listed the window and stored what was missing. */
+  'sync.completed': { variant: string; since: Date; until: Date; result: SyncResult };
+  /** A periodic catch-up run of this process stopped (a `SyncError`); the next run lists its window again. */
+  'sync.failed': { variant: string; since: Date; until: Date; error: unknown };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface SyncRequest {
   types: readonly string[] | undefined;
   onProgress: ((progress: SyncProgress) => void) | undefined;
   dryRun: boolean;
+  /** Stops the sync between two events (the worker's stop, `options.signal`). */
+  signal?: AbortSignal | undefined;
 }
 
 const TYPE_PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
@@ -99,9 +101,12 @@ export function syncRequest(options: SyncOptions, now = new Date()): SyncRequest
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`koa-payments: sync(variant, { since }) needs its options`);
   }
-  const { onProgress } = options;
+  const { onProgress, signal } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError('koa-payments: sync() expects onProgress to be a function');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('koa-payments: sync() expects signal to be an AbortSignal');
   }
   return {
     since: resolveSince(options.since, now, 'sync()'),
@@ -109,6 +114,7 @@ export function syncRequest(options: SyncOptions, now = new Date()): SyncRequest
     types: resolveTypes(options.types, 'sync()'),
     onProgress,
     dryRun: options.dryRun === true,
+    signal,
   };
 }
 
@@ -161,6 +167,7 @@ export async function runSync(
   let done = 0;
   try {
     for await (const page of listing) {
+      request.signal?.throwIfAborted();
       progress.pages += 1;
       progress.fetched += page.fetched;
       report();
@@ -175,6 +182,7 @@ export async function runSync(
         continue;
       }
       await eachLimited(page.events, CONCURRENCY, async (event: VerifiedEvent) => {
+        request.signal?.throwIfAborted();
         const received = await dependencies.pipeline.storeFetched(variant, event, 'sync');
         await received.dispatched;
         if (received.duplicate) progress.duplicates += 1;

@@ -40,6 +40,11 @@ export interface SyncOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * Stops the sync between two events: it then rejects with a `SyncError` whose `cause` is the
+   * signal's reason; what was stored stays stored.
+   */
+  signal?: AbortSignal;
 }
 
 /** What `pay.sync()` resolves with. */

@@ -18,7 +18,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts test/fixtures/child.ts with the given role and receiver mode. */
+/**
+ * Starts test/fixtures/child.ts with the given role and receiver mode (or another fixture that
+ * prints `READY <port>`, with `extra` environment variables).
+ */
 export async function startChild(
   database: DatabaseSetting,
   env: {
@@ -26,11 +29,15 @@ export async function startChild(
     receiver: 'hang' | 'record';
     workMs?: number;
     leaseMs?: number;
+    fixture?: string;
+    extra?: Record<string, string>;
   },
 ): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/child.ts'], {
+  const fixture = env.fixture ?? 'test/fixtures/child.ts';
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     env: {
       ...process.env,
+      ...env.extra,
       // A long SQLite busy timeout: the children and the test share one file on a busy machine.
       KP_DATABASE: JSON.stringify(
         typeof database === 'string' ? { filename: database, busyTimeoutMs: 30_000 } : database,

@@ -257,6 +257,26 @@ describe('sync options', () => {
     ]);
   });
 
+  it('stops between two events when its signal aborts, keeping what it stored', async () => {
+    t.fake.pageSize = 1;
+    c.payment(t.fake, 3);
+    c.payment(t.fake, 2);
+    const abort = new AbortController();
+    const error = (await rejection(
+      t.served.pay.sync('direct', {
+        since: '1h',
+        signal: abort.signal,
+        onProgress: ({ stored }) => {
+          if (stored === 1) abort.abort(new Error('enough'));
+        },
+      }),
+    )) as SyncError;
+    expect(error).to.be.instanceOf(SyncError);
+    expect(error.cause).to.have.property('message', 'enough');
+    expect(error.result).to.deep.equal({ fetched: 1, stored: 1, duplicates: 0 });
+    expect(await count(t.served.pay.knex, 'payments_events')).to.equal(1);
+  });
+
   it('refuses an unknown variant', async () => {
     const error = await rejection(t.served.pay.sync('nope', { since: '1h' }));
     expect(error).to.include({ code: 'unknown_variant' });

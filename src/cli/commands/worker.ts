@@ -29,7 +29,9 @@ export const worker: Command = {
     "and abandoned ones whose lease expired) and runs their receivers, with the settings' worker " +
     'and retry options. Any number of workers may run against one database. SIGINT or SIGTERM ' +
     'stops it after the receivers in flight finish; a second signal exits at once. The config ' +
-    'module must import your receivers. --once runs what is due now and exits (for cron).',
+    'module must import your receivers. Variants with a sync option also get their periodic ' +
+    'catch-up here (one process at a time). --once runs what is due now, deliveries and ' +
+    'catch-ups, and exits (for cron).',
   options: {
     once: { type: 'boolean', description: 'run the deliveries due now, then exit' },
   },
@@ -50,6 +52,8 @@ export const worker: Command = {
             total += ran;
           }
           out.line(`Ran ${total} due deliver${total === 1 ? 'y' : 'ies'}.`);
+          const synced = await pay.runDueSyncs();
+          if (synced.length > 0) out.line(`Ran the periodic sync of ${synced.join(', ')}.`);
           return 0;
         }
         pay.on('delivery.succeeded', ({ event, receiver, attempt }) => {
@@ -63,6 +67,16 @@ export const worker: Command = {
         pay.on('delivery.dead', ({ event, receiver, attempt }) => {
           out.line(
             `dead       #${event.id} ${event.eventId}  ${receiver}  (attempt ${attempt}, the last)`,
+          );
+        });
+        pay.on('sync.completed', ({ variant, since, result }) => {
+          out.line(
+            `synced     ${variant} since ${formatDate(since)}: ${result.fetched} fetched, ${result.stored} stored, ${result.duplicates} already stored`,
+          );
+        });
+        pay.on('sync.failed', ({ variant, error }) => {
+          out.line(
+            `sync failed ${variant}: ${error instanceof Error ? error.message : String(error)}`,
           );
         });
         const poll =
