@@ -8,7 +8,7 @@ import { type Payments, payments } from '../payments.js';
 import type { PaymentsSettings } from '../settings.js';
 import type { EventDetails } from '../types.js';
 import type { LoadedConfig } from './config.js';
-import { CliFailure } from './errors.js';
+import { CliFailure, UsageError } from './errors.js';
 import type { Output } from './output.js';
 import { requireMigrated, requireStoreFile, withoutSecrets } from './store.js';
 
@@ -114,6 +114,16 @@ export function paymentsRunner(
 export function stringValue(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Refuses a variant the config does not have, naming the ones it has. */
+export function requireVariant(pay: Payments, variant: string, command: string): void {
+  if (!pay.variants.includes(variant)) {
+    throw new UsageError(
+      `unknown variant '${variant}'; the config has ${pay.variants.join(', ')}`,
+      command,
+    );
+  }
 }
 
 /**

@@ -17,10 +17,12 @@ import { eventsList, eventsShow } from './commands/events.js';
 import { migrate } from './commands/migrate.js';
 import { pause, resume } from './commands/pause.js';
 import { prune } from './commands/prune.js';
+import { reconcile } from './commands/reconcile.js';
 import { replay } from './commands/replay.js';
 import { requestsList, requestsShow } from './commands/requests.js';
 import { retry } from './commands/retry.js';
 import { send } from './commands/send.js';
+import { sync } from './commands/sync.js';
 import { worker } from './commands/worker.js';
 import { type LoadedConfig, loadConfig } from './config.js';
 import { CliFailure, EXIT, UsageError } from './errors.js';
@@ -40,6 +42,8 @@ export const COMMANDS: readonly Command[] = [
   resume,
   worker,
   prune,
+  sync,
+  reconcile,
 ];
 
 /** Options every command accepts. */
@@ -120,7 +124,7 @@ function groupHelp(group: string): string {
   return [
     `Usage: koa-payments ${group} <${members.map((c) => c.name.slice(group.length + 1)).join('|')}> [options]`,
     '',
-    ...members.map((c) => `  ${c.name.padEnd(14)}${c.summary}`),
+    ...members.map((c) => `  ${c.name.padEnd(18)}${c.summary}`),
     '',
     `Run 'koa-payments ${group} <command> --help' for its options.`,
     '',
@@ -129,15 +133,15 @@ function groupHelp(group: string): string {
 
 /** The top-level help. */
 export function mainHelp(): string {
+  const usages = COMMANDS.map((c) => `${c.name}${c.args === '' ? '' : ` ${c.args}`}`);
+  const width = Math.max(...usages.map((usage) => usage.length)) + 2;
   return [
     'Usage: koa-payments <command> [options]',
     '',
-    'Receive, inspect and replay payment webhooks of a koa-payments app from the command line.',
+    'Receive, inspect, replay and recover payment webhooks of a koa-payments app from the command line.',
     '',
     'Commands:',
-    ...COMMANDS.map(
-      (c) => `  ${`${c.name}${c.args === '' ? '' : ` ${c.args}`}`.padEnd(26)}${c.summary}`,
-    ),
+    ...COMMANDS.map((c, i) => `  ${(usages[i] as string).padEnd(width)}${c.summary}`),
     '',
     'Global options:',
     ...optionLines({

@@ -28,6 +28,14 @@ export interface Progress {
   done(): void;
 }
 
+/** A progress line over work of unknown size (a listing whose length the API does not say). */
+export interface Activity {
+  /** Redraws the line with `text`. */
+  update(text: string): void;
+  /** Removes it. */
+  done(): void;
+}
+
 /** `2024-05-01 10:00:00Z`, or `-`. */
 export function formatDate(date: Date | null | undefined): string {
   if (date === null || date === undefined) return '-';
@@ -79,6 +87,33 @@ export class Output {
         .join('  ')}`.trimEnd();
     this.line(render(columns.map((c) => c.header)));
     for (const row of cells) this.line(render(row));
+  }
+
+  /**
+   * A progress line for work of unknown size: on a terminal, a bar that sweeps back and forth
+   * on stderr, redrawn in place with `text` beside it (at most every 50 ms); elsewhere (a pipe, a
+   * CI log) nothing, so that only the result is printed.
+   */
+  activity(): Activity {
+    if (this.stderr.isTTY !== true) return { update() {}, done() {} };
+    const columns = this.stderr.columns || 80;
+    const width = 20;
+    let frame = 0;
+    let drawn = 0;
+    return {
+      update: (text) => {
+        const now = Date.now();
+        if (now - drawn < 50) return;
+        drawn = now;
+        const position = frame++ % (2 * (width - 4));
+        const at = position < width - 4 ? position : 2 * (width - 4) - position;
+        const bar = `${'░'.repeat(at)}████${'░'.repeat(width - 4 - at)}`;
+        this.stderr.write(`\r\x1b[2K${bar} ${truncate(text, Math.max(0, columns - width - 2))}`);
+      },
+      done: () => {
+        if (drawn > 0) this.stderr.write('\r\x1b[2K');
+      },
+    };
   }
 
   /**

@@ -15,6 +15,8 @@ const COMMANDS = [
   'prune',
   'requests list',
   'requests show',
+  'sync',
+  'reconcile',
 ];
 
 describe('koa-payments CLI: usage', () => {

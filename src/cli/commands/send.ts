@@ -9,7 +9,7 @@ import type { VariantSettings } from '../../settings.js';
 import { UnknownSampleTypeError } from '../../testing/samples.js';
 import { type SentWebhook, sendWebhook } from '../../testing/send.js';
 import { parseCount, parseJsonObject } from '../args.js';
-import { type Command, stringValue } from '../command.js';
+import { type Command, requireVariant, stringValue } from '../command.js';
 import { CliFailure, UsageError } from '../errors.js';
 
 const LOOPBACK = /^(localhost|.+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -116,13 +116,8 @@ export const send: Command = {
 
     return withPayments(
       async (pay, { settings }) => {
-        const variantSettings = settings.variants[variant] as VariantSettings | undefined;
-        if (!pay.variants.includes(variant) || variantSettings === undefined) {
-          throw new UsageError(
-            `unknown variant '${variant}'; the config has ${pay.variants.join(', ')}`,
-            'send',
-          );
-        }
+        requireVariant(pay, variant, 'send');
+        const variantSettings = settings.variants[variant] as VariantSettings;
         const configured = webhookUrl(pay, variant);
         const given = stringValue(values, 'url') ?? (env.KOA_PAYMENTS_URL || undefined);
         const target = given ?? configured ?? `http://localhost:${env.PORT || 3000}`;
