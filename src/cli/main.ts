@@ -13,6 +13,7 @@ import {
   type OptionValues,
   paymentsRunner,
 } from './command.js';
+import { endpointsCreate, endpointsList } from './commands/endpoints.js';
 import { eventsList, eventsShow } from './commands/events.js';
 import { migrate } from './commands/migrate.js';
 import { pause, resume } from './commands/pause.js';
@@ -44,6 +45,8 @@ export const COMMANDS: readonly Command[] = [
   prune,
   sync,
   reconcile,
+  endpointsCreate,
+  endpointsList,
 ];
 
 /** Options every command accepts. */

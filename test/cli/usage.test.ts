@@ -17,6 +17,8 @@ const COMMANDS = [
   'requests show',
   'sync',
   'reconcile',
+  'endpoints create',
+  'endpoints list',
 ];
 
 describe('koa-payments CLI: usage', () => {

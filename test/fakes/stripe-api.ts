@@ -4,11 +4,13 @@
  * `created[lte]`, `types[]`, `type` with a `*` wildcard, `delivery_success`, `limit`,
  * `starting_after`; newest first; `{ object: 'list', data, has_more, url }`),
  * `GET /v2/core/events/:id`, and objects by id (`GET /v1/payment_intents/:id`,
- * `GET /v1/checkout/sessions/:id`, ...).
+ * `GET /v1/checkout/sessions/:id`, ...), webhook endpoints and event destinations
+ * (./stripe-endpoints.ts).
  * Errors have Stripe's shape (`{ error: { type, code, message } }`) and every answer a
  * `Request-Id`. Only the configured API key is accepted.
  */
 import { bearer, type FakeAnswer, LoopbackFake, type SeenRequest } from './server.js';
+import { StripeEndpoints } from './stripe-endpoints.js';
 
 type Json = Record<string, unknown>;
 
@@ -49,6 +51,8 @@ export class StripeApiFake extends LoopbackFake {
   #requestId = 0;
   /** The most events one list page holds, whatever `limit` asks (to test pagination). */
   pageSize = 100;
+  /** Webhook endpoints and event destinations (./stripe-endpoints.ts). */
+  readonly endpoints = new StripeEndpoints();
 
   constructor(readonly apiKey: string) {
     super(
@@ -84,6 +88,8 @@ export class StripeApiFake extends LoopbackFake {
         'Invalid API Key provided: sk_test_****',
       );
     }
+    const endpoint = this.endpoints.answer(request);
+    if (endpoint !== undefined) return endpoint;
     if (request.method !== 'GET') {
       return stripeError(405, 'invalid_request_error', 'method_not_allowed', 'Not in the fake');
     }

@@ -5,6 +5,7 @@ import 'koa-payments/stripe';
 import { createRegistry, receiver, type Signal } from 'koa-payments';
 import type { StripeSignalMap } from 'koa-payments/stripe';
 import type Stripe from 'stripe';
+import type { StripeEventType } from '../../src/providers/stripe/event-types.js';
 
 // The module-level receiver is typed by importing koa-payments/stripe.
 receiver('charge.succeeded', async function bookCharge({ data }) {
@@ -45,3 +46,9 @@ strict.receiver('payment_intent.succeeded', async function intent({ data }) {
 });
 // @ts-expect-error: not a Stripe event type.
 strict.receiver('payment_intent.succeded', async function typo() {});
+
+// The runtime list `endpoints create` widens wildcards with is exactly the types the installed
+// stripe package lets an endpoint enable (besides '*').
+type EnabledEvent = Exclude<Stripe.WebhookEndpointCreateParams.EnabledEvent, '*'>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const eventTypesAgree: Same<StripeEventType, EnabledEvent> = true;

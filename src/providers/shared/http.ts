@@ -336,7 +336,12 @@ export class ApiClient {
 export function failureForStatus(
   call: ProviderCall,
   label: string,
-  options: { attempts?: number | undefined; retryAfterMs?: number | undefined } = {},
+  options: {
+    attempts?: number | undefined;
+    retryAfterMs?: number | undefined;
+    /** The provider's own explanation of a refusal (Stripe's `error.message`), for `rejected`. */
+    providerMessage?: string | undefined;
+  } = {},
 ): ProviderUnavailableError {
   const status = call.providerStatus ?? 0;
   const { attempts, retryAfterMs } = options;
@@ -367,6 +372,6 @@ export function failureForStatus(
   return new ProviderUnavailableError(
     'rejected',
     call,
-    `The ${label} API refused ${describeCall(call)}.`,
+    `The ${label} API refused ${describeCall(call)}${options.providerMessage ? `: ${options.providerMessage}` : '.'}`,
   );
 }

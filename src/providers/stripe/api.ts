@@ -131,7 +131,7 @@ export class StripeApi implements ProviderApi {
 
   /** `GET /v1/events/:id`: an event of the last 30 days. */
   retrieveEvent(id: string, options: { account?: string | undefined } = {}): Promise<Stripe.Event> {
-    return this.#call('GET', `/v1/events/${encodeURIComponent(id)}`, `event ${id}`, (stripe) =>
+    return this.call('GET', `/v1/events/${encodeURIComponent(id)}`, `event ${id}`, (stripe) =>
       stripe.events.retrieve(id, {}, requestOptions(options)),
     );
   }
@@ -141,7 +141,7 @@ export class StripeApi implements ProviderApi {
     params: Stripe.EventListParams,
     options: { account?: string } = {},
   ): Promise<Stripe.ApiList<Stripe.Event>> {
-    return this.#call('GET', '/v1/events', 'event list', async (stripe) =>
+    return this.call('GET', '/v1/events', 'event list', async (stripe) =>
       stripe.events.list(params, requestOptions(options)),
     );
   }
@@ -183,7 +183,7 @@ export class StripeApi implements ProviderApi {
     id: string,
     options: { context?: string | undefined } = {},
   ): Promise<Stripe.V2.Core.Event> {
-    return this.#call(
+    return this.call(
       'GET',
       `/v2/core/events/${encodeURIComponent(id)}`,
       `event ${id}`,
@@ -206,7 +206,7 @@ export class StripeApi implements ProviderApi {
     id: string,
     options: { account?: string } = {},
   ): Promise<Stripe.PaymentIntent> {
-    return this.#call(
+    return this.call(
       'GET',
       `/v1/payment_intents/${encodeURIComponent(id)}`,
       `PaymentIntent ${id}`,
@@ -219,7 +219,7 @@ export class StripeApi implements ProviderApi {
     id: string,
     options: { account?: string } = {},
   ): Promise<Stripe.Checkout.Session> {
-    return this.#call(
+    return this.call(
       'GET',
       `/v1/checkout/sessions/${encodeURIComponent(id)}`,
       `Checkout Session ${id}`,
@@ -277,7 +277,7 @@ export class StripeApi implements ProviderApi {
    */
   async fetchObject(event: { type: string; payload: unknown }): Promise<unknown> {
     const { path, account, context } = stripeObjectLocation(event.type, event.payload);
-    const object = await this.#call('GET', path, `object ${path}`, (stripe) =>
+    const object = await this.call('GET', path, `object ${path}`, (stripe) =>
       stripe.rawRequest('GET', path, undefined, requestOptions({ account, context })),
     );
     return plainJson(object);
@@ -295,8 +295,11 @@ export class StripeApi implements ProviderApi {
     return new NotFoundAtProviderError(error, `${error.message} ${hints.join(' ')}`);
   }
 
-  /** Runs an SDK call, turning its errors into `ProviderApiError`s. */
-  async #call<T>(
+  /**
+   * Runs a call of the `stripe` package (`run`), turning its errors into `ProviderApiError`s that
+   * name `method` and `path`; `what` names the object for a not-found.
+   */
+  async call<T>(
     method: string,
     path: string,
     what: string,
@@ -383,5 +386,10 @@ export function stripeFailure(error: unknown, call: ProviderCall, what: string):
   }
   return failureForStatus(answered, 'Stripe', {
     retryAfterMs: parseRetryAfter(failure.headers?.['retry-after'] ?? null, Date.now()),
+    // Stripe's explanation of a refused request ("Invalid URL: ..."); never a key or a body.
+    providerMessage:
+      failure.type === 'StripeInvalidRequestError' && typeof (error as Error).message === 'string'
+        ? (error as Error).message
+        : undefined,
   });
 }
