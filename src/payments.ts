@@ -470,6 +470,7 @@ export function payments(settings: PaymentsSettings): Payments {
     hooks,
     logger: resolved.logger,
     leaseMs: resolved.retry.leaseMs,
+    ready: () => worker.ready(),
   });
 
   if (resolved.worker.enabled) {

@@ -186,9 +186,10 @@ export class Worker {
 
   /**
    * Whether the tables are there. Until they are (the app has not migrated yet, or another
-   * process is migrating), the worker waits without polling, and says so once, at debug.
+   * process is migrating), the worker waits without polling, and says so once, at debug. The
+   * periodic catch-up (sync/periodic.ts) waits on the same answer.
    */
-  async #ready(): Promise<boolean> {
+  async ready(): Promise<boolean> {
     if (this.#migrated) return true;
     this.#migrated = await this.#schemaReady();
     if (!this.#migrated && !this.#saidWaiting) {
@@ -250,7 +251,7 @@ export class Worker {
       let claimed = 0;
       if (capacity > 0) {
         try {
-          if (await this.#ready()) {
+          if (await this.ready()) {
             await this.#maybePrune();
             await this.#maybeCheckSilence();
             ({ claimed } = await this.#claimAndStart(capacity));

@@ -25,6 +25,9 @@ export const MAX_GAP_MS = 30 * 24 * 60 * 60 * 1000;
 /** The longest a process waits before looking at a variant's row again. */
 const MAX_IDLE_MS = 60_000;
 
+/** How often the loop asks whether the tables are there, before they are. */
+const SCHEMA_POLL_MS = 1_000;
+
 /** What a {@link PeriodicSync} works with. */
 export interface PeriodicSyncDependencies {
   schedules: ReadonlyMap<string, ResolvedSchedule>;
@@ -35,6 +38,11 @@ export interface PeriodicSyncDependencies {
   logger: Logger;
   /** The lease of a run, renewed while it lasts. */
   leaseMs: number;
+  /**
+   * Whether the tables are there (the retry worker's answer): until they are, the loop touches
+   * no table, so an app that starts before `pay.migrate()` logs no error.
+   */
+  ready(): Promise<boolean>;
 }
 
 /** Runs the scheduled syncs of one instance while started. */
@@ -91,6 +99,14 @@ export class PeriodicSync {
 
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      if (!(await this.#ready())) {
+        try {
+          await delay(SCHEMA_POLL_MS, undefined, { signal, ref: false });
+        } catch {
+          return; // aborted
+        }
+        continue;
+      }
       const now = Date.now();
       for (const variant of this.#deps.schedules.keys()) {
         if (this.#running.has(variant) || (this.#nextCheck.get(variant) ?? 0) > now) continue;
@@ -119,6 +135,15 @@ export class PeriodicSync {
       } catch {
         return; // aborted
       }
+    }
+  }
+
+  /** Whether the tables are there; a failure to tell (the database down) counts as no. */
+  async #ready(): Promise<boolean> {
+    try {
+      return await this.#deps.ready();
+    } catch {
+      return false;
     }
   }
 

@@ -15,6 +15,7 @@ import { samplePayload } from '../../src/testing/index.js';
 import { fakeForEach } from '../fakes/server.js';
 import { StripeApiFake } from '../fakes/stripe-api.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { recordingLogger } from '../helpers/logs.js';
 import { type Child, startChild } from '../helpers/processes.js';
 import { configurationErrorOf, servedForEach } from '../helpers/provider.js';
 import { until } from '../helpers/sync.js';
@@ -152,6 +153,51 @@ describe('periodic sync in one process', () => {
     await state().update({ lease_until: new Date(Date.now() - 1) });
     expect(await served.pay.runDueSyncs()).to.deep.equal(['stripe']);
     expect(await served.pay.syncState('stripe')).to.deep.include({ leaseHolder: null });
+  });
+});
+
+describe('periodic sync before the migrations', () => {
+  const api = fakeForEach(() => new StripeApiFake(KEY));
+  let pay: Payments | undefined;
+  afterEach(async () => {
+    await pay?.close();
+    pay = undefined;
+  });
+
+  it('touches no table before migrate() is done, then runs', async () => {
+    const logger = recordingLogger();
+    const id = addEvent(api.current, 5);
+    pay = payments({
+      database: ':memory:',
+      registry: createRegistry(),
+      logger,
+      worker: { pollIntervalMs: 10 },
+      variants: {
+        stripe: {
+          provider: 'stripe',
+          endpointSecret: SECRET,
+          apiKey: KEY,
+          apiBase: api.current.origin,
+          sync: { every: '1s', lookback: '1h' },
+        },
+      },
+    });
+    const touched: string[] = [];
+    let queries = 0;
+    pay.knex.on('query', ({ sql }: { sql: string }) => {
+      queries += 1;
+      if (/payments_(sync_state|events)\b/.test(sql)) touched.push(sql);
+    });
+    // The loops look for the tables a few times, and touch none.
+    await until(() => queries >= 10);
+    expect(touched).to.deep.equal([]);
+    expect(logger.at('error')).to.deep.equal([]);
+    expect(api.current.requests).to.deep.equal([]);
+    const synced = pay.once('sync.completed');
+    await pay.migrate();
+    expect((await synced).result).to.deep.equal({ fetched: 1, stored: 1, duplicates: 0 });
+    expect((await pay.events.get(id, 'stripe'))?.source).to.equal('sync');
+    expect(logger.at('error')).to.deep.equal([]);
   });
 });
 
