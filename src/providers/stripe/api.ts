@@ -76,6 +76,12 @@ export interface StripeApiConfig {
   /** Client tuning (tests inject a clock). */
   http?: ApiHttpOptions | undefined;
   logger?: Logger | undefined;
+  /**
+   * Called with the `api_version` of each snapshot event the API returns (./api-version.ts):
+   * Stripe renders an event listed or retrieved through the API in the account's API version of
+   * the day it was created, which may not be the version the webhook endpoint pins.
+   */
+  checkApiVersion?: ((version: unknown) => void) | undefined;
 }
 
 /** Stripe's advice on retrying a response (`Stripe-Should-Retry`), and its lock conflicts (409). */
@@ -106,10 +112,12 @@ function requestOptions(scope: {
 export class StripeApi implements ProviderApi {
   readonly #client: ApiClient;
   readonly #apiKey: string;
+  readonly #checkApiVersion: (version: unknown) => void;
   #sdk: Promise<Stripe> | undefined;
 
   constructor(config: StripeApiConfig) {
     this.#apiKey = config.apiKey;
+    this.#checkApiVersion = config.checkApiVersion ?? (() => {});
     this.#client = new ApiClient({
       ...config.http,
       provider: 'stripe',
@@ -252,7 +260,7 @@ export class StripeApi implements ProviderApi {
         `The Stripe API answered GET ${path} with another object than event ${event.id}.`,
       );
     }
-    return stripeApiEvent(copy);
+    return this.#apiEvent(copy);
   }
 
   /** Events since `options.since`, as their webhooks carry them (same ids), page by page. */
@@ -260,7 +268,7 @@ export class StripeApi implements ProviderApi {
     const until = options.until ?? new Date();
     const list: StripeEventListOptions = { since: options.since, until };
     if (options.types !== undefined) list.types = options.types;
-    yield* eventPages(this.events(list), (object) => stripeApiEvent(object));
+    yield* eventPages(this.events(list), (object) => this.#apiEvent(object));
   }
 
   /**
@@ -268,7 +276,14 @@ export class StripeApi implements ProviderApi {
    * state makes, Stripe's own when it is found among the recent events (see ./reconcile.ts).
    */
   reconcile(reference: string): Promise<ReconcileFinding> {
-    return reconcileStripe(this, reference, stripeApiEvent);
+    return reconcileStripe(this, reference, (object) => this.#apiEvent(object));
+  }
+
+  /** An event the API returned, as its webhook carries it, its API version checked. */
+  #apiEvent(object: object): VerifiedEvent {
+    if (!isThinEvent(object))
+      this.#checkApiVersion((object as { api_version?: unknown }).api_version);
+    return stripeApiEvent(object);
   }
 
   /**

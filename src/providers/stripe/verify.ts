@@ -78,11 +78,17 @@ export function stripe(options: StripeOptions, context: ProviderContext): Provid
   requireKeyForRetrieve(validation, apiKey, variant);
   const apiBase = apiBaseOption(options.apiBase, STRIPE_API_BASE, variant, false);
   if (apiKey !== undefined) requireStripePackage(variant, 'apiKey');
+  const checkApiVersion = apiVersionCheck(variant, context.logger);
   const api =
     apiKey === undefined
       ? undefined
-      : new StripeApi({ apiKey, apiBase, http: context.http, logger: context.logger });
-  const checkApiVersion = apiVersionCheck(variant, context.logger);
+      : new StripeApi({
+          apiKey,
+          apiBase,
+          http: context.http,
+          logger: context.logger,
+          checkApiVersion,
+        });
 
   function verifySignature(request: WebhookRequest): VerifiedEvent {
     const payload = verifyStripeScheme(request, {
