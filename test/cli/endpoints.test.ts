@@ -194,7 +194,20 @@ describe('koa-payments CLI: endpoints create and list', () => {
       const result = await run(...args);
       expect(result.code, args.join(' ')).to.equal(code);
       expect(result.stderr, args.join(' ')).to.include(message);
+      expect(result.stderr + result.stdout).not.to.include(STRIPE_KEY);
     }
+    expect(refused.stderr + refused.stdout).not.to.include(STRIPE_KEY);
+    // A revoked key: Stripe's 401 says which option to check, never the key.
+    t.fake.script('/v1/webhook_endpoints', {
+      status: 401,
+      body: {
+        error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_****' },
+      },
+    });
+    const revoked = await run('endpoints', 'list', 'stripe');
+    expect(revoked.code).to.equal(1);
+    expect(revoked.stderr).to.include('refused the API key');
+    expect(revoked.stderr + revoked.stdout).not.to.include(STRIPE_KEY);
     const bare = await runMain(['endpoints', 'create', 'stripe', '--config', t.files.bare]);
     expect(bare.code).to.equal(1);
     expect(bare.stderr).to.include('no receiver of variant stripe is registered in this process');
