@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { STRIPE_EVENT_TYPES } from '../../src/providers/stripe/event-types.js';
+import { STRIPE_THIN_EVENT_TYPES } from '../../src/providers/stripe/thin-event-types.js';
 import { catchUpForEach, STRIPE_KEY } from './catch-up.js';
 import { runCli, runMain } from './run.js';
 
@@ -74,28 +75,48 @@ describe('koa-payments CLI: endpoints create and list', () => {
     ]);
   });
 
-  it('creates an event destination with thin payloads with --thin, which takes no --api-version', async () => {
-    const { code, stdout } = await run(
+  it('creates an event destination with thin payloads with --thin, widening to thin types, which takes no --api-version', async () => {
+    const { code, stdout, stderr } = await run(
       'endpoints',
       'create',
       'stripe',
       '--thin',
       '--events',
-      'v1.billing.meter.error_report_triggered',
+      'v1.billing.meter.*,charge.succeeded,v2.core.event_destination.ping',
     );
-    expect(code).to.equal(0);
+    expect(code, stderr).to.equal(0);
+    const meters = STRIPE_THIN_EVENT_TYPES.filter((type) => type.startsWith('v1.billing.meter.'));
+    expect(meters).to.include('v1.billing.meter.error_report_triggered');
     const [destination] = t.fake.endpoints.destinations;
     expect(destination).to.deep.include({
       type: 'webhook_endpoint',
       event_payload: 'thin',
-      enabled_events: ['v1.billing.meter.error_report_triggered'],
+      enabled_events: [...meters, 'v2.core.event_destination.ping'],
       name: 'koa-payments stripe',
     });
+    // A snapshot type is left out: a thin destination sends v1.charge.succeeded instead.
+    expect(stderr).to.equal(
+      'Note: charge.succeeded names snapshot events; a thin destination sends v1.charge.succeeded instead, which a receiver of charge.succeeded does not match; left out.\n',
+    );
     expect(stdout).to.include(
       `Created event destination (thin events) ${destination?.id} for ${URL}`,
     );
     const webhook = destination?.webhook_endpoint as { signing_secret: string };
     expect(stdout).to.include(webhook.signing_secret);
+
+    // Every thin type with --events all (a destination takes exact types).
+    expect(
+      (await run('endpoints', 'create', 'stripe', '--thin', '--force', '--events', 'all')).code,
+    ).to.equal(0);
+    expect(t.fake.endpoints.destinations[1]?.enabled_events).to.deep.equal([
+      ...STRIPE_THIN_EVENT_TYPES,
+    ]);
+    // The receivers of the config listen to snapshot types only: nothing to enable.
+    const auto = await run('endpoints', 'create', 'stripe', '--thin', '--force');
+    expect(auto.code).to.equal(1);
+    expect(auto.stderr).to.include('Note: charge.* names snapshot events');
+    expect(auto.stderr).to.include('no Stripe event type to enable');
+
     const pinned = await run(
       'endpoints',
       'create',

@@ -4,15 +4,18 @@
  * `description`; the answer alone carries `secret`), `GET /v1/webhook_endpoints` (`limit`,
  * `starting_after`), `POST /v2/core/event_destinations` (JSON; `webhook_endpoint.signing_secret`
  * only when `include` asks for it) and `GET /v2/core/event_destinations` (`webhook_endpoint.url`
- * only when `include` asks for it). Unknown event types are refused as Stripe refuses them.
+ * only when `include` asks for it). Unknown event types are refused as Stripe refuses them (for
+ * thin payloads, any type that is not a thin one).
  */
 import { randomBytes } from 'node:crypto';
 import { STRIPE_EVENT_TYPES } from '../../src/providers/stripe/event-types.js';
+import { STRIPE_THIN_EVENT_TYPES } from '../../src/providers/stripe/thin-event-types.js';
 import type { FakeAnswer, SeenRequest } from './server.js';
 
 type Json = Record<string, unknown>;
 
 const KNOWN = new Set<string>(['*', ...STRIPE_EVENT_TYPES]);
+const KNOWN_THIN = new Set<string>(STRIPE_THIN_EVENT_TYPES);
 
 function invalid(message: string, param: string): FakeAnswer {
   return {
@@ -111,6 +114,14 @@ export class StripeEndpoints {
     }
     if (body.event_payload === 'thin' && body.snapshot_api_version !== undefined) {
       return invalid('snapshot_api_version is for snapshot events only', 'snapshot_api_version');
+    }
+    const enabled = (body.enabled_events ?? []) as string[];
+    const unknown = enabled.find((type) => !KNOWN_THIN.has(type));
+    if (body.event_payload === 'thin' && (enabled.length === 0 || unknown !== undefined)) {
+      return invalid(
+        `Invalid enabled_events: '${unknown}' is not a valid event type`,
+        'enabled_events',
+      );
     }
     const now = new Date().toISOString();
     const destination: Json = {

@@ -6,6 +6,7 @@ import { createRegistry, receiver, type Signal } from 'koa-payments';
 import type { StripeSignalMap } from 'koa-payments/stripe';
 import type Stripe from 'stripe';
 import type { StripeEventType } from '../../src/providers/stripe/event-types.js';
+import type { StripeThinEventType } from '../../src/providers/stripe/thin-event-types.js';
 
 // The module-level receiver is typed by importing koa-payments/stripe.
 receiver('charge.succeeded', async function bookCharge({ data }) {
@@ -52,3 +53,8 @@ strict.receiver('payment_intent.succeded', async function typo() {});
 type EnabledEvent = Exclude<Stripe.WebhookEndpointCreateParams.EnabledEvent, '*'>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const eventTypesAgree: Same<StripeEventType, EnabledEvent> = true;
+
+// And the list `endpoints create --thin` widens wildcards with is exactly the thin event types of
+// the installed stripe package.
+type ThinType = Stripe.V2.Core.EventNotification['type'];
+export const thinEventTypesAgree: Same<StripeThinEventType, ThinType> = true;

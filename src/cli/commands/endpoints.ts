@@ -68,8 +68,25 @@ function receiverPatterns(pay: Payments, variant: string): string[] {
     .map((receiver) => receiver.pattern);
 }
 
+/** Why a pattern enables nothing, for the note `endpoints create` prints. */
+function unmatchedNote(pattern: string, payload: 'snapshot' | 'thin'): string {
+  if (pattern.includes(':')) {
+    return `Note: ${pattern} is a koa-payments signal, not a Stripe event type; enable the Stripe types it comes from (payment_intent.succeeded, charge.refunded, ...).`;
+  }
+  if (payload === 'thin' && !/^v\d+\./.test(pattern)) {
+    return `Note: ${pattern} names snapshot events; a thin destination sends v1.${pattern} instead, which a receiver of ${pattern} does not match; left out.`;
+  }
+  return `Note: ${pattern} matches no Stripe ${payload === 'thin' ? 'thin ' : ''}event type this version knows; left out.`;
+}
+
 /** `--events`: `auto` (the receivers'), `all`, or a comma-separated list. */
-function wantedTypes(pay: Payments, variant: string, option: string, out: Output): string[] {
+function wantedTypes(
+  pay: Payments,
+  variant: string,
+  option: string,
+  payload: 'snapshot' | 'thin',
+  out: Output,
+): string[] {
   let patterns: string[];
   if (option === 'all') patterns = ['*'];
   else if (option === 'auto') {
@@ -87,14 +104,8 @@ function wantedTypes(pay: Payments, variant: string, option: string, out: Output
       .filter((type) => type !== '');
     if (patterns.length === 0) throw new UsageError('--events needs a value', 'endpoints create');
   }
-  const { types, unknown, unmatched } = expandEventTypes(patterns);
-  for (const pattern of unmatched) {
-    out.info(
-      pattern.includes(':')
-        ? `Note: ${pattern} is a koa-payments signal, not a Stripe event type; enable the Stripe types it comes from (payment_intent.succeeded, charge.refunded, ...).`
-        : `Note: ${pattern} matches no Stripe event type this version knows; left out.`,
-    );
-  }
+  const { types, unknown, unmatched } = expandEventTypes(patterns, payload);
+  for (const pattern of unmatched) out.info(unmatchedNote(pattern, payload));
   for (const type of unknown) {
     out.info(`Note: ${type} is not an event type this version knows; Stripe may refuse it.`);
   }
@@ -160,7 +171,7 @@ export const endpointsCreate: Command = {
     return withPayments(
       async (pay) => {
         const { api, url } = stripeOf(pay, variant, 'endpoints create');
-        const enabledEvents = wantedTypes(pay, variant, option, out);
+        const enabledEvents = wantedTypes(pay, variant, option, thin ? 'thin' : 'snapshot', out);
         if (values.force !== true) {
           const existing = (await listEndpoints(api)).find((endpoint) => isOurs(endpoint, url));
           if (existing !== undefined) {

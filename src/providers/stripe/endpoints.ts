@@ -9,6 +9,7 @@ import type Stripe from 'stripe';
 import { matches } from '../../signals/registry.js';
 import type { StripeApi } from './api.js';
 import { STRIPE_EVENT_TYPES } from './event-types.js';
+import { STRIPE_THIN_EVENT_TYPES } from './thin-event-types.js';
 
 /** An endpoint or event destination, in one shape. */
 export interface StripeEndpoint {
@@ -36,30 +37,44 @@ export interface ExpandedTypes {
   types: string[];
   /** Exact types this version does not know as Stripe types (Stripe may refuse them). */
   unknown: string[];
-  /** Patterns that stand for no Stripe type (`payment:*`, a prefix no type has). */
+  /**
+   * Patterns that stand for no type of the payload: a koa-payments signal (`payment:*`), a prefix
+   * no type has, or, for thin payloads, a snapshot type (`charge.succeeded`, whose thin twin
+   * `v1.charge.succeeded` its receivers do not match).
+   */
   unmatched: string[];
 }
 
 /**
  * Receiver patterns as the `enabled_events` of an endpoint, which take exact types or `*` only:
- * `*` is `['*']`, `charge.*` widens to every Stripe type it matches, an exact type stays.
+ * `charge.*` widens to every Stripe type it matches, an exact type stays. `*` is `['*']` for a
+ * webhook endpoint (snapshot events) and every thin type for an event destination of thin events.
  *
  * @example
  * expandEventTypes(['charge.dispute.*', 'invoice.paid']).types;
  * // ['charge.dispute.closed', 'charge.dispute.created', ..., 'invoice.paid']
+ * expandEventTypes(['v1.billing.meter.*'], 'thin').types;
+ * // ['v1.billing.meter.created', ..., 'v1.billing.meter.updated']
  */
-export function expandEventTypes(patterns: readonly string[]): ExpandedTypes {
-  if (patterns.includes('*')) return { types: ['*'], unknown: [], unmatched: [] };
+export function expandEventTypes(
+  patterns: readonly string[],
+  payload: 'snapshot' | 'thin' = 'snapshot',
+): ExpandedTypes {
+  const all: readonly string[] = payload === 'thin' ? STRIPE_THIN_EVENT_TYPES : STRIPE_EVENT_TYPES;
+  if (patterns.includes('*')) {
+    return { types: payload === 'thin' ? [...all] : ['*'], unknown: [], unmatched: [] };
+  }
   const types = new Set<string>();
   const unknown: string[] = [];
   const unmatched: string[] = [];
-  const known = new Set<string>(STRIPE_EVENT_TYPES);
+  const known = new Set<string>(all);
+  const snapshot = new Set<string>(STRIPE_EVENT_TYPES);
   for (const pattern of patterns) {
     if (pattern.endsWith('.*')) {
-      const widened = STRIPE_EVENT_TYPES.filter((type) => matches(pattern, type));
+      const widened = all.filter((type) => matches(pattern, type));
       if (widened.length === 0) unmatched.push(pattern);
       for (const type of widened) types.add(type);
-    } else if (pattern.includes(':')) {
+    } else if (pattern.includes(':') || (payload === 'thin' && snapshot.has(pattern))) {
       unmatched.push(pattern);
     } else {
       if (!known.has(pattern) && !types.has(pattern)) unknown.push(pattern);
