@@ -3,7 +3,7 @@
  */
 import 'koa-payments/stripe';
 import { createRegistry, receiver, type Signal } from 'koa-payments';
-import type { StripeSignalMap } from 'koa-payments/stripe';
+import type { StripeRelatedObject, StripeSignalMap } from 'koa-payments/stripe';
 import type Stripe from 'stripe';
 import type { StripeEventType } from '../../src/providers/stripe/event-types.js';
 import type { StripeThinEventType } from '../../src/providers/stripe/thin-event-types.js';
@@ -39,6 +39,18 @@ export class Billing {
   }
 }
 
+// A thin event's data is its related_object; the object itself comes from signal.fetch().
+receiver('v1.billing.meter.error_report_triggered', async function meterError({ data, fetch }) {
+  const url: string = data.url;
+  const meter = await fetch<Stripe.Billing.Meter>();
+  return [url, meter.id];
+});
+receiver('v2.core.account.*', async function accounts({ data }) {
+  const related: StripeRelatedObject = data;
+  // @ts-expect-error: a related_object carries no snapshot of the object.
+  return [related, data.status];
+});
+
 // A strict registry on the Stripe map refuses event types Stripe does not have.
 const strict = createRegistry<StripeSignalMap>();
 strict.receiver('payment_intent.succeeded', async function intent({ data }) {
@@ -47,6 +59,9 @@ strict.receiver('payment_intent.succeeded', async function intent({ data }) {
 });
 // @ts-expect-error: not a Stripe event type.
 strict.receiver('payment_intent.succeded', async function typo() {});
+strict.receiver('v2.core.event_destination.ping', async function ping({ data }) {
+  return data.id;
+});
 
 // The runtime list `endpoints create` widens wildcards with is exactly the types the installed
 // stripe package lets an endpoint enable (besides '*').
