@@ -561,12 +561,9 @@ export function payments(settings: PaymentsSettings): Payments {
     pause: (receiver, options) => operations.pause(receiver, options),
     resume: (receiver) => operations.resume(receiver),
     paused: () => operations.pausedReceivers(),
-    async sync(variant, options) {
-      return runSync(catchUp, variant, syncRequest(options));
-    },
-    async reconcile(variant, references) {
-      return runReconcile(catchUp, variant, checkReferences(references));
-    },
+    sync: async (variant, options) => runSync(catchUp, variant, syncRequest(options)),
+    reconcile: async (variant, references) =>
+      runReconcile(catchUp, variant, checkReferences(references)),
     syncState: (variant) => syncState.get(variant),
     runDueSyncs: () => periodic.runDue(),
   };
