@@ -5,7 +5,7 @@
 import { ConfigurationError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { parseDuration } from './duration.js';
-import { resolveTypes } from './sync.js';
+import { missingApi, resolveTypes } from './sync.js';
 import type { SyncSchedule } from './types.js';
 
 /** A schedule with its durations in milliseconds. */
@@ -71,11 +71,8 @@ export function resolveSchedule(
     );
   }
   if (provider.api === undefined) {
-    throw new ConfigurationError(
-      option,
-      `lists the provider's API, and the ${provider.name} variant has no API credentials (${provider.name === 'paystack' ? 'secretKey' : 'apiKey'})`,
-      variant,
-    );
+    const { reason } = missingApi(provider, variant);
+    throw new ConfigurationError(option, `lists the provider's API, and ${reason}`, variant);
   }
   return { everyMs, lookbackMs, types };
 }

@@ -35,6 +35,33 @@ export interface SyncRequest {
 
 const TYPE_PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
+/** The providers whose variants ask their API once given a key, and the option that holds it. */
+const API_KEY_OPTIONS: Readonly<Record<string, string>> = {
+  stripe: 'apiKey',
+  paystack: 'secretKey',
+  flutterwave: 'apiKey',
+};
+
+/**
+ * What a variant without `provider.api` lacks, for the `ConfigurationError` that says so: the
+ * API key of a provider that has an API, or API support at all.
+ */
+export function missingApi(
+  provider: Provider,
+  variant: string,
+): { option: string; reason: string } {
+  const key = API_KEY_OPTIONS[provider.name];
+  return key === undefined
+    ? {
+        option: `variants.${variant}.provider`,
+        reason: `the ${provider.name} provider has no API support (a custom provider can give one as provider.api)`,
+      }
+    : {
+        option: `variants.${variant}.${key}`,
+        reason: `the ${provider.name} variant has no API credentials (${key})`,
+      };
+}
+
 /**
  * The API of a variant, or the error that says what is missing: an unknown variant, or a variant
  * without API credentials.
@@ -49,15 +76,8 @@ export function apiOf(
     throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
   }
   if (provider.api === undefined) {
-    const option = provider.name === 'paystack' ? 'secretKey' : 'apiKey';
-    throw new ConfigurationError(
-      `variants.${variant}.${option}`,
-      `${call} asks the provider's API, and the ${provider.name} variant has no API credentials` +
-        (['stripe', 'paystack', 'flutterwave'].includes(provider.name)
-          ? ''
-          : ` (the ${provider.name} provider has no API support; a custom provider can give one as provider.api)`),
-      variant,
-    );
+    const { option, reason } = missingApi(provider, variant);
+    throw new ConfigurationError(option, `${call} asks the provider's API, and ${reason}`, variant);
   }
   return provider.api;
 }

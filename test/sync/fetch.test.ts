@@ -131,7 +131,7 @@ describe('signal.fetch()', () => {
     const result = await send('bare', samplePayload('stripe', 'charge.succeeded'));
     expect(result.error).to.be.instanceOf(ConfigurationError);
     expect((result.error as Error).message).to.equal(
-      "koa-payments: variants.bare.apiKey: signal.fetch() asks the provider's API, and the stripe variant has no API credentials",
+      "koa-payments: variants.bare.apiKey: signal.fetch() asks the provider's API, and the stripe variant has no API credentials (apiKey)",
     );
   });
 

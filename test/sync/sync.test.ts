@@ -304,6 +304,7 @@ describe('sync without API credentials', () => {
       /^koa-payments: variants\.stripe\.apiKey: sync\(\) asks the provider's API/,
     );
     const square = await rejection(served.pay.sync('square', { since: '1h' }));
+    expect(square).to.include({ option: 'variants.square.provider', variant: 'square' });
     expect(square.message).to.include('the square provider has no API support');
   });
 });
