@@ -24,10 +24,15 @@ type Json = Record<string, unknown>;
 function servedReconcile(c: SyncCase, dialect: (typeof DIALECTS)[number]) {
   const api = fakeForEach(() => c.fake());
   const calls: { eventId: string; source: string }[] = [];
+  /** The payments `payment:succeeded` ran for. */
+  const paid: string[] = [];
   const served = servedForEach(dialect, (db) => {
     const registry = createRegistry();
     registry.receiver('*', async function record({ event, source }) {
       calls.push({ eventId: event.eventId, source });
+    });
+    registry.receiver('payment:succeeded', async function markPaid({ data }) {
+      paid.push(data.paymentId);
     });
     const options = c.options(api.current.origin);
     const tuned = builtinProviders[c.provider].create(options as never, {
@@ -46,10 +51,12 @@ function servedReconcile(c: SyncCase, dialect: (typeof DIALECTS)[number]) {
   });
   beforeEach(() => {
     calls.length = 0;
+    paid.length = 0;
   });
   return {
     served,
     calls,
+    paid,
     get fake(): ApiFake {
       return api.current;
     },
@@ -167,6 +174,20 @@ describe('stripe reconcile', () => {
     const [again] = await t.served.pay.reconcile('direct', [String(intent.id)]);
     expect(again?.status).to.equal('duplicate');
     expect(t.calls).to.deep.equal([{ eventId: id, source: 'reconcile' }]);
+    expect(t.paid).to.deep.equal([intent.id]);
+    // Stripe's own webhook of the payment, should it still come, is another event (its evt_ id)
+    // and runs the receivers of its type again; the payment signal, once per payment, does not.
+    const webhook = signWebhook('stripe', {
+      payload: event,
+      secret: String(c.options('').endpointSecret),
+    });
+    const res = await post(t.served.url('direct'), webhook.body, webhook.headers);
+    expect(res.body).to.deep.include({ event: event.id, duplicate: false });
+    expect(t.calls).to.deep.equal([
+      { eventId: id, source: 'reconcile' },
+      { eventId: event.id, source: 'webhook' },
+    ]);
+    expect(t.paid).to.deep.equal([intent.id]);
   });
 
   it('stores a canceled PaymentIntent as payment_intent.canceled', async () => {
