@@ -147,7 +147,6 @@ export type {
 export { migrationSource } from './store/migrations.js';
 export { REDACTED_HEADERS } from './store/requests.js';
 export type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
-export type { TelemetrySettings } from './telemetry/telemetry.js';
 export { ReconcileError, SyncError } from './sync/errors.js';
 export type {
   ReconcileResult,
@@ -160,6 +159,7 @@ export type {
   SyncSchedule,
   SyncState,
 } from './sync/types.js';
+export type { TelemetrySettings } from './telemetry/telemetry.js';
 export type {
   Delivery,
   DeliveryStatus,

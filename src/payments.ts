@@ -45,12 +45,12 @@ import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-on
 import { SyncStateStore } from './store/sync-state.js';
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
-import { createTelemetry } from './telemetry/telemetry.js';
 import { objectFetcher } from './sync/fetch.js';
 import { PeriodicSync } from './sync/periodic.js';
 import { checkReferences, runReconcile } from './sync/reconcile.js';
 import { type CatchUpDependencies, runSync, syncRequest } from './sync/sync.js';
 import type { ReconcileResult, SyncOptions, SyncOutcome, SyncState } from './sync/types.js';
+import { createTelemetry } from './telemetry/telemetry.js';
 import type {
   EventDetails,
   EventsApi,
@@ -204,6 +204,7 @@ export interface Payments {
   resume(receiver: string): Promise<ReceiverPause>;
   /** The paused receivers, as stored. */
   paused(): Promise<PausedReceiver[]>;
+  /**
    * Lists what the variant's provider API has since `since` (a Date, or a duration back from now
    * such as `'72h'`) and stores each event through the same store and receivers as its webhook,
    * with `source: 'sync'`. Events already stored (their webhook came) are counted as duplicates
@@ -461,7 +462,7 @@ export function payments(settings: PaymentsSettings): Payments {
 
   // Sync and reconcile store what the provider's API reports through the pipeline; the periodic
   // catch-up runs sync for the variants with a `sync` option, started and stopped with the worker.
-  const catchUp: CatchUpDependencies = { providers, pipeline, queries };
+  const catchUp: CatchUpDependencies = { providers, pipeline, queries, groups };
   const syncState = new SyncStateStore(db.knex, tables);
   const periodic = new PeriodicSync({
     schedules,

@@ -25,8 +25,8 @@ import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
 import type { LogRow, StoreResult } from './store/store-event.js';
 import type { EventSource, IgnoredReason, StoredEvent } from './store/types.js';
-import type { Telemetry } from './telemetry/telemetry.js';
 import type { ObjectFetcher } from './sync/fetch.js';
+import type { Telemetry } from './telemetry/telemetry.js';
 import type { Received } from './types.js';
 
 function checkVerified(verified: VerifiedEvent, provider: string): void {

@@ -11,9 +11,9 @@ import { resolvingProvider, type SecretCacheSettings } from './providers/shared/
 import { describe } from './providers/shared/signature.js';
 import type { Provider, ProviderContext, ProviderDefinition } from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
-import type { TelemetrySettings } from './telemetry/telemetry.js';
 import { type ResolvedSchedule, resolveSchedule } from './sync/schedule.js';
 import type { SyncSchedule } from './sync/types.js';
+import type { TelemetrySettings } from './telemetry/telemetry.js';
 import type { Logger } from './types.js';
 
 /** Which mode's events a variant runs receivers for: live, test, or both. */
@@ -55,6 +55,7 @@ export interface CommonVariantSettings {
    * stripe: { provider: 'stripe', endpointSecret, expectEvery: '6h' }
    */
   expectEvery?: string;
+  /**
    * The periodic catch-up: every `every`, the worker lists what the provider's API has since
    * `lookback` ago and stores what is missing (as `pay.sync()`), one process at a time. Needs
    * the variant's API key.

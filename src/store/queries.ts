@@ -35,11 +35,14 @@ export class EventQueries {
     return ((await query) as Row[]).map((row) => toEvent(row));
   }
 
-  /** Which of `eventIds` a variant has stored (for a dry-run sync). */
-  async storedEventIds(variant: string, eventIds: readonly string[]): Promise<Set<string>> {
+  /**
+   * Which of `eventIds` a dedupe group has stored, at any of its variants (for a dry-run sync:
+   * what the store would answer as duplicates).
+   */
+  async storedEventIds(dedupeGroup: string, eventIds: readonly string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const rows = (await this.#knex(this.#t.events)
-      .where({ variant })
+      .where({ dedupe_group: dedupeGroup })
       .whereIn('event_id', [...eventIds])
       .select('event_id')) as { event_id: string }[];
     return new Set(rows.map((row) => row.event_id));

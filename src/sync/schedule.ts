@@ -4,8 +4,7 @@
  */
 import { ConfigurationError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
-import { parseDuration } from './duration.js';
-import { missingApi, resolveTypes } from './sync.js';
+import { missingApi, positiveDuration, resolveTypes } from './sync.js';
 import type { SyncSchedule } from './types.js';
 
 /** A schedule with its durations in milliseconds. */
@@ -44,7 +43,7 @@ export function resolveSchedule(
       );
     }
   }
-  const everyMs = parseDuration(schedule.every);
+  const everyMs = positiveDuration(schedule.every);
   if (everyMs === undefined || everyMs < MIN_EVERY_MS) {
     throw new ConfigurationError(
       `${option}.every`,
@@ -52,7 +51,7 @@ export function resolveSchedule(
       variant,
     );
   }
-  const lookbackMs = parseDuration(schedule.lookback);
+  const lookbackMs = positiveDuration(schedule.lookback);
   if (lookbackMs === undefined) {
     throw new ConfigurationError(
       `${option}.lookback`,

@@ -2,13 +2,15 @@
  * `pay.sync()`: lists what a variant's provider API has since a time and stores each event
  * through the pipeline, exactly as its webhook would be stored (the same transaction, the same
  * receivers, after the commit), with `source: 'sync'`. Every listed event has the id its webhook
- * has, so the store's UNIQUE(variant, event_id) makes the two one event whichever comes first.
+ * has, so the store's UNIQUE(dedupe_group, event_id) makes the two one event whichever comes
+ * first (a webhook at another variant of the same `dedupeGroup` included).
  */
+
+import { durationMs } from '../duration.js';
 import { ConfigurationError, PaymentsError } from '../errors.js';
 import type { Pipeline } from '../pipeline.js';
 import type { Provider, ProviderApi, VerifiedEvent } from '../providers/types.js';
 import type { EventQueries } from '../store/queries.js';
-import { parseDuration } from './duration.js';
 import { SyncError } from './errors.js';
 import type { SyncOptions, SyncOutcome, SyncProgress } from './types.js';
 
@@ -20,6 +22,8 @@ export interface CatchUpDependencies {
   providers: ReadonlyMap<string, Provider>;
   pipeline: Pick<Pipeline, 'storeFetched'>;
   queries: Pick<EventQueries, 'storedEventIds' | 'getEvent'>;
+  /** The dedupe group of each variant (its `dedupeGroup`, else its name). */
+  groups: ReadonlyMap<string, string>;
 }
 
 /** A sync with its options checked. */
@@ -40,6 +44,7 @@ const API_KEY_OPTIONS: Readonly<Record<string, string>> = {
   stripe: 'apiKey',
   paystack: 'secretKey',
   flutterwave: 'apiKey',
+  mollie: 'apiKey',
 };
 
 /**
@@ -82,13 +87,19 @@ export function apiOf(
   return provider.api;
 }
 
+/** A duration string (`'72h'`) in milliseconds when it is one and positive, else undefined. */
+export function positiveDuration(value: unknown): number | undefined {
+  const ms = typeof value === 'string' ? durationMs(value) : undefined;
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
 /** `since` as a Date: a Date, or a duration back from `now`. */
 export function resolveSince(since: unknown, now: Date, call: string): Date {
   const date =
     since instanceof Date
       ? since
-      : typeof since === 'string' && parseDuration(since) !== undefined
-        ? new Date(now.getTime() - (parseDuration(since) as number))
+      : positiveDuration(since) !== undefined
+        ? new Date(now.getTime() - (positiveDuration(since) as number))
         : undefined;
   if (date === undefined || Number.isNaN(date.getTime())) {
     throw new TypeError(
@@ -192,8 +203,9 @@ export async function runSync(
       progress.fetched += page.fetched;
       report();
       if (request.dryRun) {
+        // Events are unique per dedupe group: what another variant of the group stored counts.
         const stored = await dependencies.queries.storedEventIds(
-          variant,
+          dependencies.groups.get(variant) ?? variant,
           page.events.map((event) => event.id),
         );
         progress.duplicates += page.events.filter((event) => stored.has(event.id)).length;
