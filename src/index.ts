@@ -107,9 +107,12 @@ export type {
   Secret,
   SecretOption,
   SecretResolver,
+  SuccessAnswer,
+  Verified,
   VerifiedEvent,
   WebhookRequest,
 } from './providers/types.js';
+export { MAX_EVENTS_PER_REQUEST } from './providers/types.js';
 export type {
   BuiltinVariantSettings,
   CommonVariantSettings,
@@ -162,6 +165,7 @@ export type {
   PruneResult,
   Received,
   ReceiverPause,
+  ReceivedEvent,
   ReplayOptions,
   RequestFilter,
   RequestLogEntry,

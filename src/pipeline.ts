@@ -15,34 +15,79 @@ import {
 } from './errors.js';
 import { type IncomingFacts, incomingFacts } from './objects/incoming.js';
 import { isPaymentPattern } from './objects/patterns.js';
-import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
+import {
+  MAX_EVENTS_PER_REQUEST,
+  type Provider,
+  type Verified,
+  type VerifiedEvent,
+  type WebhookRequest,
+} from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
-import type { RegistryCore } from './signals/registry.js';
+import type { RegisteredReceiver, RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
-import type { StoreResult } from './store/store-event.js';
+import type { StoreInput, StoreResult } from './store/store-event.js';
 import type { IgnoredReason, StoredEvent } from './store/types.js';
 import type { Telemetry } from './telemetry/telemetry.js';
-import type { Received } from './types.js';
+import type { Received, ReceivedEvent } from './types.js';
 
-function checkVerified(verified: VerifiedEvent, provider: string): void {
-  if (verified === null || typeof verified !== 'object') {
+/**
+ * The events a provider returned, checked: each has an id and a type, there is at least one and
+ * at most {@link MAX_EVENTS_PER_REQUEST}, and an id given twice is kept once (its first copy).
+ */
+function eventsOf(verified: Verified, provider: string): VerifiedEvent[] {
+  const list: readonly VerifiedEvent[] = Array.isArray(verified)
+    ? verified
+    : [verified as VerifiedEvent];
+  if (list.length === 0) {
     throw new SignatureVerificationError(
       'invalid_payload',
       `The ${provider} provider returned no event.`,
     );
   }
-  for (const field of ['id', 'type'] as const) {
-    if (typeof verified[field] !== 'string' || verified[field] === '') {
+  if (list.length > MAX_EVENTS_PER_REQUEST) {
+    throw new SignatureVerificationError(
+      'invalid_payload',
+      `The ${provider} request carries ${list.length} events; at most ${MAX_EVENTS_PER_REQUEST} are accepted.`,
+    );
+  }
+  const seen = new Set<string>();
+  const events: VerifiedEvent[] = [];
+  for (const event of list) {
+    if (event === null || typeof event !== 'object') {
       throw new SignatureVerificationError(
         'invalid_payload',
-        `The ${provider} payload has no event ${field}.`,
+        `The ${provider} provider returned no event.`,
       );
     }
+    for (const field of ['id', 'type'] as const) {
+      if (typeof event[field] !== 'string' || event[field] === '') {
+        throw new SignatureVerificationError(
+          'invalid_payload',
+          `The ${provider} payload has no event ${field}.`,
+        );
+      }
+    }
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    events.push(event);
   }
+  return events;
+}
+
+/** One verified event of a request, with what the storing transaction needs to store it. */
+interface Incoming {
+  verified: VerifiedEvent;
+  ignoredReason: IgnoredReason | undefined;
+  /** The receivers of its type (none when it is ignored). */
+  receivers: RegisteredReceiver[];
+  facts: IncomingFacts;
+  input: StoreInput;
+  /** The atomic receivers that ran in the storing transaction (counted once it commits). */
+  atomicRuns: Set<string>;
 }
 
 function isMissingTable(error: unknown): boolean {
@@ -125,8 +170,9 @@ export class Pipeline {
   }
 
   /**
-   * Verifies and stores one webhook for `variant`, then starts its after-commit receivers.
-   * `ticket`, when given, is closed as the event is handed to the store.
+   * Verifies and stores one webhook for `variant` (each of its events, when the provider returns
+   * several, in one transaction), then starts the after-commit receivers. `ticket`, when given,
+   * is closed as the events are handed to the store.
    */
   async receive(variant: string, request: WebhookRequest, ticket?: Ticket): Promise<Received> {
     const provider = this.#providers.get(variant);
@@ -134,8 +180,88 @@ export class Pipeline {
       throw new PaymentsError('unknown_variant', 404, `No payment variant named "${variant}".`);
     }
     this.#coverage.checkRegistry();
-    const verified = await this.#verify(provider, request);
-    checkVerified(verified, provider.name);
+    const verified = eventsOf(await this.#verify(provider, request), provider.name);
+    const bodyText = request.rawBody.toString('utf8');
+    // The one request-log line is written with the first event (in the storing transaction: no
+    // extra commit, and fsync, per webhook).
+    const incoming = await Promise.all(
+      verified.map((event, index) =>
+        this.#incoming(variant, provider, event, request, bodyText, index === 0),
+      ),
+    );
+    let failed: VerifiedEvent | undefined;
+    for (const item of incoming) {
+      const { runAtomic } = item.input;
+      item.input.runAtomic = async (...args) => {
+        try {
+          await runAtomic(...args);
+        } catch (error) {
+          failed = item.verified;
+          throw error;
+        }
+      };
+    }
+    let results: StoreResult[];
+    ticket?.close();
+    try {
+      results =
+        incoming.length === 1
+          ? [await this.#store.store((incoming[0] as Incoming).input)]
+          : await this.#store.storeAll(incoming.map((item) => item.input));
+    } catch (error) {
+      const first = verified[0] as VerifiedEvent;
+      if (error instanceof ReceiverFailedError) {
+        this.#settings.logger.error(
+          {
+            err: error.cause,
+            variant,
+            eventId: (failed ?? first).id,
+            type: (failed ?? first).type,
+            receiver: error.receiver,
+            attempt: 1,
+          },
+          'koa-payments: an atomic receiver threw; the event was rolled back (500, the provider retries)',
+        );
+        throw error;
+      }
+      this.#settings.logger.error(
+        { err: error, variant, eventId: first.id },
+        isMissingTable(error)
+          ? 'koa-payments: the payments tables are missing; run `await pay.migrate()` at start-up'
+          : 'koa-payments: the event store is unavailable; answering 503 so the provider retries',
+      );
+      throw new StoreUnavailableError(error);
+    }
+    this.#silence.seen(variant);
+    const runs = await Promise.all(
+      incoming.map((item, index) =>
+        this.#afterCommit(variant, item, results[index] as StoreResult),
+      ),
+    );
+    const events = results.map(({ event, duplicate }) => ({ event, duplicate }));
+    const [first] = events as [ReceivedEvent];
+    const received: Received = {
+      event: first.event,
+      duplicate: events.every((e) => e.duplicate),
+      events,
+      dispatched:
+        runs.length === 1
+          ? (runs[0] as { dispatched: Promise<void> }).dispatched
+          : Promise.all(runs.map((run) => run.dispatched)).then(() => {}),
+    };
+    if (provider.successAnswer !== undefined) received.answer = provider.successAnswer;
+    return received;
+  }
+
+  /** What storing one verified event takes: its receivers, its facts, its store input. */
+  async #incoming(
+    variant: string,
+    provider: Provider,
+    verified: VerifiedEvent,
+    request: WebhookRequest,
+    bodyText: string,
+    logged: boolean,
+  ): Promise<Incoming> {
     const ignoredReason = this.#ignoredReason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
@@ -145,7 +271,7 @@ export class Pipeline {
       ignoredReason === undefined
         ? this.#registry.match(verified.type, variant).filter((r) => !isPaymentPattern(r.pattern))
         : [];
-    const { object, payment, emission }: IncomingFacts =
+    const facts: IncomingFacts =
       ignoredReason === undefined
         ? incomingFacts(
             provider,
@@ -166,89 +292,73 @@ export class Pipeline {
         );
       }
     }
-    const { leaseMs } = this.#settings.retry;
-    const bodyText = request.rawBody.toString('utf8');
+    const { payment } = facts;
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
     const payloadText = verified.payloadText ?? bodyText;
+    const requestLog = this.#requestLog;
     /** The atomic receivers that ran in the storing transaction (counted once it commits). */
     const atomicRuns = new Set<string>();
-    let stored: StoreResult;
-    ticket?.close();
-    try {
-      stored = await this.#store.store({
-        event: {
-          variant,
-          provider: provider.name,
-          eventId: verified.id,
-          type: verified.type,
-          livemode: verified.livemode,
-          payloadText,
-          payload: verified.payload,
-          receivedAt: request.receivedAt,
-          createdAt: verified.createdAt,
-          dedupeGroup: this.#groups.get(variant) ?? variant,
-          ignoredReason,
-        },
-        receivers,
-        object,
-        payment: emission,
-        runAtomic: async (trx, event, entry, kind) => {
-          const run = this.#telemetry.run(entry.name, variant, 1);
-          try {
-            const reported = kind === 'payment' ? payment : undefined;
-            await run.run(() => entry.fn(buildSignal(event, verified.data, 1, trx, reported)));
-            atomicRuns.add(entry.name);
-          } catch (error) {
-            run.end('failed', error);
-            throw new ReceiverFailedError(entry.name, error);
-          }
-          run.end('succeeded');
-        },
-        leaseMs,
-        // The request-log line of a valid request is written in the storing transaction: no
-        // extra commit (and fsync) per webhook.
-        logRow:
-          this.#requestLog === undefined
-            ? undefined
-            : (event, bodyInEvent) =>
-                (this.#requestLog as RequestLog).row({
-                  variant,
-                  receivedAt: request.receivedAt,
-                  remoteIp: request.remoteIp,
-                  headers: request.headers,
-                  rawBody: request.rawBody,
-                  valid: true,
-                  statusCode: 200,
-                  error: undefined,
-                  event: event.id,
-                  bodyInEvent: bodyInEvent && payloadText === bodyText,
-                }),
-      });
-    } catch (error) {
-      if (error instanceof ReceiverFailedError) {
-        this.#settings.logger.error(
-          {
-            err: error.cause,
-            variant,
-            eventId: verified.id,
-            type: verified.type,
-            receiver: error.receiver,
-            attempt: 1,
-          },
-          'koa-payments: an atomic receiver threw; the event was rolled back (500, the provider retries)',
-        );
-        throw error;
-      }
-      this.#settings.logger.error(
-        { err: error, variant, eventId: verified.id },
-        isMissingTable(error)
-          ? 'koa-payments: the payments tables are missing; run `await pay.migrate()` at start-up'
-          : 'koa-payments: the event store is unavailable; answering 503 so the provider retries',
-      );
-      throw new StoreUnavailableError(error);
-    }
+    const input: StoreInput = {
+      event: {
+        variant,
+        provider: provider.name,
+        eventId: verified.id,
+        type: verified.type,
+        livemode: verified.livemode,
+        payloadText,
+        payload: verified.payload,
+        receivedAt: request.receivedAt,
+        createdAt: verified.createdAt,
+        dedupeGroup: this.#groups.get(variant) ?? variant,
+        ignoredReason,
+      },
+      receivers,
+      object: facts.object,
+      payment: facts.emission,
+      runAtomic: async (trx, event, entry, kind) => {
+        const run = this.#telemetry.run(entry.name, variant, 1);
+        try {
+          const reported = kind === 'payment' ? payment : undefined;
+          await run.run(() => entry.fn(buildSignal(event, verified.data, 1, trx, reported)));
+          atomicRuns.add(entry.name);
+        } catch (error) {
+          run.end('failed', error);
+          throw new ReceiverFailedError(entry.name, error);
+        }
+        run.end('succeeded');
+      },
+      leaseMs: this.#settings.retry.leaseMs,
+      logRow:
+        requestLog === undefined || !logged
+          ? undefined
+          : (event, bodyInEvent) =>
+              requestLog.row({
+                variant,
+                receivedAt: request.receivedAt,
+                remoteIp: request.remoteIp,
+                headers: request.headers,
+                rawBody: request.rawBody,
+                valid: true,
+                statusCode: 200,
+                error: undefined,
+                event: event.id,
+                bodyInEvent: bodyInEvent && payloadText === bodyText,
+              }),
+    };
+    return { verified, ignoredReason, receivers, facts, input, atomicRuns };
+  }
+
+  /**
+   * After the COMMIT, for one event of the request: logs what is worth knowing, claims again the
+   * unfinished deliveries of a redelivery, reports it stored, and starts its receivers (wrapped,
+   * so that the caller does not wait for them).
+   */
+  async #afterCommit(
+    variant: string,
+    { verified, ignoredReason, receivers, facts, atomicRuns }: Incoming,
+    stored: StoreResult,
+  ): Promise<{ dispatched: Promise<void> }> {
     const { event, duplicate } = stored;
-    this.#silence.seen(variant);
     if (!duplicate) {
       // The atomic receivers' successes were committed with the event.
       for (const name of atomicRuns) this.#telemetry.delivered(name, 'succeeded');
@@ -259,7 +369,7 @@ export class Pipeline {
       !duplicate &&
       ignoredReason === undefined &&
       receivers.length === 0 &&
-      emission === undefined
+      facts.emission === undefined
     ) {
       this.#coverage.ignored(variant, event.type, event.eventId);
     }
@@ -273,14 +383,16 @@ export class Pipeline {
     if (duplicate) {
       // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
       deliveries = await this.#deliveries
-        .claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead', 'pending', 'running'] })
+        .claimForEvent(event.id, this.#settings.retry.leaseMs, {
+          statuses: ['failed', 'dead', 'pending', 'running'],
+        })
         .catch(() => []);
     }
     await this.#onStored(event, duplicate);
     const dispatched = duplicate
       ? this.#dispatcher.run(event, deliveries)
-      : this.#dispatcher.run(event, deliveries, verified.data, { payment });
-    return { event, duplicate, dispatched };
+      : this.#dispatcher.run(event, deliveries, verified.data, { payment: facts.payment });
+    return { dispatched };
   }
 
   /**
@@ -353,7 +465,7 @@ export class Pipeline {
     }
   }
 
-  async #verify(provider: Provider, request: WebhookRequest): Promise<VerifiedEvent> {
+  async #verify(provider: Provider, request: WebhookRequest): Promise<Verified> {
     try {
       return await provider.verify(request);
     } catch (error) {
