@@ -1,6 +1,6 @@
 /** JSON answers of the middleware. Error bodies never echo a secret or the payload. */
 import type { Context } from 'koa';
-import { PaymentsError, SignatureVerificationError } from '../errors.js';
+import { PaymentsError, SignatureVerificationError, WebhookUnauthorizedError } from '../errors.js';
 import type { Received } from '../types.js';
 
 /** Body of a 200. */
@@ -60,6 +60,7 @@ export function sendError(ctx: Context, error: PaymentsError): void {
     },
   };
   if (error instanceof SignatureVerificationError) body.error.reason = error.reason;
+  if (error instanceof WebhookUnauthorizedError) ctx.set('WWW-Authenticate', error.challenge);
   ctx.status = error.status;
   ctx.body = body;
 }
