@@ -267,7 +267,7 @@ export function adyen(options: AdyenOptions, context: ProviderContext): Provider
       const body = parseJsonObject(request.rawBody, 'Adyen');
       const items = itemsOf(body);
       // Every signature first: one bad item refuses the request before anything is read.
-      items.forEach((item, index) => checkItemSignature(item, index, keys));
+      for (const [index, item] of items.entries()) checkItemSignature(item, index, keys);
       const live = body.live;
       if (live !== 'true' && live !== 'false' && typeof live !== 'boolean') {
         throw new SignatureVerificationError(

@@ -117,11 +117,10 @@ describe('adyen provider', () => {
       const unsigned = { live: 'false', notificationItems: [{ NotificationRequestItem: item }] };
       expect(reasonOf(() => build().verify(request(unsigned)))).to.equal('missing_signature');
       const malformed = notification([item]);
-      (
-        malformed.notificationItems[0]?.NotificationRequestItem as {
-          additionalData: Record<string, string>;
-        }
-      ).additionalData.hmacSignature = 'not base64 at all';
+      const entry = malformed.notificationItems[0] as {
+        NotificationRequestItem: { additionalData: Record<string, string> };
+      };
+      entry.NotificationRequestItem.additionalData.hmacSignature = 'not base64 at all';
       expect(reasonOf(() => build().verify(request(malformed)))).to.equal('malformed_signature');
       expect(reasonOf(() => build().verify(request(notification([item], OLD_KEY))))).to.equal(
         'no_matching_signature',
