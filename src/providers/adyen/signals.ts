@@ -5,10 +5,13 @@
  * assignable to it); additionalData carries many more optional keys than listed.
  */
 
-/** An amount: `value` in minor units as Adyen counts them, `currency` an ISO 4217 code. */
+/**
+ * An amount: `value` in minor units as Adyen counts them, `currency` an ISO 4217 code. Payment
+ * items carry both; the SDK's model marks them optional, and so does this type.
+ */
 export interface AdyenAmount {
-  value: number;
-  currency: string;
+  value?: number;
+  currency?: string;
 }
 
 /** One notification item (`NotificationRequestItem`): the data of each Adyen event. */
@@ -34,7 +37,6 @@ export interface AdyenNotificationItem {
   operations?: ('CANCEL' | 'CAPTURE' | 'REFUND')[];
   /** `hmacSignature`, and what the webhook's additional settings add (`shopperReference`, ...). */
   additionalData?: { hmacSignature?: string; [key: string]: string | undefined };
-  [field: string]: unknown;
 }
 
 /**
