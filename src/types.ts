@@ -3,8 +3,9 @@
  * filters, and the logger it writes to. The settings' own types are in settings.ts, the
  * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
  */
-import type { PausedReceiver } from './store/paused-receivers.js';
+
 import type { SuccessAnswer } from './providers/types.js';
+import type { PausedReceiver } from './store/paused-receivers.js';
 import type { RequestFilter } from './store/queries.js';
 import type {
   Delivery,
