@@ -90,6 +90,9 @@ interface Incoming {
   atomicRuns: Set<string>;
 }
 
+/** No receiver paused. */
+const NO_PAUSES: ReadonlySet<string> = new Set();
+
 function isMissingTable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return /no such table|relation .* does not exist/i.test(message);
@@ -184,10 +187,15 @@ export class Pipeline {
     const bodyText = request.rawBody.toString('utf8');
     // The one request-log line is written with the first event (in the storing transaction: no
     // extra commit, and fsync, per webhook).
-    const incoming = await Promise.all(
-      verified.map((event, index) =>
-        this.#incoming(variant, provider, event, request, bodyText, index === 0),
-      ),
+    // A paused atomic receiver gets a pending delivery instead of a run in the transaction; after
+    // the resume it runs as an atomic receiver's retry does, in a transaction of its own. The
+    // paused set is read only when the registry has an atomic receiver, and without a wait while
+    // fresh; every request waits alike, so that concurrent ones still share a group commit.
+    const atomic = this.#registry.list().some((r) => r.atomic);
+    const current = atomic ? this.#pauses.current() : NO_PAUSES;
+    const paused = current instanceof Promise ? await current : current;
+    const incoming = verified.map((event, index) =>
+      this.#incoming(variant, provider, event, request, bodyText, index === 0, paused),
     );
     let failed: VerifiedEvent | undefined;
     for (const item of incoming) {
@@ -254,14 +262,15 @@ export class Pipeline {
   }
 
   /** What storing one verified event takes: its receivers, its facts, its store input. */
-  async #incoming(
+  #incoming(
     variant: string,
     provider: Provider,
     verified: VerifiedEvent,
     request: WebhookRequest,
     bodyText: string,
     logged: boolean,
-  ): Promise<Incoming> {
+    paused: ReadonlySet<string>,
+  ): Incoming {
     const ignoredReason = this.#ignoredReason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
@@ -282,15 +291,10 @@ export class Pipeline {
             this.#settings.logger,
           )
         : {};
-    if (receivers.some((r) => r.atomic)) {
-      // A paused atomic receiver gets a pending delivery instead of a run in the transaction;
-      // after the resume it runs as an atomic receiver's retry does, in a transaction of its own.
-      const paused = await this.#pauses.current();
-      if (paused.size > 0) {
-        receivers = receivers.map((r) =>
-          r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
-        );
-      }
+    if (paused.size > 0) {
+      receivers = receivers.map((r) =>
+        r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
+      );
     }
     const { payment } = facts;
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
