@@ -7,6 +7,7 @@
 /** Stable codes of the JSON error bodies the middleware answers with. */
 export type ErrorCode =
   | 'invalid_signature'
+  | 'unauthorized'
   | 'unknown_variant'
   | 'method_not_allowed'
   | 'payload_too_large'
@@ -172,5 +173,24 @@ export class RunOnceBusyError extends PaymentsError {
     this.name = 'RunOnceBusyError';
     this.key = key;
     this.waitedMs = waitedMs;
+  }
+}
+
+/**
+ * A provider that authenticates its requests with HTTP Basic auth (Adyen's optional username and
+ * password) got none, or wrong ones. The middleware answers 401 `unauthorized` with a
+ * `WWW-Authenticate: Basic` challenge, and stores no event. The message never says which part
+ * was wrong.
+ *
+ * @example
+ * throw new WebhookUnauthorizedError('The webhook request has no Basic credentials.');
+ */
+export class WebhookUnauthorizedError extends PaymentsError {
+  /** The `WWW-Authenticate` header of the 401. */
+  readonly challenge = 'Basic realm="koa-payments", charset="UTF-8"';
+
+  constructor(message: string) {
+    super('unauthorized', 401, message, { expose: true });
+    this.name = 'WebhookUnauthorizedError';
   }
 }

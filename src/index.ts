@@ -11,6 +11,7 @@ export {
   type SignatureFailureReason,
   SignatureVerificationError,
   StoreUnavailableError,
+  WebhookUnauthorizedError,
 } from './errors.js';
 export type {
   ObjectFilter,
@@ -20,6 +21,12 @@ export type {
   PaymentSignalName,
 } from './objects/types.js';
 export { type Payments, payments } from './payments.js';
+export { type AdyenOptions, adyenEventId } from './providers/adyen/index.js';
+export type {
+  AdyenAmount,
+  AdyenNotificationItem,
+  AdyenSignals,
+} from './providers/adyen/signals.js';
 export type { BraintreeOptions } from './providers/braintree/index.js';
 export type {
   BraintreeDisbursement,
@@ -108,9 +115,12 @@ export type {
   Secret,
   SecretOption,
   SecretResolver,
+  SuccessAnswer,
+  Verified,
   VerifiedEvent,
   WebhookRequest,
 } from './providers/types.js';
+export { MAX_EVENTS_PER_REQUEST } from './providers/types.js';
 export type {
   BuiltinVariantSettings,
   CommonVariantSettings,
@@ -175,6 +185,7 @@ export type {
   PruneOptions,
   PruneResult,
   Received,
+  ReceivedEvent,
   ReceiverPause,
   ReplayOptions,
   RequestFilter,

@@ -15,36 +15,96 @@ import {
 } from './errors.js';
 import { type IncomingFacts, incomingFacts } from './objects/incoming.js';
 import { isPaymentPattern } from './objects/patterns.js';
-import type { Provider, VerifiedEvent, WebhookRequest } from './providers/types.js';
+import {
+  MAX_EVENTS_PER_REQUEST,
+  type Provider,
+  type Verified,
+  type VerifiedEvent,
+  type WebhookRequest,
+} from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
-import type { RegistryCore } from './signals/registry.js';
+import type { RegisteredReceiver, RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
-import type { LogRow, StoreResult } from './store/store-event.js';
+import type { StoreInput, StoreResult } from './store/store-event.js';
 import type { EventSource, IgnoredReason, StoredEvent } from './store/types.js';
 import type { ObjectFetcher } from './sync/fetch.js';
 import type { Telemetry } from './telemetry/telemetry.js';
-import type { Received } from './types.js';
+import type { Received, ReceivedEvent } from './types.js';
 
-function checkVerified(verified: VerifiedEvent, provider: string): void {
-  if (verified === null || typeof verified !== 'object') {
+/**
+ * The events a provider returned, checked: each has an id and a type, there is at least one and
+ * at most {@link MAX_EVENTS_PER_REQUEST}, and an id given twice is kept once (its first copy).
+ */
+function eventsOf(verified: Verified, provider: string): VerifiedEvent[] {
+  const list: readonly VerifiedEvent[] = Array.isArray(verified)
+    ? verified
+    : [verified as VerifiedEvent];
+  if (list.length === 0) {
     throw new SignatureVerificationError(
       'invalid_payload',
       `The ${provider} provider returned no event.`,
     );
   }
-  for (const field of ['id', 'type'] as const) {
-    if (typeof verified[field] !== 'string' || verified[field] === '') {
+  if (list.length > MAX_EVENTS_PER_REQUEST) {
+    throw new SignatureVerificationError(
+      'invalid_payload',
+      `The ${provider} request carries ${list.length} events; at most ${MAX_EVENTS_PER_REQUEST} are accepted.`,
+    );
+  }
+  const seen = new Set<string>();
+  const events: VerifiedEvent[] = [];
+  for (const event of list) {
+    if (event === null || typeof event !== 'object') {
       throw new SignatureVerificationError(
         'invalid_payload',
-        `The ${provider} payload has no event ${field}.`,
+        `The ${provider} provider returned no event.`,
       );
     }
+    for (const field of ['id', 'type'] as const) {
+      if (typeof event[field] !== 'string' || event[field] === '') {
+        throw new SignatureVerificationError(
+          'invalid_payload',
+          `The ${provider} payload has no event ${field}.`,
+        );
+      }
+    }
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    events.push(event);
   }
+  return events;
 }
+
+/** One verified event of a request, with what the storing transaction needs to store it. */
+interface Incoming {
+  verified: VerifiedEvent;
+  ignoredReason: IgnoredReason | undefined;
+  /** The receivers of its type (none when it is ignored). */
+  receivers: RegisteredReceiver[];
+  facts: IncomingFacts;
+  input: StoreInput;
+  /** The atomic receivers that ran in the storing transaction (counted once it commits). */
+  atomicRuns: Set<string>;
+}
+
+/** Where the events being stored come from: a webhook's request, or the provider's API. */
+interface Origin {
+  source: EventSource;
+  receivedAt: Date;
+  /** The webhook's request (its request-log line); none for an event fetched from the API. */
+  request: WebhookRequest | undefined;
+  /** Closed as the events are handed to the store. */
+  ticket: Ticket | undefined;
+  /** Whether a duplicate re-runs its unfinished deliveries at once (a webhook's redelivery). */
+  rerunFailed: boolean;
+}
+
+/** No receiver paused. */
+const NO_PAUSES: ReadonlySet<string> = new Set();
 
 function isMissingTable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
@@ -130,43 +190,21 @@ export class Pipeline {
   }
 
   /**
-   * Verifies and stores one webhook for `variant`, then starts its after-commit receivers.
-   * `ticket`, when given, is closed as the event is handed to the store.
+   * Verifies and stores one webhook for `variant` (each of its events, when the provider returns
+   * several, in one transaction), then starts the after-commit receivers. `ticket`, when given,
+   * is closed as the events are handed to the store.
    */
   async receive(variant: string, request: WebhookRequest, ticket?: Ticket): Promise<Received> {
     const provider = this.#provider(variant);
     this.#coverage.checkRegistry();
-    const verified = await this.#verify(provider, request);
-    checkVerified(verified, provider.name);
-    const bodyText = request.rawBody.toString('utf8');
-    // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy.
-    const payloadText = verified.payloadText ?? bodyText;
-    ticket?.close();
-    const requestLog = this.#requestLog;
-    return this.#store(variant, provider, verified, {
+    const verified = eventsOf(await this.#verify(provider, request), provider.name);
+    return this.#storeEvents(variant, provider, verified, {
       source: 'webhook',
       receivedAt: request.receivedAt,
-      payloadText,
+      request,
+      ticket,
       // A redelivery re-runs at once the receivers that failed; succeeded ones never re-run.
       rerunFailed: true,
-      // The request-log line of a valid request is written in the storing transaction: no
-      // extra commit (and fsync) per webhook.
-      logRow:
-        requestLog === undefined
-          ? undefined
-          : (event, bodyInEvent) =>
-              requestLog.row({
-                variant,
-                receivedAt: request.receivedAt,
-                remoteIp: request.remoteIp,
-                headers: request.headers,
-                rawBody: request.rawBody,
-                valid: true,
-                statusCode: 200,
-                error: undefined,
-                event: event.id,
-                bodyInEvent: bodyInEvent && payloadText === bodyText,
-              }),
     });
   }
 
@@ -182,13 +220,12 @@ export class Pipeline {
   ): Promise<Received> {
     const provider = this.#provider(variant);
     this.#coverage.checkRegistry();
-    checkVerified(verified, provider.name);
-    return this.#store(variant, provider, verified, {
+    return this.#storeEvents(variant, provider, eventsOf(verified, provider.name), {
       source,
       receivedAt: new Date(),
-      payloadText: verified.payloadText ?? JSON.stringify(verified.payload),
+      request: undefined,
+      ticket: undefined,
       rerunFailed: false,
-      logRow: undefined,
     });
   }
 
@@ -201,21 +238,104 @@ export class Pipeline {
   }
 
   /**
-   * Stores a verified event, a webhook's or the API's, then starts its after-commit receivers.
-   * The variant's rules apply to both: its mode, the objects mirror, the payment signals.
+   * Stores verified events, a webhook's (each of its events, when the provider returns several,
+   * in one transaction) or the API's, then starts their after-commit receivers. The variant's
+   * rules apply to both: its mode, the objects mirror, the payment signals.
    */
-  async #store(
+  async #storeEvents(
+    variant: string,
+    provider: Provider,
+    verified: VerifiedEvent[],
+    origin: Origin,
+  ): Promise<Received> {
+    // The request's one request-log line is written with the first event (in the storing
+    // transaction: no extra commit, and fsync, per webhook).
+    // A paused atomic receiver gets a pending delivery instead of a run in the transaction; after
+    // the resume it runs as an atomic receiver's retry does, in a transaction of its own. The
+    // paused set is read only when the registry has an atomic receiver, and without a wait while
+    // fresh; every request waits alike, so that concurrent ones still share a group commit.
+    const atomic = this.#registry.list().some((r) => r.atomic);
+    const current = atomic ? this.#pauses.current() : NO_PAUSES;
+    const paused = current instanceof Promise ? await current : current;
+    const bodyText = origin.request?.rawBody.toString('utf8');
+    const incoming = verified.map((event, index) =>
+      this.#incoming(variant, provider, event, origin, bodyText, index === 0, paused),
+    );
+    let failed: VerifiedEvent | undefined;
+    for (const item of incoming) {
+      const { runAtomic } = item.input;
+      item.input.runAtomic = async (...args) => {
+        try {
+          await runAtomic(...args);
+        } catch (error) {
+          failed = item.verified;
+          throw error;
+        }
+      };
+    }
+    let results: StoreResult[];
+    origin.ticket?.close();
+    try {
+      results =
+        incoming.length === 1
+          ? [await this.#eventStore.store((incoming[0] as Incoming).input)]
+          : await this.#eventStore.storeAll(incoming.map((item) => item.input));
+    } catch (error) {
+      const first = verified[0] as VerifiedEvent;
+      if (error instanceof ReceiverFailedError) {
+        this.#settings.logger.error(
+          {
+            err: error.cause,
+            variant,
+            eventId: (failed ?? first).id,
+            type: (failed ?? first).type,
+            receiver: error.receiver,
+            attempt: 1,
+          },
+          'koa-payments: an atomic receiver threw; the event was rolled back (500, the provider retries)',
+        );
+        throw error;
+      }
+      this.#settings.logger.error(
+        { err: error, variant, eventId: first.id },
+        isMissingTable(error)
+          ? 'koa-payments: the payments tables are missing; run `await pay.migrate()` at start-up'
+          : 'koa-payments: the event store is unavailable; answering 503 so the provider retries',
+      );
+      throw new StoreUnavailableError(error);
+    }
+    // expectEvery watches webhooks: an event fetched from the API says nothing of them.
+    if (origin.source === 'webhook') this.#silence.seen(variant);
+    const runs = await Promise.all(
+      incoming.map((item, index) =>
+        this.#afterCommit(variant, item, results[index] as StoreResult, origin.rerunFailed),
+      ),
+    );
+    const events = results.map(({ event, duplicate }) => ({ event, duplicate }));
+    const [first] = events as [ReceivedEvent];
+    const received: Received = {
+      event: first.event,
+      duplicate: events.every((e) => e.duplicate),
+      events,
+      dispatched:
+        runs.length === 1
+          ? (runs[0] as { dispatched: Promise<void> }).dispatched
+          : Promise.all(runs.map((run) => run.dispatched)).then(() => {}),
+    };
+    if (provider.successAnswer !== undefined) received.answer = provider.successAnswer;
+    return received;
+  }
+
+  /** What storing one verified event takes: its receivers, its facts, its store input. */
+  #incoming(
     variant: string,
     provider: Provider,
     verified: VerifiedEvent,
-    origin: {
-      source: EventSource;
-      receivedAt: Date;
-      payloadText: string;
-      rerunFailed: boolean;
-      logRow: LogRow | undefined;
-    },
-  ): Promise<Received> {
+    origin: Origin,
+    bodyText: string | undefined,
+    logged: boolean,
+    paused: ReadonlySet<string>,
+  ): Incoming {
     const ignoredReason = this.#ignoredReason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
@@ -225,7 +345,7 @@ export class Pipeline {
       ignoredReason === undefined
         ? this.#registry.match(verified.type, variant).filter((r) => !isPaymentPattern(r.pattern))
         : [];
-    const { object, payment, emission }: IncomingFacts =
+    const facts: IncomingFacts =
       ignoredReason === undefined
         ? incomingFacts(
             provider,
@@ -236,83 +356,85 @@ export class Pipeline {
             this.#settings.logger,
           )
         : {};
-    if (receivers.some((r) => r.atomic)) {
-      // A paused atomic receiver gets a pending delivery instead of a run in the transaction;
-      // after the resume it runs as an atomic receiver's retry does, in a transaction of its own.
-      const paused = await this.#pauses.current();
-      if (paused.size > 0) {
-        receivers = receivers.map((r) =>
-          r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
-        );
-      }
+    if (paused.size > 0) {
+      receivers = receivers.map((r) =>
+        r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
+      );
     }
-    const { leaseMs } = this.#settings.retry;
+    const { payment } = facts;
+    // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy; an
+    // event fetched by sync or reconcile, the payload as the API gave it.
+    const payloadText = verified.payloadText ?? bodyText ?? JSON.stringify(verified.payload);
+    const request = origin.request;
+    const requestLog = this.#requestLog;
+    const fetchObject = this.#fetchObject;
     /** The atomic receivers that ran in the storing transaction (counted once it commits). */
     const atomicRuns = new Set<string>();
-    const fetchObject = this.#fetchObject;
-    let stored: StoreResult;
-    try {
-      stored = await this.#eventStore.store({
-        event: {
-          variant,
-          provider: provider.name,
-          eventId: verified.id,
-          type: verified.type,
-          livemode: verified.livemode,
-          payloadText: origin.payloadText,
-          payload: verified.payload,
-          receivedAt: origin.receivedAt,
-          createdAt: verified.createdAt,
-          dedupeGroup: this.#groups.get(variant) ?? variant,
-          ignoredReason,
-          source: origin.source,
-        },
-        receivers,
-        object,
-        payment: emission,
-        runAtomic: async (trx, event, entry, kind) => {
-          const run = this.#telemetry.run(entry.name, variant, 1);
-          try {
-            const reported = kind === 'payment' ? payment : undefined;
-            await run.run(() =>
-              entry.fn(buildSignal(event, verified.data, 1, fetchObject, trx, reported)),
-            );
-            atomicRuns.add(entry.name);
-          } catch (error) {
-            run.end('failed', error);
-            throw new ReceiverFailedError(entry.name, error);
-          }
-          run.end('succeeded');
-        },
-        leaseMs,
-        logRow: origin.logRow,
-      });
-    } catch (error) {
-      if (error instanceof ReceiverFailedError) {
-        this.#settings.logger.error(
-          {
-            err: error.cause,
-            variant,
-            eventId: verified.id,
-            type: verified.type,
-            receiver: error.receiver,
-            attempt: 1,
-          },
-          'koa-payments: an atomic receiver threw; the event was rolled back (500, the provider retries)',
-        );
-        throw error;
-      }
-      this.#settings.logger.error(
-        { err: error, variant, eventId: verified.id },
-        isMissingTable(error)
-          ? 'koa-payments: the payments tables are missing; run `await pay.migrate()` at start-up'
-          : 'koa-payments: the event store is unavailable; answering 503 so the provider retries',
-      );
-      throw new StoreUnavailableError(error);
-    }
+    const input: StoreInput = {
+      event: {
+        variant,
+        provider: provider.name,
+        eventId: verified.id,
+        type: verified.type,
+        livemode: verified.livemode,
+        payloadText,
+        payload: verified.payload,
+        receivedAt: origin.receivedAt,
+        createdAt: verified.createdAt,
+        dedupeGroup: this.#groups.get(variant) ?? variant,
+        ignoredReason,
+        source: origin.source,
+      },
+      receivers,
+      object: facts.object,
+      payment: facts.emission,
+      runAtomic: async (trx, event, entry, kind) => {
+        const run = this.#telemetry.run(entry.name, variant, 1);
+        try {
+          const reported = kind === 'payment' ? payment : undefined;
+          await run.run(() =>
+            entry.fn(buildSignal(event, verified.data, 1, fetchObject, trx, reported)),
+          );
+          atomicRuns.add(entry.name);
+        } catch (error) {
+          run.end('failed', error);
+          throw new ReceiverFailedError(entry.name, error);
+        }
+        run.end('succeeded');
+      },
+      leaseMs: this.#settings.retry.leaseMs,
+      logRow:
+        requestLog === undefined || request === undefined || !logged
+          ? undefined
+          : (event, bodyInEvent) =>
+              requestLog.row({
+                variant,
+                receivedAt: request.receivedAt,
+                remoteIp: request.remoteIp,
+                headers: request.headers,
+                rawBody: request.rawBody,
+                valid: true,
+                statusCode: 200,
+                error: undefined,
+                event: event.id,
+                bodyInEvent: bodyInEvent && payloadText === bodyText,
+              }),
+    };
+    return { verified, ignoredReason, receivers, facts, input, atomicRuns };
+  }
+
+  /**
+   * After the COMMIT, for one event: logs what is worth knowing, claims again the unfinished
+   * deliveries of a webhook's redelivery, reports it stored, and starts its receivers (wrapped,
+   * so that the caller does not wait for them).
+   */
+  async #afterCommit(
+    variant: string,
+    { verified, ignoredReason, receivers, facts, atomicRuns }: Incoming,
+    stored: StoreResult,
+    rerunFailed: boolean,
+  ): Promise<{ dispatched: Promise<void> }> {
     const { event, duplicate } = stored;
-    // expectEvery watches webhooks: an event fetched from the API says nothing of them.
-    if (origin.source === 'webhook') this.#silence.seen(variant);
     if (!duplicate) {
       // The atomic receivers' successes were committed with the event.
       for (const name of atomicRuns) this.#telemetry.delivered(name, 'succeeded');
@@ -323,7 +445,7 @@ export class Pipeline {
       !duplicate &&
       ignoredReason === undefined &&
       receivers.length === 0 &&
-      emission === undefined
+      facts.emission === undefined
     ) {
       this.#coverage.ignored(variant, event.type, event.eventId);
     }
@@ -334,16 +456,18 @@ export class Pipeline {
       );
     }
     let deliveries = stored.deliveries;
-    if (duplicate && origin.rerunFailed) {
+    if (duplicate && rerunFailed) {
       deliveries = await this.#deliveries
-        .claimForEvent(event.id, leaseMs, { statuses: ['failed', 'dead', 'pending', 'running'] })
+        .claimForEvent(event.id, this.#settings.retry.leaseMs, {
+          statuses: ['failed', 'dead', 'pending', 'running'],
+        })
         .catch(() => []);
     }
     await this.#onStored(event, duplicate);
     const dispatched = duplicate
       ? this.#dispatcher.run(event, deliveries)
-      : this.#dispatcher.run(event, deliveries, verified.data, { payment });
-    return { event, duplicate, dispatched };
+      : this.#dispatcher.run(event, deliveries, verified.data, { payment: facts.payment });
+    return { dispatched };
   }
 
   /**
@@ -416,7 +540,7 @@ export class Pipeline {
     }
   }
 
-  async #verify(provider: Provider, request: WebhookRequest): Promise<VerifiedEvent> {
+  async #verify(provider: Provider, request: WebhookRequest): Promise<Verified> {
     try {
       return await provider.verify(request);
     } catch (error) {

@@ -9,7 +9,12 @@ import { quietLogger, safeLogger, stderrLogger } from './logger.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
 import { resolvingProvider, type SecretCacheSettings } from './providers/shared/secret-resolver.js';
 import { describe } from './providers/shared/signature.js';
-import type { Provider, ProviderContext, ProviderDefinition } from './providers/types.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderDefinition,
+  SuccessAnswer,
+} from './providers/types.js';
 import type { RegistryCore } from './signals/registry.js';
 import { type ResolvedSchedule, resolveSchedule } from './sync/schedule.js';
 import type { SyncSchedule } from './sync/types.js';
@@ -698,6 +703,7 @@ function buildProvider(name: string, variant: VariantSettings, context: Provider
     if (extra !== undefined) {
       throw new ConfigurationError(`variants.${name}.${extra}`, 'unknown option', name);
     }
+    checkSuccessAnswer(custom.successAnswer, name);
     return custom as Provider;
   }
   if (typeof provider !== 'string' || !Object.hasOwn(builtinProviders, provider)) {
@@ -741,6 +747,40 @@ function refuseSecretCache(variant: string, secretCache: unknown): void {
     "applies only when the variant's signing secret is a resolver function",
     variant,
   );
+}
+
+/** Refuses a custom provider's success answer that Koa could not send as given. */
+function checkSuccessAnswer(answer: SuccessAnswer | undefined, variant: string): void {
+  if (answer === undefined) return;
+  const option = `variants.${variant}.provider.successAnswer`;
+  if (answer === null || typeof answer !== 'object') {
+    throw new ConfigurationError(option, 'must be { status?, contentType, body }', variant);
+  }
+  const status = answer.status ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 299 || status === 204) {
+    throw new ConfigurationError(
+      `${option}.status`,
+      `must be a 2xx status with a body (not 204), got ${describe(answer.status)}`,
+      variant,
+    );
+  }
+  if (
+    typeof answer.contentType !== 'string' ||
+    !/^[\x21-\x7e][\x20-\x7e]*$/.test(answer.contentType)
+  ) {
+    throw new ConfigurationError(
+      `${option}.contentType`,
+      'must be a Content-Type header value such as text/plain',
+      variant,
+    );
+  }
+  if (typeof answer.body !== 'string') {
+    throw new ConfigurationError(
+      `${option}.body`,
+      `must be a string, got ${describe(answer.body)}`,
+      variant,
+    );
+  }
 }
 
 function nonNegative(value: number, option: string): number {

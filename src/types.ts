@@ -3,6 +3,8 @@
  * filters, and the logger it writes to. The settings' own types are in settings.ts, the
  * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
  */
+
+import type { SuccessAnswer } from './providers/types.js';
 import type { PausedReceiver } from './store/paused-receivers.js';
 import type { RequestFilter } from './store/queries.js';
 import type {
@@ -41,10 +43,29 @@ export interface Logger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Outcome of receiving one webhook (`pay.receive()`). */
-export interface Received {
+/** One event of a received request, and whether it had been stored before. */
+export interface ReceivedEvent {
   event: StoredEvent;
   duplicate: boolean;
+}
+
+/** Outcome of receiving one webhook (`pay.receive()`). */
+export interface Received {
+  /** The request's event; its first, when it carries several. */
+  event: StoredEvent;
+  /** Whether it had been stored before; with several events, whether every one had. */
+  duplicate: boolean;
+  /**
+   * Every event of the request, in the provider's order, each id once: one entry, unless the
+   * provider returns several from one request (Adyen's notification items).
+   */
+  events: readonly ReceivedEvent[];
+  /**
+   * The provider's own success answer, when it expects one (Adyen's `[accepted]`): the
+   * middleware sends it instead of the JSON body; send it too when you call `pay.receive()`
+   * from another server.
+   */
+  answer?: SuccessAnswer;
   /** Settles when the after-commit receivers of this request have run and been recorded. */
   dispatched: Promise<void>;
 }

@@ -122,7 +122,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       if (ip !== undefined) (request as { remoteIp?: string }).remoteIp = ip;
       const received = await options.receive(variant, request, ticket);
       if (dispatch === 'inline') await received.dispatched;
-      sendReceived(ctx, received.event.eventId, received.duplicate);
+      sendReceived(ctx, received);
       record.end(
         received.duplicate
           ? 'duplicate'

@@ -1,13 +1,17 @@
 /** JSON answers of the middleware. Error bodies never echo a secret or the payload. */
 import type { Context } from 'koa';
-import { PaymentsError, SignatureVerificationError } from '../errors.js';
+import { PaymentsError, SignatureVerificationError, WebhookUnauthorizedError } from '../errors.js';
+import type { Received } from '../types.js';
 
 /** Body of a 200. */
 export interface ReceivedBody {
   received: true;
-  /** The provider's event id (or the derived one). */
+  /** The provider's event id (or the derived one); the first, when the request carried several. */
   event: string;
+  /** Whether it was stored before; with several events, whether every one was. */
   duplicate: boolean;
+  /** Each event, in the provider's order, when the request carried several. */
+  events?: { event: string; duplicate: boolean }[];
 }
 
 /** Body of every error answer. */
@@ -15,10 +19,36 @@ export interface ErrorBody {
   error: { code: string; message: string; reason?: string };
 }
 
-/** Answers 200 for a stored (or already stored) event. */
-export function sendReceived(ctx: Context, eventId: string, duplicate: boolean): void {
-  ctx.status = 200;
-  ctx.body = { received: true, event: eventId, duplicate } satisfies ReceivedBody;
+/** The JSON body of a 200 for a request whose events were stored (or already were). */
+export function receivedBody(received: Received): ReceivedBody {
+  const body: ReceivedBody = {
+    received: true,
+    event: received.event.eventId,
+    duplicate: received.duplicate,
+  };
+  if (received.events.length > 1) {
+    body.events = received.events.map(({ event, duplicate }) => ({
+      event: event.eventId,
+      duplicate,
+    }));
+  }
+  return body;
+}
+
+/**
+ * Answers a request whose events were stored (or already were): with the provider's own answer
+ * when it has one (Adyen's `[accepted]`), else 200 and the JSON {@link ReceivedBody}.
+ */
+export function sendReceived(ctx: Context, received: Received): void {
+  const { answer } = received;
+  if (answer === undefined) {
+    ctx.status = 200;
+    ctx.body = receivedBody(received);
+    return;
+  }
+  ctx.status = answer.status ?? 200;
+  ctx.type = answer.contentType;
+  ctx.body = answer.body;
 }
 
 /** Answers an error. Unexposed messages (5xx bugs) are replaced by a generic one. */
@@ -30,6 +60,7 @@ export function sendError(ctx: Context, error: PaymentsError): void {
     },
   };
   if (error instanceof SignatureVerificationError) body.error.reason = error.reason;
+  if (error instanceof WebhookUnauthorizedError) ctx.set('WWW-Authenticate', error.challenge);
   ctx.status = error.status;
   ctx.body = body;
 }

@@ -2,6 +2,7 @@
  * The built-in providers, by the name a variant's `provider:` option uses. Each lives in its own
  * folder; adding a gateway adds a folder and a line here.
  */
+import { type AdyenOptions, definition as adyen } from './adyen/index.js';
 import { type BraintreeOptions, definition as braintree } from './braintree/index.js';
 import { type DummyOptions, definition as dummy } from './dummy/index.js';
 import { type FlutterwaveOptions, definition as flutterwave } from './flutterwave/index.js';
@@ -34,6 +35,7 @@ export interface BuiltinProviderOptions {
   braintree: BraintreeOptions;
   paypal: PayPalOptions;
   mollie: MollieOptions;
+  adyen: AdyenOptions;
 }
 
 /** The built-in providers. */
@@ -54,6 +56,7 @@ export const builtinProviders: {
   braintree,
   paypal,
   mollie,
+  adyen,
 };
 
 /** The name of a built-in provider. */

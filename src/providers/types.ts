@@ -39,6 +39,37 @@ export interface VerifiedEvent {
   payloadText?: string;
 }
 
+/**
+ * What {@link Provider.verify} returns: one event, or several when one request carries several
+ * (Adyen posts a batch of notification items, each signed on its own). Several are stored in one
+ * transaction, all or none, each with its own deliveries; an id that appears twice is stored
+ * once. At most {@link MAX_EVENTS_PER_REQUEST}, and never none.
+ */
+export type Verified = VerifiedEvent | readonly VerifiedEvent[];
+
+/** The most events one request may carry; a provider returning more gets a 400 `invalid_payload`. */
+export const MAX_EVENTS_PER_REQUEST = 100;
+
+/**
+ * A provider's own answer to a request whose events were stored (or had been already), sent
+ * instead of the JSON `{ received, event, duplicate }`: Adyen expects the body `[accepted]`.
+ * Error answers stay the library's JSON ones.
+ *
+ * @example
+ * const answer: SuccessAnswer = { status: 200, contentType: 'text/plain', body: '[accepted]' };
+ */
+export interface SuccessAnswer {
+  /**
+   * The status, a 2xx other than 204 (the answer has a body).
+   * @default 200
+   */
+  readonly status?: number;
+  /** The `Content-Type` header. */
+  readonly contentType: string;
+  /** The body, sent as it is. */
+  readonly body: string;
+}
+
 /** What {@link ProviderApi.listEvents} lists. */
 export interface ListEventsOptions {
   /** Events (or transactions) created at or after this time. */
@@ -118,8 +149,17 @@ export type ReconcileFinding =
 export interface Provider {
   /** Provider name, stored on every event row (`stripe`, `paystack`, ...). */
   readonly name: string;
-  /** Verifies the request; returns the normalised event or throws `SignatureVerificationError`. */
-  verify(request: WebhookRequest): VerifiedEvent | Promise<VerifiedEvent>;
+  /**
+   * Verifies the request; returns the normalised event, or the events when the request carries
+   * several (see {@link Verified}), or throws `SignatureVerificationError`. With several, one
+   * that fails verification refuses the whole request: throw, and nothing is stored.
+   */
+  verify(request: WebhookRequest): Verified | Promise<Verified>;
+  /**
+   * The answer once the request's events are stored, or were already (a redelivery), when the
+   * provider expects its own rather than the library's JSON. Default: the JSON answer.
+   */
+  readonly successAnswer?: SuccessAnswer;
   /**
    * Finds `data` in a stored payload, for retries that run from the database. Return the same
    * value `verify()` returned as `data`. Default: `payload.data`.

@@ -6,7 +6,13 @@
  * awaited. Claims and leases are in deliveries.ts, reads in queries.ts.
  */
 import type { Database } from './database.js';
-import { type GroupCommitter, NO_TICKET, type Ticket, type Unit } from './group-commit.js';
+import {
+  type GroupCommitter,
+  NO_TICKET,
+  type Ticket,
+  type Unit,
+  unitOfAll,
+} from './group-commit.js';
 import type { TableNames } from './migrations.js';
 import {
   type DeliveryRecord,
@@ -53,6 +59,14 @@ export class EventStore {
    */
   store(input: StoreInput): Promise<StoreResult> {
     return this.#run(storeEvent(this.#storing, input));
+  }
+
+  /**
+   * Stores the events of one request in one transaction, all or none, each as {@link store}
+   * does (a duplicate inserts nothing). The results are in the order of `inputs`.
+   */
+  storeAll(inputs: readonly StoreInput[]): Promise<StoreResult[]> {
+    return this.#run(unitOfAll(inputs.map((input) => storeEvent(this.#storing, input))));
   }
 
   /**

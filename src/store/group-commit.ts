@@ -25,6 +25,26 @@ export interface Unit<T> {
   direct?: ((connection: DirectConnection) => T) | undefined;
 }
 
+/**
+ * Several units of work as one, for one request that carries several events: their writes run
+ * in order in the same transaction (or the same savepoint of a batch), so that one that throws
+ * undoes them all. On the fast path only when every unit has a `direct` version.
+ */
+export function unitOfAll<T>(units: readonly Unit<T>[]): Unit<T[]> {
+  const directs = units.map((unit) => unit.direct);
+  const allDirect = directs.every((direct) => direct !== undefined);
+  return {
+    async knex(trx) {
+      const values: T[] = [];
+      for (const unit of units) values.push(await unit.knex(trx));
+      return values;
+    },
+    direct: allDirect
+      ? (connection) => directs.map((direct) => (direct as (c: DirectConnection) => T)(connection))
+      : undefined,
+  };
+}
+
 /** Tuning of a {@link GroupCommitter}. */
 export interface GroupCommitOptions {
   /** Most units per transaction. */

@@ -1,3 +1,8 @@
+export {
+  adyenHmac,
+  adyenSignedData,
+  signedItem as adyenSignedItem,
+} from '../providers/adyen/testing.js';
 export { braintreeSignature, notificationXml } from '../providers/braintree/testing.js';
 export { flutterwaveSignature } from '../providers/flutterwave/testing.js';
 export {

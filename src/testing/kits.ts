@@ -2,6 +2,7 @@
  * Each built-in provider's testing kit, from its own folder (`src/providers/<name>/testing.ts`).
  * Only `koa-payments/testing` loads this table, so the main entry never loads samples.
  */
+import { testing as adyen } from '../providers/adyen/testing.js';
 import { testing as braintree } from '../providers/braintree/testing.js';
 import { testing as dummy } from '../providers/dummy/testing.js';
 import { testing as flutterwave } from '../providers/flutterwave/testing.js';
@@ -34,6 +35,7 @@ const kits: Record<BuiltinProviderName, ProviderTesting> = {
   braintree,
   paypal,
   mollie,
+  adyen,
 };
 
 /**

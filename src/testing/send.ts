@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { PaymentsError, SignatureVerificationError } from '../errors.js';
+import { receivedBody } from '../http/responses.js';
 import type { Payments } from '../payments.js';
 import type { BuiltinProviderName } from '../providers/index.js';
 import type { VariantSettings } from '../settings.js';
@@ -59,7 +60,11 @@ export interface SentWebhook {
   status: number;
   /** Whether the status is 2xx. */
   ok: boolean;
-  /** The JSON answer: `{ received, event, duplicate }` or `{ error: { code, message, reason? } }`. */
+  /**
+   * The answer: the JSON `{ received, event, duplicate }` (with `events` when the request
+   * carried several) or `{ error: { code, message, reason? } }`; the provider's own text answer
+   * when it has one (Adyen's `'[accepted]'`).
+   */
   body: unknown;
   /** The payload that was sent. */
   payload: unknown;
@@ -272,12 +277,9 @@ export async function sendWebhook(
         remoteIp: '127.0.0.1',
       });
       await received.dispatched;
-      result.status = 200;
-      result.body = {
-        received: true,
-        event: received.event.eventId,
-        duplicate: received.duplicate,
-      };
+      // The answer the middleware would send.
+      result.status = received.answer?.status ?? 200;
+      result.body = received.answer?.body ?? receivedBody(received);
       result.event = received.event;
       result.duplicate = received.duplicate;
     } catch (error) {

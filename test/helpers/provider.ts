@@ -27,11 +27,18 @@ export function webhookRequest(
   return request;
 }
 
-/** Calls a provider that verifies synchronously (all built-ins do). */
+/** Calls a provider that verifies synchronously (all built-ins do) and returns one event. */
 export function verifySync(provider: Provider, request: WebhookRequest): VerifiedEvent {
+  const result = verifyAllSync(provider, request);
+  if (result.length !== 1) throw new Error(`expected one event, got ${result.length}`);
+  return result[0] as VerifiedEvent;
+}
+
+/** Calls a provider that verifies synchronously; returns its events (one, or several). */
+export function verifyAllSync(provider: Provider, request: WebhookRequest): VerifiedEvent[] {
   const result = provider.verify(request);
   if (result instanceof Promise) throw new Error('expected a synchronous verify()');
-  return result;
+  return Array.isArray(result) ? [...result] : [result as VerifiedEvent];
 }
 
 /** The `reason` of the SignatureVerificationError `fn` throws; fails if it throws nothing. */

@@ -3,6 +3,7 @@
  * generic ones (standard, hmac, dummy) cannot know what a payload is about and report none.
  */
 import { expect } from 'chai';
+import { adyenFacts } from '../../src/providers/adyen/facts.js';
 import { braintreeFacts } from '../../src/providers/braintree/facts.js';
 import { flutterwaveFacts } from '../../src/providers/flutterwave/facts.js';
 import { builtinProviders } from '../../src/providers/index.js';
@@ -43,6 +44,7 @@ describe('provider facts', () => {
     ['braintree', { publicKey: 'public', privateKey: 'private' }, braintreeFacts],
     ['paypal', { webhookId: 'WH1' }, paypalFacts],
     ['mollie', { apiKey: 'test_factsFactsFactsFactsFacts' }, mollieFacts],
+    ['adyen', { hmacKey: 'ab'.repeat(32) }, adyenFacts],
   ];
 
   for (const [name, options, facts] of withFacts) {

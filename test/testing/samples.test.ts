@@ -12,6 +12,7 @@ import {
 } from '../../src/testing/index.js';
 import { readAt } from '../../src/testing/paths.js';
 import { sampleDataPath } from '../../src/testing/samples.js';
+import type { SamplePayload } from '../../src/testing/types.js';
 import { webhookRequest } from '../helpers/provider.js';
 
 const SQUARE_URL = 'https://shop.test/payments/process/square/';
@@ -23,6 +24,7 @@ const PAYPAL = () => (paypalKey ??= paypalTestCertificate());
 const PAYPAL_BASE = 'http://paypal.test';
 const PAYPAL_CERT_URL = `${PAYPAL_BASE}/v1/notifications/certs/CERT-samples`;
 const paypalFetch: typeof fetch = async () => new Response(PAYPAL().certificate);
+const ADYEN_KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
 
 /** A valid variant configuration and secret for each built-in provider. */
 const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; secret: string }> = {
@@ -53,6 +55,7 @@ const setups: Record<BuiltinProviderName, { options: Record<string, unknown>; se
     options: { apiKey: 'test_samplesSamplesSamplesSamples', signingSecret: 'samples-secret' },
     secret: 'samples-secret',
   },
+  adyen: { options: { hmacKey: ADYEN_KEY }, secret: ADYEN_KEY },
 };
 
 /** Signer options for the providers whose signer needs some. */
@@ -86,7 +89,13 @@ async function verifySample(name: BuiltinProviderName, payload: unknown): Promis
     url: SQUARE_URL,
     options: signOptions[name],
   });
-  return providerFor(name).verify(webhookRequest(body, headers, { url: SQUARE_URL }));
+  const verified = await providerFor(name).verify(
+    webhookRequest(body, headers, { url: SQUARE_URL }),
+  );
+  // A sample is one event, even from a provider that may return several (Adyen).
+  const events: readonly VerifiedEvent[] = Array.isArray(verified) ? verified : [verified];
+  expect(events, `${name} events`).to.have.length(1);
+  return events[0] as VerifiedEvent;
 }
 
 const GENERIC = ['standard', 'hmac', 'dummy'] as const;
@@ -120,6 +129,7 @@ describe('samplePayload', () => {
     expect(sampleTypes('square')).to.include.members(['payment.updated', 'refund.updated']);
     expect(sampleTypes('lemonsqueezy')).to.include.members(['order_created']);
     expect(sampleTypes('payvost')).to.include.members(['payment.succeeded']);
+    expect(sampleTypes('adyen')).to.include.members(['AUTHORISATION', 'CAPTURE', 'REFUND']);
     expect(sampleTypes('braintree')).to.include.members([
       'transaction_settled',
       'transaction_settlement_declined',
@@ -144,6 +154,8 @@ describe('samplePayload', () => {
         const event = await verifySample(name, payload);
         expect(event.type, `${name} ${type}`).to.equal(type);
         expect(event.id, `${name} ${type}`).to.be.a('string').and.not.equal('');
+        // Adyen's signer adds each item's signature to the item itself.
+        if (name === 'adyen') delete (event.data as SamplePayload).additionalData.hmacSignature;
         expect(event.data, `${name} ${type}`).to.deep.equal(
           readAt(JSON.parse(JSON.stringify(payload)), sampleDataPath(name)),
         );

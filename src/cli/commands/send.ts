@@ -174,7 +174,9 @@ export const send: Command = {
             );
           }
           answers.push(sent);
-          if (values.json !== true) out.line(`${sent.status} ${JSON.stringify(sent.body)}`);
+          // A provider's own text answer (Adyen's [accepted]) is printed as it came.
+          const shown = typeof sent.body === 'string' ? sent.body : JSON.stringify(sent.body);
+          if (values.json !== true) out.line(`${sent.status} ${shown}`);
         }
         if (values.json === true) {
           out.json(
