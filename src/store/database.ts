@@ -16,6 +16,7 @@ import {
   isTransaction,
   type RawSqlite,
 } from './knex-adapter.js';
+import { type PgAccess, postgresAccess } from './postgres-direct.js';
 import { type DirectAccess, directAccess } from './sqlite-direct.js';
 
 /** The opened store. */
@@ -26,6 +27,8 @@ export interface Database {
   readonly dialect: 'sqlite' | 'postgres' | 'other';
   /** The SQLite fast path (better-sqlite3 only): prepared statements on the pooled connection. */
   readonly direct?: DirectAccess;
+  /** The Postgres fast path (the pg driver): one statement per unit of work. */
+  readonly postgres?: PgAccess;
 }
 
 /** Default path of the embedded database. */
@@ -243,6 +246,10 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
 /** Opens the database a `database` setting describes. */
 export function openDatabase(setting: DatabaseSetting | undefined, logger: Logger): Database {
   const db = openKnex(setting, logger);
+  if (db.dialect === 'postgres') {
+    const postgres = postgresAccess(db.knex);
+    return postgres === undefined ? db : { ...db, postgres };
+  }
   const direct = db.dialect === 'sqlite' ? directAccess(db.knex) : undefined;
   return direct === undefined ? db : { ...db, direct };
 }

@@ -5,8 +5,10 @@
  * once it is `processed` or `ignored`.
  *
  * The rule is written here in TypeScript and in SQL, and nowhere else: the storing transaction
- * (the status a new event starts with), the SQLite fast path and Postgres apply the TypeScript,
- * the Knex path on SQLite the SQL twin. test/store/event-status.test.ts runs every path.
+ * (the status a new event starts with), the SQLite fast path and Knex on Postgres apply the
+ * TypeScript, the Knex path on SQLite and the Postgres fast path the SQL twin (the fast path's
+ * storing statement restates it for a new event, which has no failed delivery:
+ * store-event-postgres.ts). test/store/event-status.test.ts runs every path.
  */
 import type { TableNames } from './migrations.js';
 import { ROW_SLACK_COLUMN, rowSlackSql } from './row-slack.js';
@@ -54,6 +56,22 @@ export function countStatuses(statuses: readonly DeliveryStatus[]): DeliveryCoun
  */
 export function newEventStatus(deliveries: number, afterCommit: number): EventStatus {
   return eventStatus({ total: deliveries, unfinished: afterCommit, broken: 0 });
+}
+
+/**
+ * The rule as an SQL expression over three count expressions (standard SQL: Postgres and
+ * SQLite).
+ */
+export function statusFromCountsSql(total: string, unfinished: string, broken: string): string {
+  return (
+    `CASE WHEN ${total} = 0 THEN 'ignored' WHEN ${unfinished} = 0 THEN 'processed' ` +
+    `WHEN ${broken} > 0 THEN 'failed' ELSE 'pending' END`
+  );
+}
+
+/** A condition that holds for a settled delivery status, over the column expression `status`. */
+export function settledSql(status: string): string {
+  return `${status} IN ${SETTLED_SQL}`;
 }
 
 /**

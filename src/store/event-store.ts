@@ -14,6 +14,7 @@ import {
   unitOfAll,
 } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import { runPostgresUnit } from './postgres-direct.js';
 import {
   type DeliveryRecord,
   type SettleContext,
@@ -77,13 +78,21 @@ export class EventStore {
     return this.#run(settleEvent(this.#settling, eventId, outcomes));
   }
 
-  /** Runs one unit of work in a transaction: group-committed, on the fast path, or on Knex. */
+  /**
+   * Runs one unit of work in a transaction: group-committed, on a fast path, or on Knex. A
+   * Postgres fast-path statement that lost a race rolled back whole: the unit runs again on
+   * Knex, whose statements read afresh.
+   */
   async #run<T>(unit: Unit<T>): Promise<T> {
     if (this.#committer !== undefined) return this.#committer.submit(unit);
     const direct = this.#db.direct;
     if (direct !== undefined && unit.direct !== undefined) {
       const [result] = await runDirect(direct, [unit.direct]);
       return (result as { value: unknown }).value as T;
+    }
+    const postgres = this.#db.postgres;
+    if (postgres !== undefined && unit.postgres !== undefined) {
+      return runPostgresUnit(postgres, this.#db.knex, unit.postgres(), unit.knex);
     }
     return this.#db.knex.transaction(unit.knex);
   }

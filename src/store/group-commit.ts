@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
+import type { PgStep } from './postgres-direct.js';
 import {
   type DirectAccess,
   type DirectConnection,
@@ -16,13 +17,15 @@ import {
 } from './sqlite-direct.js';
 
 /**
- * A unit of work: one transaction's writes, in two versions. `knex` runs them on a Knex
+ * A unit of work: one transaction's writes, in up to three versions. `knex` runs them on a Knex
  * transaction; `direct`, when given, runs the same writes synchronously on a better-sqlite3
- * connection (the SQLite fast path, sqlite-direct.ts).
+ * connection (the SQLite fast path, sqlite-direct.ts); `postgres`, when given, gives the same
+ * writes as one statement (the Postgres fast path, postgres-direct.ts).
  */
 export interface Unit<T> {
   knex(trx: Knex.Transaction): Promise<T>;
   direct?: ((connection: DirectConnection) => T) | undefined;
+  postgres?: (() => PgStep<T>) | undefined;
 }
 
 /**

@@ -55,6 +55,11 @@ export function usesBetterSqlite3(knex: Knex): boolean {
   return internals(knex).driverName === 'better-sqlite3';
 }
 
+/** Whether the instance's driver is `pg` (the driver of the Postgres fast path). */
+export function usesPg(knex: Knex): boolean {
+  return internals(knex).driverName === 'pg';
+}
+
 /** The most connections the instance's pool opens, when it has a pool. */
 export function poolMax(knex: Knex): number | undefined {
   return internals(knex).pool?.max;

@@ -4,6 +4,7 @@
  */
 import type { Database } from './database.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
+import type { NewEvent } from './store-event.js';
 import type {
   Delivery,
   DeliveryStatus,
@@ -65,6 +66,58 @@ export function toDelivery(row: Row): Delivery {
         ? null
         : String(row.deferred_reason),
     deferredSince: toDate(row.deferred_since),
+  };
+}
+
+/**
+ * A new event as the storing transaction wrote it, as the fast paths return it without reading
+ * it back.
+ */
+export function newStoredEvent(
+  incoming: NewEvent,
+  written: Pick<StoredEvent, 'id' | 'status' | 'processedAt' | 'stale'>,
+): StoredEvent {
+  return {
+    ...written,
+    variant: incoming.variant,
+    provider: incoming.provider,
+    eventId: incoming.eventId,
+    type: incoming.type,
+    livemode: incoming.livemode ?? null,
+    payload: incoming.payload,
+    receivedAt: incoming.receivedAt,
+    createdAt: incoming.createdAt ?? null,
+    ignoredReason: incoming.ignoredReason ?? null,
+    dedupeGroup: incoming.dedupeGroup,
+    source: incoming.source,
+  };
+}
+
+/**
+ * A delivery the storing transaction just created, pending and leased to the storing request
+ * (its first attempt), as the fast paths return it without reading it back.
+ */
+export function newLeasedDelivery(
+  id: number,
+  event: number,
+  receiver: string,
+  lockedUntil: Date,
+  lease: string,
+): LeasedDelivery {
+  return {
+    id,
+    event,
+    receiver,
+    status: 'pending',
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    lockedUntil,
+    completedAt: null,
+    deferredReason: null,
+    deferredSince: null,
+    lease,
+    attempt: 1,
   };
 }
 

@@ -5,8 +5,9 @@
  * An outcome is written only where the row still carries the runner's lease token
  * (deliveries.ts); one whose lease another runner took over is left out, and reported.
  *
- * Two versions side by side, which write the same rows: on a Knex transaction, and as prepared
- * statements on the SQLite fast path (sqlite-direct.ts).
+ * Three versions side by side, which write the same rows: on a Knex transaction, as prepared
+ * statements on the SQLite fast path (sqlite-direct.ts), and as one statement on the Postgres
+ * fast path (postgres-direct.ts).
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
@@ -17,10 +18,13 @@ import {
   processedAtFor,
   refreshStatusBindings,
   refreshStatusSql,
+  settledSql,
+  statusFromCountsSql,
   toCounts,
 } from './event-status.js';
 import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import { KnexFollowUp, type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import { OUTCOME_COLUMNS, outcomeRow, type Row } from './rows.js';
 import { type DirectConnection, valuesOf } from './sqlite-direct.js';
@@ -48,6 +52,57 @@ export interface SettleStatements {
   updateDelivery: string;
   deliveryCounts: string;
   updateEventStatus: string;
+  /** The Postgres fast path's (see {@link postgresSettleSql}). */
+  postgres: PreparedSql;
+}
+
+/** The SQL type of each outcome column, for the arrays the Postgres statement unnests. */
+const OUTCOME_TYPES: Record<(typeof OUTCOME_COLUMNS)[number], string> = {
+  status: 'text',
+  attempts: 'integer',
+  last_error: 'text',
+  next_attempt_at: 'timestamptz',
+  locked_until: 'timestamptz',
+  lease_token: 'text',
+  completed_at: 'timestamptz',
+  deferred_since: 'timestamptz',
+  deferred_reason: 'text',
+};
+
+/**
+ * Postgres, one statement: write each outcome under its lease, then set the event's status from
+ * its deliveries, the ones just written included (one snapshot does not see its own writes).
+ * Values: the event's id, the time, the deliveries' ids, their lease tokens, then one array per
+ * outcome column. Returns the new status and the ids written.
+ *
+ * Another runner settling the same event at the same time may have written deliveries this
+ * snapshot does not see: the Knex path serialises the two on the event row, then reads afresh.
+ * Here the event row is updated only if it is the version the snapshot saw (its `xmin`);
+ * otherwise the status comes back NULL and the caller refreshes it in a transaction of its own.
+ */
+function postgresSettleSql(t: TableNames): string {
+  const columns = OUTCOME_COLUMNS.map((c) => `"${c}"`);
+  const arrays = OUTCOME_COLUMNS.map((c, i) => `$${i + 5}::${OUTCOME_TYPES[c]}[]`);
+  const rule = statusFromCountsSql('"total"', '"unfinished"', '"broken"');
+  return (
+    `WITH "outcome" AS (SELECT * FROM unnest($3::integer[], $4::text[], ${arrays.join(', ')}) ` +
+    `AS o("id", "lease", ${columns.join(', ')})), ` +
+    `"written" AS (UPDATE "${t.deliveries}" AS d SET ${columns.map((c) => `${c} = o.${c}`).join(', ')} ` +
+    `FROM "outcome" o WHERE d."id" = o."id" AND d."lease_token" = o."lease" ` +
+    `RETURNING d."id", d."event", d."status"), ` +
+    `"statuses" AS (SELECT "status" FROM "${t.deliveries}" WHERE "event" = $1::integer ` +
+    `AND "id" NOT IN (SELECT "id" FROM "written") ` +
+    `UNION ALL SELECT "status" FROM "written" WHERE "event" = $1::integer), ` +
+    `"counts" AS (SELECT count(*) AS "total", count(*) FILTER (WHERE NOT ${settledSql('"status"')}) ` +
+    `AS "unfinished", count(*) FILTER (WHERE "status" IN ('failed', 'dead')) AS "broken" ` +
+    `FROM "statuses"), ` +
+    `"refreshed" AS (UPDATE "${t.events}" AS e SET "status" = c."status", "processed_at" = ` +
+    `CASE WHEN c."status" IN ('processed', 'ignored') THEN $2::timestamptz END ` +
+    `FROM (SELECT ${rule} AS "status" FROM "counts") c WHERE e."id" = $1::integer ` +
+    `AND e."xmin" = (SELECT "xmin" FROM "${t.events}" WHERE "id" = $1::integer) ` +
+    `RETURNING e."status") ` +
+    `SELECT (SELECT "status" FROM "refreshed") AS "status", ARRAY(SELECT "id" FROM "written") AS "written"`
+  );
 }
 
 /** Builds the statements for the tables of a prefix. */
@@ -57,6 +112,7 @@ export function settleStatements(t: TableNames): SettleStatements {
     updateDelivery: `UPDATE "${t.deliveries}" SET ${OUTCOME_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE "id" = ? AND "lease_token" = ?`,
     deliveryCounts: deliveryCountsSql(t),
     updateEventStatus: `UPDATE "${t.events}" SET "status" = ?, "processed_at" = ?, "${ROW_SLACK_COLUMN}" = ? WHERE "id" = ?`,
+    postgres: prepared(postgresSettleSql(t)),
   };
 }
 
@@ -93,6 +149,11 @@ export function settleEvent(
         .update(set);
       if (changed === 0) lost.push(delivery);
     }
+    return refresh(trx, lost);
+  };
+
+  /** The event's status from its deliveries, in the transaction that wrote their outcomes. */
+  const refresh = async (trx: Knex.Transaction, lost: LeasedDelivery[]): Promise<Settled> => {
     if (dialect === 'sqlite') {
       const rows = (await trx.raw(
         statements.refreshStatus,
@@ -132,5 +193,26 @@ export function settleEvent(
     ]);
     return { status: changed === 0 ? 'pending' : status, lost };
   };
-  return { knex, direct };
+
+  const postgres = (): PgStep<Settled> => {
+    const sets = updates();
+    return {
+      statement: statements.postgres,
+      values: [
+        eventId,
+        new Date(),
+        sets.map((u) => u.delivery.id),
+        sets.map((u) => u.delivery.lease),
+        ...OUTCOME_COLUMNS.map((c) => sets.map((u) => u.set[c])),
+      ],
+      result([row]) {
+        const written = new Set(((row as Row).written as unknown[]).map(Number));
+        const lost = sets.filter((u) => !written.has(u.delivery.id)).map((u) => u.delivery);
+        // Raced with another runner (or the event is gone): the status is refreshed afresh.
+        if ((row as Row).status === null) return new KnexFollowUp((trx) => refresh(trx, lost));
+        return { status: (row as Row).status as EventStatus, lost };
+      },
+    };
+  };
+  return { knex, direct, postgres };
 }

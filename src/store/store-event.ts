@@ -26,11 +26,14 @@ import { newLeaseToken } from './deliveries.js';
 import { newEventStatus, processedAtFor } from './event-status.js';
 import type { Unit } from './group-commit.js';
 import type { TableNames } from './migrations.js';
+import type { PreparedSql } from './postgres-direct.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import {
   EVENT_COLUMNS,
   NEW_DELIVERY_COLUMNS,
+  newLeasedDelivery,
+  newStoredEvent,
   type Row,
   SKIPPED_DELIVERY_COLUMNS,
   toDelivery,
@@ -38,6 +41,11 @@ import {
   withRowSlack,
 } from './rows.js';
 import { type DirectConnection, insertStatement, valuesOf } from './sqlite-direct.js';
+import {
+  type PostgresStoreShape,
+  postgresStoreStatement,
+  postgresStoreStep,
+} from './store-event-postgres.js';
 import type {
   EventSource,
   EventStatus,
@@ -134,10 +142,13 @@ export interface StoreEventStatements {
   insertRequest: string;
   mirror: MirrorStatements;
   emit: string;
+  /** The Postgres fast path's one statement, for the parts a webhook has. */
+  postgres(shape: PostgresStoreShape): PreparedSql;
 }
 
 /** Builds the fast path's statements for the tables of a prefix. */
 export function storeEventStatements(t: TableNames): StoreEventStatements {
+  const postgresStatements = new Map<string, PreparedSql>();
   return {
     insertEvent: insertStatement(
       t.events,
@@ -151,6 +162,15 @@ export function storeEventStatements(t: TableNames): StoreEventStatements {
     insertRequest: insertStatement(t.requests, REQUEST_LOG_COLUMNS),
     mirror: mirrorStatements(t),
     emit: emitStatement(t),
+    postgres: (shape) => {
+      const key = `${+shape.object}${+shape.payment}${+shape.log}`;
+      let statement = postgresStatements.get(key);
+      if (statement === undefined) {
+        statement = postgresStoreStatement(t, shape);
+        postgresStatements.set(key, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -353,23 +373,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
             id,
           ]);
         }
-        const event: StoredEvent = {
-          id,
-          variant: incoming.variant,
-          provider: incoming.provider,
-          eventId: incoming.eventId,
-          type: incoming.type,
-          livemode: row.livemode,
-          payload: incoming.payload,
-          status,
-          receivedAt: incoming.receivedAt,
-          createdAt: row.created_at,
-          processedAt,
-          ignoredReason: row.ignored_reason,
-          stale,
-          dedupeGroup: incoming.dedupeGroup,
-          source: incoming.source,
-        };
+        const event = newStoredEvent(incoming, { id, status, processedAt, stale });
         // No atomic receiver here: every delivery runs after the commit or is skipped. The
         // values are those deliveryRow() gives the Knex path, in the statements' column order.
         const deliveries: LeasedDelivery[] = [];
@@ -395,21 +399,7 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
             lease,
             now,
           ]) as number;
-          deliveries.push({
-            id: deliveryId,
-            event: id,
-            receiver: p.receiver.name,
-            status: 'pending',
-            attempts: 0,
-            lastError: null,
-            nextAttemptAt: null,
-            lockedUntil,
-            completedAt: null,
-            deferredReason: null,
-            deferredSince: null,
-            lease,
-            attempt: 1,
-          });
+          deliveries.push(newLeasedDelivery(deliveryId, id, p.receiver.name, lockedUntil, lease));
         }
         if (logRow !== undefined) {
           db.runValues(
@@ -419,5 +409,8 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
         }
         return { event, duplicate: false, deliveries, skipped: skippedOf(planned), emitted };
       };
-  return { knex, direct };
+  // The same writes in one statement on Postgres (store-event-postgres.ts); an atomic receiver
+  // needs a Knex transaction.
+  const postgres = hasAtomic ? undefined : () => postgresStoreStep(statements, input, lease);
+  return { knex, direct, postgres };
 }
