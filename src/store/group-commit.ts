@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import type { PgStep } from './postgres-direct.js';
+import { KnexFollowUp, type PgAccess, type PgStep, runPostgresUnit } from './postgres-direct.js';
 import {
   type DirectAccess,
   type DirectConnection,
@@ -73,6 +73,17 @@ export interface Ticket {
 /** A ticket that holds up no batch (without group commit, nothing waits). */
 export const NO_TICKET: Ticket = { close() {} };
 
+/** Most group-committed batches in flight at once on Postgres, each on its own connection. */
+const POSTGRES_BATCHES_IN_FLIGHT = 2;
+
+/** What became of a promise, as a {@link UnitResult}. */
+function settled(promise: Promise<unknown>): Promise<UnitResult> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
 /** A submitted unit, with the promise it answers. */
 interface Queued<T> extends Unit<T> {
   resolve(value: T): void;
@@ -83,17 +94,21 @@ interface Queued<T> extends Unit<T> {
 export class GroupCommitter {
   readonly #knex: Knex;
   readonly #direct: DirectAccess | undefined;
+  readonly #postgres: PgAccess | undefined;
   readonly #maxBatch: number;
   readonly #onCommit: (size: number) => void;
   readonly #maxWaitMs: number;
   readonly #queue: Queued<unknown>[] = [];
   #draining = false;
+  /** Postgres batches in flight. */
+  #inFlight = 0;
   /** Tickets open. */
   #expected = 0;
 
-  constructor(db: Pick<Database, 'knex' | 'direct'>, options: GroupCommitOptions) {
+  constructor(db: Pick<Database, 'knex' | 'direct' | 'postgres'>, options: GroupCommitOptions) {
     this.#knex = db.knex;
     this.#direct = db.direct;
+    this.#postgres = db.postgres;
     this.#maxBatch = options.maxBatch;
     this.#maxWaitMs = options.maxWaitMs;
     this.#onCommit = options.onCommit ?? (() => {});
@@ -118,6 +133,7 @@ export class GroupCommitter {
       this.#queue.push({
         knex: unit.knex,
         direct: unit.direct,
+        postgres: unit.postgres,
         resolve,
         reject,
       } as Queued<unknown>);
@@ -130,6 +146,10 @@ export class GroupCommitter {
   }
 
   async #drain(): Promise<void> {
+    if (this.#postgres !== undefined) {
+      this.#drainConcurrently();
+      return;
+    }
     try {
       while (this.#queue.length > 0) {
         await this.#gather(performance.now() + this.#maxWaitMs);
@@ -138,6 +158,23 @@ export class GroupCommitter {
     } finally {
       this.#draining = false;
     }
+  }
+
+  /**
+   * On Postgres, whose driver is asynchronous: up to {@link POSTGRES_BATCHES_IN_FLIGHT} batches
+   * at once, each taking what queued up while the others were in flight (no gathering: the
+   * event loop is free meanwhile, and the server commits batches of different connections in
+   * parallel).
+   */
+  #drainConcurrently(): void {
+    while (this.#queue.length > 0 && this.#inFlight < POSTGRES_BATCHES_IN_FLIGHT) {
+      this.#inFlight += 1;
+      void this.#commit(this.#queue.splice(0, this.#maxBatch)).finally(() => {
+        this.#inFlight -= 1;
+        this.#drainConcurrently();
+      });
+    }
+    this.#draining = false;
   }
 
   /**
@@ -157,6 +194,11 @@ export class GroupCommitter {
   }
 
   async #commit(batch: Queued<unknown>[]): Promise<void> {
+    const postgres = this.#postgres;
+    if (postgres !== undefined && batch.every((unit) => unit.postgres !== undefined)) {
+      await this.#commitPostgres(postgres, batch);
+      return;
+    }
     const direct = this.#direct;
     if (direct !== undefined && batch.every((unit) => unit.direct !== undefined)) {
       let results: UnitResult[];
@@ -205,6 +247,41 @@ export class GroupCommitter {
       });
       return;
     }
+    this.#answer(batch, results);
+  }
+
+  /**
+   * The Postgres fast path: the batch's statements in one round trip and one implicit
+   * transaction. When it fails nothing of it is durable, and each unit runs again alone, so that
+   * one that fails fails alone. A unit that hands the end of its work to a Knex transaction is
+   * answered once that transaction has committed.
+   */
+  async #commitPostgres(postgres: PgAccess, batch: Queued<unknown>[]): Promise<void> {
+    const stepOf = (unit: Queued<unknown>) => (unit.postgres as () => PgStep<unknown>)();
+    const alone = (unit: Queued<unknown>) =>
+      runPostgresUnit(postgres, this.#knex, stepOf(unit), unit.knex);
+    let values: unknown[];
+    try {
+      if (batch.length === 1) values = [await alone(batch[0] as Queued<unknown>)];
+      else values = await postgres.runBatch(batch.map(stepOf));
+    } catch (error) {
+      if (batch.length === 1) {
+        (batch[0] as Queued<unknown>).reject(error);
+        return;
+      }
+      const results = await Promise.all(batch.map((unit) => settled(alone(unit))));
+      this.#answer(batch, results);
+      return;
+    }
+    const results = await Promise.all(
+      values.map((value) =>
+        settled(
+          value instanceof KnexFollowUp
+            ? this.#knex.transaction(value.run)
+            : Promise.resolve(value),
+        ),
+      ),
+    );
     this.#answer(batch, results);
   }
 

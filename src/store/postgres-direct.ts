@@ -20,6 +20,8 @@ type Row = Record<string, unknown>;
 /** The parts of a `pg` client the fast path uses. */
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+  /** A simple query: an array of results when the text holds several statements. */
+  query(text: string): Promise<{ rows: Row[] } | { rows: Row[] }[]>;
 }
 
 /** A statement of the fast path: its SQL, and the name it is prepared under on a connection. */
@@ -63,6 +65,58 @@ export interface PgStep<T> {
 export interface PgAccess {
   /** Runs one step alone, in the implicit transaction of its statement. */
   run<T>(step: PgStep<T>): Promise<T | KnexFollowUp<T>>;
+  /**
+   * Runs several steps in one round trip and one implicit transaction (one COMMIT): all of them
+   * are durable, or none (it rejects).
+   */
+  runBatch(steps: readonly PgStep<unknown>[]): Promise<unknown[]>;
+}
+
+/** A value as the text of an SQL literal's content (before quoting), as `pg` would bind it. */
+function literalText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    const items = value.map((item) =>
+      item === null || item === undefined
+        ? 'NULL'
+        : `"${literalText(item).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
+    );
+    return `{${items.join(',')}}`;
+  }
+  return String(value);
+}
+
+/** An SQL string literal of `text`, quoted as `pg`'s `escapeLiteral` quotes it. */
+function quoteLiteral(text: string): string {
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/** The statements each connection has prepared for batches, by name. */
+const preparedForBatches = new WeakMap<object, Set<string>>();
+
+/**
+ * The text of a batch: one `EXECUTE` of a prepared statement per step, its values as literals.
+ * A NUL cannot be sent in a query's text (the server refuses it as a value too): such a batch
+ * is refused, and its steps run alone.
+ */
+function batchText(steps: readonly PgStep<unknown>[]): string {
+  return steps
+    .map((step) => {
+      const values = step.values.map((value) => {
+        if (value === null || value === undefined) return 'NULL';
+        const text = literalText(value);
+        if (text.includes('\0')) throw new Error('koa-payments: a NUL in a batched value');
+        return quoteLiteral(text);
+      });
+      return `EXECUTE ${batchName(step.statement)}(${values.join(', ')})`;
+    })
+    .join('; ');
+}
+
+/** A statement's name as prepared for batches (apart from the names `pg` prepares itself). */
+function batchName(statement: PreparedSql): string {
+  return `${statement.name}_b`;
 }
 
 /** The fast path for a Knex instance, when its driver is `pg` (else undefined). */
@@ -87,6 +141,31 @@ export function postgresAccess(knex: Knex): PgAccess | undefined {
       }
       await releaseConnection(knex, client);
       return step.result(rows);
+    },
+    async runBatch(steps) {
+      const text = batchText(steps);
+      const client = await acquireConnection<PgClient & object>(knex);
+      let results: { rows: Row[] }[];
+      try {
+        let prepared = preparedForBatches.get(client);
+        if (prepared === undefined) {
+          prepared = new Set();
+          preparedForBatches.set(client, prepared);
+        }
+        for (const { statement } of steps) {
+          if (prepared.has(statement.name)) continue;
+          await client.query(`PREPARE ${batchName(statement)} AS ${statement.text}`);
+          prepared.add(statement.name);
+        }
+        const answer = await client.query(text);
+        results = Array.isArray(answer) ? answer : [answer];
+      } catch (error) {
+        if (isSqlError(error)) await releaseConnection(knex, client);
+        else discardConnection(knex, client, error);
+        throw error;
+      }
+      await releaseConnection(knex, client);
+      return steps.map((step, i) => step.result((results[i] as { rows: Row[] }).rows));
     },
   };
 }

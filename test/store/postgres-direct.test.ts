@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { StoredEvent } from '../../src/index.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { EventStore } from '../../src/store/event-store.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
 import type { StoreInput } from '../../src/store/store-event.js';
@@ -206,5 +207,58 @@ describe('Postgres fast path', () => {
     expect(settled.status).to.equal('pending');
     const row = await testDb.reader(tables.deliveries).where({ id: audit.id }).first();
     expect(row.status).to.equal('pending');
+  });
+
+  describe('with group commit', () => {
+    let batches: number[];
+    let grouped: EventStore;
+
+    beforeEach(() => {
+      batches = [];
+      const committer = new GroupCommitter(db, {
+        maxBatch: 100,
+        maxWaitMs: 2,
+        onCommit: (size) => batches.push(size),
+      });
+      grouped = new EventStore(db, tables, committer);
+    });
+
+    it('stores a batch in one commit, two copies of one event in it once', async () => {
+      const results = await Promise.all([
+        grouped.store(input('evt_a')),
+        grouped.store(input('evt_twin')),
+        grouped.store(input('evt_b', { object: undefined, logRow: undefined })),
+        grouped.store(input('evt_twin')),
+      ]);
+      expect(batches[0], 'one commit').to.equal(4);
+      expect(results.map((r) => r.duplicate)).to.deep.equal([false, false, false, true]);
+      expect(results[3]?.event.id).to.equal(results[1]?.event.id);
+      expect(await testDb.reader(tables.events)).to.have.length(3);
+      expect(await testDb.reader(tables.deliveries)).to.have.length(6);
+      expect(await testDb.reader(tables.requests)).to.have.length(3);
+      const settled = await Promise.all(
+        results
+          .filter((r) => !r.duplicate)
+          .map((r) =>
+            grouped.settle(
+              r.event.id,
+              r.deliveries.map((delivery) => ({ delivery, record: { status: 'succeeded' } })),
+            ),
+          ),
+      );
+      expect(settled.map((s) => s.status)).to.deep.equal(['processed', 'processed', 'processed']);
+    });
+
+    it('fails only the webhook whose statement fails; its neighbours are durable and answered', async () => {
+      const results = await Promise.allSettled([
+        grouped.store(input('evt_n1')),
+        grouped.store(input('evt_bad', { receivers: [receiver('x'.repeat(300))] })),
+        grouped.store(input('evt_n2')),
+      ]);
+      expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+      const stored = (await testDb.reader(tables.events).orderBy('event_id')) as Row[];
+      expect(stored.map((r) => r.event_id)).to.deep.equal(['evt_n1', 'evt_n2']);
+      expect(await testDb.reader(tables.deliveries)).to.have.length(4);
+    });
   });
 });
