@@ -17,6 +17,7 @@ import {
   type RawSqlite,
   releaseConnection,
   usesBetterSqlite3,
+  usesPg,
 } from '../../src/store/knex-adapter.js';
 import { postgresConnection } from '../helpers/databases.js';
 import { tempDir } from '../helpers/server.js';
@@ -56,6 +57,7 @@ describe('Knex adapter', () => {
     expect(clientName(lite)).to.be.a('string');
     expect([dialectOfKnex(lite), dialectOfKnex(pg)]).to.deep.equal(['sqlite', 'postgres']);
     expect([usesBetterSqlite3(lite), usesBetterSqlite3(pg)]).to.deep.equal([true, false]);
+    expect([usesPg(lite), usesPg(pg)], 'the Postgres fast path').to.deep.equal([false, true]);
     await lite.transaction(async (trx) => {
       expect(dialectOfKnex(trx)).to.equal('sqlite');
       expect(usesBetterSqlite3(trx)).to.equal(true);
