@@ -9,6 +9,7 @@ export const receiver = (name: string, skipStale = false): RegisteredReceiver =>
   variants: undefined,
   atomic: false,
   skipStale,
+  concurrency: undefined,
   fn: async () => {},
 });
 
