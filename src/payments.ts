@@ -19,16 +19,7 @@ import type { ObjectsApi } from './objects/types.js';
 import { Operations } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import type { WebhookRequest } from './providers/types.js';
-import {
-  buildProviders,
-  type PaymentsSettings,
-  resolveSettings,
-  type VariantSettings,
-  variantExpectations,
-  variantGroups,
-  variantModes,
-  variantSchedules,
-} from './settings.js';
+import { type PaymentsSettings, resolveSettings, type VariantSettings } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
@@ -63,6 +54,13 @@ import type {
   ReplayOptions,
   RequestsApi,
 } from './types.js';
+import {
+  buildProviders,
+  variantExpectations,
+  variantGroups,
+  variantModes,
+  variantSchedules,
+} from './variants.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
