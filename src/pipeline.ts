@@ -13,103 +13,23 @@ import {
   SignatureVerificationError,
   StoreUnavailableError,
 } from './errors.js';
+import { eventsOf, type Incoming, isMissingTable, NO_PAUSES, type Origin } from './incoming.js';
+import { ModeGate } from './mode-gate.js';
 import { type IncomingFacts, incomingFacts } from './objects/incoming.js';
 import { isPaymentPattern } from './objects/patterns.js';
-import {
-  MAX_EVENTS_PER_REQUEST,
-  type Provider,
-  type Verified,
-  type VerifiedEvent,
-  type WebhookRequest,
-} from './providers/types.js';
+import type { Provider, Verified, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
-import type { RegisteredReceiver, RegistryCore } from './signals/registry.js';
+import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
 import type { RequestLog } from './store/requests.js';
 import type { StoreInput, StoreResult } from './store/store-event.js';
-import type { EventSource, IgnoredReason, StoredEvent } from './store/types.js';
+import type { EventSource, StoredEvent } from './store/types.js';
 import type { ObjectFetcher } from './sync/fetch.js';
 import type { Telemetry } from './telemetry/telemetry.js';
 import type { Received, ReceivedEvent } from './types.js';
-
-/**
- * The events a provider returned, checked: each has an id and a type, there is at least one and
- * at most {@link MAX_EVENTS_PER_REQUEST}, and an id given twice is kept once (its first copy).
- */
-function eventsOf(verified: Verified, provider: string): VerifiedEvent[] {
-  const list: readonly VerifiedEvent[] = Array.isArray(verified)
-    ? verified
-    : [verified as VerifiedEvent];
-  if (list.length === 0) {
-    throw new SignatureVerificationError(
-      'invalid_payload',
-      `The ${provider} provider returned no event.`,
-    );
-  }
-  if (list.length > MAX_EVENTS_PER_REQUEST) {
-    throw new SignatureVerificationError(
-      'invalid_payload',
-      `The ${provider} request carries ${list.length} events; at most ${MAX_EVENTS_PER_REQUEST} are accepted.`,
-    );
-  }
-  const seen = new Set<string>();
-  const events: VerifiedEvent[] = [];
-  for (const event of list) {
-    if (event === null || typeof event !== 'object') {
-      throw new SignatureVerificationError(
-        'invalid_payload',
-        `The ${provider} provider returned no event.`,
-      );
-    }
-    for (const field of ['id', 'type'] as const) {
-      if (typeof event[field] !== 'string' || event[field] === '') {
-        throw new SignatureVerificationError(
-          'invalid_payload',
-          `The ${provider} payload has no event ${field}.`,
-        );
-      }
-    }
-    if (seen.has(event.id)) continue;
-    seen.add(event.id);
-    events.push(event);
-  }
-  return events;
-}
-
-/** One verified event of a request, with what the storing transaction needs to store it. */
-interface Incoming {
-  verified: VerifiedEvent;
-  ignoredReason: IgnoredReason | undefined;
-  /** The receivers of its type (none when it is ignored). */
-  receivers: RegisteredReceiver[];
-  facts: IncomingFacts;
-  input: StoreInput;
-  /** The atomic receivers that ran in the storing transaction (counted once it commits). */
-  atomicRuns: Set<string>;
-}
-
-/** Where the events being stored come from: a webhook's request, or the provider's API. */
-interface Origin {
-  source: EventSource;
-  receivedAt: Date;
-  /** The webhook's request (its request-log line); none for an event fetched from the API. */
-  request: WebhookRequest | undefined;
-  /** Closed as the events are handed to the store. */
-  ticket: Ticket | undefined;
-  /** Whether a duplicate re-runs its unfinished deliveries at once (a webhook's redelivery). */
-  rerunFailed: boolean;
-}
-
-/** No receiver paused. */
-const NO_PAUSES: ReadonlySet<string> = new Set();
-
-function isMissingTable(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : '';
-  return /no such table|relation .* does not exist/i.test(message);
-}
 
 /** The ticket of a webhook on its way to the store, as the middleware holds it. */
 export type { Ticket };
@@ -146,10 +66,8 @@ export interface PipelineDependencies {
 /** The pipeline of one `payments()` instance. */
 export class Pipeline {
   readonly #providers: ReadonlyMap<string, Provider>;
-  readonly #modes: ReadonlyMap<string, VariantMode>;
+  readonly #modeGate: ModeGate;
   readonly #groups: ReadonlyMap<string, string>;
-  /** What was logged once per variant (`<variant> <what>`). */
-  readonly #warned = new Set<string>();
   readonly #eventStore: EventStore;
   readonly #deliveries: Deliveries;
   readonly #registry: RegistryCore;
@@ -165,7 +83,7 @@ export class Pipeline {
 
   constructor(dependencies: PipelineDependencies) {
     this.#providers = dependencies.providers;
-    this.#modes = dependencies.modes;
+    this.#modeGate = new ModeGate(dependencies.modes, dependencies.settings.logger);
     this.#groups = dependencies.groups;
     this.#eventStore = dependencies.store;
     this.#deliveries = dependencies.deliveries;
@@ -336,7 +254,7 @@ export class Pipeline {
     logged: boolean,
     paused: ReadonlySet<string>,
   ): Incoming {
-    const ignoredReason = this.#ignoredReason(variant, verified);
+    const ignoredReason = this.#modeGate.reason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
     // reaches a payment receiver, even one named like a payment signal (a custom provider's):
@@ -468,44 +386,6 @@ export class Pipeline {
       ? this.#dispatcher.run(event, deliveries)
       : this.#dispatcher.run(event, deliveries, verified.data, { payment: facts.payment });
     return { dispatched };
-  }
-
-  /**
-   * Why the event is to be stored without running receivers, if it is: its variant's `mode`
-   * refuses the mode the provider says it comes from. An event whose provider does not say is
-   * accepted. Each case is logged at warn once per variant, then at debug.
-   */
-  #ignoredReason(variant: string, verified: VerifiedEvent): IgnoredReason | undefined {
-    const mode = this.#modes.get(variant) ?? 'any';
-    if (mode === 'any') return undefined;
-    const { livemode } = verified;
-    const fields = { variant, mode, eventId: verified.id, type: verified.type };
-    if (livemode === undefined) {
-      this.#logOnce(
-        `${variant} unknown`,
-        fields,
-        `koa-payments: the provider does not say whether this event is live or test; variant "${variant}" (mode: '${mode}') accepts it`,
-      );
-      return undefined;
-    }
-    if (livemode === (mode === 'live')) return undefined;
-    this.#logOnce(
-      `${variant} mismatch`,
-      fields,
-      `koa-payments: a ${livemode ? 'live' : 'test'}-mode event reached variant "${variant}" (mode: '${mode}'); it is stored as ignored and runs no receiver`,
-    );
-    return 'mode_mismatch';
-  }
-
-  /** Logs at warn the first time per `key`, then at debug. */
-  #logOnce(key: string, fields: Record<string, unknown>, message: string): void {
-    const { logger } = this.#settings;
-    if (this.#warned.has(key)) {
-      logger.debug(fields, message);
-    } else {
-      this.#warned.add(key);
-      logger.warn(fields, message);
-    }
   }
 
   /**
