@@ -550,6 +550,7 @@ export function payments(settings: PaymentsSettings): Payments {
         }
         hooks.clearListeners();
         telemetry.close();
+        await db.checkpointer?.stop();
         if (db.owned) await db.knex.destroy();
       })();
       return closing;

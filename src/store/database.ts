@@ -18,6 +18,7 @@ import {
 } from './knex-adapter.js';
 import { type PgAccess, postgresAccess } from './postgres-direct.js';
 import { type DirectAccess, directAccess } from './sqlite-direct.js';
+import { WalCheckpointer, type WatchedConnection } from './wal-checkpointer.js';
 
 /** The opened store. */
 export interface Database {
@@ -29,6 +30,8 @@ export interface Database {
   readonly direct?: DirectAccess;
   /** The Postgres fast path (the pg driver): one statement per unit of work. */
   readonly postgres?: PgAccess;
+  /** SQLite the library opened: checkpoints its WAL off the event loop once it grows. */
+  readonly checkpointer?: WalCheckpointer;
 }
 
 /** Default path of the embedded database. */
@@ -36,24 +39,25 @@ export const DEFAULT_SQLITE_FILE = './payments.sqlite3';
 /** Default SQLite busy timeout. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
-interface SqliteConnection extends RawSqlite {
+interface SqliteConnection extends RawSqlite, WatchedConnection {
   pragma(source: string, options?: { simple?: boolean }): unknown;
 }
 
 /** WAL pages between automatic checkpoints (SQLite's default is 1 000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
-function sqlitePragmas(busyTimeoutMs: number) {
+function sqlitePragmas(busyTimeoutMs: number, checkpointer: WalCheckpointer) {
   return (connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) => {
     try {
       connection.pragma('journal_mode = WAL');
       connection.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
       connection.pragma('synchronous = FULL');
       connection.pragma('foreign_keys = ON');
-      // Checkpoint every 4 000 WAL pages (16 MB with 4 KB pages) instead of SQLite's 1 000: a
-      // checkpoint runs inside a COMMIT, on the event loop, and copies each page it finds in the
-      // WAL once, so the pages every batch touches (index roots, the tables' last leaves) are
-      // copied a quarter as often (figures in docs/performance.md).
+      // Checkpoint inside a COMMIT every 4 000 WAL pages (16 MB with 4 KB pages) instead of
+      // SQLite's 1 000: such a checkpoint runs on the event loop, and copies each page it finds
+      // in the WAL once, so the pages every batch touches (index roots, the tables' last leaves)
+      // are copied a quarter as often. Once the WAL has grown, the checkpointer's thread keeps
+      // it below that, and this stays the backstop (wal-checkpointer.ts).
       connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       // Keep statement and savepoint journals in memory. A unit of work run in a savepoint
       // has SQLite copy each page it changes into that journal first, for a rollback to the
@@ -63,6 +67,7 @@ function sqlitePragmas(busyTimeoutMs: number) {
       // tables and a VACUUM's copy of the database in memory: run VACUUM on another connection.
       connection.pragma('temp_store = MEMORY');
       cacheStatements(connection);
+      checkpointer.watch(connection);
       done(null, connection);
     } catch (err) {
       done(err as Error, connection);
@@ -85,12 +90,16 @@ function dialectOf(client: unknown): Database['dialect'] {
   return 'other';
 }
 
-function sqliteConfig(filename: string, busyTimeoutMs: number): Knex.Config {
+function sqliteConfig(
+  filename: string,
+  busyTimeoutMs: number,
+  checkpointer: WalCheckpointer,
+): Knex.Config {
   return {
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
-    pool: { min: 1, max: 1, afterCreate: sqlitePragmas(busyTimeoutMs) },
+    pool: { min: 1, max: 1, afterCreate: sqlitePragmas(busyTimeoutMs, checkpointer) },
   };
 }
 
@@ -163,9 +172,12 @@ function requirePg(): void {
 }
 
 function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Database {
+  const checkpointer = new WalCheckpointer(logger);
   if (setting === undefined) {
-    const knex = knexFactory(sqliteConfig(DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS));
-    return { knex, owned: true, dialect: 'sqlite' };
+    const knex = knexFactory(
+      sqliteConfig(DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS, checkpointer),
+    );
+    return { knex, owned: true, dialect: 'sqlite', checkpointer };
   }
   if (typeof setting === 'string') {
     const parsed = databaseFromString(setting);
@@ -177,8 +189,8 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
         dialect: 'postgres',
       };
     }
-    const knex = knexFactory(sqliteConfig(parsed.sqlite, DEFAULT_BUSY_TIMEOUT_MS));
-    return { knex, owned: true, dialect: 'sqlite' };
+    const knex = knexFactory(sqliteConfig(parsed.sqlite, DEFAULT_BUSY_TIMEOUT_MS, checkpointer));
+    return { knex, owned: true, dialect: 'sqlite', checkpointer };
   }
   if (isKnex(setting)) {
     if (isTransaction(setting)) {
@@ -212,7 +224,8 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new ConfigurationError('database.busyTimeoutMs', 'must be a number of milliseconds');
     }
-    return { knex: knexFactory(sqliteConfig(filename, timeout)), owned: true, dialect: 'sqlite' };
+    const knex = knexFactory(sqliteConfig(filename, timeout, checkpointer));
+    return { knex, owned: true, dialect: 'sqlite', checkpointer };
   }
   const config = setting as Knex.Config;
   const dialect = supported(dialectOf(config.client), config.client);
@@ -222,7 +235,7 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
     const hostAfterCreate = config.pool?.afterCreate as
       | ((c: unknown, done: (err: Error | null, c: unknown) => void) => void)
       | undefined;
-    const ours = sqlitePragmas(DEFAULT_BUSY_TIMEOUT_MS);
+    const ours = sqlitePragmas(DEFAULT_BUSY_TIMEOUT_MS, checkpointer);
     const merged: Knex.Config = {
       useNullAsDefault: true,
       ...config,
@@ -238,7 +251,7 @@ function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Databas
         },
       },
     };
-    return { knex: knexFactory(merged), owned: true, dialect };
+    return { knex: knexFactory(merged), owned: true, dialect, checkpointer };
   }
   return { knex: knexFactory(config), owned: true, dialect };
 }
