@@ -69,12 +69,20 @@ async function migrateLibrary(file: string): Promise<void> {
 
 type Inserter = (eventId: string, body: string, at: number) => void;
 
-/** An event, its succeeded delivery and its request-log line, as the library writes them. */
+/**
+ * An event, its succeeded delivery, its request-log line and its charge's entry in the objects
+ * mirror, as the library writes them (each preloaded event is about its own charge, as the load's
+ * events are: the mirror's unique index grows with the store like the events' own).
+ */
 function libraryInserter(db: Database.Database): Inserter {
   const t = tableNames(TABLE_PREFIX);
   const event = db.prepare(
-    `INSERT INTO ${t.events} (variant, provider, event_id, type, livemode, payload, status, received_at, created_at, processed_at, row_slack)
-     VALUES ('stripe', 'stripe', ?, 'charge.succeeded', 0, ?, 'processed', ?, ?, ?, ?)`,
+    `INSERT INTO ${t.events} (variant, provider, event_id, type, livemode, payload, status, received_at, created_at, processed_at, row_slack, dedupe_group, source)
+     VALUES ('stripe', 'stripe', ?, 'charge.succeeded', 0, ?, 'processed', ?, ?, ?, ?, 'stripe', 'webhook')`,
+  );
+  const object = db.prepare(
+    `INSERT INTO ${t.objects} (variant, object_type, object_id, version, data, event, updated_at)
+     VALUES ('stripe', 'charge', ?, ?, ?, ?, ?)`,
   );
   const delivery = db.prepare(
     `INSERT INTO ${t.deliveries} (event, receiver, status, attempts, completed_at, created_at)
@@ -96,6 +104,14 @@ function libraryInserter(db: Database.Database): Inserter {
     delivery.run(lastInsertRowid, at + 5, at);
     // The log line of a valid request does not repeat the body: the event row holds it.
     request.run(at, headers, null, Buffer.byteLength(body), lastInsertRowid);
+    const { data } = JSON.parse(body) as { data: { object: { id: string; created: number } } };
+    object.run(
+      data.object.id,
+      data.object.created * 1_000_000,
+      JSON.stringify(data.object),
+      lastInsertRowid,
+      at + 5,
+    );
   };
 }
 
