@@ -1,4 +1,7 @@
-/** The guides' links: every relative link leads to a file, and to a heading when it names one. */
+/**
+ * The guides' links: every relative link leads to a file, and to a heading when it names one; so
+ * does every `docs/<page>.md#<heading>` the source and the top-level pages name.
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +51,33 @@ describe('the documentation', () => {
         const where = `${relative(ROOT, page)}: ${link}`;
         if (!existsSync(target)) broken.push(`${where} (no such file)`);
         else if (anchor !== undefined && target.endsWith('.md') && !anchors(target).has(anchor)) {
+          broken.push(`${where} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).to.deep.equal([]);
+  });
+
+  it('names only docs pages and headings that exist, in the source and the top-level pages', () => {
+    // `docs/reliability.md#retention` in a JSDoc comment or an error message, or in the plain
+    // text of README.md and CHANGELOG.md; not a URL's `/docs/` path.
+    const files = [
+      ...readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join('src', file)),
+      'README.md',
+      'CHANGELOG.md',
+    ];
+    const broken: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [, path = '', anchor] of text.matchAll(
+        /(?<![\w./-])(docs\/[\w./-]+\.md)(?:#([\w-]+))?/g,
+      )) {
+        const target = join(ROOT, path);
+        const where = `${file}: ${path}${anchor === undefined ? '' : `#${anchor}`}`;
+        if (!existsSync(target)) broken.push(`${where} (no such file)`);
+        else if (anchor !== undefined && !anchors(target).has(anchor)) {
           broken.push(`${where} (no such heading)`);
         }
       }
