@@ -184,7 +184,7 @@ export interface EventsSettings {
    * succeeded, and that was received and settled this many days ago is deleted with its
    * deliveries by the worker (hourly) and by `koa-payments prune`. Pending and failed events are
    * never deleted. A redelivery of a deleted event is stored as a new one, and its receivers run
-   * again (docs/reliability.md#retention).
+   * again (docs/operations.md#retention).
    * @default undefined (kept forever)
    */
   retentionDays?: number;

@@ -43,7 +43,7 @@ export function incomingFacts(
   const report = facts.payment;
   const receivers = report === undefined ? [] : registry.match(report.signal, variant);
   // Recorded only where a receiver listens: an app that uses no payment signal pays nothing
-  // for them (docs/objects-and-payments.md, "Emission").
+  // for them (docs/objects-and-payments.md#receiving-the-payment-signals).
   if (report !== undefined && receivers.length > 0) {
     result.payment = {
       signal: report.signal,
