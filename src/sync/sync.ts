@@ -2,7 +2,7 @@
  * `pay.sync()`: lists what a variant's provider API has since a time and stores each event
  * through the pipeline, exactly as its webhook would be stored (the same transaction, the same
  * receivers, after the commit), with `source: 'sync'`. Every listed event has the id its webhook
- * has, so the store's UNIQUE(dedupe_group, event_id) makes the two one event whichever comes
+ * has, so the store's UNIQUE(event_id, dedupe_group) makes the two one event whichever comes
  * first (a webhook at another variant of the same `dedupeGroup` included).
  */
 

@@ -20,6 +20,7 @@ const MIGRATIONS = [
   '20261206000400_variant_activity',
   '20261206000500_events_source',
   '20261206000600_sync_state',
+  '20261206000700_events_event_id_unique',
 ];
 
 /** The tables of a SQLite file. */

@@ -158,7 +158,9 @@ for (const dialect of DIALECTS)
           migrationSource: migrationSource(),
           tableName: 'payments_knex_migrations',
         };
-        // Undo dedupe_group alone (later migrations add tables it does not touch).
+        // Undo dedupe_group and the index that replaced its unique key (the migrations between
+        // add tables they do not touch).
+        await pay.knex.migrate.down({ ...options, name: '20261206000700_events_event_id_unique' });
         await pay.knex.migrate.down({ ...options, name: '20261206000200_events_dedupe_group' });
         const row = (variant: string) => ({
           variant,

@@ -63,6 +63,7 @@ describe('migrations', () => {
           { name: '20261206000400_variant_activity' },
           { name: '20261206000500_events_source' },
           { name: '20261206000600_sync_state' },
+          { name: '20261206000700_events_event_id_unique' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -179,6 +180,7 @@ describe('migrations', () => {
       try {
         await pay.migrate();
         // Back to the schema before the column, with an event stored then.
+        await pay.knex.migrate.down({ ...options, name: '20261206000700_events_event_id_unique' });
         await pay.knex.migrate.down({ ...options, name: '20261206000600_sync_state' });
         await pay.knex.migrate.down({ ...options, name: '20261206000500_events_source' });
         expect(await pay.knex.schema.hasColumn('payments_events', 'source')).to.equal(false);
@@ -195,6 +197,61 @@ describe('migrations', () => {
         await pay.migrate();
         const event = await pay.events.get('evt_before_source');
         expect(event?.source).to.equal('webhook');
+      } finally {
+        await pay.close();
+        await db.cleanup();
+      }
+    });
+
+  for (const dialect of DIALECTS)
+    it(`keeps one index on the event id, first in the unique key, and the events stored before it, on ${dialect}`, async () => {
+      const db = await createTestDatabase(dialect);
+      const pay = payments({ database: db.setting, worker: false, variants });
+      const options = {
+        migrationSource: migrationSource('payments_'),
+        tableName: 'payments_knex_migrations',
+      };
+      const row = (dedupeGroup: string) => ({
+        variant: 'stripe',
+        provider: 'stripe',
+        event_id: 'evt_before_index',
+        dedupe_group: dedupeGroup,
+        type: 'charge.succeeded',
+        status: 'processed',
+        received_at: new Date(),
+        payload: '{}',
+      });
+      try {
+        await pay.migrate();
+        await pay.knex.migrate.down({ ...options, name: '20261206000700_events_event_id_unique' });
+        await pay.knex('payments_events').insert([row('stripe'), row('stripe-eu')]);
+        await pay.migrate();
+        const kept = await pay.knex('payments_events').where({ event_id: 'evt_before_index' });
+        expect(kept.map((e: { dedupe_group: string }) => e.dedupe_group).sort()).to.deep.equal([
+          'stripe',
+          'stripe-eu',
+        ]);
+        // Still one event per dedupe group.
+        let refused: unknown;
+        try {
+          await pay.knex('payments_events').insert(row('stripe'));
+        } catch (err) {
+          refused = err;
+        }
+        expect(String(refused)).to.match(/unique/i);
+        if (dialect === 'sqlite') {
+          const indexes = (await pay.knex.raw("PRAGMA index_list('payments_events')")) as {
+            name: string;
+          }[];
+          const names = indexes.map((i) => i.name).filter((n) => n.includes('event_id'));
+          expect(names).to.deep.equal(['payments_events_event_id_dedupe_group_unique']);
+          const plan = (await pay.knex.raw(
+            "EXPLAIN QUERY PLAN SELECT * FROM payments_events WHERE event_id = 'evt_x' AND variant = 'stripe'",
+          )) as { detail: string }[];
+          expect(plan.map((p) => p.detail).join(' ')).to.include(
+            'payments_events_event_id_dedupe_group_unique',
+          );
+        }
       } finally {
         await pay.close();
         await db.cleanup();
@@ -247,6 +304,7 @@ for (const dialect of DIALECTS)
           '20261206000400_variant_activity',
           '20261206000500_events_source',
           '20261206000600_sync_state',
+          '20261206000700_events_event_id_unique',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },
