@@ -5,8 +5,8 @@
 
 import type { SilenceWatch } from './alerts/silence.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
-import { buildSignal } from './dispatch/dispatcher.js';
 import type { Pauses } from './dispatch/pauses.js';
+import { buildSignal } from './dispatch/signal.js';
 import {
   PaymentsError,
   ReceiverFailedError,

@@ -2,6 +2,8 @@
  * Runs after-commit deliveries: each receiver on its own, its outcome recorded on its own
  * delivery row. A failing receiver never stops the others. Every write is made under the
  * runner's lease (store/deliveries.ts): a runner that lost its lease to another records nothing.
+ * A receiver's RetryLater is weighed in deferral.ts, paused receivers' deliveries are given back
+ * in paused-deliveries.ts, and the signal a receiver gets is built in signal.ts.
  */
 import type Emittery from 'emittery';
 import type { Knex } from 'knex';
@@ -9,18 +11,19 @@ import type { PaymentSignal } from '../objects/facts.js';
 import { isPaymentPattern } from '../objects/patterns.js';
 import type { ResolvedSettings } from '../settings.js';
 import type { RegisteredReceiver, RegistryCore } from '../signals/registry.js';
-import type { Signal } from '../signals/types.js';
 import { type Deliveries, LeaseLostError } from '../store/deliveries.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Settled } from '../store/settle.js';
 import type { LeasedDelivery, OutcomeRecord, StoredEvent } from '../store/types.js';
-import { fetchOnce, type ObjectFetcher } from '../sync/fetch.js';
+import type { ObjectFetcher } from '../sync/fetch.js';
 import { NO_TELEMETRY, type RunRecord, type Telemetry } from '../telemetry/telemetry.js';
 import type { PaymentsHooks } from '../types.js';
-import { deferralDelay, nextAttemptAt } from './backoff.js';
+import { nextAttemptAt } from './backoff.js';
+import { deferral, logDeferral } from './deferral.js';
 import { ReceiverLimits } from './limits.js';
+import { holdPaused, type PausedDeliveriesDependencies } from './paused-deliveries.js';
 import type { Pauses } from './pauses.js';
-import { isRetryLater } from './retry-later.js';
+import { buildSignal } from './signal.js';
 
 const MAX_ERROR_LENGTH = 4_000;
 
@@ -69,35 +72,6 @@ function failureFields(event: StoredEvent, outcome: DeliveryOutcome): Record<str
   };
 }
 
-/**
- * Builds the signal a receiver is called with: the event's own, or the normalized payment
- * signal it reports (never stale: it reports what happened, once per payment).
- */
-export function buildSignal(
-  event: StoredEvent,
-  data: unknown,
-  attempt: number,
-  fetchObject: ObjectFetcher,
-  trx?: Knex.Transaction,
-  payment?: PaymentSignal,
-): Signal {
-  const signal: {
-    -readonly [K in keyof Signal]: Signal[K];
-  } = {
-    type: payment?.signal ?? event.type,
-    data: payment === undefined ? data : payment.data,
-    event,
-    variant: event.variant,
-    provider: event.provider,
-    attempt,
-    stale: payment === undefined && event.stale,
-    source: event.source,
-    fetch: fetchOnce(event, fetchObject) as Signal['fetch'],
-  };
-  if (trx !== undefined) signal.trx = trx;
-  return signal;
-}
-
 /** What a {@link Dispatcher} works with. */
 export interface DispatcherDependencies {
   /** For atomic receivers run outside the storing transaction: a transaction of their own. */
@@ -129,7 +103,7 @@ export class Dispatcher {
   readonly #hooks: Emittery<PaymentsHooks>;
   readonly #dataOf: (event: StoredEvent) => unknown;
   readonly #paymentOf: (event: StoredEvent) => PaymentSignal | undefined;
-  readonly #pauses: Pauses;
+  readonly #paused: PausedDeliveriesDependencies;
   readonly #telemetry: Telemetry;
   readonly #limits = new ReceiverLimits();
   readonly #fetchObject: ObjectFetcher;
@@ -145,7 +119,12 @@ export class Dispatcher {
     this.#hooks = dependencies.hooks;
     this.#dataOf = dependencies.dataOf;
     this.#paymentOf = dependencies.paymentOf;
-    this.#pauses = dependencies.pauses;
+    this.#paused = {
+      pauses: dependencies.pauses,
+      deliveries: dependencies.deliveries,
+      store: dependencies.store,
+      logger: dependencies.settings.logger,
+    };
     this.#telemetry = dependencies.telemetry ?? NO_TELEMETRY;
     this.#fetchObject = dependencies.fetchObject;
   }
@@ -234,33 +213,8 @@ export class Dispatcher {
     const { logger, retry } = this.#settings;
     // A paused receiver's deliveries go back to pending, their attempt unspent, for whoever
     // claims them after the resume.
-    const paused = await this.#pauses.current();
-    let runnable = deliveries;
-    if (paused.size > 0) {
-      const held = deliveries.filter((d) => paused.has(d.receiver));
-      if (held.length > 0) {
-        runnable = deliveries.filter((d) => !paused.has(d.receiver));
-        try {
-          await this.#deliveries.release(held);
-          logger.debug(
-            { event: event.id, receivers: held.map((d) => d.receiver) },
-            'koa-payments: receivers are paused; their deliveries stay pending until resumed',
-          );
-        } catch (error) {
-          // The leases expire, and the worker (which claims no paused receiver) leaves them.
-          logger.warn(
-            { err: error, event: event.id },
-            'koa-payments: could not give back the deliveries of paused receivers; they wait for their lease to expire',
-          );
-        }
-        if (runnable.length === 0) {
-          // Nothing runs; a delivery that was failed is pending now, and so is the event.
-          if (held.some((d) => d.attempt > 1))
-            await this.#store.settle(event.id, []).catch(() => {});
-          return;
-        }
-      }
-    }
+    const runnable = await holdPaused(event, deliveries, this.#paused);
+    if (runnable.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
     const outcomes = await Promise.all(
       runnable.map((d) =>
@@ -388,10 +342,10 @@ export class Dispatcher {
         return { delivery, attempt, result: 'lost' };
       }
       // RetryLater: not a failure, so no failed outcome (nor the failure hook).
-      const deferred = isRetryLater(error) ? this.#defer(delivery, error) : undefined;
+      const deferred = deferral(delivery, error, retry);
       if (deferred !== undefined) {
         record?.end('deferred');
-        return deferred;
+        return { delivery, attempt, result: 'deferred', error, record: deferred };
       }
       const next = nextAttemptAt(attempt, retry);
       record?.end(next === null ? 'dead' : 'failed', error);
@@ -415,32 +369,6 @@ export class Dispatcher {
   #stopRenewing(renewal: NodeJS.Timeout): void {
     clearInterval(renewal);
     this.#renewals.delete(renewal);
-  }
-
-  /**
-   * A RetryLater within `retry.deferFor` of the delivery's first deferral: pending again at its
-   * `after` (or the deferral schedule), the attempt not counted. Past it: undefined, a failure.
-   */
-  #defer(
-    delivery: LeasedDelivery,
-    error: { reason: string; afterMs: number | undefined },
-  ): DeliveryOutcome | undefined {
-    const { retry } = this.#settings;
-    const now = new Date();
-    const deferredMs = now.getTime() - (delivery.deferredSince ?? now).getTime();
-    if (deferredMs >= retry.deferForMs) return undefined;
-    const delay = error.afterMs ?? deferralDelay(deferredMs, retry);
-    return {
-      delivery,
-      attempt: delivery.attempt,
-      result: 'deferred',
-      error,
-      record: {
-        status: 'deferred',
-        reason: error.reason,
-        nextAttemptAt: new Date(now.getTime() + delay),
-      },
-    };
   }
 
   /** A delivery whose last attempt started but never finished: dead, without another run. */
@@ -478,18 +406,7 @@ export class Dispatcher {
     if (outcome.result === 'succeeded') {
       await this.#emit('delivery.succeeded', { event, receiver, attempt });
     } else if (outcome.result === 'deferred') {
-      logger.debug(
-        {
-          variant: event.variant,
-          eventId: event.eventId,
-          type: event.type,
-          receiver,
-          event: event.id,
-          reason: outcome.record?.reason,
-          nextAttemptAt: outcome.record?.nextAttemptAt,
-        },
-        'koa-payments: a receiver deferred its delivery (RetryLater); it runs again later',
-      );
+      logDeferral(logger, event, receiver, outcome.record);
     } else if (outcome.result === 'dead') {
       logger.error(
         failureFields(event, outcome),

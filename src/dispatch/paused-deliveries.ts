@@ -1,0 +1,54 @@
+/**
+ * What a run does with the deliveries of paused receivers (pauses.ts says which are paused):
+ * gives them back pending, their attempt unspent, for whoever claims them after the resume.
+ */
+import type { Deliveries } from '../store/deliveries.js';
+import type { EventStore } from '../store/event-store.js';
+import type { LeasedDelivery, StoredEvent } from '../store/types.js';
+import type { Logger } from '../types.js';
+import type { Pauses } from './pauses.js';
+
+/** What {@link holdPaused} works with. */
+export interface PausedDeliveriesDependencies {
+  pauses: Pauses;
+  deliveries: Deliveries;
+  store: EventStore;
+  logger: Logger;
+}
+
+/**
+ * Gives back the leased `deliveries` of `event` whose receiver is paused, and returns the others,
+ * to run. When none is left to run and a given-back delivery had failed before, the event's status
+ * is refreshed (pending again).
+ */
+export async function holdPaused(
+  event: StoredEvent,
+  deliveries: readonly LeasedDelivery[],
+  dependencies: PausedDeliveriesDependencies,
+): Promise<readonly LeasedDelivery[]> {
+  const { logger } = dependencies;
+  const paused = await dependencies.pauses.current();
+  if (paused.size === 0) return deliveries;
+  const held = deliveries.filter((d) => paused.has(d.receiver));
+  if (held.length === 0) return deliveries;
+  const runnable = deliveries.filter((d) => !paused.has(d.receiver));
+  try {
+    await dependencies.deliveries.release(held);
+    logger.debug(
+      { event: event.id, receivers: held.map((d) => d.receiver) },
+      'koa-payments: receivers are paused; their deliveries stay pending until resumed',
+    );
+  } catch (error) {
+    // The leases expire, and the worker (which claims no paused receiver) leaves them.
+    logger.warn(
+      { err: error, event: event.id },
+      'koa-payments: could not give back the deliveries of paused receivers; they wait for their lease to expire',
+    );
+  }
+  if (runnable.length === 0) {
+    // Nothing runs; a delivery that was failed is pending now, and so is the event.
+    if (held.some((d) => d.attempt > 1))
+      await dependencies.store.settle(event.id, []).catch(() => {});
+  }
+  return runnable;
+}
