@@ -1,25 +1,27 @@
 /**
  * The factory: settings → `{ middleware, migrate, webhookUrl, close, registry, ... }`.
- * Everything is resolved and validated here, once; nothing is re-read per request.
+ * Everything is resolved and validated here, once; nothing is re-read per request. This page
+ * wires the parts; the instance's members, grouped by area, delegate to them from src/instance/,
+ * and their type and documentation are in payments-types.ts (re-exported here).
  */
 import Emittery from 'emittery';
-import type { Knex } from 'knex';
-import type { Middleware } from 'koa';
 import { SilenceWatch } from './alerts/silence.js';
-import { createDashboard, type DashboardOptions } from './dashboard/index.js';
 import { DashboardQueries } from './dashboard/queries.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { Pauses } from './dispatch/pauses.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError } from './errors.js';
 import { createMiddleware } from './http/middleware.js';
+import { catchUpMethods } from './instance/catch-up.js';
+import { hookMethods } from './instance/hooks.js';
+import { lifecycle } from './instance/lifecycle.js';
+import { operatorMethods } from './instance/operate.js';
 import { storedPaymentSignal } from './objects/facts.js';
 import { ObjectQueries } from './objects/queries.js';
-import type { ObjectsApi } from './objects/types.js';
 import { Operations } from './operations.js';
+import type { Payments } from './payments-types.js';
 import { Pipeline } from './pipeline.js';
-import type { WebhookRequest } from './providers/types.js';
-import { type PaymentsSettings, resolveSettings, type VariantSettings } from './settings.js';
+import { type PaymentsSettings, resolveSettings } from './settings.js';
 import { ReceiverCoverage } from './signals/coverage.js';
 import { defaultRegistry, type Registry, type RegistryCore } from './signals/registry.js';
 import { openDatabase } from './store/database.js';
@@ -27,33 +29,20 @@ import { Deliveries } from './store/deliveries.js';
 import { EventRetention } from './store/event-retention.js';
 import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
-import { migrateLatest, schemaReady } from './store/migrate.js';
+import { schemaReady } from './store/migrate.js';
 import { tableNames } from './store/migrations.js';
 import { PausedReceivers } from './store/paused-receivers.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
-import { RunOnce, type RunOnceOptions, type RunOnceResult } from './store/run-once.js';
+import { RunOnce } from './store/run-once.js';
 import { SyncStateStore } from './store/sync-state.js';
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
 import { objectFetcher } from './sync/fetch.js';
 import { PeriodicSync } from './sync/periodic.js';
-import { checkReferences, runReconcile } from './sync/reconcile.js';
-import { type CatchUpDependencies, runSync, syncRequest } from './sync/sync.js';
-import type { ReconcileResult, SyncOptions, SyncOutcome, SyncState } from './sync/types.js';
+import { type CatchUpDependencies, runSync } from './sync/sync.js';
 import { createTelemetry } from './telemetry/telemetry.js';
-import type {
-  EventDetails,
-  EventsApi,
-  PausedReceiver,
-  PaymentsHooks,
-  PruneOptions,
-  PruneResult,
-  Received,
-  ReceiverPause,
-  ReplayOptions,
-  RequestsApi,
-} from './types.js';
+import type { PaymentsHooks } from './types.js';
 import {
   buildProviders,
   variantExpectations,
@@ -62,186 +51,9 @@ import {
   variantSchedules,
 } from './variants.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export type { Payments } from './payments-types.js';
 
-/** A `payments()` instance. */
-export interface Payments {
-  /** The Koa middleware (named `koaPayments`). Paths outside the prefix call `next()`. */
-  readonly middleware: Middleware;
-  /**
-   * Runs the shipped migrations in the library's own migrations table. Idempotent, and safe to
-   * call from several processes at once (every instance at start-up).
-   */
-  migrate(): Promise<void>;
-  /** The public URL of a variant's route, to register in the provider's dashboard. */
-  webhookUrl(variant: string): string;
-  /**
-   * Answers 503 to new webhooks, waits for in-flight receivers (up to `timeoutMs`), stops the
-   * worker, and closes the database if the library opened it (never the host's). Idempotent.
-   */
-  close(options?: {
-    /**
-     * How long to wait for receivers still running, in ms; their leases expire after it.
-     * @default 10_000
-     */
-    timeoutMs?: number;
-  }): Promise<void>;
-  /** The receiver registry this instance dispatches to. */
-  readonly registry: Registry;
-  /** The Knex instance events are stored through. */
-  readonly knex: Knex;
-  /** The configured variant names. */
-  readonly variants: readonly string[];
-  /**
-   * Receives a webhook without HTTP (the middleware calls this): verify, store, dispatch.
-   * Rejects with a `PaymentsError` exactly where the middleware would answer an error.
-   */
-  receive(variant: string, request: WebhookRequest): Promise<Received>;
-  /** Stored events. */
-  readonly events: EventsApi;
-  /** The request log: every POST to a variant, refused ones included. */
-  readonly requests: RequestsApi;
-  /**
-   * The objects mirror: the newest known state of each provider object the stored events are
-   * about (docs/objects-and-payments.md).
-   *
-   * @example
-   * const sub = await pay.objects.get('stripe', 'subscription', 'sub_1Pz...');
-   */
-  readonly objects: ObjectsApi;
-  /**
-   * A variant's settings as configured (provider and options, secrets included), for
-   * koa-payments/testing and tools that sign test webhooks. Throws for an unknown variant.
-   */
-  variantSettings(variant: string): Readonly<VariantSettings>;
-  /**
-   * Re-runs receivers of a stored event now and resolves when they have run. Deliveries leased
-   * by a runner at that moment are left to it.
-   *
-   * @example
-   * await pay.replay('evt_1Pz...', { receivers: ['orders.mark-paid'] });
-   */
-  replay(id: number | string, options?: ReplayOptions): Promise<EventDetails>;
-  /**
-   * The operator dashboard as a Koa middleware (named `koaPaymentsDashboard`): server-rendered
-   * pages of the request log, events, deliveries and the last 24 hours, with replay and retry
-   * buttons. `authorize` is required; see docs/dashboard.md.
-   *
-   * @example
-   * app.use(pay.dashboard({
-   *   path: '/payments/admin',
-   *   authorize: (ctx) => ctx.state.user?.admin === true,
-   * }));
-   */
-  dashboard(options: DashboardOptions): Middleware;
-  /** Starts the retry worker (idempotent); `payments()` starts it unless `worker: false`. */
-  startWorker(): void;
-  /** Stops the retry worker and waits for its current batch. */
-  stopWorker(): Promise<void>;
-  /** Runs one worker batch now; resolves with how many deliveries ran. */
-  runDueDeliveries(): Promise<number>;
-  /**
-   * Deletes request-log lines and settled events (with their deliveries) past their retention,
-   * or past the cut-offs given; resolves with how many. The worker does it hourly. Pending and
-   * failed events are never pruned; `events.retentionDays` unset keeps events forever.
-   *
-   * @example
-   * await pay.prune(); // the configured retentions
-   * await pay.prune({ events: new Date('2025-01-01'), requests: false, dryRun: true });
-   */
-  prune(options?: PruneOptions): Promise<PruneResult>;
-  /**
-   * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
-   * `delivery.dead`, `event.settled`, `store.committed` for each group commit, and
-   * `variant.silent` / `variant.resumed` for variants with `expectEvery`; see
-   * {@link PaymentsHooks}); returns an unsubscribe function.
-   *
-   * @example
-   * pay.on('delivery.dead', ({ event, receiver }) => alertOps(event.eventId, receiver));
-   */
-  on: Emittery<PaymentsHooks>['on'];
-  /**
-   * Resolves with the next occurrence of a hook (the EventEmitter convention; for running
-   * something once, see {@link runOnce}).
-   */
-  once: Emittery<PaymentsHooks>['once'];
-  /**
-   * Runs `fn` at most once per `key` across every path, process and instance on this database
-   * (the `once` table, UNIQUE(key)), and resolves with `{ ran: true, result }` for the call that
-   * ran it, `{ ran: false }` for every other. A caller that finds the key running elsewhere
-   * waits for that run (up to `waitMs`, default 30 s; past it, a `RunOnceBusyError`): when it
-   * succeeds, `{ ran: false }`; when it throws, the key is free again (that caller gets the
-   * error) and the waiting caller runs `fn` itself. With `trx`, the claim commits or rolls back
-   * with the caller's transaction. See docs/exactly-once.md.
-   *
-   * @example
-   * // The checkout-success page and the payment:succeeded receiver both call this:
-   * await pay.runOnce(`fulfil:${reference}`, () => fulfilOrder(reference));
-   */
-  runOnce<T>(
-    key: string,
-    fn: () => T | Promise<T>,
-    options?: RunOnceOptions,
-  ): Promise<RunOnceResult<T>>;
-  /**
-   * Pauses a receiver on every instance and worker that shares the database (the pause is
-   * stored): its deliveries stay `pending`, without using up attempts, until it is resumed; runs
-   * already going finish. Another instance honours it within a second. A name no receiver of
-   * this process has is refused with a `PaymentsError` (404) that lists the receivers.
-   *
-   * @example
-   * await pay.pause('Orders.markPaid', { reason: 'orders DB migration' });
-   * // ... deploy ...
-   * await pay.resume('Orders.markPaid'); // the worker runs what waited at its next poll
-   */
-  pause(receiver: string, options?: { reason?: string }): Promise<ReceiverPause>;
-  /**
-   * Resumes a paused receiver: its waiting deliveries are due again, and the retry worker (of
-   * any instance) runs them at its next poll. Resolves with its state and how many wait.
-   */
-  resume(receiver: string): Promise<ReceiverPause>;
-  /** The paused receivers, as stored. */
-  paused(): Promise<PausedReceiver[]>;
-  /**
-   * Lists what the variant's provider API has since `since` (a Date, or a duration back from now
-   * such as `'72h'`) and stores each event through the same store and receivers as its webhook,
-   * with `source: 'sync'`. Events already stored (their webhook came) are counted as duplicates
-   * and left alone; a webhook that comes later is answered as a duplicate. Resolves once the
-   * receivers of the stored events have run. A page the API will not give stops it with a
-   * `SyncError`; what was stored before stays stored. Needs the variant's API key.
-   *
-   * @example
-   * const { fetched, stored, duplicates } = await pay.sync('stripe', { since: '72h' });
-   */
-  sync(variant: string, options: SyncOptions): Promise<SyncOutcome>;
-  /**
-   * Asks the provider about specific payments (Paystack and Flutterwave by your reference,
-   * Stripe by PaymentIntent `pi_...` or Checkout Session `cs_...` id) and stores what it reports
-   * as the event its webhook carries, with `source: 'reconcile'`. One result per reference:
-   * `stored`, `duplicate`, `pending` or `not_found`.
-   *
-   * @example
-   * const [result] = await pay.reconcile('paystack', ['order_1042']);
-   * if (result.status === 'pending') scheduleAnotherCheck();
-   */
-  reconcile(variant: string, references: readonly string[]): Promise<ReconcileResult[]>;
-  /**
-   * What the store records about a variant's periodic catch-up (`sync: { every, lookback }`):
-   * when it last ran, how it ended, what it found, and who runs it now. Undefined before its
-   * first run.
-   *
-   * @example
-   * const state = await pay.syncState('stripe');
-   * if (state?.lastStatus === 'failed') alertOps(state.lastResult?.error?.message);
-   */
-  syncState(variant: string): Promise<SyncState | undefined>;
-  /**
-   * Runs now, in this process, the periodic catch-ups that are due (those whose lease this
-   * process gets); resolves with the variants it ran. The worker does this by itself; this is
-   * for `koa-payments worker --once` and tests.
-   */
-  runDueSyncs(): Promise<string[]>;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Creates a webhook receiver for the configured payment variants.
@@ -433,7 +245,32 @@ export function payments(settings: PaymentsSettings): Payments {
     },
   });
 
-  let closing: Promise<void> | undefined;
+  // Sync and reconcile store what the provider's API reports through the pipeline; the periodic
+  // catch-up runs sync for the variants with a `sync` option, started and stopped with the worker.
+  const catchUp: CatchUpDependencies = { providers, pipeline, queries, groups };
+  const syncState = new SyncStateStore(db.knex, tables);
+  const periodic = new PeriodicSync({
+    schedules,
+    state: syncState,
+    sync: (variant, request) => runSync(catchUp, variant, request),
+    hooks,
+    logger: resolved.logger,
+    leaseMs: resolved.retry.leaseMs,
+    ready: () => worker.ready(),
+  });
+
+  // Migrate, start and stop the worker, close: `close()` makes the middleware refuse webhooks.
+  const life = lifecycle({
+    db,
+    tablePrefix: resolved.tablePrefix,
+    tables,
+    worker,
+    periodic,
+    dispatcher,
+    hooks,
+    telemetry,
+    logger: resolved.logger,
+  });
   const middleware = createMiddleware({
     prefix: resolved.prefix,
     bodyLimit: resolved.bodyLimit,
@@ -450,7 +287,7 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     webhook: (variant) => telemetry.webhook(variant, providers.get(variant)?.name ?? 'unknown'),
     unknownVariant: () => telemetry.unknownVariant(),
-    isClosing: () => closing !== undefined,
+    isClosing: life.isClosing,
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
@@ -458,47 +295,18 @@ export function payments(settings: PaymentsSettings): Payments {
       pipeline.logFailure(variant, request, status, error),
   });
 
-  // Sync and reconcile store what the provider's API reports through the pipeline; the periodic
-  // catch-up runs sync for the variants with a `sync` option, started and stopped with the worker.
-  const catchUp: CatchUpDependencies = { providers, pipeline, queries, groups };
-  const syncState = new SyncStateStore(db.knex, tables);
-  const periodic = new PeriodicSync({
-    schedules,
-    state: syncState,
-    sync: (variant, request) => runSync(catchUp, variant, request),
-    hooks,
-    logger: resolved.logger,
-    leaseMs: resolved.retry.leaseMs,
-    ready: () => worker.ready(),
-  });
-
   if (resolved.worker.enabled) {
     worker.start();
     periodic.start();
   }
 
-  // The instance: each method hands its work to one of the parts above.
+  // The instance: each member hands its work to one of the parts above (src/instance/ groups
+  // the members by area).
   return {
     middleware,
     registry: registry as unknown as Registry,
     knex: db.knex,
     variants: [...providers.keys()],
-    events: {
-      list: (filter) => operations.list(filter),
-      get: (id, variant) => operations.details(id, variant),
-    },
-    requests: {
-      list: (filter) => requestQueries.list(filter),
-      get: (id) => requestQueries.get(id),
-    },
-    objects: {
-      get: (variant, type, id) => objects.get(variant, type, id),
-      list: (filter) => objects.list(filter),
-    },
-    async migrate() {
-      await migrateLatest(db, resolved.tablePrefix, tables);
-      worker.schemaMigrated();
-    },
     webhookUrl(variant) {
       if (!providers.has(variant)) {
         throw new ConfigurationError('variants', `no variant named '${variant}'`, variant);
@@ -515,56 +323,19 @@ export function payments(settings: PaymentsSettings): Payments {
       }
       return Object.freeze({ ...configured });
     },
-    replay: (id, options) => operations.replay(id, options),
-    dashboard: (options) =>
-      createDashboard(options, {
+    ...life.methods,
+    ...operatorMethods({
+      operations,
+      requests: requestQueries,
+      objects,
+      dashboard: () => ({
         queries: new DashboardQueries(db, tables, requestQueries, [...providers.keys()]),
-        operations,
         variants: [...providers.keys()],
         requestLog: resolved.requestLog !== false,
         silent: () => silence.silentVariants(),
       }),
-    startWorker() {
-      worker.start();
-      periodic.start();
-    },
-    async stopWorker() {
-      await Promise.all([worker.stop(), periodic.stop()]);
-    },
-    runDueDeliveries: () => worker.runOnce(),
-    prune: (options) => operations.prune(options),
-    close(options = {}) {
-      closing ??= (async () => {
-        const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-        await Promise.all([
-          worker.stop(Math.max(0, deadline - Date.now())),
-          periodic.stop(Math.max(0, deadline - Date.now())),
-        ]);
-        const left = await dispatcher.drain(Math.max(0, deadline - Date.now()));
-        if (left > 0) {
-          dispatcher.abandon();
-          resolved.logger.warn(
-            { inFlight: left },
-            'koa-payments: closing with receivers still running; their leases expire and they are retried',
-          );
-        }
-        hooks.clearListeners();
-        telemetry.close();
-        await db.checkpointer?.stop();
-        if (db.owned) await db.knex.destroy();
-      })();
-      return closing;
-    },
-    on: hooks.on.bind(hooks),
-    once: hooks.once.bind(hooks),
-    runOnce: (key, fn, options) => once.run(key, fn, options),
-    pause: (receiver, options) => operations.pause(receiver, options),
-    resume: (receiver) => operations.resume(receiver),
-    paused: () => operations.pausedReceivers(),
-    sync: async (variant, options) => runSync(catchUp, variant, syncRequest(options)),
-    reconcile: async (variant, references) =>
-      runReconcile(catchUp, variant, checkReferences(references)),
-    syncState: (variant) => syncState.get(variant),
-    runDueSyncs: () => periodic.runDue(),
+    }),
+    ...hookMethods({ hooks, once }),
+    ...catchUpMethods({ catchUp, state: syncState, periodic }),
   };
 }
