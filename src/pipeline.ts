@@ -20,7 +20,7 @@ import { isPaymentPattern } from './objects/patterns.js';
 import type { Provider, Verified, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
-import type { RegistryCore } from './signals/registry.js';
+import { hasAtomicReceiver, type RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
@@ -172,7 +172,7 @@ export class Pipeline {
     // the resume it runs as an atomic receiver's retry does, in a transaction of its own. The
     // paused set is read only when the registry has an atomic receiver, and without a wait while
     // fresh; every request waits alike, so that concurrent ones still share a group commit.
-    const atomic = this.#registry.list().some((r) => r.atomic);
+    const atomic = hasAtomicReceiver(this.#registry);
     const current = atomic ? this.#pauses.current() : NO_PAUSES;
     const paused = current instanceof Promise ? await current : current;
     const bodyText = origin.request?.rawBody.toString('utf8');

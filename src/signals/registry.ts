@@ -99,6 +99,26 @@ export interface Registry<M = LooseSignals> extends RegistryCore {
   ): ReceiverDecorator<Signal<P, M>>;
 }
 
+/**
+ * What a registry made by {@link createRegistry} keeps beside {@link RegistryCore}; internal, so
+ * not on the public types. Read it through {@link hasAtomicReceiver}.
+ */
+interface RegistryState {
+  /** Whether any registered receiver is atomic, kept up to date as receivers come and go. */
+  readonly hasAtomic: boolean;
+}
+
+/**
+ * Whether any receiver of `registry` is atomic: the registry's own flag, read on every webhook
+ * (store a paused atomic receiver's delivery instead of running it, pipeline.ts). A registry
+ * without it (made by another copy of the library, which may share the default registry, or an
+ * app's own) is asked for its receivers instead.
+ */
+export function hasAtomicReceiver(registry: RegistryCore): boolean {
+  const flag = (registry as Partial<RegistryState>).hasAtomic;
+  return typeof flag === 'boolean' ? flag : registry.list().some((r) => r.atomic);
+}
+
 /** A provider event type, a dot-segment prefix (`charge.*`) or `*`. */
 const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
@@ -116,6 +136,11 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
   // What each name was registered with, to tell a re-registration from a name clash.
   const sources = new Map<string, string>();
   const events = new Emittery<RegistryEvents>();
+  // Whether any receiver is atomic: set again on every change to `receivers`.
+  let atomic = false;
+  const changed = (): void => {
+    atomic = [...receivers.values()].some((entry) => entry.atomic);
+  };
   // TC39 decorators register from a class initializer, before transpilers such as esbuild have
   // given the class its final name (`_Orders` for a moment): the name is read on next access.
   const pending: (() => void)[] = [];
@@ -163,6 +188,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
     };
     receivers.set(name, entry);
     sources.set(name, source);
+    changed();
     void events.emit('registered', entry);
   }
 
@@ -288,6 +314,7 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       if (entry === undefined) return false;
       receivers.delete(name);
       sources.delete(name);
+      changed();
       void events.emit('unregistered', entry);
       return true;
     },
@@ -296,6 +323,10 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       for (const name of [...receivers.keys()]) registry.unregister(name);
     },
     events,
+    get hasAtomic(): boolean {
+      flush();
+      return atomic;
+    },
   };
   return registry as unknown as Registry<M>;
 }

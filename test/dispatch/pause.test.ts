@@ -179,6 +179,27 @@ for (const dialect of DIALECTS)
       expect(await eventStatus('evt_atomic')).to.equal('processed');
     });
 
+    it('holds an atomic receiver registered after the instance started, once paused', async () => {
+      const pay = await instance();
+      await serve(pay);
+      expect((await send('evt_before')).status).to.equal(200); // no atomic receiver yet
+      const seen: string[] = [];
+      registry.receiver(
+        'charge.succeeded',
+        async function book({ event }: Signal) {
+          seen.push(event.eventId);
+        },
+        { atomic: true },
+      );
+      await pay.pause('book');
+      expect((await send('evt_after')).status).to.equal(200);
+      expect(seen).to.deep.equal([]);
+      expect(await delivery('book', 'evt_after')).to.include({ status: 'pending', attempts: 0 });
+      await pay.resume('book');
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(seen).to.deep.equal(['evt_after']);
+    });
+
     it('lets a receiver that is no longer registered be resumed, to clear its pause', async () => {
       const pay = await instance();
       await pay.pause('orders');

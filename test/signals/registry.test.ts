@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import ts from 'typescript';
-import { ConfigurationError, createRegistry, type Signal } from '../../src/index.js';
+import {
+  ConfigurationError,
+  createRegistry,
+  type RegisteredReceiver,
+  type RegistryCore,
+  type Signal,
+} from '../../src/index.js';
+import { hasAtomicReceiver } from '../../src/signals/registry.js';
 import { tempDir } from '../helpers/server.js';
 
 describe('receiver registry', () => {
@@ -132,6 +139,41 @@ describe('receiver registry', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(seen).to.deep.equal(['+one', '+two', '-one', '-two']);
     expect(registry.list()).to.have.length(0);
+  });
+
+  it('keeps whether any receiver is atomic as receivers come and go', () => {
+    const registry = createRegistry();
+    expect(hasAtomicReceiver(registry)).to.equal(false);
+    registry.receiver('charge.succeeded', async function audit() {});
+    expect(hasAtomicReceiver(registry)).to.equal(false);
+    const book = () =>
+      registry.receiver('charge.succeeded', async function book() {}, { atomic: true });
+    book();
+    expect(hasAtomicReceiver(registry)).to.equal(true);
+    book(); // its module evaluated again: the copy replaces it
+    expect(hasAtomicReceiver(registry)).to.equal(true);
+    registry.unregister('book');
+    expect(hasAtomicReceiver(registry)).to.equal(false);
+    class Ledger {
+      @registry.receiver('charge.refunded', { atomic: true })
+      static async reverse() {}
+    }
+    // A TC39 decorator registers on the registry's next use.
+    expect(hasAtomicReceiver(registry)).to.equal(true);
+    expect(registry.get('Ledger.reverse')?.atomic).to.equal(true);
+    expect(Ledger.reverse).to.be.a('function');
+    registry.clear();
+    expect(hasAtomicReceiver(registry)).to.equal(false);
+    // A registry without the flag (another copy of the library's, an app's own) is asked.
+    const foreign: RegistryCore = {
+      match: () => [],
+      get: () => undefined,
+      list: () => [{ atomic: true } as RegisteredReceiver],
+      unregister: () => false,
+      clear() {},
+      events: registry.events,
+    };
+    expect(hasAtomicReceiver(foreign)).to.equal(true);
   });
 
   it('works as a TC39 standard decorator on a static method, named Class.method', async () => {
