@@ -64,7 +64,7 @@ export function stripeEvent(
   };
 }
 
-/** Starts the shop on a fresh database of `dialect`. */
+/** Starts the shop on a fresh database of `dialect`; it logs nothing unless `settings` has a logger. */
 export async function startShop(
   dialect: Dialect,
   options: Partial<DashboardOptions> = {},
@@ -108,6 +108,7 @@ export async function startShop(
     registry,
     worker: false,
     retry: { maxAttempts: 2, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+    logger: false,
     variants: {
       stripe: { provider: 'stripe', endpointSecret: SECRET },
       stripe_eu: { provider: 'stripe', endpointSecret: SECRET },

@@ -97,6 +97,7 @@ export interface Served {
 /**
  * Before each test of the enclosing `describe`: a fresh database of `dialect`, a `payments()`
  * instance built by `settings` on it, migrated and served over HTTP; after each, all closed.
+ * The instance logs nothing unless `settings` gives it a logger.
  */
 export function servedForEach(
   dialect: Dialect,
@@ -106,7 +107,7 @@ export function servedForEach(
   served.url = (variant) => `${served.server.origin}/payments/process/${variant}/`;
   beforeEach(async () => {
     served.db = await createTestDatabase(dialect);
-    served.pay = payments(settings(served.db));
+    served.pay = payments({ logger: false, ...settings(served.db) });
     await served.pay.migrate();
     served.server = await listen(appWith(served.pay));
   });
