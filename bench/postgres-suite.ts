@@ -5,9 +5,11 @@
  * processes sharing one database, loaded at once, and a check that every event was stored once
  * and its receiver run once, duplicates sent on purpose included.
  */
+
+import { BASELINE_TABLE } from './database.js';
 import { loadShared, type Measurement, problems, ServerChild } from './harness.js';
 import { RequestSource } from './payload.js';
-import { BenchPostgres, POSTGRES_SETTINGS } from './postgres.js';
+import { BenchPostgres, PG_STATS, POSTGRES_SETTINGS } from './postgres.js';
 import {
   type Median,
   medians,
@@ -218,8 +220,13 @@ export async function postgresSuite(ctx: SuiteContext): Promise<{ runs: Run[]; s
   try {
     const version = await pg.version();
     const pool = options.pool === undefined ? {} : { pool: options.pool };
+    /** Postgres CPU per stored event of each run, warm-up included, by entry. */
+    const serverCpu: { server: string; variant?: string; events: number; cpuUsPerEvent: number }[] =
+      [];
     const storage: Storage = async (suiteCtx, entry) => {
       const database = await pg.freshDatabase();
+      await pg.resetStatements(database);
+      const cpuBefore = pg.cpuSeconds();
       return {
         config: {
           ...configOf(suiteCtx, ''),
@@ -227,7 +234,42 @@ export async function postgresSuite(ctx: SuiteContext): Promise<{ runs: Run[]; s
           ...pool,
           ...entry.override,
         },
-        remove: () => pg.dropDatabase(database),
+        remove: async () => {
+          const cpu = pg.cpuSeconds() - cpuBefore;
+          const table = entry.server === 'A' ? EVENTS : BASELINE_TABLE;
+          const [row] = await pg.query<{ n: string }>(
+            database,
+            `SELECT count(*) AS n FROM ${table}`,
+          );
+          const events = Number(row?.n ?? 0);
+          const cpuUsPerEvent = events === 0 ? 0 : (cpu * 1e6) / events;
+          const name =
+            entry.variant === undefined ? entry.server : `${entry.server} (${entry.variant})`;
+          log(
+            `  ${name}: Postgres used ${cpu.toFixed(2)} CPU s for ${events} events stored (warm-up included): ${cpuUsPerEvent.toFixed(0)} µs per event`,
+          );
+          serverCpu.push({
+            server: entry.server,
+            ...(entry.variant === undefined ? {} : { variant: entry.variant }),
+            events,
+            cpuUsPerEvent,
+          });
+          if (PG_STATS) {
+            log(
+              '    per stored event: calls, rows/call, exec ms (mean), plan ms (mean), plans/call, µs',
+            );
+            for (const s of (await pg.statements(database, events)).slice(0, 25)) {
+              const text = s.query.replace(/\s+/g, ' ');
+              log(
+                `    ${s.callsPerEvent.toFixed(3).padStart(7)} ${s.rowsPerCall.toFixed(1).padStart(5)} ` +
+                  `${s.execMsMean.toFixed(3).padStart(7)} ${s.planMsMean.toFixed(3).padStart(7)} ` +
+                  `${s.plansPerCall.toFixed(2).padStart(5)} ${s.usPerEvent.toFixed(0).padStart(6)}  ` +
+                  `${text.length > 160 ? `${text.slice(0, 160)}…` : text}`,
+              );
+            }
+          }
+          await pg.dropDatabase(database);
+        },
       };
     };
     const other = flipped(options.groupCommit);
@@ -272,6 +314,7 @@ export async function postgresSuite(ctx: SuiteContext): Promise<{ runs: Run[]; s
         medians: meds,
         ratios: { AB, AC },
         targets: POSTGRES_TARGETS,
+        serverCpu,
         roundRatios: roundRatios(main),
         groupCommit:
           flippedA === undefined || medianA === undefined

