@@ -3,7 +3,8 @@
  * record each delivery's outcome and give the event the status its deliveries now add up to
  * (event-status.ts). Under group commit, the run's outcomes share a COMMIT with other requests.
  * An outcome is written only where the row still carries the runner's lease token
- * (deliveries.ts); one whose lease another runner took over is left out, and reported.
+ * (deliveries.ts); one whose lease another runner took over is left out, and reported, as is
+ * one of another event's delivery (a run settles the deliveries of one event).
  *
  * Three versions side by side, which write the same rows: on a Knex transaction, as prepared
  * statements on the SQLite fast path (sqlite-direct.ts), and as one statement on the Postgres
@@ -75,6 +76,12 @@ const OUTCOME_TYPES: Record<(typeof OUTCOME_COLUMNS)[number], string> = {
  * Values: the event's id, the time, the deliveries' ids, their lease tokens, then one array per
  * outcome column. Returns the new status and the ids written.
  *
+ * The deliveries are found through the event's index, not by joining the outcome arrays on their
+ * ids: the plan a connection caches for a named statement is built at its first executions, on a
+ * fresh database against a table the planner takes for a few pages, and a join on the ids is then
+ * a hash join over a scan of every delivery, kept until autovacuum next analyses the table. An
+ * equality on the event's index column is an index scan whatever the table's size is taken for.
+ *
  * Another runner settling the same event at the same time may have written deliveries this
  * snapshot does not see: the Knex path serialises the two on the event row, then reads afresh.
  * Here the event row is updated only if it is the version the snapshot saw (its `xmin`);
@@ -88,11 +95,10 @@ function postgresSettleSql(t: TableNames): string {
     `WITH "outcome" AS (SELECT * FROM unnest($3::integer[], $4::text[], ${arrays.join(', ')}) ` +
     `AS o("id", "lease", ${columns.join(', ')})), ` +
     `"written" AS (UPDATE "${t.deliveries}" AS d SET ${columns.map((c) => `${c} = o.${c}`).join(', ')} ` +
-    `FROM "outcome" o WHERE d."id" = o."id" AND d."lease_token" = o."lease" ` +
-    `RETURNING d."id", d."event", d."status"), ` +
+    `FROM "outcome" o WHERE d."event" = $1::integer AND d."id" = o."id" ` +
+    `AND d."lease_token" = o."lease" RETURNING d."id", d."status"), ` +
     `"statuses" AS (SELECT "status" FROM "${t.deliveries}" WHERE "event" = $1::integer ` +
-    `AND "id" NOT IN (SELECT "id" FROM "written") ` +
-    `UNION ALL SELECT "status" FROM "written" WHERE "event" = $1::integer), ` +
+    `AND "id" NOT IN (SELECT "id" FROM "written") UNION ALL SELECT "status" FROM "written"), ` +
     `"counts" AS (SELECT count(*) AS "total", count(*) FILTER (WHERE NOT ${settledSql('"status"')}) ` +
     `AS "unfinished", count(*) FILTER (WHERE "status" IN ('failed', 'dead')) AS "broken" ` +
     `FROM "statuses"), ` +
@@ -109,7 +115,7 @@ function postgresSettleSql(t: TableNames): string {
 export function settleStatements(t: TableNames): SettleStatements {
   return {
     refreshStatus: refreshStatusSql(t),
-    updateDelivery: `UPDATE "${t.deliveries}" SET ${OUTCOME_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE "id" = ? AND "lease_token" = ?`,
+    updateDelivery: `UPDATE "${t.deliveries}" SET ${OUTCOME_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE "id" = ? AND "lease_token" = ? AND "event" = ?`,
     deliveryCounts: deliveryCountsSql(t),
     updateEventStatus: `UPDATE "${t.events}" SET "status" = ?, "processed_at" = ?, "${ROW_SLACK_COLUMN}" = ? WHERE "id" = ?`,
     postgres: prepared(postgresSettleSql(t)),
@@ -145,7 +151,7 @@ export function settleEvent(
     const lost: LeasedDelivery[] = [];
     for (const { delivery, set } of updates()) {
       const changed = await trx(t.deliveries)
-        .where({ id: delivery.id, lease_token: delivery.lease })
+        .where({ id: delivery.id, lease_token: delivery.lease, event: eventId })
         .update(set);
       if (changed === 0) lost.push(delivery);
     }
@@ -178,7 +184,7 @@ export function settleEvent(
     const lost: LeasedDelivery[] = [];
     for (const { delivery, set } of updates()) {
       const values = valuesOf(set, OUTCOME_COLUMNS);
-      values.push(delivery.id, delivery.lease);
+      values.push(delivery.id, delivery.lease, eventId);
       if (db.runValues(statements.updateDelivery, values) === 0) lost.push(delivery);
     }
     // Read, then write: the fast path holds the write lock (BEGIN IMMEDIATE), so nothing comes

@@ -130,6 +130,17 @@ for (const path of STORE_PATHS)
       });
     });
 
+    it('records no outcome for a delivery of another event, and says which', async () => {
+      const settling = await failedDelivery();
+      const other = await failedDelivery();
+      const [claim] = await deliveries.claimForEvent(other, LEASE_MS, { statuses: ['failed'] });
+      if (claim === undefined) throw new Error('not claimed');
+      expect(
+        await store.settle(settling, [{ delivery: claim, record: { status: 'succeeded' } }]),
+      ).to.deep.equal({ status: 'failed', lost: [claim] });
+      expect(await row(other)).to.include({ status: 'running', lease_token: claim.lease });
+    });
+
     it('rolls back the transaction of a success recorded under a lost lease', async () => {
       const eventId = await failedDelivery();
       const { first, second } = await takenOver(eventId);

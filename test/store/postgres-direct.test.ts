@@ -10,6 +10,7 @@ import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
+import { settleStatements } from '../../src/store/settle.js';
 import type { StoreInput } from '../../src/store/store-event.js';
 import type { LeasedDelivery } from '../../src/store/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -207,6 +208,26 @@ describe('Postgres fast path', () => {
     expect(settled.status).to.equal('pending');
     const row = await testDb.reader(tables.deliveries).where({ id: audit.id }).first();
     expect(row.status).to.equal('pending');
+  });
+
+  it('settles through an index in the plan a connection caches on an empty table', async () => {
+    // A named statement's cached plan is made at its first executions, when a new install's
+    // tables are empty; it must not scan every delivery once they have grown.
+    const client = await testDb.reader.client.acquireConnection();
+    try {
+      const text = settleStatements(tables).postgres.text;
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE settle AS ${text}`);
+      const arrays = Array.from({ length: 11 }, () => "'{NULL}'").join(', ');
+      const { rows } = (await client.query(`EXPLAIN EXECUTE settle(1, now(), ${arrays})`)) as {
+        rows: { 'QUERY PLAN': string }[];
+      };
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).not.to.include(`Seq Scan on ${tables.deliveries}`);
+      expect(plan).not.to.include(`Seq Scan on ${tables.events}`);
+    } finally {
+      await testDb.reader.client.releaseConnection(client);
+    }
   });
 
   describe('with group commit', () => {
