@@ -25,6 +25,9 @@ export interface NewRequestLogEntry {
   bodyInEvent?: boolean;
 }
 
+/** Lines the request-log prune deletes per transaction. */
+export const PRUNE_BATCH = 5_000;
+
 /** Headers never stored: credentials, cookies, and headers some providers put secrets in. */
 export const REDACTED_HEADERS: readonly string[] = [
   'authorization',
@@ -201,8 +204,22 @@ export class RequestLog {
     return Number(row?.n ?? 0);
   }
 
-  /** Deletes lines received before `before`; returns how many. */
-  async prune(before: Date): Promise<number> {
-    return this.#knex(this.#table).where('received_at', '<', before).delete();
+  /**
+   * Deletes lines received before `before`, {@link PRUNE_BATCH} at a time, each batch its own
+   * transaction: one DELETE of a year of lines would hold SQLite's write lock, and so every
+   * webhook, for as long as it takes. Returns how many.
+   */
+  async prune(before: Date, batch = PRUNE_BATCH): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const oldest = this.#knex(this.#table)
+        .select('id')
+        .where('received_at', '<', before)
+        .orderBy('id')
+        .limit(batch);
+      const n = await this.#knex(this.#table).whereIn('id', oldest).delete();
+      deleted += n;
+      if (n < batch) return deleted;
+    }
   }
 }

@@ -255,4 +255,30 @@ for (const dialect of DIALECTS)
       expect(await count(db.reader, 'payments_requests')).to.equal(0);
       expect(await count(db.reader, 'payments_events')).to.equal(1);
     });
+
+    it('prunes in batches, each its own statement, down to the cut-off', async () => {
+      await start();
+      const old = new Date(Date.now() - 40 * 86_400_000);
+      const lines = Array.from({ length: 7 }, (_, i) => ({
+        variant: 'stripe',
+        received_at: i < 5 ? old : new Date(),
+        headers: '{}',
+        body_size: 0,
+        valid: false,
+        status_code: 400,
+        duration_ms: 1,
+      }));
+      await pay.knex('payments_requests').insert(lines);
+      const deletes: string[] = [];
+      const seen = (q: { sql: string }) => {
+        if (/^delete/i.test(q.sql)) deletes.push(q.sql);
+      };
+      pay.knex.on('query', seen);
+      const log = new RequestLog(pay.knex, tableNames('payments_'), 64, []);
+      const deleted = await log.prune(new Date(Date.now() - 30 * 86_400_000), 2);
+      pay.knex.off('query', seen);
+      expect(deleted).to.equal(5);
+      expect(deletes.length, 'batches of 2, 2 and 1').to.equal(3);
+      expect(await count(db.reader, 'payments_requests')).to.equal(2);
+    });
   });
