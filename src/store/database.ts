@@ -45,6 +45,8 @@ interface SqliteConnection extends RawSqlite, WatchedConnection {
 
 /** WAL pages between automatic checkpoints (SQLite's default is 1 000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+/** Size the WAL file is truncated to when it starts over. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 function sqlitePragmas(busyTimeoutMs: number, checkpointer: WalCheckpointer) {
   return (connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) => {
@@ -56,9 +58,12 @@ function sqlitePragmas(busyTimeoutMs: number, checkpointer: WalCheckpointer) {
       // Checkpoint inside a COMMIT every 4 000 WAL pages (16 MB with 4 KB pages) instead of
       // SQLite's 1 000: such a checkpoint runs on the event loop, and copies each page it finds
       // in the WAL once, so the pages every batch touches (index roots, the tables' last leaves)
-      // are copied a quarter as often. Once the WAL has grown, the checkpointer's thread keeps
-      // it below that, and this stays the backstop (wal-checkpointer.ts).
+      // are copied a quarter as often. Once the WAL has grown, a thread checkpoints it instead,
+      // and this becomes a backstop (wal-checkpointer.ts).
       connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      // After a checkpoint lets the WAL start over, SQLite truncates the file to this size: a
+      // burst that grew it does not keep the disk space.
+      connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       // Keep statement and savepoint journals in memory. A unit of work run in a savepoint
       // has SQLite copy each page it changes into that journal first, for a rollback to the
       // savepoint; past 64 KB the journal spills to a temporary file, a new one for nearly
@@ -172,7 +177,7 @@ function requirePg(): void {
 }
 
 function openKnex(setting: DatabaseSetting | undefined, logger: Logger): Database {
-  const checkpointer = new WalCheckpointer(logger);
+  const checkpointer = new WalCheckpointer(logger, WAL_AUTOCHECKPOINT_PAGES);
   if (setting === undefined) {
     const knex = knexFactory(
       sqliteConfig(DEFAULT_SQLITE_FILE, DEFAULT_BUSY_TIMEOUT_MS, checkpointer),

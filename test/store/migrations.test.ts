@@ -95,7 +95,7 @@ describe('migrations', () => {
       }
     });
 
-  it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout, foreign keys, sparser checkpoints and in-memory journals', async () => {
+  it('runs the SQLite connection in WAL mode with synchronous=FULL, a busy timeout, foreign keys, sparser checkpoints, a WAL size limit and in-memory journals', async () => {
     const pay = payments({ database: tmp.file(), variants });
     await pay.migrate();
     const pragma = async (name: string) => {
@@ -107,6 +107,7 @@ describe('migrations', () => {
     expect(await pragma('busy_timeout')).to.equal(5000);
     expect(await pragma('foreign_keys')).to.equal(1);
     expect(await pragma('wal_autocheckpoint')).to.equal(4000);
+    expect(await pragma('journal_size_limit')).to.equal(64 * 1024 * 1024);
     expect(await pragma('temp_store')).to.equal(2); // MEMORY
     await pay.close();
   });

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { openDatabase } from '../../src/store/database.js';
-import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { BACKSTOP_PAGES, WalCheckpointer } from '../../src/store/wal-checkpointer.js';
 import { recordingLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -14,7 +14,7 @@ type BetterSqlite = {
   name: string;
   memory: boolean;
   open: boolean;
-  pragma(source: string): unknown;
+  pragma(source: string, options?: { simple: boolean }): unknown;
   exec(source: string): void;
   prepare(source: string): { run(...values: unknown[]): unknown };
   close(): void;
@@ -55,7 +55,7 @@ describe('WAL checkpointer', () => {
 
   it('checkpoints a grown WAL on its thread, after which the WAL starts over', async () => {
     const db = walDatabase(tmp.file());
-    const checkpointer = new WalCheckpointer(quiet, small);
+    const checkpointer = new WalCheckpointer(quiet, 0, small);
     try {
       checkpointer.watch(db);
       write(db, 4);
@@ -66,6 +66,8 @@ describe('WAL checkpointer', () => {
       const next = checkpointer.nextCheckpoint();
       checkpointer.check();
       expect(checkpointer.started).to.equal(true);
+      // The connection's own checkpoints become a backstop.
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).to.equal(BACKSTOP_PAGES);
       const report = await next;
       expect(report.log).to.be.greaterThan(100);
       expect(report.checkpointed).to.equal(report.log);
@@ -82,7 +84,7 @@ describe('WAL checkpointer', () => {
   it('closes its connection on stop(), so the last connection closing removes the WAL', async () => {
     const file = tmp.file();
     const db = walDatabase(file);
-    const checkpointer = new WalCheckpointer(quiet, small);
+    const checkpointer = new WalCheckpointer(quiet, 0, small);
     checkpointer.watch(db);
     write(db, 100);
     const next = checkpointer.nextCheckpoint();
@@ -95,7 +97,7 @@ describe('WAL checkpointer', () => {
 
   it('starts nothing for a database in memory', () => {
     const db = new Sqlite(':memory:');
-    const checkpointer = new WalCheckpointer(quiet, { ...small, startBytes: 0 });
+    const checkpointer = new WalCheckpointer(quiet, 0, { ...small, startBytes: 0 });
     checkpointer.watch(db);
     checkpointer.check();
     expect(checkpointer.started).to.equal(false);
@@ -105,7 +107,7 @@ describe('WAL checkpointer', () => {
   it('stops watching once the connection is closed without stop()', async () => {
     const db = walDatabase(tmp.file());
     write(db, 100);
-    const checkpointer = new WalCheckpointer(quiet, small);
+    const checkpointer = new WalCheckpointer(quiet, 0, small);
     checkpointer.watch(db);
     db.close();
     checkpointer.check();
@@ -124,8 +126,14 @@ describe('WAL checkpointer', () => {
     const file = tmp.file('missing.sqlite3');
     // A WAL file with no database beside it: the thread's connection must not create one.
     writeFileSync(`${file}-wal`, Buffer.alloc(small.startBytes));
-    const checkpointer = new WalCheckpointer(logger, small);
-    checkpointer.watch({ name: file, memory: false, open: true });
+    const checkpointer = new WalCheckpointer(logger, 0, small);
+    const pragmas: string[] = [];
+    checkpointer.watch({
+      name: file,
+      memory: false,
+      open: true,
+      pragma: (source: string) => pragmas.push(source),
+    });
     const next = checkpointer.nextCheckpoint();
     checkpointer.check();
     const error = await next.then(
@@ -135,6 +143,8 @@ describe('WAL checkpointer', () => {
     await checkpointer.stop();
     expect(error).to.be.instanceOf(Error);
     expect(existsSync(file)).to.equal(false);
+    // The connection checkpoints by itself again, as often as before the thread started.
+    expect(pragmas).to.deep.equal(['wal_autocheckpoint = 40000', 'wal_autocheckpoint = 0']);
     expect(logger.entries.map((e) => e.message)).to.include(
       'koa-payments: the WAL checkpoint thread stopped; SQLite checkpoints inside commits again',
     );
