@@ -36,8 +36,8 @@ export const ROW_SLACK_TOTAL = 15;
 const TIMESTAMP_BYTES = 6;
 
 /**
- * The values, one per length, made once rather than a new Buffer per webhook (docs/performance.md).
- * Shared, so never written to; drivers only read bound values.
+ * The values, one per length, made once rather than a new Buffer per webhook (they are on the
+ * hot path). Shared, so never written to; drivers only read bound values.
  */
 const SLACKS: readonly Buffer[] = Array.from({ length: ROW_SLACK_TOTAL + 1 }, (_, n) =>
   Buffer.alloc(n),
