@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseSetting } from '../../src/index.js';
+import type { Database } from '../../src/store/database.js';
 import { tempDir } from './server.js';
 
 /** The dialects every storage test runs on. */
@@ -13,15 +14,21 @@ export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
 /**
- * The ways the store writes a unit of work: the SQLite fast path (prepared statements on the
- * better-sqlite3 connection), Knex on SQLite (the fast path turned off: `direct: undefined`) and
- * Knex on Postgres.
+ * The ways the store writes a unit of work: each database's fast path (prepared statements on the
+ * better-sqlite3 connection; one statement per unit on the pg driver) and Knex on each, with the
+ * fast path turned off ({@link onPath}).
  */
 export const STORE_PATHS: readonly { name: string; dialect: Dialect; direct: boolean }[] = [
   { name: 'the SQLite fast path', dialect: 'sqlite', direct: true },
   { name: 'Knex on SQLite', dialect: 'sqlite', direct: false },
+  { name: 'the Postgres fast path', dialect: 'postgres', direct: true },
   { name: 'Knex on Postgres', dialect: 'postgres', direct: false },
 ];
+
+/** The opened database as a store path uses it: without its fast paths for the Knex ones. */
+export function onPath(db: Database, path: { direct: boolean }): Database {
+  return path.direct ? db : { ...db, direct: undefined, postgres: undefined };
+}
 
 /** A fresh database for one test. */
 export interface TestDatabase {

@@ -11,7 +11,12 @@ import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
 import type { PaymentEmission, StoreInput } from '../../src/store/store-event.js';
-import { createTestDatabase, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  onPath,
+  STORE_PATHS,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const tables = tableNames('payments_');
@@ -47,13 +52,7 @@ async function untilWaitingOnLock(testDb: TestDatabase): Promise<void> {
 const SECOND = 1_000_000; // a version step: one second in microseconds
 const T0 = 1_700_000_000 * SECOND;
 
-const PATHS: { name: string; dialect: Dialect; direct: boolean }[] = [
-  { name: 'the SQLite fast path', dialect: 'sqlite', direct: true },
-  { name: 'Knex on SQLite', dialect: 'sqlite', direct: false },
-  { name: 'Knex on Postgres', dialect: 'postgres', direct: false },
-];
-
-for (const path of PATHS)
+for (const path of STORE_PATHS)
   describe(`storing objects and payment signals on ${path.name}`, () => {
     let testDb: TestDatabase;
     let db: Database;
@@ -64,8 +63,11 @@ for (const path of PATHS)
       testDb = await createTestDatabase(path.dialect);
       db = openDatabase(testDb.setting, quiet);
       await migrateLatest(db, 'payments_', tables);
-      if (path.direct) expect(db.direct, 'the fast path').not.to.equal(undefined);
-      store = new EventStore(path.direct ? db : { ...db, direct: undefined }, tables);
+      if (path.direct) {
+        const fast = path.dialect === 'sqlite' ? db.direct : db.postgres;
+        expect(fast, 'the fast path').not.to.equal(undefined);
+      }
+      store = new EventStore(onPath(db, path), tables);
     });
     afterEach(async () => {
       await db.knex.destroy();

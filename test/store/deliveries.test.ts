@@ -11,7 +11,12 @@ import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
 import type { DeliveryStatus } from '../../src/store/types.js';
-import { createTestDatabase, STORE_PATHS, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  onPath,
+  STORE_PATHS,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const tables = tableNames('payments_');
@@ -29,7 +34,7 @@ for (const path of STORE_PATHS)
       testDb = await createTestDatabase(path.dialect);
       db = openDatabase(testDb.setting, quiet);
       await migrateLatest(db, 'payments_', tables);
-      const paths = path.direct ? db : { ...db, direct: undefined };
+      const paths = onPath(db, path);
       deliveries = new Deliveries(paths, tables);
       store = new EventStore(paths, tables);
     });

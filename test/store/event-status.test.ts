@@ -11,7 +11,12 @@ import { countStatuses, eventStatus } from '../../src/store/event-status.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
-import { createTestDatabase, STORE_PATHS, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  onPath,
+  STORE_PATHS,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const tables = tableNames('payments_');
@@ -92,8 +97,11 @@ for (const path of STORE_PATHS)
       testDb = await createTestDatabase(path.dialect);
       db = openDatabase(testDb.setting, quiet);
       await migrateLatest(db, 'payments_', tables);
-      if (path.direct) expect(db.direct, 'the fast path').not.to.equal(undefined);
-      store = new EventStore(path.direct ? db : { ...db, direct: undefined }, tables);
+      if (path.direct) {
+        const fast = path.dialect === 'sqlite' ? db.direct : db.postgres;
+        expect(fast, 'the fast path').not.to.equal(undefined);
+      }
+      store = new EventStore(onPath(db, path), tables);
     });
     after(async () => {
       await db.knex.destroy();

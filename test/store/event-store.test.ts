@@ -11,7 +11,12 @@ import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
 import type { StoreInput } from '../../src/store/store-event.js';
-import { createTestDatabase, STORE_PATHS, type TestDatabase } from '../helpers/databases.js';
+import {
+  createTestDatabase,
+  onPath,
+  STORE_PATHS,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const tables = tableNames('payments_');
@@ -80,8 +85,11 @@ for (const path of STORE_PATHS)
         testDb = await createTestDatabase(path.dialect);
         db = openDatabase(testDb.setting, quiet);
         await migrateLatest(db, 'payments_', tables);
-        if (path.direct) expect(db.direct, 'the fast path').not.to.equal(undefined);
-        const used = path.direct ? db : { ...db, direct: undefined };
+        if (path.direct) {
+          const fast = path.dialect === 'sqlite' ? db.direct : db.postgres;
+          expect(fast, 'the fast path').not.to.equal(undefined);
+        }
+        const used = onPath(db, path);
         const committer = grouped
           ? new GroupCommitter(used, { maxBatch: 64, maxWaitMs: 50 })
           : undefined;
