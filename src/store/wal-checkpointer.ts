@@ -97,7 +97,8 @@ try {
 }
 `;
 
-const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+// Resolved when a worker starts, as Knex loads the driver: only SQLite stores need it.
+const requireHere = createRequire(import.meta.url);
 
 /** Watches one SQLite connection's WAL and checkpoints it on a worker once it grows. */
 export class WalCheckpointer {
@@ -184,7 +185,7 @@ export class WalCheckpointer {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        driver: driverPath,
+        driver: requireHere.resolve('better-sqlite3'),
         filename,
         stop: stop.buffer,
         intervalMs: this.#options.intervalMs,
