@@ -162,9 +162,11 @@ export class WalCheckpointer {
   /** Looks at the WAL file now (the watch does every `watchMs`): starts the worker once it is large. */
   check(): void {
     const connection = this.#connection;
-    if (connection === undefined || !connection.open) {
-      // Closed without stop() (a host or a test destroyed the pool): nothing to checkpoint.
-      void this.stop();
+    if (connection === undefined) return;
+    if (!connection.open) {
+      // Closed without stop(): the pool discarded it (a new one is watched when it opens) or a
+      // host destroyed the pool. Nothing to checkpoint until then.
+      void this.#halt();
       return;
     }
     if (this.#worker !== undefined) return;
@@ -203,15 +205,25 @@ export class WalCheckpointer {
     this.#stop = stop;
   }
 
-  /** Stops the watch and the worker; resolves once the worker has closed its connection. */
+  /** Stops the watch and the worker for good; resolves once the worker has closed its connection. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#halt();
+  }
+
+  /** Stops the watch and the worker until the next {@link watch}. */
+  async #halt(): Promise<void> {
     if (this.#watch !== undefined) clearInterval(this.#watch);
+    const [stop, exited] = [this.#stop, this.#exited];
     this.#watch = undefined;
-    if (this.#stop !== undefined) {
-      Atomics.store(this.#stop, 0, 1);
-      Atomics.notify(this.#stop, 0);
+    this.#connection = undefined;
+    this.#worker = undefined;
+    this.#stop = undefined;
+    this.#exited = undefined;
+    if (stop !== undefined) {
+      Atomics.store(stop, 0, 1);
+      Atomics.notify(stop, 0);
     }
-    await this.#exited;
+    await exited;
   }
 }

@@ -104,15 +104,33 @@ describe('WAL checkpointer', () => {
     db.close();
   });
 
-  it('stops watching once the connection is closed without stop()', async () => {
-    const db = walDatabase(tmp.file());
+  it('stops its thread when the connection closes without stop(), and takes the next one up', async () => {
+    const file = tmp.file();
+    const db = walDatabase(file);
     write(db, 100);
     const checkpointer = new WalCheckpointer(quiet, 0, small);
     checkpointer.watch(db);
+    const first = checkpointer.nextCheckpoint();
+    checkpointer.check();
+    await first;
     db.close();
     checkpointer.check();
-    expect(checkpointer.started).to.equal(false);
-    // Watching again after that is refused: the checkpointer has stopped for good.
+    expect(checkpointer.started, 'halted with its connection').to.equal(false);
+    // A pool opens a new connection after discarding one: it is watched as the first was.
+    const reopened = new Sqlite(file);
+    reopened.pragma('wal_autocheckpoint = 0');
+    try {
+      checkpointer.watch(reopened);
+      write(reopened, 100);
+      const next = checkpointer.nextCheckpoint();
+      checkpointer.check();
+      expect(checkpointer.started).to.equal(true);
+      expect((await next).checkpointed).to.be.greaterThan(0);
+    } finally {
+      await checkpointer.stop();
+      reopened.close();
+    }
+    // After stop(), a new connection is not watched.
     const other = walDatabase(tmp.file('other.sqlite3'));
     write(other, 100);
     checkpointer.watch(other);
