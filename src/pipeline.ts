@@ -20,7 +20,11 @@ import { isPaymentPattern } from './objects/patterns.js';
 import type { Provider, Verified, VerifiedEvent, WebhookRequest } from './providers/types.js';
 import type { ResolvedSettings, VariantMode } from './settings.js';
 import type { ReceiverCoverage } from './signals/coverage.js';
-import { hasAtomicReceiver, type RegistryCore } from './signals/registry.js';
+import {
+  hasAtomicReceiver,
+  type RegisteredReceiver,
+  type RegistryCore,
+} from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventStore } from './store/event-store.js';
 import type { Ticket } from './store/group-commit.js';
@@ -275,9 +279,13 @@ export class Pipeline {
           )
         : {};
     if (paused.size > 0) {
-      receivers = receivers.map((r) =>
-        r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r,
-      );
+      // Both lists: the event's own receivers and those of the payment signal it emits.
+      const held = (list: readonly RegisteredReceiver[]) =>
+        list.map((r) => (r.atomic && paused.has(r.name) ? { ...r, atomic: false } : r));
+      receivers = held(receivers);
+      if (facts.emission !== undefined) {
+        facts.emission = { ...facts.emission, receivers: held(facts.emission.receivers) };
+      }
     }
     const { payment } = facts;
     // A provider that fetched its copy from the API (validation: 'retrieve') stores that copy; an

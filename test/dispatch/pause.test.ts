@@ -8,9 +8,10 @@ import {
   type Registry,
   type Signal,
 } from '../../src/index.js';
+import { samplePayload, signWebhook } from '../../src/testing/index.js';
 import { sendCharge } from '../helpers/charges.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
-import { appWith, listen, type TestServer } from '../helpers/server.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
 
 const SECRET = 'whsec_pause_test';
 
@@ -177,6 +178,30 @@ for (const dialect of DIALECTS)
       expect(seen).to.deep.equal([{ attempt: 1, trx: true }]);
       expect(await delivery('book', 'evt_atomic')).to.include({ status: 'succeeded' });
       expect(await eventStatus('evt_atomic')).to.equal('processed');
+    });
+
+    it('holds a paused atomic receiver of a payment signal, and runs it after the resume', async () => {
+      const seen: { attempt: number; trx: boolean }[] = [];
+      registry.receiver(
+        'payment:succeeded',
+        async function book(signal: Signal) {
+          seen.push({ attempt: signal.attempt, trx: signal.trx !== undefined });
+        },
+        { atomic: true },
+      );
+      const pay = await instance();
+      await serve(pay);
+      await pay.pause('book');
+      const payload = samplePayload('stripe', 'checkout.session.completed', { id: 'evt_paid' });
+      const { body, headers } = signWebhook('stripe', { payload, secret: SECRET });
+      const answer = await post(`${server?.origin}/payments/process/stripe/`, body, headers);
+      expect(answer.status).to.equal(200);
+      expect(seen).to.deep.equal([]);
+      expect(await delivery('book', 'evt_paid')).to.include({ status: 'pending', attempts: 0 });
+      await pay.resume('book');
+      expect(await pay.runDueDeliveries()).to.equal(1);
+      expect(seen).to.deep.equal([{ attempt: 1, trx: true }]);
+      expect(await delivery('book', 'evt_paid')).to.include({ status: 'succeeded' });
     });
 
     it('holds an atomic receiver registered after the instance started, once paused', async () => {
