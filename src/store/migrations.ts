@@ -284,7 +284,7 @@ function migrations(tablePrefix: string): Migration[] {
       },
     },
     {
-      // Variants in one dedupe group share event identity: UNIQUE(event_id, dedupe_group)
+      // Variants in one dedupe group share event identity: UNIQUE(dedupe_group, event_id)
       // replaces UNIQUE(variant, event_id). Existing rows get their variant as their group,
       // which was their identity until now. On SQLite the column comes after the payload,
       // written once at insert (row-slack.ts).
@@ -387,7 +387,7 @@ function migrations(tablePrefix: string): Migration[] {
     },
     {
       // One index on the provider's event id instead of two: UNIQUE(event_id, dedupe_group)
-      // keeps an event once per dedupe group, as UNIQUE(event_id, dedupe_group) did (ON CONFLICT
+      // keeps an event once per dedupe group, as UNIQUE(dedupe_group, event_id) did (ON CONFLICT
       // names the columns in any order), and with the event id first it also serves lookups by
       // event id alone or with a variant, for which (variant, event_id) was kept. Every new event
       // wrote an entry at a random place in each: with a million events stored, one random

@@ -200,13 +200,16 @@ export function isSqlError(error: unknown): boolean {
 }
 
 /**
- * Whether a failed fast-path statement should be retried on the Knex path: it lost a race the
- * Knex path's separate statements resolve (a unique violation from a concurrent insert of the
- * same event, a deadlock, a serialisation failure), or it stopped itself (see store-event.ts).
+ * The SQLSTATEs of a fast-path statement that lost a race the Knex path's separate statements
+ * resolve: a unique violation from a concurrent insert of the same event, a serialisation
+ * failure, a deadlock, and the not-null violation by which the store statement stops itself when
+ * its snapshot cannot decide (store-event-postgres.ts). Any other error, a foreign-key or check
+ * violation included, is a failure, not a race: running it again on Knex would fail the same way.
  */
+const RACES: ReadonlySet<string> = new Set(['23505', '23502', '40001', '40P01']);
+
+/** Whether a failed fast-path statement should be retried on the Knex path. */
 export function lostRace(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === 'string' && (code.startsWith('23') || code === '40001' || code === '40P01')
-  );
+  return typeof code === 'string' && RACES.has(code);
 }

@@ -240,6 +240,14 @@ describe('migrations', () => {
           refused = err;
         }
         expect(String(refused)).to.match(/unique/i);
+        if (dialect === 'postgres') {
+          const { rows } = (await pay.knex.raw(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'payments_events' AND indexdef LIKE '%event_id%'",
+          )) as { rows: { indexname: string }[] };
+          expect(rows.map((r) => r.indexname)).to.deep.equal([
+            'payments_events_event_id_dedupe_group_unique',
+          ]);
+        }
         if (dialect === 'sqlite') {
           const indexes = (await pay.knex.raw("PRAGMA index_list('payments_events')")) as {
             name: string;

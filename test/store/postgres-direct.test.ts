@@ -10,6 +10,7 @@ import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
 import { tableNames } from '../../src/store/migrations.js';
+import { lostRace } from '../../src/store/postgres-direct.js';
 import { settleStatements } from '../../src/store/settle.js';
 import type { StoreInput } from '../../src/store/store-event.js';
 import type { LeasedDelivery } from '../../src/store/types.js';
@@ -79,6 +80,15 @@ describe('Postgres fast path', () => {
     leaseMs: 60_000,
     logRow,
     ...overrides,
+  });
+
+  it('retries on the Knex path only the errors of a lost race', () => {
+    for (const code of ['23505', '23502', '40001', '40P01'])
+      expect(lostRace({ code })).to.equal(true);
+    // A foreign-key or check violation, a value too long, no code: failures, not races.
+    for (const code of ['23503', '23514', '22001', undefined]) {
+      expect(lostRace({ code }), String(code)).to.equal(false);
+    }
   });
 
   it('is used for pg', () => {
