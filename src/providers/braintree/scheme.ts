@@ -7,7 +7,7 @@
  * trailing newline too (a form handler may strip it), and so does {@link braintreeSignatureMatches}.
  */
 import { createHash } from 'node:crypto';
-import { hmac, safeEqual } from '../shared/signature.js';
+import { anySignatureMatches, hmac } from '../shared/signature.js';
 
 /** The form field holding the signature pairs. */
 export const BRAINTREE_SIGNATURE_FIELD = 'bt_signature';
@@ -61,9 +61,9 @@ export function braintreeSignatureMatches(
   privateKey: string,
   payload: string,
 ): boolean {
-  let matched = false;
-  for (const signed of [payload, `${payload}\n`]) {
-    if (safeEqual(braintreeHmac(privateKey, signed), received)) matched = true;
-  }
-  return matched;
+  return anySignatureMatches(
+    [payload, `${payload}\n`],
+    (signed) => braintreeHmac(privateKey, signed),
+    [received],
+  );
 }

@@ -18,8 +18,8 @@
  * environment's events, as for every provider (docs/configuration.md#mode).
  */
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
-import { ProviderApiError, ProviderUnavailableError } from '../shared/api-errors.js';
 import { apiBaseOption, apiKeyOption } from '../shared/api-options.js';
+import { logApiFailure } from '../shared/retrieve.js';
 import {
   checkTimestamp,
   describe,
@@ -236,7 +236,7 @@ export function paypal(options: PayPalOptions, context: ProviderContext): Provid
       const signature = Buffer.from(fields.transmissionSig, 'base64');
       matched = await signatureMatches(request, fields, signature, trusted.url);
     } catch (error) {
-      if (error instanceof ProviderApiError) logFailure(error);
+      logApiFailure(error, context, 'paypal');
       throw error;
     }
     if (!matched) {
@@ -248,23 +248,6 @@ export function paypal(options: PayPalOptions, context: ProviderContext): Provid
     checkTimestamp(sentAt / 1000, request.receivedAt, toleranceSeconds, 'PayPal transmission');
     const livemode = trusted.livemode ?? (mode === 'any' ? undefined : mode === 'live');
     return paypalEvent(parseJsonObject(request.rawBody, 'PayPal'), livemode);
-  }
-
-  function logFailure(error: ProviderApiError): void {
-    const reason = error instanceof ProviderUnavailableError ? error.reason : undefined;
-    context.logger?.[reason === 'unauthorized' ? 'error' : 'warn'](
-      {
-        variant,
-        provider: 'paypal',
-        code: error.code,
-        reason,
-        method: error.method,
-        path: error.path,
-        providerStatus: error.providerStatus,
-        requestId: error.requestId,
-      },
-      `koa-payments: could not verify a PayPal webhook through PayPal's API; answering ${error.status}`,
-    );
   }
 
   return {

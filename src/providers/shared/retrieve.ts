@@ -41,12 +41,13 @@ export function withValidation(
 /**
  * Logs a failed API call made to verify a webhook: warn, or error for a refused API key (nothing
  * will work until it is fixed). Other errors are not logged here: the caller throws them on.
+ * `eventId` is left out where the call comes before the body is read (PayPal's signature check).
  */
 export function logApiFailure(
   error: unknown,
   context: ProviderContext,
   provider: string,
-  eventId: string,
+  eventId?: string,
 ): void {
   if (!(error instanceof ProviderApiError)) return;
   const reason = error instanceof ProviderUnavailableError ? error.reason : undefined;
