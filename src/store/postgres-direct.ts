@@ -194,7 +194,7 @@ export async function runPostgresUnit<T>(
  * Whether an error is one the server answered with (a SQLSTATE), after which the connection is
  * still usable; a network or protocol error is not.
  */
-export function isSqlError(error: unknown): boolean {
+function isSqlError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

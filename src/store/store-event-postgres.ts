@@ -12,7 +12,7 @@
  * transaction after this statement began (its status is then left NULL, a not-null violation).
  * Either way the statement rolled back whole.
  */
-import { processedAtFor } from './event-status.js';
+import { processedAtFor, statusFromCountsSql } from './event-status.js';
 import type { TableNames } from './migrations.js';
 import { type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
@@ -31,7 +31,7 @@ export interface PostgresStoreShape {
 }
 
 /** The request-log columns bound as values (`event` and `body` are chosen in the statement). */
-export const BOUND_LOG_COLUMNS = REQUEST_LOG_COLUMNS.filter((c) => c !== 'event' && c !== 'body');
+const BOUND_LOG_COLUMNS = REQUEST_LOG_COLUMNS.filter((c) => c !== 'event' && c !== 'body');
 
 /** The SQL type each bound log column is cast to. */
 const LOG_TYPES: Record<(typeof REQUEST_LOG_COLUMNS)[number], string> = {
@@ -118,11 +118,11 @@ export function postgresStoreStatement(t: TableNames, shape: PostgresStoreShape)
     // emitted the signal; a skipStale receiver's of a stale event skipped.
     `"planned" AS (SELECT r."name", (NOT r."payment" AND r."skip_stale" AND f."stale") AS "skipped" ` +
       `FROM "receivers" r, "facts" f WHERE NOT r."payment" OR f."emitted")`,
-    // The rule of event-status.ts for a new event: ignored without deliveries, processed when
-    // every one is skipped, else pending. NULL (which the insert refuses) when undecided.
-    `"status" AS (SELECT CASE WHEN (SELECT "unknown" FROM "facts") THEN NULL ` +
-      `WHEN count(*) = 0 THEN 'ignored' WHEN count(*) FILTER (WHERE NOT "skipped") = 0 ` +
-      `THEN 'processed' ELSE 'pending' END AS "status" FROM "planned")`,
+    // The rule of event-status.ts for a new event (none of its deliveries has failed yet).
+    // NULL (which the insert refuses) when undecided.
+    `"status" AS (SELECT CASE WHEN (SELECT "unknown" FROM "facts") THEN NULL ELSE ` +
+      `${statusFromCountsSql('count(*)', 'count(*) FILTER (WHERE NOT "skipped")', '0')} END ` +
+      `AS "status" FROM "planned")`,
     `"event" AS (INSERT INTO ${q(t.events)} ("id", "variant", "provider", "event_id", "type", ` +
       `"livemode", "status", "received_at", "created_at", "processed_at", "ignored_reason", ` +
       `"payload", "stale", "dedupe_group", "source") SELECT "new"."id", $1::text, $2::text, $3::text, ` +

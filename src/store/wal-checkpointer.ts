@@ -22,14 +22,14 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../types.js';
 
 /** WAL file size at which the worker starts. */
-export const START_BYTES = 4 * 1024 * 1024;
+const START_BYTES = 4 * 1024 * 1024;
 /**
  * Time between the worker's checkpoints. A checkpoint ends with an fsync of the database file,
  * which the disk serves before the next COMMIT's fsync of the WAL: at every 100 ms the slowest
  * answers with a million events stored were still four times the empty store's, at every second
  * under twice. In between, a page changed by many commits is copied once.
  */
-export const INTERVAL_MS = 1_000;
+const INTERVAL_MS = 1_000;
 /**
  * The committing connection's `wal_autocheckpoint` while the worker runs: a second of commits
  * fits below it (about 160 MB of WAL with 4 KB pages), so SQLite checkpoints inside a COMMIT only
@@ -37,7 +37,7 @@ export const INTERVAL_MS = 1_000;
  */
 export const BACKSTOP_PAGES = 40_000;
 /** Time between the event loop's looks at the WAL file's size and at the connection. */
-export const WATCH_MS = 1_000;
+const WATCH_MS = 1_000;
 /**
  * Checkpoints run back to back while commits land during each (a checkpoint that copied every
  * frame lets the next commit start the WAL file over instead of growing it), at most this many.
