@@ -269,7 +269,10 @@ export class GroupCommitter {
         (batch[0] as Queued<unknown>).reject(error);
         return;
       }
-      const results = await Promise.all(batch.map((unit) => settled(alone(unit))));
+      // Through a promise, so that a step that throws as it is built fails its unit alone.
+      const results = await Promise.all(
+        batch.map((unit) => settled(Promise.resolve().then(() => alone(unit)))),
+      );
       this.#answer(batch, results);
       return;
     }
