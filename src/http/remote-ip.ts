@@ -1,9 +1,10 @@
 /**
  * The client address of a request: the socket's, or with `trustProxy` the first address of
  * X-Forwarded-For (the client as the first proxy saw it). Ports are stripped and IPv4-mapped
- * IPv6 addresses (`::ffff:1.2.3.4`) are shown as IPv4.
+ * IPv6 addresses (`::ffff:1.2.3.4`) are shown as IPv4. The one place addresses are parsed: the
+ * request log and IP allow-lists (Paystack's `allowedIps`) read them with these rules.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
 /** Normalises one address: strips brackets, ports, zone ids and the IPv4-mapped prefix. */
@@ -25,12 +26,17 @@ export function normalizeIp(value: string): string | undefined {
   return isIP(ip) === 0 ? undefined : ip.toLowerCase();
 }
 
-/** The client address of `req`. */
+/** The first address of X-Forwarded-For, normalised; undefined when absent or not an address. */
+export function forwardedIp(headers: IncomingHttpHeaders): string | undefined {
+  const forwarded = headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0];
+  return first === undefined ? undefined : normalizeIp(first);
+}
+
+/** The client address of `req`: with `trustProxy` the forwarded one when valid, else the socket's. */
 export function remoteIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0];
-    const ip = first === undefined ? undefined : normalizeIp(first);
+    const ip = forwardedIp(req.headers);
     if (ip !== undefined) return ip;
   }
   const socket = req.socket;

@@ -7,6 +7,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { ConfigurationError, SignatureVerificationError } from '../../errors.js';
+import { forwardedIp, normalizeIp } from '../../http/remote-ip.js';
 import { apiBaseOption, type Validation, validationOption } from '../shared/api-options.js';
 import { dataAt } from '../shared/data-path.js';
 import { withValidation } from '../shared/retrieve.js';
@@ -40,8 +41,12 @@ export interface PaystackOptions {
    */
   allowedIps?: readonly string[] | boolean;
   /**
-   * Take the client address from the first entry of `X-Forwarded-For` (set by your reverse proxy
-   * or load balancer) instead of the socket. Default `false`. Only matters with `allowedIps`.
+   * Check the first address of `X-Forwarded-For` against `allowedIps`, read as the top-level
+   * `trustProxy` reads it, even when that is off. Only matters with `allowedIps`; `false` does not
+   * turn off a top-level `trustProxy: true`.
+   * @default false
+   * @deprecated Set the top-level `trustProxy: true` instead: one setting for the request log and
+   * the allow-list. Still honoured; a warning is logged at start-up.
    */
   trustProxy?: boolean;
   /** The Paystack API's base URL, for proxies and tests. Default `https://api.paystack.co`. */
@@ -66,20 +71,15 @@ const RAW_BODY_HINT =
   'body parser: a re-serialised JSON body never matches. Also check that secretKey is the secret ' +
   'key (sk_live_... or sk_test_...) of the same mode as the webhook URL set on the dashboard.';
 
-/** Strips the IPv6-mapped prefix (`::ffff:1.2.3.4` → `1.2.3.4`) and lower-cases. */
-function normaliseIp(value: string): string {
-  const ip = value.trim().toLowerCase();
-  if (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) return ip.slice(7);
-  return ip;
-}
-
-/** The client address: the first X-Forwarded-For entry when trusted and present, else the socket. */
+/**
+ * The client address: `request.remoteIp` (the middleware's, under the top-level `trustProxy`),
+ * or with the variant's own `trustProxy` the forwarded one, parsed by the same rules. The socket
+ * address is normalised again for callers of `verify()` that set it themselves.
+ */
 function clientIp(request: WebhookRequest, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const first = header(request.headers, 'x-forwarded-for')?.split(',')[0]?.trim();
-    if (first !== undefined && first !== '') return normaliseIp(first);
-  }
-  return request.remoteIp === undefined ? undefined : normaliseIp(request.remoteIp);
+  const forwarded = trustProxy ? forwardedIp(request.headers) : undefined;
+  if (forwarded !== undefined) return forwarded;
+  return request.remoteIp === undefined ? undefined : normalizeIp(request.remoteIp);
 }
 
 /** Validates `allowedIps`; returns the allow-list, or undefined when the check is off. */
@@ -105,9 +105,11 @@ function allowList(value: unknown, variant: string): BlockList | undefined {
   }
   const allowed = new BlockList();
   list.forEach((entry, index) => {
-    const ip = typeof entry === 'string' ? normaliseIp(entry) : '';
-    const family = isIP(ip);
-    if (family === 0) {
+    // A configured entry must be a bare address: no port or brackets, unlike a forwarded one.
+    const ip =
+      typeof entry === 'string' && isIP(entry.trim()) !== 0 ? normalizeIp(entry) : undefined;
+    const family = ip === undefined ? 0 : isIP(ip);
+    if (ip === undefined || family === 0) {
       throw new ConfigurationError(
         path,
         `entry ${index} is not an IP address (a single IPv4 or IPv6 address, no range)`,
@@ -126,7 +128,7 @@ function checkIp(request: WebhookRequest, allowed: BlockList, trustProxy: boolea
     throw new SignatureVerificationError(
       'ip_not_allowed',
       'The request does not come from an address in allowedIps. If the app runs behind a reverse ' +
-        'proxy or load balancer, set trustProxy: true so that X-Forwarded-For is read.',
+        'proxy or load balancer, set the top-level trustProxy: true so that X-Forwarded-For is read.',
     );
   }
 }
@@ -148,6 +150,14 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
       `variants.${variant}.trustProxy`,
       `must be a boolean, got ${describe(trustProxy)}`,
       variant,
+    );
+  }
+  if (options.trustProxy !== undefined) {
+    context.logger?.warn(
+      { variant },
+      `koa-payments: variants.${variant}.trustProxy is deprecated; set the top-level trustProxy: ` +
+        'true instead. Both read X-Forwarded-For by the same rules; the top-level one also gives ' +
+        'the request log the client address. See docs/providers/paystack.md#behind-a-proxy.',
     );
   }
   const allowed = allowList(options.allowedIps, variant);

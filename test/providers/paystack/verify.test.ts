@@ -10,6 +10,7 @@ import {
 } from '../../../src/providers/paystack/verify.js';
 import { signWebhook } from '../../../src/testing/index.js';
 import { count, DIALECTS } from '../../helpers/databases.js';
+import { recordingLogger } from '../../helpers/logs.js';
 import {
   configurationErrorOf,
   reasonOf,
@@ -437,15 +438,62 @@ describe('paystack provider', () => {
       expect(
         verifySync(proxied, request(body, via(`::ffff:${PAYSTACK_IPS[2]}`), '10.0.0.2')).type,
       ).to.equal('charge.success');
-      for (const xff of [`10.9.9.9, ${PAYSTACK_IPS[0]}`, 'unknown']) {
-        expect(
-          reasonOf(() => verifySync(proxied, request(body, via(xff), PAYSTACK_IPS[0]))),
-          xff,
-        ).to.equal('ip_not_allowed');
-      }
+      expect(
+        reasonOf(() =>
+          verifySync(proxied, request(body, via(`10.9.9.9, ${PAYSTACK_IPS[0]}`), PAYSTACK_IPS[0])),
+        ),
+      ).to.equal('ip_not_allowed');
+      // A first entry that is no address falls back to the socket, as the top-level trustProxy
+      // does: behind a proxy that is the proxy's address, which the list refuses.
+      expect(
+        reasonOf(() => verifySync(proxied, request(body, via('unknown'), '10.0.0.2'))),
+      ).to.equal('ip_not_allowed');
       expect(verifySync(proxied, request(body, headers(), PAYSTACK_IPS[1])).type).to.equal(
         'charge.success',
       );
+    });
+
+    it('with trustProxy, reads bracketed, ported and IPv4-mapped X-Forwarded-For entries', () => {
+      const proxied = paystackProvider(
+        { secretKey: SECRET, allowedIps: [PAYSTACK_IPS[0]!, '2001:db8::1'], trustProxy: true },
+        context,
+      );
+      const via = (xff: string) => ({ ...headers(), 'x-forwarded-for': xff });
+      const allowed = [
+        `${PAYSTACK_IPS[0]}:5678`,
+        `::ffff:${PAYSTACK_IPS[0]}`,
+        `[::ffff:${PAYSTACK_IPS[0]}]:443`,
+        '[2001:db8::1]:443',
+        '[2001:DB8::1]',
+        ` ${PAYSTACK_IPS[0]}:5678 , 10.0.0.2`,
+      ];
+      for (const xff of allowed) {
+        expect(verifySync(proxied, request(body, via(xff), '10.0.0.2')).type, xff).to.equal(
+          'charge.success',
+        );
+      }
+      for (const xff of ['10.9.9.9:5678', '[2001:db8::2]:443', '::ffff:10.9.9.9', '[::1]:443']) {
+        expect(
+          reasonOf(() => verifySync(proxied, request(body, via(xff), '10.0.0.2'))),
+          xff,
+        ).to.equal('ip_not_allowed');
+      }
+    });
+
+    it('warns at start-up that the variant trustProxy is deprecated, and still honours it', () => {
+      const logger = recordingLogger();
+      const proxied = paystackProvider(
+        { secretKey: SECRET, allowedIps: true, trustProxy: true },
+        { ...context, logger },
+      );
+      expect(logger.at('warn').map((entry) => entry.fields)).to.deep.equal([
+        { variant: 'paystack' },
+      ]);
+      expect(logger.at('warn')[0]!.message).to.match(/trustProxy is deprecated.*top-level/);
+      const via = { ...headers(), 'x-forwarded-for': `${PAYSTACK_IPS[0]}:443` };
+      expect(verifySync(proxied, request(body, via, '10.0.0.2')).type).to.equal('charge.success');
+      paystackProvider({ secretKey: SECRET, allowedIps: true }, { ...context, logger });
+      expect(logger.at('warn')).to.have.length(1);
     });
   });
 
@@ -461,6 +509,7 @@ describe('paystack provider', () => {
         host: 'shop.test',
         database: tmp.file(),
         registry: createRegistry(),
+        logger: false,
         variants: { shop: { provider: 'paystack', ...variant } as any },
       });
 
@@ -618,7 +667,7 @@ for (const dialect of DIALECTS)
       expect(received).to.have.length(0);
     });
 
-    it('accepts an allowed socket address, and a forwarded one when trustProxy is set', async () => {
+    it('accepts an allowed socket address, and a forwarded one when the variant trustProxy is set', async () => {
       const local = signed(chargeSuccess());
       expect((await post(url('local'), local.body, local.headers)).status).to.equal(200);
       const proxied = signed(chargeSuccess());
@@ -630,5 +679,50 @@ for (const dialect of DIALECTS)
       const rows = await served.pay.knex('payments_events').select('variant').orderBy('id');
       expect(rows.map((r) => r.variant)).to.deep.equal(['local', 'proxied']);
       expect(received).to.have.length(2);
+    });
+  });
+
+for (const dialect of DIALECTS)
+  describe(`paystack allow-list behind a proxy (top-level trustProxy) on ${dialect}`, () => {
+    const served = servedForEach(dialect, (db) => {
+      const registry = createRegistry();
+      registry.receiver('charge.success', async function recordCharge() {});
+      return {
+        host: 'shop.test',
+        database: db.setting,
+        registry,
+        trustProxy: true,
+        variants: {
+          guarded: { provider: 'paystack', secretKey: SECRET, allowedIps: true },
+          v6: { provider: 'paystack', secretKey: SECRET, allowedIps: ['2001:db8::1'] },
+        },
+      };
+    });
+
+    it('checks the forwarded address the request log records, ports and brackets stripped', async () => {
+      const accepted: [string, string, string][] = [
+        ['guarded', `${PAYSTACK_IPS[0]}:5678, 10.0.0.2`, PAYSTACK_IPS[0]!],
+        ['guarded', `[::ffff:${PAYSTACK_IPS[1]}]:443`, PAYSTACK_IPS[1]!],
+        ['guarded', `::ffff:${PAYSTACK_IPS[2]}`, PAYSTACK_IPS[2]!],
+        ['v6', '[2001:db8::1]:443', '2001:db8::1'],
+      ];
+      for (const [variant, xff] of accepted) {
+        const { body, headers } = signed(chargeSuccess());
+        const res = await post(served.url(variant), body, { ...headers, 'x-forwarded-for': xff });
+        expect(res.status, xff).to.equal(200);
+      }
+      for (const xff of ['10.9.9.9:5678', '[::1]:443', `10.9.9.9, ${PAYSTACK_IPS[0]}`]) {
+        const { body, headers } = signed(chargeSuccess());
+        const res = await post(served.url('guarded'), body, { ...headers, 'x-forwarded-for': xff });
+        expect(res.status, xff).to.equal(400);
+        expect(res.body.error.reason, xff).to.equal('ip_not_allowed');
+      }
+      const lines = await served.pay.knex('payments_requests').select('remote_ip').orderBy('id');
+      expect(lines.map((line) => line.remote_ip)).to.deep.equal([
+        ...accepted.map(([, , ip]) => ip),
+        '10.9.9.9',
+        '::1',
+        '10.9.9.9',
+      ]);
     });
   });
