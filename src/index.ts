@@ -156,7 +156,6 @@ export type {
 } from './signals/types.js';
 export { migrationSource } from './store/migrations.js';
 export { REDACTED_HEADERS } from './store/requests.js';
-export type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
 export { ReconcileError, SyncError } from './sync/errors.js';
 export type {
   ReconcileResult,
@@ -191,5 +190,7 @@ export type {
   RequestFilter,
   RequestLogEntry,
   RequestsApi,
+  RunOnceOptions,
+  RunOnceResult,
   StoredEvent,
 } from './types.js';

@@ -11,13 +11,14 @@ import type { ObjectQueries } from './objects/queries.js';
 import type { RegistryCore } from './signals/registry.js';
 import type { Deliveries } from './store/deliveries.js';
 import type { EventRetention } from './store/event-retention.js';
-import type { PausedReceiver, PausedReceivers } from './store/paused-receivers.js';
+import type { PausedReceivers } from './store/paused-receivers.js';
 import type { EventQueries } from './store/queries.js';
 import type { RequestLog } from './store/requests.js';
 import type { Delivery, LeasedDelivery, StoredEvent } from './store/types.js';
 import type {
   EventDetails,
   EventFilter,
+  PausedReceiver,
   PruneOptions,
   PruneResult,
   ReceiverPause,

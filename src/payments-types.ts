@@ -10,7 +10,6 @@ import type { ObjectsApi } from './objects/types.js';
 import type { WebhookRequest } from './providers/types.js';
 import type { VariantSettings } from './settings.js';
 import type { Registry } from './signals/registry.js';
-import type { RunOnceOptions, RunOnceResult } from './store/run-once.js';
 import type { ReconcileResult, SyncOptions, SyncOutcome, SyncState } from './sync/types.js';
 import type {
   EventDetails,
@@ -23,6 +22,8 @@ import type {
   ReceiverPause,
   ReplayOptions,
   RequestsApi,
+  RunOnceOptions,
+  RunOnceResult,
 } from './types.js';
 
 /** A `payments()` instance. */

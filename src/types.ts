@@ -1,12 +1,11 @@
 /**
  * The public types of an instance: what it hands out, what its hooks report, what it reads and
- * filters, and the logger it writes to. The settings' own types are in settings.ts, the
+ * filters, and the logger it writes to. The settings' own types are in settings-types.ts, the
  * receivers' in signals/, a provider's in providers/types.ts; `index.ts` re-exports them all.
  */
 
+import type { Knex } from 'knex';
 import type { SuccessAnswer } from './providers/types.js';
-import type { PausedReceiver } from './store/paused-receivers.js';
-import type { RequestFilter } from './store/queries.js';
 import type {
   Delivery,
   DeliveryStatus,
@@ -24,8 +23,6 @@ export type {
   EventSource,
   EventStatus,
   IgnoredReason,
-  PausedReceiver,
-  RequestFilter,
   RequestLogEntry,
   StoredEvent,
 };
@@ -135,6 +132,32 @@ export interface EventFilter {
   limit?: number;
 }
 
+/**
+ * Filter of `pay.requests.list()`. `before` / `after` are keyset cursors: the row id a page
+ * starts after (older lines, newest first) or before (newer lines).
+ *
+ * @example
+ * const next = await pay.requests.list({ valid: false, before: page.at(-1)!.id });
+ */
+export interface RequestFilter {
+  variant?: string;
+  /** Only accepted (`true`) or only refused (`false`) requests. */
+  valid?: boolean;
+  /** Only requests answered with this HTTP status. */
+  statusCode?: number;
+  /** Requests received at or after this time. */
+  since?: Date;
+  /**
+   * At most this many, newest first.
+   * @default 100
+   */
+  limit?: number;
+  /** Lines older than the line of this id (the next page). */
+  before?: number;
+  /** Lines newer than the line of this id (the previous page). */
+  after?: number;
+}
+
 /** An event with its deliveries and its request-log lines. */
 export interface EventDetails extends StoredEvent {
   deliveries: Delivery[];
@@ -221,6 +244,32 @@ export interface RequestsApi {
   /** A logged request by its row id (headers as stored, redacted; the body as stored, truncated). */
   get(id: number): Promise<RequestLogEntry | undefined>;
 }
+
+/** A paused receiver, as its row is stored. */
+export interface PausedReceiver {
+  receiver: string;
+  pausedAt: Date;
+  /** What the operator said when pausing it, if anything. */
+  reason: string | null;
+}
+
+/** Options of `pay.runOnce()`. */
+export interface RunOnceOptions {
+  /**
+   * The caller's Knex transaction (on the payments database): the key is claimed in it, and
+   * the claim commits or rolls back with it. `fn` should write through it too.
+   */
+  trx?: Knex.Transaction;
+  /**
+   * How long a caller waits for a run of the same key in progress elsewhere, in ms. Past it,
+   * the call rejects with a `RunOnceBusyError` (code `run_once_busy`) and runs nothing.
+   * @default 30_000
+   */
+  waitMs?: number;
+}
+
+/** What `pay.runOnce()` resolves with: whether `fn` ran in this call, and what it returned. */
+export type RunOnceResult<T> = { ran: true; result: T } | { ran: false; result?: undefined };
 
 /** A receiver's pause, as `pay.pause()`, `pay.resume()` and `pay.paused()` report it. */
 export interface ReceiverPause {

@@ -7,12 +7,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../store/database.js';
 import type { TableNames } from '../store/migrations.js';
-import {
-  type Cursor,
-  type RequestFilter,
-  type RequestQueries,
-  timeKeyset,
-} from '../store/queries.js';
+import { type Cursor, type RequestQueries, timeKeyset } from '../store/queries.js';
 import { ROW_SLACK_COLUMN } from '../store/row-slack.js';
 import { EVENT_COLUMNS, type Row, toDate, toDelivery, toEvent } from '../store/rows.js';
 import type {
@@ -22,6 +17,7 @@ import type {
   RequestLogEntry,
   StoredEvent,
 } from '../store/types.js';
+import type { RequestFilter } from '../types.js';
 
 /** An event as lists show it: without its payload. */
 export type EventSummary = Omit<StoredEvent, 'payload'>;

@@ -3,18 +3,11 @@
  * instance and worker on the same database (dispatch/pauses.ts caches it per process).
  */
 import type { Knex } from 'knex';
+import type { PausedReceiver } from '../types.js';
 import type { Database } from './database.js';
 import type { TableNames } from './migrations.js';
 import { type Row, toDate } from './rows.js';
 import type { DirectAccess } from './sqlite-direct.js';
-
-/** A paused receiver (`pay.paused()`). */
-export interface PausedReceiver {
-  receiver: string;
-  pausedAt: Date;
-  /** What the operator said when pausing it, if anything. */
-  reason: string | null;
-}
 
 /** Longest reason kept. */
 const MAX_REASON = 255;

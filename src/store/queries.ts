@@ -1,6 +1,6 @@
 /** Reads of the `events`, `deliveries` and `requests` tables. */
 import type { Knex } from 'knex';
-import type { EventFilter } from '../types.js';
+import type { EventFilter, RequestFilter } from '../types.js';
 import type { TableNames } from './migrations.js';
 import { toRequestLogEntry } from './requests.js';
 import { type Row, toDelivery, toEvent } from './rows.js';
@@ -184,22 +184,6 @@ export async function timeKeyset(
   }
   const direction = older ? 'desc' : 'asc';
   query.orderBy(time, direction).orderBy(id, direction);
-}
-
-/** Filter of `pay.requests.list()`. */
-export interface RequestFilter extends Cursor {
-  variant?: string;
-  /** Only accepted (`true`) or only refused (`false`) requests. */
-  valid?: boolean;
-  /** Only requests answered with this HTTP status. */
-  statusCode?: number;
-  /** Requests received at or after this time. */
-  since?: Date;
-  /**
-   * At most this many, newest first.
-   * @default 100
-   */
-  limit?: number;
 }
 
 /**

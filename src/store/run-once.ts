@@ -14,27 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { RunOnceBusyError } from '../errors.js';
-import type { Logger } from '../types.js';
+import type { Logger, RunOnceOptions, RunOnceResult } from '../types.js';
 import type { Database } from './database.js';
 import type { TableNames } from './migrations.js';
-
-/** Options of `pay.runOnce()`. */
-export interface RunOnceOptions {
-  /**
-   * The caller's Knex transaction (on the payments database): the key is claimed in it, and
-   * the claim commits or rolls back with it. `fn` should write through it too.
-   */
-  trx?: Knex.Transaction;
-  /**
-   * How long a caller waits for a run of the same key in progress elsewhere, in ms. Past it,
-   * the call rejects with a `RunOnceBusyError` (code `run_once_busy`) and runs nothing.
-   * @default 30_000
-   */
-  waitMs?: number;
-}
-
-/** What `pay.runOnce()` resolves with: whether `fn` ran in this call, and what it returned. */
-export type RunOnceResult<T> = { ran: true; result: T } | { ran: false; result?: undefined };
 
 /** @default of {@link RunOnceOptions.waitMs}. */
 export const DEFAULT_RUN_ONCE_WAIT_MS = 30_000;
