@@ -114,9 +114,10 @@ export interface Payments {
   prune(options?: PruneOptions): Promise<PruneResult>;
   /**
    * Subscribes to lifecycle hooks (`event.stored`, `delivery.succeeded`, `delivery.failed`,
-   * `delivery.dead`, `event.settled`, `store.committed` for each group commit, and
-   * `variant.silent` / `variant.resumed` for variants with `expectEvery`; see
-   * {@link PaymentsHooks}); returns an unsubscribe function.
+   * `delivery.dead`, `event.settled`, `store.committed` for each group commit,
+   * `variant.silent` / `variant.resumed` for variants with `expectEvery`, and `sync.completed` /
+   * `sync.failed` for periodic catch-ups; see {@link PaymentsHooks}); returns an unsubscribe
+   * function.
    *
    * @example
    * pay.on('delivery.dead', ({ event, receiver }) => alertOps(event.eventId, receiver));

@@ -85,7 +85,6 @@ const RETRY_KEYS = keySet({
   leaseMs: true,
   deferFor: true,
 } satisfies KeysOf<RetrySettings>);
-/** The keys of a variant beside `provider` that are not its provider's options. */
 
 /** Validates `settings` and applies the defaults. Never mutates the caller's object. */
 export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {

@@ -34,7 +34,8 @@ export interface VerifiedEvent {
   /**
    * The JSON text to store as the event's payload when it is not the request body: the copy
    * fetched from the provider's API (`validation: 'retrieve'`, sync), or the payload a provider
-   * decoded from a body that is not JSON (Braintree's form). Default: the body as received.
+   * decoded from a body that is not JSON (Braintree's form).
+   * @default the body as received
    */
   payloadText?: string;
 }
@@ -74,9 +75,15 @@ export interface SuccessAnswer {
 export interface ListEventsOptions {
   /** Events (or transactions) created at or after this time. */
   since: Date;
-  /** ... and at or before this time. Default: when the listing starts. */
+  /**
+   * ... and at or before this time.
+   * @default when the listing starts
+   */
   until?: Date;
-  /** Only these event types (exact, `prefix.*` or `*`). Default: every type. */
+  /**
+   * Only these event types (exact, `prefix.*` or `*`).
+   * @default every type
+   */
   types?: readonly string[];
 }
 
@@ -157,12 +164,14 @@ export interface Provider {
   verify(request: WebhookRequest): Verified | Promise<Verified>;
   /**
    * The answer once the request's events are stored, or were already (a redelivery), when the
-   * provider expects its own rather than the library's JSON. Default: the JSON answer.
+   * provider expects its own rather than the library's JSON.
+   * @default the JSON answer
    */
   readonly successAnswer?: SuccessAnswer;
   /**
    * Finds `data` in a stored payload, for retries that run from the database. Return the same
-   * value `verify()` returned as `data`. Default: `payload.data`.
+   * value `verify()` returned as `data`.
+   * @default payload.data
    */
   dataOf?(payload: unknown): unknown;
   /** Header names whose values must never be logged or stored (besides the built-in list). */
@@ -247,7 +256,10 @@ export interface ProviderContext {
    * (PayPal's certificate hosts). Absent: `'any'`.
    */
   readonly mode?: 'live' | 'test' | 'any';
-  /** Milliseconds since the epoch, for the secret cache's TTL. Default `Date.now` (tests inject one). */
+  /**
+   * Milliseconds since the epoch, for the secret cache's TTL (tests inject one).
+   * @default Date.now
+   */
   readonly now?: () => number;
 }
 

@@ -134,20 +134,25 @@ export type ReceiverFunction<S = Signal> = (signal: S) => unknown;
 export interface ReceiverOptions {
   /**
    * Stable name; keys the receiver's delivery rows, so retries re-run only what failed.
-   * Default: `Class.method` for a decorated static method, else the function's name.
+   * @default `Class.method` for a decorated static method, else the function's name
    */
   name?: string;
-  /** Only events from these variants. Default: every variant. */
+  /**
+   * Only events from these variants.
+   * @default every variant
+   */
   variants?: readonly string[];
   /**
    * Run inside the transaction that stores the event, with `signal.trx`. A throw rolls the event
-   * back and answers 500 so the provider redelivers. Default false: run after the commit.
+   * back and answers 500 so the provider redelivers. `false`: run after the commit.
+   * @default false
    */
   atomic?: boolean;
   /**
    * Never run for a stale event (`signal.stale`): its delivery is recorded `skipped` instead,
    * which counts as settled. A replay naming the receiver (or `receivers: 'all'`) still runs it.
-   * Not for the normalized payment signals, which are never stale. Default false.
+   * Not for the normalized payment signals, which are never stale.
+   * @default false
    */
   skipStale?: boolean;
   /**
@@ -155,7 +160,7 @@ export interface ReceiverOptions {
    * retry worker, replays and retries alike. Runs past it wait their turn (their deliveries stay
    * leased to this process meanwhile); nothing is dropped. For a service that allows a few
    * calls at a time. Not with `atomic` (an atomic receiver runs inside the storing transaction).
-   * Default: no limit.
+   * @default no limit
    *
    * @example
    * receiver('charge.succeeded', bookRevenue, { concurrency: 5 });

@@ -29,7 +29,8 @@ export interface SyncOptions {
   since: Date | string;
   /**
    * Only these event types, written as receivers write them: exact (`'charge.succeeded'`),
-   * `'prefix.*'` or `'*'`. Default: every type.
+   * `'prefix.*'` or `'*'`.
+   * @default every type
    */
   types?: readonly string[];
   /** Called after each page listed and each event stored, with the counts so far. */
@@ -91,7 +92,10 @@ export interface SyncSchedule {
    * starts where the last successful one ended when that is earlier.
    */
   lookback: string;
-  /** Only these event types (as for `pay.sync()`). Default: every type. */
+  /**
+   * Only these event types (as for `pay.sync()`).
+   * @default every type
+   */
   types?: readonly string[];
 }
 

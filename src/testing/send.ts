@@ -38,19 +38,25 @@ export interface SendWebhookOptions {
   data?: Record<string, unknown>;
   /** Message or event id for providers that send one in a header (Standard Webhooks, Razorpay). */
   id?: string;
-  /** Unix seconds to sign with. Default: now. */
+  /**
+   * Unix seconds to sign with.
+   * @default now
+   */
   timestamp?: number;
   /**
-   * The URL the provider signs (Square, an `hmac` `{url}` template). Default: the variant's
-   * `notificationUrl` / `url`, else `pay.webhookUrl(variant)` for a `payments()` target, else
-   * the URL posted to.
+   * The URL the provider signs (Square, an `hmac` `{url}` template).
+   * @default the variant's `notificationUrl` / `url`, else `pay.webhookUrl(variant)` for a
+   * `payments()` target, else the URL posted to
    */
   url?: string;
   /** Options for the provider's signer (Flutterwave `{ form: 'v3' }`, Standard `{ svix: true }`). */
   signOptions?: Record<string, unknown>;
   /** Extra request headers. */
   headers?: Record<string, string>;
-  /** The route prefix, for a Koa app or a base URL. Default `'/payments/process'`. */
+  /**
+   * The route prefix, for a Koa app or a base URL.
+   * @default '/payments/process'
+   */
   prefix?: string;
 }
 

@@ -14,7 +14,10 @@ export interface SignOptions {
   payload: unknown;
   /** The variant's secret (the first one, when rotating). */
   secret: string;
-  /** Unix seconds to sign with. Default: now. */
+  /**
+   * Unix seconds to sign with.
+   * @default now
+   */
   timestamp?: number;
   /** Message/event id, for providers that send one in a header (Standard Webhooks, Razorpay). */
   id?: string;

@@ -10,7 +10,10 @@ import type { Provider, ProviderContext, VerifiedEvent, WebhookRequest } from '.
 
 /** Options of a `provider: 'dummy'` variant. */
 export interface DummyOptions {
-  /** Allow this unauthenticated variant when NODE_ENV=production. Default false. */
+  /**
+   * Allow this unauthenticated variant when NODE_ENV=production.
+   * @default false
+   */
   allowInProduction?: boolean;
 }
 

@@ -51,12 +51,16 @@ export interface FlutterwaveOptions {
    * call the v3 API (`validation: 'retrieve'`). Not the public key, not the encryption key.
    */
   apiKey?: string;
-  /** The Flutterwave API's base URL, for proxies and tests. Default `https://api.flutterwave.com`. */
+  /**
+   * The Flutterwave API's base URL, for proxies and tests.
+   * @default 'https://api.flutterwave.com'
+   */
   apiBase?: string;
   /**
-   * `'signature'` (default): the signed body is stored. `'retrieve'`: a v3 `charge.completed` is
+   * `'signature'`: the signed body is stored. `'retrieve'`: a v3 `charge.completed` is
    * then verified with `GET /v3/transactions/:id/verify` and that copy is stored; one API call per
    * such webhook. Needs `apiKey`.
+   * @default 'signature'
    */
   validation?: Validation;
 }

@@ -31,30 +31,44 @@ export interface HmacOptions {
   secret: SecretOption;
   /** The header that carries the signature, e.g. `'x-hub-signature-256'`. Required. */
   header: string;
-  /** Hash function of the HMAC. Default `'sha256'`. */
+  /**
+   * Hash function of the HMAC.
+   * @default 'sha256'
+   */
   algorithm?: 'sha256' | 'sha512';
-  /** How the signature is written: `'hex'` (any case) or `'base64'` (padding optional). Default `'hex'`. */
+  /**
+   * How the signature is written: `'hex'` (any case) or `'base64'` (padding optional).
+   * @default 'hex'
+   */
   encoding?: 'hex' | 'base64';
   /**
    * Text before the signature in the header value, e.g. `'sha256='`. It is stripped before
-   * comparing; a header without it is refused as `malformed_signature`. Default: none.
+   * comparing; a header without it is refused as `malformed_signature`.
+   * @default none
    */
   prefix?: string;
   /**
    * The header carrying the signed Unix timestamp (seconds). When set, the timestamp must be part
-   * of `signedContent` and lie within `tolerance` of now. Default: none (no replay window).
+   * of `signedContent` and lie within `tolerance` of now.
+   * @default none (no replay window)
    */
   timestampHeader?: string;
-  /** Seconds the timestamp stays valid, either way of now; 0 disables. Default 300. Needs `timestampHeader`. */
+  /**
+   * Seconds the timestamp stays valid, either way of now; 0 disables. Needs `timestampHeader`.
+   * @default 300
+   */
   tolerance?: number;
   /**
    * What is signed, as a template: `{body}` (the raw body, required), `{timestamp}` (the
    * `timestampHeader` value), `{id}` (the `idHeader` value) and `{url}` (the `url` option), with
-   * any literal text between them. Default `'{timestamp}.{body}'` with a `timestampHeader`, else
-   * `'{body}'`.
+   * any literal text between them.
+   * @default '{timestamp}.{body}' with a `timestampHeader`, else '{body}'
    */
   signedContent?: string;
-  /** A header with the event or delivery id (e.g. `'x-github-delivery'`). Default: none. */
+  /**
+   * A header with the event or delivery id (e.g. `'x-github-delivery'`).
+   * @default none
+   */
   idHeader?: string;
   /**
    * Dot path of the event id in the JSON body, e.g. `'event.id'` (array items by index:
@@ -69,11 +83,15 @@ export interface HmacOptions {
    * when `typePath` is not set or finds nothing. One of `typePath` and `typeHeader` is required.
    */
   typeHeader?: string;
-  /** Dot path of the data receivers get as `signal.data`, e.g. `'data.object'`. Default: the whole body. */
+  /**
+   * Dot path of the data receivers get as `signal.data`, e.g. `'data.object'`.
+   * @default the whole body
+   */
   dataPath?: string;
   /**
    * The URL a `{url}` in `signedContent` stands for: the URL registered with the gateway.
-   * Default `pay.webhookUrl(variant)`. Only allowed with a `{url}` template.
+   * Only allowed with a `{url}` template.
+   * @default pay.webhookUrl(variant)
    */
   url?: string;
 }

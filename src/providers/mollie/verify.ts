@@ -50,7 +50,10 @@ export interface MollieOptions {
    * payment with it, so it needs read access to payments. Required.
    */
   apiKey: string;
-  /** The Mollie API's base URL, for proxies and tests. Default `https://api.mollie.com`. */
+  /**
+   * The Mollie API's base URL, for proxies and tests.
+   * @default 'https://api.mollie.com'
+   */
   apiBase?: string;
   /**
    * Only `'retrieve'` (the default): a classic webhook carries no signature, so every one is

@@ -36,8 +36,8 @@ export interface PaddleOptions {
    */
   secretKey: SecretOption;
   /**
-   * Seconds a signature stays valid, either way of now. Default 300
-   * ({@link PADDLE_DEFAULT_TOLERANCE}); 0 disables the check.
+   * Seconds a signature stays valid, either way of now; 0 disables the check.
+   * @default 300 ({@link PADDLE_DEFAULT_TOLERANCE})
    */
   tolerance?: number;
 }

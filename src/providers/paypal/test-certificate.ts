@@ -16,11 +16,20 @@ export interface PayPalTestCertificate {
 
 /** Options of {@link paypalTestCertificate}. */
 export interface PayPalTestCertificateOptions {
-  /** Start of validity. Default: a day ago. */
+  /**
+   * Start of validity.
+   * @default a day ago
+   */
   notBefore?: Date;
-  /** End of validity. Default: in a year. */
+  /**
+   * End of validity.
+   * @default in a year
+   */
   notAfter?: Date;
-  /** The subject's common name. Default `messageverificationcerts.paypal.com`, as PayPal's. */
+  /**
+   * The subject's common name.
+   * @default 'messageverificationcerts.paypal.com' (PayPal's)
+   */
   commonName?: string;
   /** An existing key (PEM) to certify instead of a new 2048-bit RSA key. */
   privateKey?: string;

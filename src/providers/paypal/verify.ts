@@ -55,10 +55,11 @@ export interface PayPalOptions {
    */
   webhookId: Secret;
   /**
-   * `'certificate'` (default): the signature is checked here, with PayPal's certificate (one
+   * `'certificate'`: the signature is checked here, with PayPal's certificate (one
    * download per certificate, cached). `'api'`: PayPal checks it through
    * `POST /v1/notifications/verify-webhook-signature`, one API call per webhook; needs `clientId`
    * and `clientSecret`. The simulator's mock events cannot be checked that way.
+   * @default 'certificate'
    */
   verification?: PayPalVerification;
   /** The REST app's client id (for `verification: 'api'`). */
@@ -66,12 +67,15 @@ export interface PayPalOptions {
   /** The REST app's secret (for `verification: 'api'`). Never logged. */
   clientSecret?: string;
   /**
-   * PayPal's REST API base URL, for proxies and tests. Default `https://api-m.paypal.com`, or
-   * `https://api-m.sandbox.paypal.com` with `mode: 'sandbox'`. Certificates on its origin (under
+   * PayPal's REST API base URL, for proxies and tests. Certificates on its origin (under
    * `/v1/notifications/certs/`) are trusted too.
+   * @default 'https://api-m.paypal.com', or 'https://api-m.sandbox.paypal.com' with `mode: 'sandbox'`
    */
   apiBase?: string;
-  /** Seconds the transmission time may be away from now, either way. Default 300; 0 disables. */
+  /**
+   * Seconds the transmission time may be away from now, either way; 0 disables.
+   * @default 300
+   */
   tolerance?: number;
 }
 

@@ -65,7 +65,10 @@ export interface PaystackTransactionListOptions {
   to?: Date;
   /** `success`, `failed`, `abandoned` or `reversed`. */
   status?: string;
-  /** Transactions per page (`perPage`). Default 50. */
+  /**
+   * Transactions per page (`perPage`).
+   * @default 50
+   */
   perPage?: number;
 }
 

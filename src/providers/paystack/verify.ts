@@ -37,7 +37,8 @@ export interface PaystackOptions {
   secretKey: Secret;
   /**
    * Refuse requests from any other address: `true` for Paystack's published addresses
-   * ({@link PAYSTACK_IPS}), or your own list. Default `false` (off): the signature alone decides.
+   * ({@link PAYSTACK_IPS}), or your own list. `false`: the signature alone decides.
+   * @default false
    */
   allowedIps?: readonly string[] | boolean;
   /**
@@ -49,12 +50,16 @@ export interface PaystackOptions {
    * the allow-list. Still honoured; a warning is logged at start-up.
    */
   trustProxy?: boolean;
-  /** The Paystack API's base URL, for proxies and tests. Default `https://api.paystack.co`. */
+  /**
+   * The Paystack API's base URL, for proxies and tests.
+   * @default 'https://api.paystack.co'
+   */
   apiBase?: string;
   /**
-   * `'signature'` (default): the signed body is stored. `'retrieve'`: a `charge.success` is then
+   * `'signature'`: the signed body is stored. `'retrieve'`: a `charge.success` is then
    * verified with `GET /transaction/verify/:reference` and that copy is stored; one API call per
    * such webhook. The secret key (the first one, while rotating) is the API key.
+   * @default 'signature'
    */
   validation?: Validation;
 }

@@ -18,7 +18,10 @@ import { PAYVOST_SIGNATURE_HEADER } from './scheme.js';
 export interface PayvostOptions {
   /** The endpoint's webhook signing secret (`whsec_...`), or several while rolling it. */
   endpointSecret: SecretOption;
-  /** Seconds a signature stays valid, either way of now. Default 300 (Stripe's); 0 disables. */
+  /**
+   * Seconds a signature stays valid, either way of now; 0 disables.
+   * @default 300 (Stripe's)
+   */
   tolerance?: number;
 }
 

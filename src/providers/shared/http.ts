@@ -19,23 +19,50 @@ import {
 
 /** Tuning of the client; tests inject the clock, the sleep and the randomness. */
 export interface ApiHttpOptions {
-  /** Milliseconds one attempt may take, body included. Default 10 000. */
+  /**
+   * Milliseconds one attempt may take, body included.
+   * @default 10_000
+   */
   timeoutMs?: number;
-  /** Retries after the first attempt. Default 2. */
+  /**
+   * Retries after the first attempt.
+   * @default 2
+   */
   maxRetries?: number;
-  /** Backoff base: the n-th retry waits up to `baseDelayMs * 2^n`. Default 500. */
+  /**
+   * Backoff base: the n-th retry waits up to `baseDelayMs * 2^n`.
+   * @default 500
+   */
   baseDelayMs?: number;
-  /** Backoff ceiling. Default 5 000. */
+  /**
+   * Backoff ceiling.
+   * @default 5_000
+   */
   maxDelayMs?: number;
-  /** The longest `Retry-After` waited for; a longer one ends the retries at once. Default 10 000. */
+  /**
+   * The longest `Retry-After` waited for; a longer one ends the retries at once.
+   * @default 10_000
+   */
   maxRetryAfterMs?: number;
-  /** Default: the global `fetch`. */
+  /**
+   * The fetch function calls go through.
+   * @default globalThis.fetch
+   */
   fetch?: typeof globalThis.fetch;
-  /** Milliseconds since the epoch, for `Retry-After` dates. Default `Date.now`. */
+  /**
+   * Milliseconds since the epoch, for `Retry-After` dates.
+   * @default Date.now
+   */
   now?: () => number;
-  /** Waits between attempts. Default: a timer. */
+  /**
+   * Waits between attempts.
+   * @default a timer
+   */
   sleep?: (ms: number) => Promise<void>;
-  /** A number in [0, 1), for the jitter. Default `Math.random`. */
+  /**
+   * A number in [0, 1), for the jitter.
+   * @default Math.random
+   */
   random?: () => number;
 }
 
@@ -68,7 +95,10 @@ export interface ApiRequest {
   query?: Readonly<Record<string, QueryValue>>;
   headers?: Readonly<Record<string, string>>;
   body?: string;
-  /** For POST: the key of every attempt. Default: a fresh UUID when retries are on. */
+  /**
+   * For POST: the key of every attempt.
+   * @default a fresh UUID when retries are on
+   */
   idempotencyKey?: string;
   /** Another origin than the base URL's (`https://files.stripe.com`), as the Stripe SDK asks. */
   origin?: string;

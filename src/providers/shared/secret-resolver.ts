@@ -35,9 +35,10 @@ export interface SecretCacheSettings {
    */
   timeoutMs?: number;
   /**
-   * What tells requests with different secrets apart: the cache key. Default: the request URL
-   * (path and query), which fits one URL per tenant (`/payments/process/stripe/?account=acct_1`).
-   * A resolver that reads a header or the body needs a `key` reading the same thing.
+   * What tells requests with different secrets apart: the cache key. The default fits one URL
+   * per tenant (`/payments/process/stripe/?account=acct_1`); a resolver that reads a header or
+   * the body needs a `key` reading the same thing.
+   * @default the request URL (path and query)
    */
   key?: (request: WebhookRequest) => string;
 }

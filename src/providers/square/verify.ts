@@ -34,7 +34,8 @@ export interface SquareOptions {
   signatureKey: SecretOption;
   /**
    * The notification URL exactly as registered for the subscription: Square signs it, byte for
-   * byte. Default: `pay.webhookUrl(variant)`, which needs `payments({ host })`.
+   * byte.
+   * @default pay.webhookUrl(variant), which needs `payments({ host })`
    */
   notificationUrl?: string;
 }

@@ -32,7 +32,10 @@ export interface StandardOptions {
    * It must decode to at least 24 bytes.
    */
   secret: SecretOption;
-  /** Seconds a signature stays valid, either way of now. Default 300 (the library's); 0 disables. */
+  /**
+   * Seconds a signature stays valid, either way of now; 0 disables.
+   * @default 300 (the library's)
+   */
   tolerance?: number;
 }
 

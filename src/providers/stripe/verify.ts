@@ -35,7 +35,10 @@ export { STRIPE_DATA_PATH } from './events.js';
 export interface StripeOptions {
   /** The endpoint's signing secret (`whsec_...`), or several while rolling it. */
   endpointSecret: SecretOption;
-  /** Seconds a signature stays valid, either way of now. Default 300 (Stripe's); 0 disables. */
+  /**
+   * Seconds a signature stays valid, either way of now; 0 disables.
+   * @default 300 (Stripe's)
+   */
   tolerance?: number;
   /**
    * A secret key (`sk_live_...`, `sk_test_...`) or a restricted key (`rk_...`) with read access to
@@ -43,12 +46,16 @@ export interface StripeOptions {
    * key. Needs the `stripe` package installed.
    */
   apiKey?: string;
-  /** The Stripe API's base URL, for proxies and tests. Default `https://api.stripe.com`. */
+  /**
+   * The Stripe API's base URL, for proxies and tests.
+   * @default 'https://api.stripe.com'
+   */
   apiBase?: string;
   /**
-   * `'signature'` (default): the signed body is stored. `'retrieve'`: the event is then fetched
+   * `'signature'`: the signed body is stored. `'retrieve'`: the event is then fetched
    * from the API (`GET /v1/events/:id`, thin events `GET /v2/core/events/:id`) and that copy is
    * stored; one API call per webhook. Needs `apiKey`.
+   * @default 'signature'
    */
   validation?: Validation;
 }
