@@ -6,9 +6,9 @@
 import { durationMs } from './duration.js';
 import { ConfigurationError } from './errors.js';
 import { quietLogger, safeLogger, stderrLogger } from './logger.js';
+import { type KeysOf, keySet } from './option-keys.js';
 import { describe } from './providers/shared/signature.js';
 import type { TelemetrySettings } from './telemetry/telemetry.js';
-import { type KeysOf, keySet } from './variants.js';
 
 export type {
   BuiltinVariantSettings,

@@ -6,6 +6,7 @@
 
 import { durationMs } from './duration.js';
 import { ConfigurationError } from './errors.js';
+import { type KeysOf, keySet } from './option-keys.js';
 import { type BuiltinProviderOptions, builtinProviders } from './providers/index.js';
 import { resolvingProvider } from './providers/shared/secret-resolver.js';
 import { describe } from './providers/shared/signature.js';
@@ -17,17 +18,6 @@ import type {
 } from './providers/types.js';
 import type { CommonVariantSettings, VariantMode, VariantSettings } from './settings.js';
 import { type ResolvedSchedule, resolveSchedule } from './sync/schedule.js';
-
-/**
- * Every key of an options type, each once. A record that `satisfies` it misses none and adds
- * none, so the lists of allowed keys below cannot drift from the types above.
- */
-export type KeysOf<T> = Record<keyof T, true>;
-
-/** The keys of such a record. */
-export function keySet(keys: Record<string, true>): ReadonlySet<string> {
-  return new Set(Object.keys(keys));
-}
 
 const COMMON_VARIANT_KEYS = keySet({
   mode: true,

@@ -6,6 +6,7 @@
 import Emittery from 'emittery';
 import { ConfigurationError } from '../errors.js';
 import { isPaymentPattern, isPaymentSignal, PAYMENT_PATTERNS } from '../objects/patterns.js';
+import { type KeysOf, keySet } from '../option-keys.js';
 import type {
   LooseSignals,
   ReceiverFunction,
@@ -121,6 +122,13 @@ export function hasAtomicReceiver(registry: RegistryCore): boolean {
 
 /** A provider event type, a dot-segment prefix (`charge.*`) or `*`. */
 const PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
+const RECEIVER_OPTION_KEYS = keySet({
+  name: true,
+  variants: true,
+  atomic: true,
+  skipStale: true,
+  concurrency: true,
+} satisfies KeysOf<ReceiverOptions>);
 
 /**
  * Creates a separate registry. Pass a signal map to type it strictly: misspelled types and
@@ -203,9 +211,8 @@ export function createRegistry<M = LooseSignals>(): Registry<M> {
       );
     }
     const opts = options ?? {};
-    const allowed = new Set(['name', 'variants', 'atomic', 'skipStale', 'concurrency']);
     for (const key of Object.keys(opts)) {
-      if (!allowed.has(key)) {
+      if (!RECEIVER_OPTION_KEYS.has(key)) {
         throw new ConfigurationError(`receiver.${key}`, `unknown option for '${pattern}'`);
       }
     }

@@ -3,6 +3,7 @@
  * mistake is a `ConfigurationError` naming the variant and the option.
  */
 import { ConfigurationError } from '../errors.js';
+import { type KeysOf, keySet } from '../option-keys.js';
 import type { Provider } from '../providers/types.js';
 import { missingApi, positiveDuration, resolveTypes } from './sync.js';
 import type { SyncSchedule } from './types.js';
@@ -17,7 +18,7 @@ export interface ResolvedSchedule {
 /** The shortest period accepted: a run lists at least one page every time. */
 export const MIN_EVERY_MS = 1_000;
 
-const KEYS = new Set(['every', 'lookback', 'types']);
+const KEYS = keySet({ every: true, lookback: true, types: true } satisfies KeysOf<SyncSchedule>);
 
 /** Validates one variant's `sync` option, for its provider. */
 export function resolveSchedule(
@@ -38,7 +39,7 @@ export function resolveSchedule(
     if (!KEYS.has(key)) {
       throw new ConfigurationError(
         `${option}.${key}`,
-        'unknown option (it accepts every, lookback, types)',
+        `unknown option (it accepts ${[...KEYS].join(', ')})`,
         variant,
       );
     }

@@ -7,6 +7,7 @@
  * stored, and neither the secret nor the resolver's result is ever logged.
  */
 import { ConfigurationError, SecretUnavailableError } from '../../errors.js';
+import { type KeysOf, keySet } from '../../option-keys.js';
 import type {
   Provider,
   ProviderContext,
@@ -42,6 +43,13 @@ export interface SecretCacheSettings {
    */
   key?: (request: WebhookRequest) => string;
 }
+
+const SECRET_CACHE_KEYS = keySet({
+  ttlMs: true,
+  maxEntries: true,
+  timeoutMs: true,
+  key: true,
+} satisfies KeysOf<SecretCacheSettings>);
 
 /** The defaults of {@link SecretCacheSettings}. */
 export const SECRET_CACHE_DEFAULTS = { ttlMs: 60_000, maxEntries: 1000, timeoutMs: 5000 } as const;
@@ -79,7 +87,7 @@ export function secretCacheOption(
   }
   const settings = (value ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(settings)) {
-    if (!['ttlMs', 'maxEntries', 'timeoutMs', 'key'].includes(name)) {
+    if (!SECRET_CACHE_KEYS.has(name)) {
       throw new ConfigurationError(
         `variants.${variant}.secretCache.${name}`,
         'unknown option',
