@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { normalizeIp } from '../../src/http/remote-ip.js';
 import { createRegistry, type Payments, payments } from '../../src/index.js';
 import { tableNames } from '../../src/store/migrations.js';
 import { REQUEST_LOG_COLUMNS, RequestLog } from '../../src/store/requests.js';
@@ -16,19 +15,6 @@ const payload = {
   created: 1_700_000_000,
   data: { object: { id: 'ch_1' } },
 };
-
-describe('remote address normalisation', () => {
-  it('strips ports, brackets, zones and the IPv4-mapped prefix', () => {
-    expect(normalizeIp('203.0.113.7')).to.equal('203.0.113.7');
-    expect(normalizeIp('203.0.113.7:4321')).to.equal('203.0.113.7');
-    expect(normalizeIp('::ffff:203.0.113.7')).to.equal('203.0.113.7');
-    expect(normalizeIp('[2001:db8::1]:443')).to.equal('2001:db8::1');
-    expect(normalizeIp('2001:DB8::1')).to.equal('2001:db8::1');
-    expect(normalizeIp('fe80::1%eth0')).to.equal('fe80::1');
-    expect(normalizeIp('not-an-ip')).to.equal(undefined);
-    expect(normalizeIp('')).to.equal(undefined);
-  });
-});
 
 describe('request log rows', () => {
   it('have the keys of REQUEST_LOG_COLUMNS (the columns the SQLite fast path writes)', () => {

@@ -4,17 +4,17 @@
  * API.
  */
 import { expect } from 'chai';
-import { createRegistry, type VariantSettings } from '../../src/index.js';
-import { builtinProviders } from '../../src/providers/index.js';
-import type { ApiHttpOptions } from '../../src/providers/shared/http.js';
-import { samplePayload, signWebhook } from '../../src/testing/index.js';
-import { FlutterwaveApiFake } from '../fakes/flutterwave-api.js';
-import { PaystackApiFake } from '../fakes/paystack-api.js';
-import { fakeForEach, type LoopbackFake } from '../fakes/server.js';
-import { StripeApiFake } from '../fakes/stripe-api.js';
-import { count, DIALECTS } from '../helpers/databases.js';
-import { recordingLogger, servedForEach } from '../helpers/provider.js';
-import { post } from '../helpers/server.js';
+import { createRegistry, type VariantSettings } from '../../../src/index.js';
+import { builtinProviders } from '../../../src/providers/index.js';
+import type { ApiHttpOptions } from '../../../src/providers/shared/http.js';
+import { samplePayload, signWebhook } from '../../../src/testing/index.js';
+import { FlutterwaveApiFake } from '../../fakes/flutterwave-api.js';
+import { PaystackApiFake } from '../../fakes/paystack-api.js';
+import { fakeForEach, type LoopbackFake } from '../../fakes/server.js';
+import { StripeApiFake } from '../../fakes/stripe-api.js';
+import { count, DIALECTS } from '../../helpers/databases.js';
+import { recordingLogger, servedForEach } from '../../helpers/provider.js';
+import { post } from '../../helpers/server.js';
 
 type Json = Record<string, unknown>;
 

@@ -10,14 +10,14 @@ import {
   createRegistry,
   payments,
   type VariantSettings,
-} from '../../src/index.js';
-import { builtinProviders } from '../../src/providers/index.js';
-import { resolvingProvider } from '../../src/providers/shared/secret-resolver.js';
-import type { SecretResolver, WebhookRequest } from '../../src/providers/types.js';
-import { samplePayload, signWebhook } from '../../src/testing/index.js';
-import { count, DIALECTS } from '../helpers/databases.js';
-import { configurationErrorOf, recordingLogger, servedForEach } from '../helpers/provider.js';
-import { post } from '../helpers/server.js';
+} from '../../../src/index.js';
+import { builtinProviders } from '../../../src/providers/index.js';
+import { resolvingProvider } from '../../../src/providers/shared/secret-resolver.js';
+import type { SecretResolver, WebhookRequest } from '../../../src/providers/types.js';
+import { samplePayload, signWebhook } from '../../../src/testing/index.js';
+import { count, DIALECTS } from '../../helpers/databases.js';
+import { configurationErrorOf, recordingLogger, servedForEach } from '../../helpers/provider.js';
+import { post } from '../../helpers/server.js';
 
 /** What the test resolver does. */
 type Behaviour = 'secret' | 'throw' | 'hang' | 'invalid';

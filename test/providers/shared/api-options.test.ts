@@ -1,11 +1,11 @@
 /** The API options of the stripe, paystack and flutterwave variants, validated at construction. */
 import { expect } from 'chai';
-import { ConfigurationError, payments } from '../../src/index.js';
-import { flutterwave } from '../../src/providers/flutterwave/verify.js';
-import { paystack } from '../../src/providers/paystack/verify.js';
-import { requireStripePackage } from '../../src/providers/stripe/sdk.js';
-import { stripe } from '../../src/providers/stripe/verify.js';
-import { configurationErrorOf } from '../helpers/provider.js';
+import { ConfigurationError, payments } from '../../../src/index.js';
+import { flutterwave } from '../../../src/providers/flutterwave/verify.js';
+import { paystack } from '../../../src/providers/paystack/verify.js';
+import { requireStripePackage } from '../../../src/providers/stripe/sdk.js';
+import { stripe } from '../../../src/providers/stripe/verify.js';
+import { configurationErrorOf } from '../../helpers/provider.js';
 
 const context = (variant: string) => ({ variant, webhookUrl: () => '' });
 const STRIPE = { endpointSecret: 'whsec_options' };
