@@ -18,6 +18,9 @@ export interface PaymentSignal {
 /** Longest object type, object id and report key the tables hold. */
 const MAX_LENGTH = 255;
 
+/** Most steps an object's path (`ObjectRef.path`) may have. */
+const MAX_PATH = 16;
+
 /** What {@link factsOf} found: the facts it can use, and why it dropped the rest. */
 export interface FactsReading {
   facts: EventFacts;
@@ -36,7 +39,11 @@ function validObject(value: unknown): value is ObjectRef {
     ref !== null &&
     shortText(ref.type) &&
     shortText(ref.id) &&
-    (ref.version === undefined || (Number.isSafeInteger(ref.version) && ref.version >= 0))
+    (ref.version === undefined || (Number.isSafeInteger(ref.version) && ref.version >= 0)) &&
+    (ref.path === undefined ||
+      (Array.isArray(ref.path) &&
+        ref.path.length <= MAX_PATH &&
+        ref.path.every((key) => typeof key === 'string' && key.length <= MAX_LENGTH)))
   );
 }
 

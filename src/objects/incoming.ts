@@ -38,7 +38,12 @@ export function incomingFacts(
   const result: IncomingFacts = {};
   if (facts.object !== undefined) {
     // A tie can be settled by asking the provider only where the variant has API access.
-    result.object = objectWrite(facts.object, verified.data, provider.api !== undefined);
+    result.object = objectWrite(
+      facts.object,
+      verified.data,
+      verified.payload,
+      provider.api !== undefined,
+    );
   }
   const report = facts.payment;
   const receivers = report === undefined ? [] : registry.match(report.signal, variant);

@@ -8,8 +8,17 @@
  *
  * Two versions side by side, like the rest of the storing unit (store-event.ts): on a Knex
  * transaction, and as prepared statements on the SQLite fast path.
+ *
+ * A state is stored one of two ways. When the event's `signal.data` is a plain subtree of its
+ * payload (the provider's facts name its `path`, Stripe's `data.object`), the entry holds that
+ * path in `data_path` and no `data`: the state is read from the event's stored payload, which
+ * then is not written a second time. Otherwise `data` holds the state's JSON and `data_path` is
+ * null. An entry's event keeps its payload until it is pruned, and pruning materialises the
+ * entries that point at it (writes their `data`) in the transaction that deletes it.
  */
 import type { Knex } from 'knex';
+import { readAt } from '../providers/shared/data-path.js';
+import type { ObjectRef } from '../providers/types.js';
 import type { TableNames } from '../store/migrations.js';
 import type { DirectConnection } from '../store/sqlite-direct.js';
 
@@ -21,8 +30,10 @@ export interface ObjectWrite {
   id: string;
   /** Microseconds since the epoch; absent when the provider gives none. */
   version?: number | undefined;
-  /** The event's data object, as JSON text. */
-  data: string;
+  /** The event's data object, as JSON text; null when {@link path} points at it. */
+  data: string | null;
+  /** Where the data object sits in the event's payload, as a JSON array; else null. */
+  path: string | null;
   /** Whether a tie marks the entry for a refresh (the variant has API access). */
   refreshOnTie: boolean;
 }
@@ -44,16 +55,23 @@ export interface MirrorStatements {
   markRefresh: string;
 }
 
+/**
+ * What replacing an entry's state sets, in the upsert of both fast paths: both ways of holding
+ * the state, so that a copy clears an earlier pointer and a pointer an earlier copy.
+ */
+export const REPLACE_STATE =
+  '"version" = excluded."version", "data" = excluded."data", ' +
+  '"data_path" = excluded."data_path", "event" = excluded."event", ' +
+  '"updated_at" = excluded."updated_at", "refresh_requested_at" = NULL';
+
 /** Builds the statements. */
 export function mirrorStatements(t: TableNames): MirrorStatements {
   const table = `"${t.objects}"`;
   return {
     upsert:
-      `INSERT INTO ${table} ("variant", "object_type", "object_id", "version", "data", "event", ` +
-      `"updated_at") VALUES (?, ?, ?, ?, ?, ?, ?) ` +
-      `ON CONFLICT ("variant", "object_type", "object_id") DO UPDATE SET ` +
-      `"version" = excluded."version", "data" = excluded."data", "event" = excluded."event", ` +
-      `"updated_at" = excluded."updated_at", "refresh_requested_at" = NULL ` +
+      `INSERT INTO ${table} ("variant", "object_type", "object_id", "version", "data", ` +
+      `"data_path", "event", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ` +
+      `ON CONFLICT ("variant", "object_type", "object_id") DO UPDATE SET ${REPLACE_STATE} ` +
       // A newer version replaces the state; an entry without a version is replaced by anything
       // (last writer wins). NULL > x is not true: an event without a version never replaces a
       // versioned state, and equal versions keep the first stored.
@@ -64,7 +82,7 @@ export function mirrorStatements(t: TableNames): MirrorStatements {
 }
 
 function upsertValues(variant: string, write: ObjectWrite, event: number, now: Date): Knex.Value[] {
-  return [variant, write.type, write.id, write.version ?? null, write.data, event, now];
+  return [variant, write.type, write.id, write.version ?? null, write.data, write.path, event, now];
 }
 
 /** The outcome of a write that changed nothing, from the entry that stopped it. */
@@ -126,14 +144,22 @@ export function writeObjectDirect(
 }
 
 /**
- * What to write to the mirror for an event about `ref` whose data object is `data`; undefined
- * when the data cannot be stored as JSON (a custom provider's cyclic or BigInt data).
+ * What to write to the mirror for an event about `ref` whose data object is `data` and payload
+ * `payload`: a pointer when `data` is the very value at `ref.path` in the payload (nothing to
+ * serialise), else a copy; undefined when the data cannot be stored as JSON (a custom provider's
+ * cyclic or BigInt data).
  */
 export function objectWrite(
-  ref: { type: string; id: string; version?: number | undefined },
+  ref: ObjectRef,
   data: unknown,
+  payload: unknown,
   refreshOnTie: boolean,
 ): ObjectWrite | undefined {
+  const { type, id, version } = ref;
+  // Identity, not equality: a value the provider built or transformed is copied.
+  if (ref.path !== undefined && data !== undefined && readAt(payload, ref.path) === data) {
+    return { type, id, version, data: null, path: JSON.stringify(ref.path), refreshOnTie };
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(data ?? null);
@@ -141,5 +167,49 @@ export function objectWrite(
     return undefined;
   }
   if (typeof text !== 'string') return undefined; // a function, a symbol
-  return { type: ref.type, id: ref.id, version: ref.version, data: text, refreshOnTie };
+  return { type, id, version, data: text, path: null, refreshOnTie };
+}
+
+/**
+ * The state an entry holds: its `data`, or the value at its `data_path` in its event's payload
+ * (null when that is gone: an event deleted by something other than the library's prune).
+ */
+export function entryState(data: unknown, path: unknown, payload: unknown): unknown {
+  if (data !== null && data !== undefined) return JSON.parse(String(data));
+  if (path === null || path === undefined || payload === null || payload === undefined) {
+    return null;
+  }
+  return readAt(JSON.parse(String(payload)), JSON.parse(String(path)) as string[]) ?? null;
+}
+
+/**
+ * Writes the state of the entries that point at the payloads of the events `events` selects (a
+ * query of their ids) into their `data`, clearing their path: run in the transaction that
+ * deletes those events, before it deletes them.
+ */
+export async function materialiseEntries(
+  trx: Knex.Transaction,
+  t: TableNames,
+  events: Knex.QueryBuilder,
+): Promise<void> {
+  const rows = (await trx(t.objects)
+    .join(t.events, `${t.events}.id`, `${t.objects}.event`)
+    .whereIn(`${t.objects}.event`, events)
+    .whereNull(`${t.objects}.data`)
+    .select(
+      `${t.objects}.id`,
+      `${t.objects}.event`,
+      `${t.objects}.data_path`,
+      `${t.events}.payload`,
+    )) as Record<string, unknown>[];
+  for (const row of rows) {
+    // Only if it still points there: on Postgres a newer state may have replaced it meanwhile.
+    await trx(t.objects)
+      .where({ id: row.id, event: row.event })
+      .whereNull('data')
+      .update({
+        data: JSON.stringify(entryState(null, row.data_path, row.payload)),
+        data_path: null,
+      });
+  }
 }

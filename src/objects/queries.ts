@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { TableNames } from '../store/migrations.js';
 import { type Row, toDate } from '../store/rows.js';
+import { entryState } from './mirror.js';
 import type { ObjectFilter, ObjectState } from './types.js';
 
 const DEFAULT_LIMIT = 100;
@@ -14,7 +15,7 @@ function toObjectState(row: Row): ObjectState {
     objectId: String(row.object_id),
     // Postgres returns a bigint as a string.
     version: row.version === null || row.version === undefined ? null : Number(row.version),
-    data: JSON.parse(String(row.data)),
+    data: entryState(row.data, row.data_path, row.event_payload),
     event: row.event === null || row.event === undefined ? null : Number(row.event),
     updatedAt: toDate(row.updated_at) as Date,
     refreshRequestedAt: toDate(row.refresh_requested_at),
@@ -31,9 +32,29 @@ export class ObjectQueries {
     this.#t = tables;
   }
 
+  /**
+   * The mirror's rows, each with its event's payload when its state points into it: in one
+   * statement, so that a prune materialising the entry and deleting the event in one transaction
+   * is seen before or after, never half.
+   */
+  #entries(): Knex.QueryBuilder {
+    const { objects, events } = this.#t;
+    return this.#knex(objects).select(
+      `${objects}.*`,
+      this.#knex.raw('(SELECT ?? FROM ?? WHERE ?? = ?? AND ?? IS NULL) AS ??', [
+        `${events}.payload`,
+        events,
+        `${events}.id`,
+        `${objects}.event`,
+        `${objects}.data`,
+        'event_payload',
+      ]),
+    );
+  }
+
   /** The entry of one object. */
   async get(variant: string, type: string, id: string): Promise<ObjectState | undefined> {
-    const row = (await this.#knex(this.#t.objects)
+    const row = (await this.#entries()
       .where({ variant, object_type: type, object_id: id })
       .first()) as Row | undefined;
     return row === undefined ? undefined : toObjectState(row);
@@ -45,7 +66,7 @@ export class ObjectQueries {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new TypeError('koa-payments: objects.list({ limit }) needs a positive integer');
     }
-    const query = this.#knex(this.#t.objects).orderBy('id', 'desc').limit(limit);
+    const query = this.#entries().orderBy('id', 'desc').limit(limit);
     if (filter.variant !== undefined) query.where({ variant: filter.variant });
     if (filter.type !== undefined) query.where({ object_type: filter.type });
     if (filter.needsRefresh === true) query.whereNotNull('refresh_requested_at');

@@ -207,6 +207,14 @@ export interface ObjectRef {
    * events are never stale.
    */
   version?: number;
+  /**
+   * Where the event's `signal.data` sits in the payload `facts()` was given, when it is that
+   * subtree unchanged (Stripe's `['data', 'object']`): the objects mirror then refers to the
+   * stored payload instead of keeping a second copy of it. Absent when `signal.data` is built,
+   * transformed or fetched; the mirror also keeps a copy whenever `signal.data` is not the very
+   * value found at this path.
+   */
+  path?: readonly string[];
 }
 
 /** A normalized payment signal an event reports. */

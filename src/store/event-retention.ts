@@ -4,12 +4,15 @@
  * that is not settled, succeeded or skipped (a replay may be running it). Pending and failed
  * events never are. Their request-log lines, the objects mirror's entries they set and the
  * payment signals they emitted stay, their `event` set to null (as the foreign key does where it
- * is enforced): a redelivery of a pruned event does not emit its payment signal again.
+ * is enforced): a redelivery of a pruned event does not emit its payment signal again. An entry
+ * whose state points into a pruned event's payload gets that state written into it first, in
+ * the same transaction (src/objects/mirror.ts).
  *
  * Deletes run in batches, each a short transaction of its own, so that webhooks stored meanwhile
  * (on SQLite, behind the same write lock) wait for one batch at most.
  */
 import type { Knex } from 'knex';
+import { materialiseEntries } from '../objects/mirror.js';
 import type { Database } from './database.js';
 import type { TableNames } from './migrations.js';
 
@@ -97,6 +100,8 @@ export class EventRetention {
     // transaction that read first could not write once another connection had written).
     if (this.#dialect === 'postgres') doomed.forUpdate();
     const deletedDeliveries = await trx(deliveries).whereIn('event', doomed).delete();
+    // After the first write (the lock, above), before the payloads go.
+    await materialiseEntries(trx, this.#t, doomed);
     const deletedEvents = await this.#prunable(trx(events).whereIn('id', ids), before).delete();
     for (const table of [requests, objects, paymentSignals]) {
       await trx(table)

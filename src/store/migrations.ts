@@ -3,6 +3,7 @@
  * the source). Migrations are recorded in the library's own table `<tablePrefix>knex_migrations`.
  */
 import type { Knex } from 'knex';
+import { materialiseEntries } from '../objects/mirror.js';
 import { dialectOfKnex } from './database.js';
 import { ROW_SLACK_COLUMN } from './row-slack.js';
 
@@ -419,6 +420,33 @@ function migrations(tablePrefix: string): Migration[] {
             ['event_id', 'dedupe_group'],
             `${t.events}_event_id_dedupe_group_unique`,
           );
+        });
+      },
+    },
+    {
+      // An objects entry whose state is a plain subtree of its event's payload (Stripe's
+      // `data.object`) holds its path there instead of a second copy (src/objects/mirror.ts):
+      // `data` becomes nullable, `data_path` is the path as a JSON array. Existing entries keep
+      // their copy. Postgres drops NOT NULL in place; on SQLite Knex rebuilds the table, keeping
+      // its indexes and foreign key. down() writes every pointed-at state back into `data` first.
+      name: '20261208000000_objects_data_path',
+      async up(knex) {
+        await knex.schema.alterTable(t.objects, (table) => {
+          table.setNullable('data');
+          table.text('data_path').nullable();
+        });
+      },
+      async down(knex) {
+        await knex.transaction(async (trx) => {
+          await materialiseEntries(trx, t, trx(t.objects).select('event'));
+          // An entry whose event was deleted outside the library has lost its state.
+          await trx(t.objects).whereNull('data').update({ data: 'null' });
+        });
+        await knex.schema.alterTable(t.objects, (table) => {
+          table.dropColumn('data_path');
+        });
+        await knex.schema.alterTable(t.objects, (table) => {
+          table.dropNullable('data');
         });
       },
     },

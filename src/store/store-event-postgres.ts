@@ -12,6 +12,7 @@
  * transaction after this statement began (its status is then left NULL, a not-null violation).
  * Either way the statement rolled back whole.
  */
+import { REPLACE_STATE } from '../objects/mirror.js';
 import { processedAtFor, statusFromCountsSql } from './event-status.js';
 import type { TableNames } from './migrations.js';
 import { type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
@@ -52,7 +53,7 @@ const LOG_TYPES: Record<(typeof REQUEST_LOG_COLUMNS)[number], string> = {
  * The values, in order: variant, provider, event id, type, livemode, received_at, created_at,
  * ignored_reason, payload, now, receiver names, their skipStale flags, whether each receives the
  * payment signal, the lease's end, the lease token, the dedupe group, the source; then with `object`: object type, id,
- * version, data, refresh-on-tie; with `payment`: key, signal; with `log`: the log columns of
+ * version, data, data path, refresh-on-tie; with `payment`: key, signal; with `log`: the log columns of
  * {@link BOUND_LOG_COLUMNS}, the body when the event does not hold it, the body when it does.
  */
 export function postgresStoreStatement(t: TableNames, shape: PostgresStoreShape): PreparedSql {
@@ -72,16 +73,22 @@ export function postgresStoreStatement(t: TableNames, shape: PostgresStoreShape)
   let stale = 'false';
   let unknown = 'false';
   if (shape.object) {
-    const [type, id, version, data, refreshOnTie] = [next(), next(), next(), next(), next()];
+    const [type, id, version, data, dataPath, refreshOnTie] = [
+      next(),
+      next(),
+      next(),
+      next(),
+      next(),
+      next(),
+    ];
     const objects = q(t.objects);
     const v = `${version}::bigint`;
     ctes.push(
       `"object_written" AS (INSERT INTO ${objects} ("variant", "object_type", "object_id", ` +
-        `"version", "data", "event", "updated_at") SELECT $1::text, ${type}::text, ${id}::text, ` +
-        `${v}, ${data}::text, "new"."id", $10::timestamptz FROM "new" ` +
-        `ON CONFLICT ("variant", "object_type", "object_id") DO UPDATE SET ` +
-        `"version" = excluded."version", "data" = excluded."data", "event" = excluded."event", ` +
-        `"updated_at" = excluded."updated_at", "refresh_requested_at" = NULL ` +
+        `"version", "data", "data_path", "event", "updated_at") SELECT $1::text, ${type}::text, ` +
+        `${id}::text, ${v}, ${data}::text, ${dataPath}::text, "new"."id", $10::timestamptz ` +
+        `FROM "new" ON CONFLICT ("variant", "object_type", "object_id") DO UPDATE SET ` +
+        `${REPLACE_STATE} ` +
         `WHERE ${objects}."version" IS NULL OR excluded."version" > ${objects}."version" ` +
         `RETURNING "id")`,
       // Locked, so that an entry updated since the statement began is read as it is now.
@@ -196,7 +203,14 @@ export function postgresStoreStep(
     incoming.source,
   ];
   if (object !== undefined) {
-    values.push(object.type, object.id, object.version ?? null, object.data, object.refreshOnTie);
+    values.push(
+      object.type,
+      object.id,
+      object.version ?? null,
+      object.data,
+      object.path,
+      object.refreshOnTie,
+    );
   }
   if (payment !== undefined) values.push(payment.key, payment.signal);
   if (logRow !== undefined) {

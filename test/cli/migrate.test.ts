@@ -21,6 +21,7 @@ const MIGRATIONS = [
   '20261206000500_events_source',
   '20261206000600_sync_state',
   '20261206000700_events_event_id_unique',
+  '20261208000000_objects_data_path',
 ];
 
 /** The tables of a SQLite file. */

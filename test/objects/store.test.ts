@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { ObjectWrite } from '../../src/objects/mirror.js';
+import { ObjectQueries } from '../../src/objects/queries.js';
 import type { RegisteredReceiver } from '../../src/signals/registry.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { EventStore } from '../../src/store/event-store.js';
@@ -84,6 +85,7 @@ for (const path of STORE_PATHS)
       id,
       version,
       data: JSON.stringify(data),
+      path: null,
       refreshOnTie,
     });
 
@@ -94,10 +96,11 @@ for (const path of STORE_PATHS)
         payment?: PaymentEmission;
         receivers?: RegisteredReceiver[];
         runAtomic?: StoreInput['runAtomic'];
+        payload?: Record<string, unknown>;
       } = {},
     ) {
       const eventId = `evt_${n++}`;
-      const payload = { id: eventId };
+      const payload = { id: eventId, ...input.payload };
       return store.store({
         event: {
           variant: 'stripe',
@@ -172,6 +175,43 @@ for (const path of STORE_PATHS)
       await put({ object: object('sub_tie', T0 + SECOND, { n: 4 }, true) });
       expect(await entry('sub_tie')).to.include({ refresh_requested_at: null });
       expect(await dataOf('sub_tie')).to.deep.equal({ n: 4 });
+    });
+
+    it("points at the event's payload when the state is its subtree, and reads the same state back", async () => {
+      const queries = new ObjectQueries(db.knex, tables);
+      const state = (id: string) => queries.get('stripe', 'subscription', id);
+      /** An event whose payload carries the state at data.object, written as a pointer. */
+      const pointing = (id: string, version: number, status: string) => ({
+        object: { ...object(id, version, null), data: null, path: '["data","object"]' },
+        payload: { data: { object: { id, status, items: [1, 2] } } },
+      });
+      const first = await put(pointing('sub_p', T0, 'active'));
+      expect(await entry('sub_p')).to.include({
+        data: null,
+        data_path: '["data","object"]',
+        event: first.event.id,
+      });
+      expect((await state('sub_p'))?.data).to.deep.equal({
+        id: 'sub_p',
+        status: 'active',
+        items: [1, 2],
+      });
+      expect((await queries.list({ type: 'subscription' })).map((e) => e.data)).to.deep.equal([
+        { id: 'sub_p', status: 'active', items: [1, 2] },
+      ]);
+      // An older event is stale and leaves the pointer; a newer one points at its own payload.
+      const older = await put(pointing('sub_p', T0 - SECOND, 'incomplete'));
+      expect(older.event.stale).to.equal(true);
+      const newer = await put(pointing('sub_p', T0 + SECOND, 'past_due'));
+      expect((await entry('sub_p'))?.event).to.equal(newer.event.id);
+      expect((await state('sub_p'))?.data).to.include({ status: 'past_due' });
+      // A newer copy replaces the pointer (clearing the path), and a newer pointer the copy.
+      await put({ object: object('sub_p', T0 + 2 * SECOND, { status: 'canceled' }) });
+      expect(await entry('sub_p')).to.include({ data_path: null });
+      expect((await state('sub_p'))?.data).to.deep.equal({ status: 'canceled' });
+      const last = await put(pointing('sub_p', T0 + 3 * SECOND, 'active'));
+      expect(await entry('sub_p')).to.include({ data: null, event: last.event.id });
+      expect((await state('sub_p'))?.data).to.include({ status: 'active' });
     });
 
     it('orders what it can: events without a version replace each other, never a versioned state', async () => {
@@ -395,6 +435,7 @@ describe('the SQLite fast path and Knex write the same objects, signals and stal
         id,
         version,
         data: JSON.stringify({ id }),
+        path: null,
         refreshOnTie: true,
       });
       const receivedAt = new Date(1_700_000_123_456);

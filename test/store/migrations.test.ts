@@ -64,6 +64,7 @@ describe('migrations', () => {
           { name: '20261206000500_events_source' },
           { name: '20261206000600_sync_state' },
           { name: '20261206000700_events_event_id_unique' },
+          { name: '20261208000000_objects_data_path' },
         ]);
         // row_slack keeps SQLite rows one size (src/store/row-slack.ts); Postgres has no use
         // for it. The payload comes after every column a status change rewrites: only columns
@@ -267,6 +268,82 @@ describe('migrations', () => {
       }
     });
 
+  for (const dialect of DIALECTS)
+    it(`lets an objects entry point into its event's payload, keeping older entries' copies, and writes the states back on down(), on ${dialect}`, async () => {
+      const db = await createTestDatabase(dialect);
+      const pay = payments({ database: db.setting, worker: false, variants });
+      const options = {
+        migrationSource: migrationSource('payments_'),
+        tableName: 'payments_knex_migrations',
+      };
+      const send = async (id: string, object: Record<string, unknown>) => {
+        const { body, headers } = signWebhook('stripe', {
+          secret: variants.stripe.endpointSecret,
+          payload: { id, type: 'customer.updated', created: 1_700_000_000, data: { object } },
+        });
+        await (await pay.receive('stripe', webhookRequest(body, headers))).dispatched;
+      };
+      const entry = (id: string) =>
+        pay.knex('payments_objects').where({ object_id: id }).first('data', 'data_path');
+      try {
+        await pay.migrate();
+        await pay.knex.migrate.down({ ...options, name: '20261208000000_objects_data_path' });
+        expect(await pay.knex.schema.hasColumn('payments_objects', 'data_path')).to.equal(false);
+        // Stored before the migration: a copy.
+        const before = { id: 'cus_before', object: 'customer', name: 'Ada' };
+        await pay.knex('payments_objects').insert({
+          variant: 'stripe',
+          object_type: 'customer',
+          object_id: 'cus_before',
+          version: 1_700_000_000_000_000,
+          data: JSON.stringify(before),
+          updated_at: new Date(),
+        });
+        await pay.migrate();
+        expect(await entry('cus_before')).to.deep.equal({
+          data: JSON.stringify(before),
+          data_path: null,
+        });
+        const after = { id: 'cus_after', object: 'customer', name: 'Grace' };
+        await send('evt_after', after);
+        expect(await entry('cus_after')).to.deep.equal({
+          data: null,
+          data_path: '["data","object"]',
+        });
+        expect((await pay.objects.get('stripe', 'customer', 'cus_before'))?.data).to.deep.equal(
+          before,
+        );
+        expect((await pay.objects.get('stripe', 'customer', 'cus_after'))?.data).to.deep.equal(
+          after,
+        );
+        if (dialect === 'sqlite') {
+          // Knex rebuilt the table to drop NOT NULL: its indexes and foreign key are still there.
+          const indexes = (await pay.knex.raw("PRAGMA index_list('payments_objects')")) as {
+            name: string;
+          }[];
+          expect(indexes.map((i) => i.name).sort()).to.include.members([
+            'payments_objects_event_index',
+            'payments_objects_variant_object_type_object_id_unique',
+          ]);
+          const keys = (await pay.knex.raw("PRAGMA foreign_key_list('payments_objects')")) as {
+            table: string;
+            on_delete: string;
+          }[];
+          expect(keys.map((k) => [k.table, k.on_delete])).to.deep.equal([
+            ['payments_events', 'SET NULL'],
+          ]);
+        }
+
+        await pay.knex.migrate.down({ ...options, name: '20261208000000_objects_data_path' });
+        expect(await pay.knex.schema.hasColumn('payments_objects', 'data_path')).to.equal(false);
+        const data = await pay.knex('payments_objects').orderBy('id').pluck('data');
+        expect(data.map((d: string) => JSON.parse(d))).to.deep.equal([before, after]);
+      } finally {
+        await pay.close();
+        await db.cleanup();
+      }
+    });
+
   it('exports a migrationSource whose down() removes the tables', async () => {
     const knex = knexFactory({
       client: 'better-sqlite3',
@@ -314,6 +391,7 @@ for (const dialect of DIALECTS)
           '20261206000500_events_source',
           '20261206000600_sync_state',
           '20261206000700_events_event_id_unique',
+          '20261208000000_objects_data_path',
         ]);
         expect(await knex('payments_knex_migrations_lock').select('is_locked')).to.deep.equal([
           { is_locked: 0 },

@@ -74,6 +74,7 @@ describe('Postgres fast path', () => {
       id: `ch_${eventId}`,
       version: 1_700_000_000_000_000,
       data: '{"id":"ch_1"}',
+      path: null,
       refreshOnTie: true,
     },
     runAtomic: async () => {},
@@ -135,6 +136,7 @@ describe('Postgres fast path', () => {
       type: 'charge',
       id: 'ch_same',
       ...version,
+      path: null,
       refreshOnTie: true,
     });
     for (const [store, prefix] of [

@@ -31,16 +31,22 @@ export function typePrefix(type: string): string | undefined {
   return dot > 0 ? type.slice(0, dot) : undefined;
 }
 
-/** An object reference, when there is an id; a version only when it is a safe integer. */
+/**
+ * An object reference, when there is an id; a version only when it is a safe integer; `path`
+ * where `signal.data` sits in the payload, for a provider whose data is a plain subtree of it
+ * (see {@link ObjectRef.path}).
+ */
 export function objectRef(
   type: string | undefined,
   id: unknown,
   version?: number,
+  path?: readonly string[],
 ): ObjectRef | undefined {
   const objectId = idOf(id);
   if (type === undefined || objectId === undefined) return undefined;
   const ref: ObjectRef = { type, id: objectId };
   if (version !== undefined && Number.isSafeInteger(version)) ref.version = version;
+  if (path !== undefined) ref.path = path;
   return ref;
 }
 

@@ -27,6 +27,7 @@ import {
 } from '../shared/facts.js';
 import { minorUnits, rescaleMinorUnits } from '../shared/money.js';
 import type { EventFacts } from '../types.js';
+import { STRIPE_DATA_PATH } from './events.js';
 
 /** Currencies whose Stripe unit is not the ISO 4217 minor unit: Stripe's exponent for each. */
 const STRIPE_EXPONENTS: ReadonlyMap<string, number> = new Map([
@@ -197,7 +198,8 @@ export const stripeFacts = readingFacts('stripe', (type, payload): EventFacts =>
   const object = record(data?.object);
   if (object === undefined) return {};
   const version = microsFromEpoch(payload.created, 'seconds');
-  const ref = objectRef(text(object.object), object.id, version);
+  // A snapshot event's data is `data.object` as received: the mirror can refer to it.
+  const ref = objectRef(text(object.object), object.id, version, STRIPE_DATA_PATH);
   const occurredAt = dateFromMicros(version);
   const found = reading(type, object, record(data?.previous_attributes), occurredAt);
   return eventFacts(ref, found && paymentFacts(found));

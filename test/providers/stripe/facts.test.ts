@@ -11,7 +11,7 @@ function event(type: string, object: Record<string, unknown>, extra: Record<stri
 
 describe('stripe facts', () => {
   describe('the object an event is about', () => {
-    it('is data.object, versioned by the event time in microseconds', () => {
+    it('is data.object, versioned by the event time in microseconds, at its path in the payload', () => {
       const payload = samplePayload('stripe', 'customer.subscription.updated', {
         created: CREATED,
       });
@@ -20,6 +20,7 @@ describe('stripe facts', () => {
         type: 'subscription',
         id: payload.data.object.id,
         version: CREATED * 1_000_000,
+        path: ['data', 'object'],
       });
       expect(facts.payment).to.equal(undefined);
     });
@@ -44,6 +45,7 @@ describe('stripe facts', () => {
       expect(stripeFacts('customer.created', payload).object).to.deep.equal({
         type: 'customer',
         id: 'cus_1',
+        path: ['data', 'object'],
       });
     });
 
