@@ -211,8 +211,8 @@ export interface ObjectRef {
    * Where the event's `signal.data` sits in the payload `facts()` was given, when it is that
    * subtree unchanged (Stripe's `['data', 'object']`): the objects mirror then refers to the
    * stored payload instead of keeping a second copy of it. Absent when `signal.data` is built,
-   * transformed or fetched; the mirror also keeps a copy whenever `signal.data` is not the very
-   * value found at this path.
+   * transformed or fetched apart from the payload; the mirror also keeps a copy whenever
+   * `signal.data` is not the very value found at this path.
    */
   path?: readonly string[];
 }
