@@ -71,7 +71,7 @@ type Inserter = (eventId: string, body: string, at: number) => void;
 
 /**
  * An event, its succeeded delivery, its request-log line and its charge's entry in the objects
- * mirror, as the library writes them (each preloaded event is about its own charge, as the load's
+ * mirror (a pointer into the event's payload), as the library writes them (each preloaded event is about its own charge, as the load's
  * events are: the mirror's unique index grows with the store like the events' own).
  */
 function libraryInserter(db: Database.Database): Inserter {
@@ -81,8 +81,8 @@ function libraryInserter(db: Database.Database): Inserter {
      VALUES ('stripe', 'stripe', ?, 'charge.succeeded', 0, ?, 'processed', ?, ?, ?, ?, 'stripe', 'webhook')`,
   );
   const object = db.prepare(
-    `INSERT INTO ${t.objects} (variant, object_type, object_id, version, data, event, updated_at)
-     VALUES ('stripe', 'charge', ?, ?, ?, ?, ?)`,
+    `INSERT INTO ${t.objects} (variant, object_type, object_id, version, data, data_path, event, updated_at)
+     VALUES ('stripe', 'charge', ?, ?, NULL, '["data","object"]', ?, ?)`,
   );
   const delivery = db.prepare(
     `INSERT INTO ${t.deliveries} (event, receiver, status, attempts, completed_at, created_at)
@@ -105,13 +105,8 @@ function libraryInserter(db: Database.Database): Inserter {
     // The log line of a valid request does not repeat the body: the event row holds it.
     request.run(at, headers, null, Buffer.byteLength(body), lastInsertRowid);
     const { data } = JSON.parse(body) as { data: { object: { id: string; created: number } } };
-    object.run(
-      data.object.id,
-      data.object.created * 1_000_000,
-      JSON.stringify(data.object),
-      lastInsertRowid,
-      at + 5,
-    );
+    // A Stripe state is a pointer into its event's payload (src/objects/mirror.ts).
+    object.run(data.object.id, data.object.created * 1_000_000, lastInsertRowid, at + 5);
   };
 }
 
