@@ -38,7 +38,7 @@ export interface BenchOptions {
   quiet: number | undefined;
   /** Longest wait for quiet, seconds. */
   quietWait: number;
-  /** A's group commit: the library's default (on for SQLite, off for Postgres), or on or off. */
+  /** A's group commit: the library's default (on), or on or off. */
   groupCommit: GroupCommitMode;
   /** Postgres suite: each server's connection pool size (undefined: the driver's default). */
   pool: number | undefined;

@@ -41,8 +41,8 @@ const DELIVERIES = 'payments_deliveries';
 
 /** The group-commit setting of A's second configuration: the other way from the first. */
 function flipped(mode: GroupCommitMode): 'on' | 'off' {
-  // `default` is the library's default, off on Postgres.
-  return mode === 'on' ? 'off' : 'on';
+  // `default` is the library's default, on.
+  return mode === 'off' ? 'on' : 'off';
 }
 
 /** What the shared case's check found. */

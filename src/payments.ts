@@ -98,12 +98,12 @@ export function payments(settings: PaymentsSettings): Payments {
   // Validated before the database opens: a wrong option opens nothing.
   const schedules = variantSchedules(settings.variants, providers);
 
-  // The store: events and deliveries, written in units of work (group-committed by default on
-  // SQLite), claimed and leased, read; and the request log.
+  // The store: events and deliveries, written in units of work (group-committed by default),
+  // claimed and leased, read; and the request log.
   const db = openDatabase(resolved.database, resolved.logger);
   const tables = tableNames(resolved.tablePrefix);
   const hooks = new Emittery<PaymentsHooks>();
-  const batching = resolved.groupCommit.enabled ?? db.dialect === 'sqlite';
+  const batching = resolved.groupCommit.enabled;
   const committer = batching
     ? new GroupCommitter(db, {
         maxBatch: resolved.groupCommit.maxBatch,

@@ -270,7 +270,7 @@ export interface PaymentsSettings {
   /**
    * Store concurrent webhooks in one transaction, answering each only after the shared COMMIT:
    * one fsync for many events. One webhook that fails in a batch fails alone.
-   * @default on for SQLite, off for Postgres (whose many connections commit in parallel)
+   * @default true
    */
   groupCommit?: boolean | GroupCommitSettings;
   /**
@@ -305,7 +305,7 @@ export interface ResolvedSettings {
   requestLog: Required<RequestLogSettings> | false;
   events: { retentionDays: number | undefined };
   /** `undefined`: the dialect's default. */
-  groupCommit: { enabled: boolean | undefined; maxBatch: number; maxWaitMs: number };
+  groupCommit: { enabled: boolean; maxBatch: number; maxWaitMs: number };
   trustProxy: boolean;
   telemetry: TelemetrySettings | false;
 }

@@ -237,7 +237,7 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
           : positive(events.retentionDays, 'events.retentionDays'),
     },
     groupCommit: {
-      enabled: groupCommit === undefined ? undefined : groupCommit !== false,
+      enabled: groupCommit !== false,
       maxBatch: Math.floor(positive(groupOptions.maxBatch ?? 100, 'groupCommit.maxBatch')),
       maxWaitMs: nonNegative(groupOptions.maxWaitMs ?? 2, 'groupCommit.maxWaitMs'),
     },

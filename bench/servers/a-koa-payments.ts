@@ -3,7 +3,7 @@
  * receiver (which counts its runs), the request log on, the retry worker off, SQLite with the
  * library's own pragmas (WAL, busy_timeout, synchronous=FULL, temp_store=MEMORY, ...), or in the
  * Postgres suite the connection string as `database` (a Knex config only to set `--pool`), group
- * commit as the library defaults it (on for SQLite, off for Postgres) unless `--group-commit
+ * commit as the library defaults it (on) unless `--group-commit
  * on|off` says otherwise.
  */
 import { pathToFileURL } from 'node:url';

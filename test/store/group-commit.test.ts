@@ -149,27 +149,32 @@ for (const dialect of DIALECTS)
   });
 
 describe('group commit defaults', () => {
-  it('is on for SQLite and off for Postgres unless asked', async () => {
+  it('is on for SQLite and Postgres unless turned off', async () => {
     for (const dialect of DIALECTS) {
-      const db = await createTestDatabase(dialect);
-      const pay = payments({
-        database: db.setting,
-        registry: createRegistry(),
-        worker: false,
-        variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
-      });
-      try {
-        await pay.migrate();
-        const batches: number[] = [];
-        pay.on('store.committed', ({ size }) => {
-          batches.push(size);
+      for (const groupCommit of [undefined, false]) {
+        const db = await createTestDatabase(dialect);
+        const pay = payments({
+          database: db.setting,
+          registry: createRegistry(),
+          worker: false,
+          variants: { stripe: { provider: 'stripe', endpointSecret: SECRET } },
+          ...(groupCommit === undefined ? {} : { groupCommit }),
         });
-        const { body, headers } = signed('evt_default');
-        await pay.receive('stripe', webhookRequest(body, headers));
-        expect(batches.length > 0, dialect).to.equal(dialect === 'sqlite');
-      } finally {
-        await pay.close();
-        await db.cleanup();
+        try {
+          await pay.migrate();
+          const batches: number[] = [];
+          pay.on('store.committed', ({ size }) => {
+            batches.push(size);
+          });
+          const { body, headers } = signed('evt_default');
+          await pay.receive('stripe', webhookRequest(body, headers));
+          expect(batches.length > 0, `${dialect}, groupCommit ${groupCommit}`).to.equal(
+            groupCommit === undefined,
+          );
+        } finally {
+          await pay.close();
+          await db.cleanup();
+        }
       }
     }
   });
