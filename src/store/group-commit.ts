@@ -8,7 +8,14 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import { KnexFollowUp, type PgAccess, type PgStep, runPostgresUnit } from './postgres-direct.js';
+import {
+  BatchNotSent,
+  isSqlError,
+  KnexFollowUp,
+  type PgAccess,
+  type PgStep,
+  runPostgresUnit,
+} from './postgres-direct.js';
 import {
   type DirectAccess,
   type DirectConnection,
@@ -252,9 +259,12 @@ export class GroupCommitter {
 
   /**
    * The Postgres fast path: the batch's statements in one round trip and one implicit
-   * transaction. When it fails nothing of it is durable, and each unit runs again alone, so that
-   * one that fails fails alone. A unit that hands the end of its work to a Knex transaction is
-   * answered once that transaction has committed.
+   * transaction. When the server refuses it (or it was never sent), nothing of it is durable and
+   * each unit runs again alone, so that one that fails fails alone. When the connection failed
+   * instead, whether it committed is unknown: every unit fails (503; the provider redelivers and
+   * the store recognises what it kept), as a webhook whose own statement met that error does. A
+   * unit that hands the end of its work to a Knex transaction is answered once that transaction
+   * has committed.
    */
   async #commitPostgres(postgres: PgAccess, batch: Queued<unknown>[]): Promise<void> {
     const stepOf = (unit: Queued<unknown>) => (unit.postgres as () => PgStep<unknown>)();
@@ -265,8 +275,8 @@ export class GroupCommitter {
       if (batch.length === 1) values = [await alone(batch[0] as Queued<unknown>)];
       else values = await postgres.runBatch(batch.map(stepOf));
     } catch (error) {
-      if (batch.length === 1) {
-        (batch[0] as Queued<unknown>).reject(error);
+      if (batch.length === 1 || !(isSqlError(error) || error instanceof BatchNotSent)) {
+        for (const unit of batch) unit.reject(error);
         return;
       }
       // Through a promise, so that a step that throws as it is built fails its unit alone.

@@ -72,6 +72,16 @@ export interface PgAccess {
   runBatch(steps: readonly PgStep<unknown>[]): Promise<unknown[]>;
 }
 
+/**
+ * A batch that never reached the server (its text could not be built: a NUL in a value, a text
+ * past the longest string): nothing of it ran, and its steps may run alone.
+ */
+export class BatchNotSent extends Error {
+  constructor(cause: unknown) {
+    super('koa-payments: a batch could not be sent', { cause });
+  }
+}
+
 /** A value as the text of an SQL literal's content (before quoting), as `pg` would bind it. */
 function literalText(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
@@ -143,7 +153,12 @@ export function postgresAccess(knex: Knex): PgAccess | undefined {
       return step.result(rows);
     },
     async runBatch(steps) {
-      const text = batchText(steps);
+      let text: string;
+      try {
+        text = batchText(steps);
+      } catch (error) {
+        throw new BatchNotSent(error);
+      }
       const client = await acquireConnection<PgClient & object>(knex);
       let results: { rows: Row[] }[];
       try {
@@ -192,9 +207,10 @@ export async function runPostgresUnit<T>(
 
 /**
  * Whether an error is one the server answered with (a SQLSTATE), after which the connection is
- * still usable; a network or protocol error is not.
+ * still usable and the statement's implicit transaction rolled back; after a network or protocol
+ * error neither is known.
  */
-function isSqlError(error: unknown): boolean {
+export function isSqlError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -10,6 +10,7 @@ import {
   type Registry,
 } from '../../src/index.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
+import { BatchNotSent, type PgAccess } from '../../src/store/postgres-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { webhookRequest } from '../helpers/provider.js';
@@ -296,5 +297,71 @@ describe('group commit gathering', () => {
     // Mocha's timeout fails this test if the batch waits for the ticketed request forever.
     expect(await unit('a')).to.equal('a');
     expect(batches).to.deep.equal([1]);
+  });
+});
+
+describe('group commit on Postgres, when a batch fails', () => {
+  /**
+   * A committer on a fake Postgres access whose batches fail with `error`; counts the units run
+   * alone afterwards.
+   */
+  async function failingBatch(error: Error) {
+    let alone = 0;
+    const access: PgAccess = {
+      async run(step) {
+        alone += 1;
+        return step.result([]);
+      },
+      async runBatch() {
+        throw error;
+      },
+    };
+    const gc = new GroupCommitter(
+      { knex: {} as Knex, postgres: access },
+      { maxBatch: 10, maxWaitMs: 0 },
+    );
+    // Submitted in one turn of the event loop: one batch.
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'c'].map((value) =>
+        gc.submit({
+          knex: async () => expect.fail('the fast path runs these units'),
+          postgres: () => ({
+            statement: { name: 'koa_payments_test', text: 'SELECT 1' },
+            values: [],
+            result: () => value,
+          }),
+        }),
+      ),
+    );
+    return { alone, outcomes };
+  }
+
+  it('runs each unit alone when the server refused the batch: nothing of it was committed', async () => {
+    const refused = Object.assign(new Error('value too long'), { code: '22001' });
+    const { alone, outcomes } = await failingBatch(refused);
+    expect(alone).to.equal(3);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason))).to.deep.equal([
+      'a',
+      'b',
+      'c',
+    ]);
+  });
+
+  it('runs each unit alone when the batch was never sent', async () => {
+    const { alone, outcomes } = await failingBatch(new BatchNotSent(new Error('a NUL')));
+    expect(alone).to.equal(3);
+    expect(outcomes.every((o) => o.status === 'fulfilled')).to.equal(true);
+  });
+
+  it('fails every unit, running none again, when the connection failed and the COMMIT may have happened', async () => {
+    const lost = new Error('Connection terminated unexpectedly');
+    const { alone, outcomes } = await failingBatch(lost);
+    // Run again, a unit whose rows were committed would find them and answer as a duplicate.
+    expect(alone).to.equal(0);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? o.reason : o.value))).to.deep.equal([
+      lost,
+      lost,
+      lost,
+    ]);
   });
 });
