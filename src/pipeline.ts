@@ -181,7 +181,12 @@ export class Pipeline {
     const paused = current instanceof Promise ? await current : current;
     const bodyText = origin.request?.rawBody.toString('utf8');
     const incoming = verified.map((event, index) =>
-      this.#incoming(variant, provider, event, origin, bodyText, index === 0, paused),
+      this.#incoming(variant, provider, event, origin, {
+        bodyText,
+        logged: index === 0,
+        alone: verified.length === 1,
+        paused,
+      }),
     );
     let failed: VerifiedEvent | undefined;
     for (const item of incoming) {
@@ -254,10 +259,16 @@ export class Pipeline {
     provider: Provider,
     verified: VerifiedEvent,
     origin: Origin,
-    bodyText: string | undefined,
-    logged: boolean,
-    paused: ReadonlySet<string>,
+    context: {
+      bodyText: string | undefined;
+      /** Whether this event's request-log line is written with it (the request's first). */
+      logged: boolean;
+      /** Whether it is its request's only event. */
+      alone: boolean;
+      paused: ReadonlySet<string>;
+    },
   ): Incoming {
+    const { bodyText, logged, alone, paused } = context;
     const ignoredReason = this.#modeGate.reason(variant, verified);
     // An ignored event is stored without deliveries: it runs no receiver, and it neither
     // touches the objects mirror nor emits a payment signal. A provider's own type never
@@ -269,14 +280,13 @@ export class Pipeline {
         : [];
     const facts: IncomingFacts =
       ignoredReason === undefined
-        ? incomingFacts(
-            provider,
-            verified,
-            variant,
-            origin.receivedAt,
-            this.#registry,
-            this.#settings.logger,
-          )
+        ? incomingFacts(provider, verified, variant, origin.receivedAt, this.#registry, {
+            logger: this.#settings.logger,
+            // The text stored below is the one `payload` was parsed from: the provider's own, or
+            // the body of a request that carries this event alone (else each event of a batch
+            // would store the whole body, and a path into one event would miss).
+            payloadIsStored: verified.payloadText !== undefined || alone,
+          })
         : {};
     if (paused.size > 0) {
       // Both lists: the event's own receivers and those of the payment signal it emits.

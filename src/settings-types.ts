@@ -157,7 +157,8 @@ export interface GroupCommitSettings {
    * and is being verified, and outcomes of receivers that have just run. A commit waits only
    * while such requests are being verified or while each turn of the event loop brings more
    * work (never for a body still on its way), so a lone webhook waits one extra turn; under
-   * load the wait buys one fsync for many events. 0 turns the waiting off.
+   * load the wait buys one fsync for many events. 0 turns the waiting off. SQLite only: on
+   * Postgres a batch takes what queued while the batches before it were in flight.
    * @default 2
    */
   maxWaitMs?: number;
@@ -304,7 +305,6 @@ export interface ResolvedSettings {
   worker: Required<WorkerSettings> & { enabled: boolean };
   requestLog: Required<RequestLogSettings> | false;
   events: { retentionDays: number | undefined };
-  /** `undefined`: the dialect's default. */
   groupCommit: { enabled: boolean; maxBatch: number; maxWaitMs: number };
   trustProxy: boolean;
   telemetry: TelemetrySettings | false;

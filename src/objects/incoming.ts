@@ -27,8 +27,16 @@ export function incomingFacts(
   variant: string,
   receivedAt: Date,
   registry: RegistryCore,
-  logger: Logger,
+  options: {
+    logger: Logger;
+    /**
+     * Whether the payload text the event is stored with parses to `verified.payload`, so that
+     * a mirror entry may point into it instead of holding a copy (src/objects/mirror.ts).
+     */
+    payloadIsStored: boolean;
+  },
 ): IncomingFacts {
+  const { logger, payloadIsStored } = options;
   const facts = readFacts(
     provider,
     verified.payload,
@@ -41,7 +49,7 @@ export function incomingFacts(
     result.object = objectWrite(
       facts.object,
       verified.data,
-      verified.payload,
+      payloadIsStored ? verified.payload : undefined,
       provider.api !== undefined,
     );
   }

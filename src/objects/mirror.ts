@@ -179,7 +179,13 @@ export function entryState(data: unknown, path: unknown, payload: unknown): unkn
   if (path === null || path === undefined || payload === null || payload === undefined) {
     return null;
   }
-  return readAt(JSON.parse(String(payload)), JSON.parse(String(path)) as string[]) ?? null;
+  try {
+    return readAt(JSON.parse(String(payload)), JSON.parse(String(path)) as string[]) ?? null;
+  } catch {
+    // A payload that is not JSON (a custom provider's): no state, rather than a read, or a
+    // prune's materialisation, that fails on every run.
+    return null;
+  }
 }
 
 /**

@@ -212,7 +212,9 @@ export interface ObjectRef {
    * subtree unchanged (Stripe's `['data', 'object']`): the objects mirror then refers to the
    * stored payload instead of keeping a second copy of it. Absent when `signal.data` is built,
    * transformed or fetched apart from the payload; the mirror also keeps a copy whenever
-   * `signal.data` is not the very value found at this path.
+   * `signal.data` is not the very value found at this path, and for the events of a request that
+   * carries several. The path is resolved in the text the event is stored with (`payloadText`,
+   * else the request body), which must parse to the payload `facts()` was given.
    */
   path?: readonly string[];
 }

@@ -28,6 +28,24 @@ const BUILDING: Provider = {
   },
 };
 
+/**
+ * A provider whose requests carry several events, each item's `data` a plain subtree of the item
+ * (its `payload`), with no `payloadText` of its own: each event is stored with the whole body.
+ */
+const BATCHING: Provider = {
+  name: 'batcher',
+  verify({ rawBody }) {
+    const { events } = JSON.parse(rawBody.toString('utf8')) as {
+      events: { id: string; type: string; data: { id: string } }[];
+    };
+    return events.map((item) => ({ id: item.id, type: item.type, data: item.data, payload: item }));
+  },
+  facts(_type, payload) {
+    const data = (payload as { data: { id: string } }).data;
+    return { object: { type: 'thing', id: data.id, path: ['data'] } };
+  },
+};
+
 describe('the path an object names in its payload', () => {
   it('is kept when it is a short list of keys, and makes the object malformed otherwise', () => {
     const withPath = (path: unknown): Provider => ({
@@ -61,6 +79,7 @@ for (const dialect of DIALECTS)
         stripe: { provider: 'stripe', endpointSecret: SECRET },
         paystack: { provider: 'paystack', secretKey: 'sk_test_mirror_pointer' },
         acme: { provider: BUILDING },
+        batcher: { provider: BATCHING },
       },
     }));
 
@@ -133,6 +152,29 @@ for (const dialect of DIALECTS)
         id: 'thing_1',
         built: true,
       });
+    });
+
+    it('stores copies of the events of a request that carries several: each is stored with the whole body, which the path does not lead through', async () => {
+      const body = JSON.stringify({
+        events: [
+          { id: 'evt_b1', type: 'thing.updated', data: { id: 'thing_b1', n: 1 } },
+          { id: 'evt_b2', type: 'thing.updated', data: { id: 'thing_b2', n: 2 } },
+        ],
+      });
+      await (await served.pay.receive('batcher', webhookRequest(body, {}))).dispatched;
+      for (const [id, n] of [
+        ['thing_b1', 1],
+        ['thing_b2', 2],
+      ] as const) {
+        expect(await row('batcher', id), id).to.deep.include({
+          data: JSON.stringify({ id, n }),
+          data_path: null,
+        });
+        expect((await served.pay.objects.get('batcher', 'thing', id))?.data, id).to.deep.equal({
+          id,
+          n,
+        });
+      }
     });
 
     it('writes the state into the entry before a prune deletes its event, and reads the same state after', async () => {
