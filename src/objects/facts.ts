@@ -43,7 +43,8 @@ function validObject(value: unknown): value is ObjectRef {
     (ref.path === undefined ||
       (Array.isArray(ref.path) &&
         ref.path.length <= MAX_PATH &&
-        ref.path.every((key) => typeof key === 'string' && key.length <= MAX_LENGTH)))
+        // Array.from: a hole is undefined, where every() would skip it.
+        Array.from(ref.path).every((key) => typeof key === 'string' && key.length <= MAX_LENGTH)))
   );
 }
 

@@ -58,7 +58,9 @@ describe('the path an object names in its payload', () => {
       id: '1',
       path: ['data', 'object'],
     });
-    for (const path of ['data', [1], Array.from({ length: 17 }, () => 'a')]) {
+    const holed: string[] = new Array(2);
+    holed[1] = 'x';
+    for (const path of ['data', [1], holed, Array.from({ length: 17 }, () => 'a')]) {
       const reading = factsOf(withPath(path), 't', {});
       expect(reading.facts, JSON.stringify(path)).to.deep.equal({});
       expect(reading.errors.map((e) => e.message)).to.deep.equal([
