@@ -202,8 +202,13 @@ export class GroupCommitter {
 
   async #commit(batch: Queued<unknown>[]): Promise<void> {
     const postgres = this.#postgres;
-    if (postgres !== undefined && batch.every((unit) => unit.postgres !== undefined)) {
-      await this.#commitPostgres(postgres, batch);
+    if (postgres !== undefined) {
+      // A unit without a statement of its own (an atomic receiver runs in its transaction) takes
+      // a Knex transaction alone, as without group commit: it neither sends the rest of the batch
+      // down the Knex path nor holds the batch, or the next, while its receiver runs.
+      for (const unit of batch) if (unit.postgres === undefined) void this.#commitKnex([unit]);
+      const fast = batch.filter((unit) => unit.postgres !== undefined);
+      if (fast.length > 0) await this.#commitPostgres(postgres, fast);
       return;
     }
     const direct = this.#direct;
@@ -221,6 +226,11 @@ export class GroupCommitter {
       this.#answer(batch, results);
       return;
     }
+    await this.#commitKnex(batch);
+  }
+
+  /** A batch in one Knex transaction, each unit in a savepoint when there are several. */
+  async #commitKnex(batch: Queued<unknown>[]): Promise<void> {
     const results: UnitResult[] = [];
     try {
       // `knex.transaction(fn)` resolves only after COMMIT has completed: no caller is answered
