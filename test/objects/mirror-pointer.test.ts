@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { createRegistry, type Provider } from '../../src/index.js';
 import { factsOf } from '../../src/objects/facts.js';
+import { entryState } from '../../src/objects/mirror.js';
 import { samplePayload, sendWebhook } from '../../src/testing/index.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { servedForEach, webhookRequest } from '../helpers/provider.js';
@@ -47,6 +48,12 @@ const BATCHING: Provider = {
 };
 
 describe('the path an object names in its payload', () => {
+  it('reads no state, rather than failing, from a payload that is not JSON', () => {
+    expect(entryState(null, '["data"]', '{"data":{"id":"x"}}')).to.deep.equal({ id: 'x' });
+    expect(entryState(null, '["data"]', 'id=x&status=paid')).to.equal(null);
+    expect(entryState('{"id":"y"}', null, null)).to.deep.equal({ id: 'y' });
+  });
+
   it('is kept when it is a short list of keys, and makes the object malformed otherwise', () => {
     const withPath = (path: unknown): Provider => ({
       name: 'p',
