@@ -21,9 +21,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import knexFactory, { type Knex } from 'knex';
 import { DashboardQueries, type EventListFilter, PROBE_CAP } from '../src/dashboard/queries.js';
-import { migrationSource, tableNames } from '../src/store/migrations.js';
+import { migrationSource } from '../src/store/migrations.js';
 import { type Cursor, RequestQueries } from '../src/store/queries.js';
 import { rowSlack } from '../src/store/row-slack.js';
+import { tableNames } from '../src/store/table-names.js';
 import { median, table } from './report.js';
 
 const { values } = parseArgs({

@@ -6,8 +6,9 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, rmSync } from
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../src/store/database.js';
-import { migrationSource, tableNames } from '../src/store/migrations.js';
+import { migrationSource } from '../src/store/migrations.js';
 import { rowSlack } from '../src/store/row-slack.js';
+import { tableNames } from '../src/store/table-names.js';
 import { EventFactory } from './payload.js';
 
 /** `synchronous` of every server's connection: FULL (the library's, and the default) or NORMAL. */

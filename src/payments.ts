@@ -11,6 +11,7 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { Pauses } from './dispatch/pauses.js';
 import { Worker } from './dispatch/worker.js';
 import { ConfigurationError } from './errors.js';
+import { logFailedRequest } from './http/failed-requests.js';
 import { createMiddleware } from './http/middleware.js';
 import { catchUpMethods } from './instance/catch-up.js';
 import { hookMethods } from './instance/hooks.js';
@@ -30,12 +31,12 @@ import { EventRetention } from './store/event-retention.js';
 import { EventStore } from './store/event-store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { schemaReady } from './store/migrate.js';
-import { tableNames } from './store/migrations.js';
 import { PausedReceivers } from './store/paused-receivers.js';
 import { EventQueries, RequestQueries } from './store/queries.js';
 import { RequestLog } from './store/requests.js';
 import { RunOnce } from './store/run-once.js';
 import { SyncStateStore } from './store/sync-state.js';
+import { tableNames } from './store/table-names.js';
 import type { StoredEvent } from './store/types.js';
 import { VariantActivity } from './store/variant-activity.js';
 import { objectFetcher } from './sync/fetch.js';
@@ -291,8 +292,8 @@ export function payments(settings: PaymentsSettings): Payments {
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
-    logFailure: (variant, request, status, error) =>
-      pipeline.logFailure(variant, request, status, error),
+    logFailure: (variant, request, statusCode, error) =>
+      logFailedRequest(requestLog, resolved.logger, { variant, request, statusCode, error }),
   });
 
   if (resolved.worker.enabled) {

@@ -7,12 +7,7 @@ import type { SilenceWatch } from './alerts/silence.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { Pauses } from './dispatch/pauses.js';
 import { buildSignal } from './dispatch/signal.js';
-import {
-  PaymentsError,
-  ReceiverFailedError,
-  SignatureVerificationError,
-  StoreUnavailableError,
-} from './errors.js';
+import { PaymentsError, ReceiverFailedError, StoreUnavailableError } from './errors.js';
 import { eventsOf, type Incoming, isMissingTable, NO_PAUSES, type Origin } from './incoming.js';
 import { ModeGate } from './mode-gate.js';
 import { type IncomingFacts, incomingFacts } from './objects/incoming.js';
@@ -404,38 +399,6 @@ export class Pipeline {
       ? this.#dispatcher.run(event, deliveries)
       : this.#dispatcher.run(event, deliveries, verified.data, { payment: facts.payment });
     return { dispatched };
-  }
-
-  /**
-   * Logs a request that did not end in a stored event. Never throws: the log must not change
-   * the answer (with the store down, this insert fails too).
-   */
-  async logFailure(
-    variant: string,
-    request: Omit<WebhookRequest, 'rawBody' | 'url'> & { rawBody: Buffer | undefined },
-    statusCode: number,
-    error: PaymentsError,
-  ): Promise<void> {
-    if (this.#requestLog === undefined) return;
-    const reason = error instanceof SignatureVerificationError ? `:${error.reason}` : '';
-    try {
-      await this.#requestLog.insert({
-        variant,
-        receivedAt: request.receivedAt,
-        remoteIp: request.remoteIp,
-        headers: request.headers,
-        rawBody: request.rawBody,
-        valid: false,
-        statusCode,
-        error: `${error.code}${reason}`,
-        event: undefined,
-      });
-    } catch (logError) {
-      this.#settings.logger.debug(
-        { err: logError, variant },
-        'koa-payments: could not write the request log line of a failed request',
-      );
-    }
   }
 
   async #verify(provider: Provider, request: WebhookRequest): Promise<Verified> {

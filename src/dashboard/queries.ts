@@ -6,10 +6,10 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from '../store/database.js';
-import type { TableNames } from '../store/migrations.js';
 import { type Cursor, type RequestQueries, timeKeyset } from '../store/queries.js';
 import { ROW_SLACK_COLUMN } from '../store/row-slack.js';
 import { EVENT_COLUMNS, type Row, toDate, toDelivery, toEvent } from '../store/rows.js';
+import type { TableNames } from '../store/table-names.js';
 import type {
   Delivery,
   DeliveryStatus,

@@ -8,6 +8,7 @@ import type { Ticket } from '../pipeline.js';
 import type { WebhookRequest } from '../providers/types.js';
 import type { WebhookRecord } from '../telemetry/telemetry.js';
 import type { Logger, Received } from '../types.js';
+import type { FailedRequest } from './failed-requests.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
 import { remoteIp } from './remote-ip.js';
 import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';
@@ -40,7 +41,7 @@ export interface MiddlewareOptions {
   /** Records a request that stored no event (the request log); never rejects. */
   logFailure(
     variant: string,
-    request: Omit<WebhookRequest, 'rawBody' | 'url'> & { rawBody: Buffer | undefined },
+    request: FailedRequest,
     statusCode: number,
     error: PaymentsError,
   ): Promise<void>;

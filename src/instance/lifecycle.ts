@@ -9,7 +9,7 @@ import type { Worker } from '../dispatch/worker.js';
 import type { Payments } from '../payments-types.js';
 import type { Database } from '../store/database.js';
 import { migrateLatest } from '../store/migrate.js';
-import type { TableNames } from '../store/migrations.js';
+import type { TableNames } from '../store/table-names.js';
 import type { PeriodicSync } from '../sync/periodic.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Logger, PaymentsHooks } from '../types.js';

@@ -9,8 +9,8 @@
  * Two versions side by side, like the rest of the storing unit (store-event.ts).
  */
 import type { Knex } from 'knex';
-import type { TableNames } from '../store/migrations.js';
 import type { DirectConnection } from '../store/sqlite-direct.js';
+import type { TableNames } from '../store/table-names.js';
 
 /** A payment signal to emit, once per variant and key. */
 export interface SignalEmission {

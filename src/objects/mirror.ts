@@ -19,8 +19,8 @@
 import type { Knex } from 'knex';
 import { readAt } from '../providers/shared/data-path.js';
 import type { ObjectRef } from '../providers/types.js';
-import type { TableNames } from '../store/migrations.js';
 import type { DirectConnection } from '../store/sqlite-direct.js';
+import type { TableNames } from '../store/table-names.js';
 
 /** What the storing transaction writes to the mirror for one event. */
 export interface ObjectWrite {

@@ -1,7 +1,7 @@
 /** Reads of the objects mirror and of the payment signals emitted. */
 import type { Knex } from 'knex';
-import type { TableNames } from '../store/migrations.js';
 import { type Row, toDate } from '../store/rows.js';
+import type { TableNames } from '../store/table-names.js';
 import { entryState } from './mirror.js';
 import type { ObjectFilter, ObjectState } from './types.js';
 

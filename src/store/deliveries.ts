@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
-import type { TableNames } from './migrations.js';
 import { outcomeRow, type Row, toDelivery } from './rows.js';
+import type { TableNames } from './table-names.js';
 import type { DeliveryStatus, LeasedDelivery } from './types.js';
 
 /** Which deliveries of one event {@link Deliveries.claimForEvent} takes. */

@@ -14,7 +14,7 @@
 import type { Knex } from 'knex';
 import { materialiseEntries } from '../objects/mirror.js';
 import type { Database } from './database.js';
-import type { TableNames } from './migrations.js';
+import type { TableNames } from './table-names.js';
 
 /** Events deleted per transaction. */
 const BATCH = 500;

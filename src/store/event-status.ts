@@ -10,8 +10,9 @@
  * storing statement restates it for a new event, which has no failed delivery:
  * store-event-postgres.ts). test/store/event-status.test.ts runs every path.
  */
-import type { TableNames } from './migrations.js';
+
 import { ROW_SLACK_COLUMN, rowSlackSql } from './row-slack.js';
+import type { TableNames } from './table-names.js';
 import type { DeliveryStatus, EventStatus } from './types.js';
 
 /** What the rule reads of an event's deliveries. */

@@ -13,7 +13,6 @@ import {
   type Unit,
   unitOfAll,
 } from './group-commit.js';
-import type { TableNames } from './migrations.js';
 import { runPostgresUnit } from './postgres-direct.js';
 import {
   type DeliveryRecord,
@@ -30,6 +29,7 @@ import {
   storeEvent,
   storeEventStatements,
 } from './store-event.js';
+import type { TableNames } from './table-names.js';
 
 /** Stores events and settles their deliveries, for one database and table prefix. */
 export class EventStore {

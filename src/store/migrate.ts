@@ -9,7 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
 import { acquireConnection, poolMax, releaseConnection } from './knex-adapter.js';
-import { migrationSource, type TableNames, tableNames } from './migrations.js';
+import { migrationSource } from './migrations.js';
+import { type TableNames, tableNames } from './table-names.js';
 
 const SQLITE_RETRIES = 5;
 

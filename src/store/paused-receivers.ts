@@ -5,9 +5,9 @@
 import type { Knex } from 'knex';
 import type { PausedReceiver } from '../types.js';
 import type { Database } from './database.js';
-import type { TableNames } from './migrations.js';
 import { type Row, toDate } from './rows.js';
 import type { DirectAccess } from './sqlite-direct.js';
+import type { TableNames } from './table-names.js';
 
 /** Longest reason kept. */
 const MAX_REASON = 255;

@@ -1,9 +1,9 @@
 /** Reads of the `events`, `deliveries` and `requests` tables. */
 import type { Knex } from 'knex';
 import type { EventFilter, RequestFilter } from '../types.js';
-import type { TableNames } from './migrations.js';
 import { toRequestLogEntry } from './requests.js';
 import { type Row, toDelivery, toEvent } from './rows.js';
+import type { TableNames } from './table-names.js';
 import type { Delivery, DeliveryStatus, RequestLogEntry, StoredEvent } from './types.js';
 
 /** Reads events and their deliveries, for one database and table prefix. */

@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Knex } from 'knex';
-import type { TableNames } from './migrations.js';
+import type { TableNames } from './table-names.js';
 import type { RequestLogEntry } from './types.js';
 
 /** What the pipeline records for one request. */

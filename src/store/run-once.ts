@@ -16,7 +16,7 @@ import type { Knex } from 'knex';
 import { RunOnceBusyError } from '../errors.js';
 import type { Logger, RunOnceOptions, RunOnceResult } from '../types.js';
 import type { Database } from './database.js';
-import type { TableNames } from './migrations.js';
+import type { TableNames } from './table-names.js';
 
 /** @default of {@link RunOnceOptions.waitMs}. */
 export const DEFAULT_RUN_ONCE_WAIT_MS = 30_000;

@@ -24,11 +24,11 @@ import {
   toCounts,
 } from './event-status.js';
 import type { Unit } from './group-commit.js';
-import type { TableNames } from './migrations.js';
 import { KnexFollowUp, type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import { OUTCOME_COLUMNS, outcomeRow, type Row } from './rows.js';
 import { type DirectConnection, valuesOf } from './sqlite-direct.js';
+import type { TableNames } from './table-names.js';
 import type { DeliveryStatus, EventStatus, LeasedDelivery, OutcomeRecord } from './types.js';
 
 /** One delivery's outcome, to record. */

@@ -14,11 +14,11 @@
  */
 import { REPLACE_STATE } from '../objects/mirror.js';
 import { processedAtFor, statusFromCountsSql } from './event-status.js';
-import type { TableNames } from './migrations.js';
 import { type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
 import { newLeasedDelivery, newStoredEvent, type Row, toEvent } from './rows.js';
 import type { StoreEventStatements, StoreInput, StoreResult } from './store-event.js';
+import type { TableNames } from './table-names.js';
 import type { EventStatus, LeasedDelivery, StoredEvent } from './types.js';
 
 /** Which parts a webhook's statement has. */

@@ -25,7 +25,6 @@ import type { Database } from './database.js';
 import { newLeaseToken } from './deliveries.js';
 import { newEventStatus, processedAtFor } from './event-status.js';
 import type { Unit } from './group-commit.js';
-import type { TableNames } from './migrations.js';
 import type { PreparedSql } from './postgres-direct.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
@@ -46,6 +45,7 @@ import {
   postgresStoreStatement,
   postgresStoreStep,
 } from './store-event-postgres.js';
+import type { TableNames } from './table-names.js';
 import type {
   EventSource,
   EventStatus,

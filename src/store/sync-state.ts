@@ -7,8 +7,8 @@
  */
 import type { Knex } from 'knex';
 import type { SyncRunRecord, SyncState } from '../sync/types.js';
-import type { TableNames } from './migrations.js';
 import { type Row, toDate } from './rows.js';
+import type { TableNames } from './table-names.js';
 
 function toState(row: Row): SyncState {
   let lastResult: SyncRunRecord | null = null;

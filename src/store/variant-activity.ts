@@ -5,8 +5,8 @@
  * sees a change of state writes the silence, by a conditional update that only one can win.
  */
 import type { Knex } from 'knex';
-import type { TableNames } from './migrations.js';
 import { type Row, toDate } from './rows.js';
+import type { TableNames } from './table-names.js';
 
 /** One variant's row. */
 export interface VariantActivityRow {

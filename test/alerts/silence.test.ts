@@ -9,7 +9,7 @@ import {
   type PaymentsHooks,
   payments,
 } from '../../src/index.js';
-import { tableNames } from '../../src/store/migrations.js';
+import { tableNames } from '../../src/store/table-names.js';
 import { VariantActivity } from '../../src/store/variant-activity.js';
 import { sendCharge } from '../helpers/charges.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';

@@ -13,9 +13,9 @@ import {
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { Deliveries } from '../../src/store/deliveries.js';
 import { EventStore } from '../../src/store/event-store.js';
-import { tableNames } from '../../src/store/migrations.js';
 import { PausedReceivers } from '../../src/store/paused-receivers.js';
 import { EventQueries } from '../../src/store/queries.js';
+import { tableNames } from '../../src/store/table-names.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { chargeEvent } from '../helpers/charges.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';

@@ -10,8 +10,8 @@ import type { RegisteredReceiver } from '../../src/signals/registry.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { tableNames } from '../../src/store/migrations.js';
 import type { PaymentEmission, StoreInput } from '../../src/store/store-event.js';
+import { tableNames } from '../../src/store/table-names.js';
 import {
   createTestDatabase,
   onPath,

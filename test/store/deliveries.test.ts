@@ -9,7 +9,7 @@ import { type Database, openDatabase } from '../../src/store/database.js';
 import { Deliveries, LeaseLostError } from '../../src/store/deliveries.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { tableNames } from '../../src/store/migrations.js';
+import { tableNames } from '../../src/store/table-names.js';
 import type { DeliveryStatus } from '../../src/store/types.js';
 import {
   createTestDatabase,

@@ -10,7 +10,7 @@ import { type Database, openDatabase } from '../../src/store/database.js';
 import { countStatuses, eventStatus } from '../../src/store/event-status.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { tableNames } from '../../src/store/migrations.js';
+import { tableNames } from '../../src/store/table-names.js';
 import {
   createTestDatabase,
   onPath,

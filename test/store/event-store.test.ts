@@ -9,8 +9,8 @@ import { type Database, openDatabase } from '../../src/store/database.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { tableNames } from '../../src/store/migrations.js';
 import type { StoreInput } from '../../src/store/store-event.js';
+import { tableNames } from '../../src/store/table-names.js';
 import {
   createTestDatabase,
   onPath,

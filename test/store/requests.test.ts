@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createRegistry, type Payments, payments } from '../../src/index.js';
-import { tableNames } from '../../src/store/migrations.js';
 import { REQUEST_LOG_COLUMNS, RequestLog } from '../../src/store/requests.js';
+import { tableNames } from '../../src/store/table-names.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';

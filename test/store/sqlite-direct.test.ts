@@ -16,7 +16,6 @@ import { Deliveries } from '../../src/store/deliveries.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import { migrateLatest } from '../../src/store/migrate.js';
-import { tableNames } from '../../src/store/migrations.js';
 import {
   type DirectAccess,
   type DirectConnection,
@@ -24,6 +23,7 @@ import {
   runDirect,
 } from '../../src/store/sqlite-direct.js';
 import type { NewEvent } from '../../src/store/store-event.js';
+import { tableNames } from '../../src/store/table-names.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { webhookRequest } from '../helpers/provider.js';
 import { tempDir } from '../helpers/server.js';
