@@ -45,8 +45,15 @@ interface SqliteConnection extends RawSqlite, WatchedConnection {
 
 /** WAL pages between automatic checkpoints (SQLite's default is 1 000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
-/** Size the WAL file is truncated to when it starts over. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Size the WAL file is truncated to when it starts over: above the most it reaches in steady use,
+ * the checkpointer's backstop (`BACKSTOP_PAGES` in wal-checkpointer.ts: 40 000 frames, about 165
+ * MB with 4 KB pages). At 64 MB a busy store's WAL was cut back after every checkpoint and grown
+ * again by the next commits, and growing a file makes the kernel allocate and zero new blocks
+ * inside each COMMIT's write: with a million events stored (more pages per commit), a sixth of
+ * the main thread's samples. A WAL that grew keeps its disk space, up to this size.
+ */
+const WAL_SIZE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 function sqlitePragmas(busyTimeoutMs: number, checkpointer: WalCheckpointer) {
   return (connection: SqliteConnection, done: (err: Error | null, c: unknown) => void) => {
@@ -62,7 +69,7 @@ function sqlitePragmas(busyTimeoutMs: number, checkpointer: WalCheckpointer) {
       // and this becomes a backstop (wal-checkpointer.ts).
       connection.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       // After a checkpoint lets the WAL start over, SQLite truncates the file to this size: a
-      // burst that grew it does not keep the disk space.
+      // burst that grew it past that does not keep the disk space.
       connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       // Keep statement and savepoint journals in memory. A unit of work run in a savepoint
       // has SQLite copy each page it changes into that journal first, for a rollback to the

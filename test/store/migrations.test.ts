@@ -108,7 +108,7 @@ describe('migrations', () => {
     expect(await pragma('busy_timeout')).to.equal(5000);
     expect(await pragma('foreign_keys')).to.equal(1);
     expect(await pragma('wal_autocheckpoint')).to.equal(4000);
-    expect(await pragma('journal_size_limit')).to.equal(64 * 1024 * 1024);
+    expect(await pragma('journal_size_limit')).to.equal(256 * 1024 * 1024);
     expect(await pragma('temp_store')).to.equal(2); // MEMORY
     await pay.close();
   });
