@@ -73,7 +73,10 @@ describe('flutterwave API', () => {
   });
 
   it('lists completed transactions as the charge.completed events their webhooks carry (same ids)', async () => {
-    const now = Date.now();
+    // Noon (UTC) yesterday: the API filters by day, so all three transactions must fall on the
+    // day of `since` whatever the time the suite runs (at 01:00 UTC, two hours back was the
+    // day before).
+    const now = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 12 * 3_600_000;
     const done = transaction(new Date(now - 60_000));
     fake.current.addTransaction(done);
     fake.current.addTransaction(transaction(new Date(now - 120_000), { status: 'pending' }));
