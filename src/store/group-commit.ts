@@ -8,8 +8,8 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from './database.js';
+import { batchParts } from './postgres-batches.js';
 import {
-  BatchNotSent,
   isSqlError,
   KnexFollowUp,
   type PgAccess,
@@ -63,6 +63,8 @@ export interface GroupCommitOptions {
   maxWaitMs: number;
   /** Called after each COMMIT with the number of units it made durable. */
   onCommit?: (size: number) => void;
+  /** The longest text of a Postgres batch, in bytes (default: `MAX_BATCH_TEXT`); for tests. */
+  maxBatchText?: number | undefined;
 }
 
 /**
@@ -105,6 +107,7 @@ export class GroupCommitter {
   readonly #maxBatch: number;
   readonly #onCommit: (size: number) => void;
   readonly #maxWaitMs: number;
+  readonly #maxBatchText: number | undefined;
   readonly #queue: Queued<unknown>[] = [];
   #draining = false;
   /** Postgres batches in flight. */
@@ -119,6 +122,7 @@ export class GroupCommitter {
     this.#maxBatch = options.maxBatch;
     this.#maxWaitMs = options.maxWaitMs;
     this.#onCommit = options.onCommit ?? (() => {});
+    this.#maxBatchText = options.maxBatchText;
   }
 
   /** Opens a {@link Ticket} for a webhook on its way. */
@@ -268,32 +272,68 @@ export class GroupCommitter {
   }
 
   /**
-   * The Postgres fast path: the batch's statements in one round trip and one implicit
-   * transaction. When the server refuses it (or it was never sent), nothing of it is durable and
-   * each unit runs again alone, so that one that fails fails alone. When the connection failed
-   * instead, whether it committed is unknown: every unit fails (503; the provider redelivers and
-   * the store recognises what it kept), as a webhook whose own statement met that error does. A
+   * The Postgres fast path: the batch's statements, in the order of the keys they lock, in one
+   * round trip and one implicit transaction; a batch whose text would pass the bound is sent in
+   * parts, one after the other, each committed and answered on its own (postgres-batches.ts).
+   * When the server refuses a part, nothing of it is durable and each of its units runs again
+   * alone, so that one that fails fails alone. When the connection failed instead, whether it
+   * committed is unknown: every unit of the part fails (503; the provider redelivers and the
+   * store recognises what it kept), as a webhook whose own statement met that error does. A
    * unit that hands the end of its work to a Knex transaction is answered once that transaction
    * has committed.
    */
   async #commitPostgres(postgres: PgAccess, batch: Queued<unknown>[]): Promise<void> {
-    const stepOf = (unit: Queued<unknown>) => (unit.postgres as () => PgStep<unknown>)();
-    const alone = (unit: Queued<unknown>) =>
-      runPostgresUnit(postgres, this.#knex, stepOf(unit), unit.knex);
+    const units: Queued<unknown>[] = [];
+    const steps: PgStep<unknown>[] = [];
+    for (const unit of batch) {
+      try {
+        steps.push((unit.postgres as () => PgStep<unknown>)());
+        units.push(unit);
+      } catch (error) {
+        unit.reject(error); // a step that throws as it is built fails its unit alone
+      }
+    }
+    for (const { positions, text } of batchParts(steps, this.#maxBatchText)) {
+      await this.#commitPart(
+        postgres,
+        positions.map((i) => units[i] as Queued<unknown>),
+        positions.map((i) => steps[i] as PgStep<unknown>),
+        text,
+      );
+    }
+  }
+
+  /** One part of a Postgres batch: its text, or its one step alone (`text` undefined). */
+  async #commitPart(
+    postgres: PgAccess,
+    units: Queued<unknown>[],
+    steps: PgStep<unknown>[],
+    text: string | undefined,
+  ): Promise<void> {
+    const alone = (i: number) =>
+      settled(
+        runPostgresUnit(
+          postgres,
+          this.#knex,
+          steps[i] as PgStep<unknown>,
+          (units[i] as Queued<unknown>).knex,
+        ),
+      );
+    if (text === undefined) {
+      const result = await alone(0);
+      if (result.ok) this.#answer(units, [result]);
+      else (units[0] as Queued<unknown>).reject(result.error);
+      return;
+    }
     let values: unknown[];
     try {
-      if (batch.length === 1) values = [await alone(batch[0] as Queued<unknown>)];
-      else values = await postgres.runBatch(batch.map(stepOf));
+      values = await postgres.runBatch(steps, text);
     } catch (error) {
-      if (batch.length === 1 || !(isSqlError(error) || error instanceof BatchNotSent)) {
-        for (const unit of batch) unit.reject(error);
+      if (!isSqlError(error)) {
+        for (const unit of units) unit.reject(error);
         return;
       }
-      // Through a promise, so that a step that throws as it is built fails its unit alone.
-      const results = await Promise.all(
-        batch.map((unit) => settled(Promise.resolve().then(() => alone(unit)))),
-      );
-      this.#answer(batch, results);
+      this.#answer(units, await Promise.all(units.map((_, i) => alone(i))));
       return;
     }
     const results = await Promise.all(
@@ -305,7 +345,7 @@ export class GroupCommitter {
         ),
       ),
     );
-    this.#answer(batch, results);
+    this.#answer(units, results);
   }
 
   /** After a COMMIT: answers each unit with its own result. */

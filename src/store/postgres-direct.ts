@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { acquireConnection, discardConnection, releaseConnection, usesPg } from './knex-adapter.js';
+import { batchName } from './postgres-batches.js';
 
 type Row = Record<string, unknown>;
 
@@ -58,6 +59,12 @@ export class KnexFollowUp<T> {
 export interface PgStep<T> {
   statement: PreparedSql;
   values: unknown[];
+  /**
+   * The keys of the rows its statement locks, or waits for another transaction's insert of, in
+   * the order it takes them; the same key for the same row in every process. A batch runs its
+   * steps in the order of these keys (postgres-batches.ts).
+   */
+  locks: readonly string[];
   result(rows: Row[]): T | KnexFollowUp<T>;
 }
 
@@ -67,67 +74,13 @@ export interface PgAccess {
   run<T>(step: PgStep<T>): Promise<T | KnexFollowUp<T>>;
   /**
    * Runs several steps in one round trip and one implicit transaction (one COMMIT): all of them
-   * are durable, or none (it rejects).
+   * are durable, or none (it rejects). `text` is theirs, in their order (postgres-batches.ts).
    */
-  runBatch(steps: readonly PgStep<unknown>[]): Promise<unknown[]>;
-}
-
-/**
- * A batch that never reached the server (its text could not be built: a NUL in a value, a text
- * past the longest string): nothing of it ran, and its steps may run alone.
- */
-export class BatchNotSent extends Error {
-  constructor(cause: unknown) {
-    super('koa-payments: a batch could not be sent', { cause });
-  }
-}
-
-/** A value as the text of an SQL literal's content (before quoting), as `pg` would bind it. */
-function literalText(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) {
-    const items = value.map((item) =>
-      item === null || item === undefined
-        ? 'NULL'
-        : `"${literalText(item).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
-    );
-    return `{${items.join(',')}}`;
-  }
-  return String(value);
-}
-
-/** An SQL string literal of `text`, quoted as `pg`'s `escapeLiteral` quotes it. */
-function quoteLiteral(text: string): string {
-  const quoted = text.replace(/'/g, "''");
-  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+  runBatch(steps: readonly PgStep<unknown>[], text: string): Promise<unknown[]>;
 }
 
 /** The statements each connection has prepared for batches, by name. */
 const preparedForBatches = new WeakMap<object, Set<string>>();
-
-/**
- * The text of a batch: one `EXECUTE` of a prepared statement per step, its values as literals.
- * A NUL cannot be sent in a query's text (the server refuses it as a value too): such a batch
- * is refused, and its steps run alone.
- */
-function batchText(steps: readonly PgStep<unknown>[]): string {
-  return steps
-    .map((step) => {
-      const values = step.values.map((value) => {
-        if (value === null || value === undefined) return 'NULL';
-        const text = literalText(value);
-        if (text.includes('\0')) throw new Error('koa-payments: a NUL in a batched value');
-        return quoteLiteral(text);
-      });
-      return `EXECUTE ${batchName(step.statement)}(${values.join(', ')})`;
-    })
-    .join('; ');
-}
-
-/** A statement's name as prepared for batches (apart from the names `pg` prepares itself). */
-function batchName(statement: PreparedSql): string {
-  return `${statement.name}_b`;
-}
 
 /** The fast path for a Knex instance, when its driver is `pg` (else undefined). */
 export function postgresAccess(knex: Knex): PgAccess | undefined {
@@ -152,13 +105,7 @@ export function postgresAccess(knex: Knex): PgAccess | undefined {
       await releaseConnection(knex, client);
       return step.result(rows);
     },
-    async runBatch(steps) {
-      let text: string;
-      try {
-        text = batchText(steps);
-      } catch (error) {
-        throw new BatchNotSent(error);
-      }
+    async runBatch(steps, text) {
       const client = await acquireConnection<PgClient & object>(knex);
       let results: { rows: Row[] }[];
       try {

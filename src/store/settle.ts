@@ -24,6 +24,7 @@ import {
   toCounts,
 } from './event-status.js';
 import type { Unit } from './group-commit.js';
+import { lockKey } from './postgres-batches.js';
 import { KnexFollowUp, type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { ROW_SLACK_COLUMN, rowSlack } from './row-slack.js';
 import { OUTCOME_COLUMNS, outcomeRow, type Row } from './rows.js';
@@ -211,6 +212,8 @@ export function settleEvent(
         sets.map((u) => u.delivery.lease),
         ...OUTCOME_COLUMNS.map((c) => sets.map((u) => u.set[c])),
       ],
+      // The event's deliveries, then its row: the rows of one event, under its key.
+      locks: [lockKey(t.events, eventId)],
       result([row]) {
         const written = new Set(((row as Row).written as unknown[]).map(Number));
         const lost = sets.filter((u) => !written.has(u.delivery.id)).map((u) => u.delivery);

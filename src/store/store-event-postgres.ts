@@ -14,6 +14,7 @@
  */
 import { REPLACE_STATE } from '../objects/mirror.js';
 import { processedAtFor, statusFromCountsSql } from './event-status.js';
+import { lockKey } from './postgres-batches.js';
 import { type PgStep, type PreparedSql, prepared } from './postgres-direct.js';
 import { REQUEST_LOG_COLUMNS } from './requests.js';
 import { newLeasedDelivery, newStoredEvent, type Row, toEvent } from './rows.js';
@@ -173,6 +174,7 @@ export function postgresStoreStatement(t: TableNames, shape: PostgresStoreShape)
  */
 export function postgresStoreStep(
   statements: StoreEventStatements,
+  t: TableNames,
   input: StoreInput,
   lease: string,
 ): PgStep<StoreResult> {
@@ -253,5 +255,27 @@ export function postgresStoreStep(
     });
     return { event, duplicate: false, deliveries, skipped, emitted: row.new_emitted === true };
   };
-  return { statement: statements.postgres(shape), values, result: ([row]) => result(row as Row) };
+  return {
+    statement: statements.postgres(shape),
+    values,
+    locks: storeLocks(t, input),
+    result: ([row]) => result(row as Row),
+  };
+}
+
+/**
+ * The rows the statement locks, in the order it takes them: its object's entry (inserted or
+ * updated by its unique key), its payment signal's (an insert that waits for another
+ * transaction's of the same key), its event's (the same, by dedupe group and event id). A
+ * duplicate takes none of them; it only shares the stored event's row with foreign-key checks,
+ * which no other write of a batch waits for. Deliveries and the request-log line are new rows
+ * of the new event, which nothing else can see.
+ */
+function storeLocks(t: TableNames, input: StoreInput): string[] {
+  const { event, object, payment } = input;
+  const locks: string[] = [];
+  if (object !== undefined) locks.push(lockKey(t.objects, event.variant, object.type, object.id));
+  if (payment !== undefined) locks.push(lockKey(t.paymentSignals, event.variant, payment.key));
+  locks.push(lockKey(t.events, event.dedupeGroup, event.eventId));
+  return locks;
 }

@@ -411,6 +411,6 @@ export function storeEvent(context: StoreEventContext, input: StoreInput): Unit<
       };
   // The same writes in one statement on Postgres (store-event-postgres.ts); an atomic receiver
   // needs a Knex transaction.
-  const postgres = hasAtomic ? undefined : () => postgresStoreStep(statements, input, lease);
+  const postgres = hasAtomic ? undefined : () => postgresStoreStep(statements, t, input, lease);
   return { knex, direct, postgres };
 }

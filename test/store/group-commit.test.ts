@@ -10,7 +10,7 @@ import {
   type Registry,
 } from '../../src/index.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
-import { BatchNotSent, type PgAccess } from '../../src/store/postgres-direct.js';
+import type { PgAccess } from '../../src/store/postgres-direct.js';
 import { signWebhook } from '../../src/testing/index.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { webhookRequest } from '../helpers/provider.js';
@@ -332,6 +332,7 @@ describe('group commit on Postgres, when a batch fails', () => {
           postgres: () => ({
             statement: { name: 'koa_payments_test', text: 'SELECT 1' },
             values: [],
+            locks: [],
             result: () => value,
           }),
         }),
@@ -349,12 +350,6 @@ describe('group commit on Postgres, when a batch fails', () => {
       'b',
       'c',
     ]);
-  });
-
-  it('runs each unit alone when the batch was never sent', async () => {
-    const { alone, outcomes } = await failingBatch(new BatchNotSent(new Error('a NUL')));
-    expect(alone).to.equal(3);
-    expect(outcomes.every((o) => o.status === 'fulfilled')).to.equal(true);
   });
 
   it('fails every unit, running none again, when the connection failed and the COMMIT may have happened', async () => {
@@ -398,6 +393,7 @@ describe('group commit on Postgres, with a unit that has no statement of its own
         postgres: () => ({
           statement: { name: 'koa_payments_test', text: 'SELECT 1' },
           values: [n],
+          locks: [],
           result: () => `stored ${n}`,
         }),
       });
