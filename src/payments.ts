@@ -92,6 +92,7 @@ export function payments(settings: PaymentsSettings): Payments {
     variant,
     webhookUrl: () => webhookUrl(variant),
     logger: resolved.logger,
+    trustProxy: resolved.trustProxy,
   }));
   const modes = variantModes(settings.variants);
   const groups = variantGroups(settings.variants);

@@ -275,11 +275,17 @@ export interface PaymentsSettings {
    */
   groupCommit?: boolean | GroupCommitSettings;
   /**
-   * Read the client address from X-Forwarded-For (behind a proxy you control); otherwise the
-   * socket address.
+   * Where the client address (request log, IP allow-lists) comes from, behind proxies you
+   * control. `false`: the socket. A positive integer N: the Nth X-Forwarded-For entry from the
+   * right, for N proxies in front of the app that each append to the header (nginx's
+   * `$proxy_add_x_forwarded_for`, AWS ALB, Heroku); a client cannot forge it. `true`: the first
+   * entry, only for a proxy that replaces the header (an appending one lets the client choose it).
+   * An entry that is no address gives the socket's.
    * @default false
+   * @example
+   * payments({ trustProxy: 1, variants }); // one nginx or ALB in front
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | number;
   /**
    * OpenTelemetry metrics and spans, through `@opentelemetry/api` (an optional peer dependency:
    * without it, or without an SDK registered, nothing is recorded). By default they go to the
@@ -306,6 +312,6 @@ export interface ResolvedSettings {
   requestLog: Required<RequestLogSettings> | false;
   events: { retentionDays: number | undefined };
   groupCommit: { enabled: boolean; maxBatch: number; maxWaitMs: number };
-  trustProxy: boolean;
+  trustProxy: boolean | number;
   telemetry: TelemetrySettings | false;
 }

@@ -203,8 +203,16 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
     }
   }
   const trustProxy = settings.trustProxy ?? false;
-  if (typeof trustProxy !== 'boolean') {
-    throw new ConfigurationError('trustProxy', 'must be a boolean');
+  if (
+    typeof trustProxy !== 'boolean' &&
+    !(typeof trustProxy === 'number' && Number.isInteger(trustProxy) && trustProxy >= 1)
+  ) {
+    throw new ConfigurationError(
+      'trustProxy',
+      'must be a whole number ≥ 1 (how many proxies in front of the app append to ' +
+        'X-Forwarded-For), true (a proxy replaces that header) or false, got ' +
+        (typeof trustProxy === 'number' ? String(trustProxy) : describe(trustProxy)),
+    );
   }
   const telemetry = resolveTelemetry(settings.telemetry ?? {});
   return {

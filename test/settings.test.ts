@@ -6,7 +6,7 @@ import {
   type PaymentsSettings,
   payments,
 } from '../src/index.js';
-import { parseBytes } from '../src/settings.js';
+import { parseBytes, resolveSettings } from '../src/settings.js';
 import { configurationErrorOf } from './helpers/provider.js';
 import { tempDir } from './helpers/server.js';
 
@@ -177,6 +177,31 @@ describe('payments() settings', () => {
       const error = configError({ variants: { stripe }, retry: { deferFor } });
       expect(error.option).to.equal('retry.deferFor');
       expect(error.message).to.match(/duration such as '24h'/);
+    }
+  });
+
+  it('takes trustProxy as true, false or a hop count, and refuses anything else at start-up', async () => {
+    for (const trustProxy of [false, true, 1, 2, 10]) {
+      expect(resolveSettings({ variants: { stripe }, trustProxy }).trustProxy).to.equal(trustProxy);
+      const pay = payments({ database: tmp.file(), trustProxy, variants: { stripe } });
+      await pay.close();
+    }
+    expect(resolveSettings({ variants: { stripe } }).trustProxy).to.equal(false);
+    const refused: [unknown, string][] = [
+      [0, 'got 0'],
+      [-1, 'got -1'],
+      [1.5, 'got 1.5'],
+      [Number.NaN, 'got NaN'],
+      [Number.POSITIVE_INFINITY, 'got Infinity'],
+      ['1', 'got a string'],
+      ['yes', 'got a string'],
+      [[1], 'got an array of 1'],
+    ];
+    for (const [trustProxy, got] of refused) {
+      const error = configError({ variants: { stripe }, trustProxy });
+      expect(error.option, String(trustProxy)).to.equal('trustProxy');
+      expect(error.message).to.contain('must be a whole number ≥ 1 (how many proxies');
+      expect(error.message).to.contain(got);
     }
   });
 

@@ -10,7 +10,7 @@ import type { WebhookRecord } from '../telemetry/telemetry.js';
 import type { Logger, Received } from '../types.js';
 import type { FailedRequest } from './failed-requests.js';
 import { RawBodyUnavailableError, readRawBody } from './raw-body.js';
-import { remoteIp } from './remote-ip.js';
+import { remoteIp, type TrustProxy } from './remote-ip.js';
 import { sendError, sendMethodNotAllowed, sendReceived } from './responses.js';
 
 /** What the middleware needs from its `payments()` instance. */
@@ -27,7 +27,7 @@ export interface MiddlewareOptions {
    * classic webhooks): `{ limit, source }`, `source` naming it in the 413's message.
    */
   bodyLimitOf?(variant: string): { limit: number; source: string } | undefined;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   isClosing(): boolean;
   /** Starts the telemetry record (span, count, duration) of a POST to a configured variant. */
   webhook(variant: string): WebhookRecord;

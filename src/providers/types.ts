@@ -267,6 +267,12 @@ export interface ProviderContext {
    */
   readonly mode?: 'live' | 'test' | 'any';
   /**
+   * The top-level `trustProxy`: how `request.remoteIp` was read (Paystack's deprecated variant
+   * `trustProxy` gives way to it).
+   * @default false
+   */
+  readonly trustProxy?: boolean | number;
+  /**
    * Milliseconds since the epoch, for the secret cache's TTL (tests inject one).
    * @default Date.now
    */

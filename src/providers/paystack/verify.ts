@@ -43,11 +43,12 @@ export interface PaystackOptions {
   allowedIps?: readonly string[] | boolean;
   /**
    * Check the first address of `X-Forwarded-For` against `allowedIps`, read as the top-level
-   * `trustProxy` reads it, even when that is off. Only matters with `allowedIps`; `false` does not
-   * turn off a top-level `trustProxy: true`.
+   * `trustProxy: true` reads it, when the top-level `trustProxy` is off. Only matters with
+   * `allowedIps`. Ignored when the top-level one is set (`true` or a hop count): that one decides,
+   * so a hop count is never undone by this alias. Boolean only.
    * @default false
-   * @deprecated Set the top-level `trustProxy: true` instead: one setting for the request log and
-   * the allow-list. Still honoured; a warning is logged at start-up.
+   * @deprecated Set the top-level `trustProxy` instead (a hop count behind appending proxies):
+   * one setting for the request log and the allow-list. A warning is logged at start-up.
    */
   trustProxy?: boolean;
   /**
@@ -78,11 +79,11 @@ const RAW_BODY_HINT =
 
 /**
  * The client address: `request.remoteIp` (the middleware's, under the top-level `trustProxy`),
- * or with the variant's own `trustProxy` the forwarded one, parsed by the same rules. The socket
- * address is normalised again for callers of `verify()` that set it themselves.
+ * or with the variant's own `trustProxy` the first forwarded one, parsed by the same rules. The
+ * socket address is normalised again for callers of `verify()` that set it themselves.
  */
 function clientIp(request: WebhookRequest, trustProxy: boolean): string | undefined {
-  const forwarded = trustProxy ? forwardedIp(request.headers) : undefined;
+  const forwarded = trustProxy ? forwardedIp(request.headers, true) : undefined;
   if (forwarded !== undefined) return forwarded;
   return request.remoteIp === undefined ? undefined : normalizeIp(request.remoteIp);
 }
@@ -133,7 +134,8 @@ function checkIp(request: WebhookRequest, allowed: BlockList, trustProxy: boolea
     throw new SignatureVerificationError(
       'ip_not_allowed',
       'The request does not come from an address in allowedIps. If the app runs behind a reverse ' +
-        'proxy or load balancer, set the top-level trustProxy: true so that X-Forwarded-For is read.',
+        'proxy or load balancer, set the top-level trustProxy to the number of proxies that append ' +
+        'to X-Forwarded-For (true if the one proxy replaces that header) so that the header is read.',
     );
   }
 }
@@ -157,12 +159,17 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
       variant,
     );
   }
+  // Under a top-level trustProxy, request.remoteIp already is the forwarded address; the alias
+  // reading the first entry would undo a hop count (that entry is the client's to write).
+  const topLevel = context.trustProxy ?? false;
   if (options.trustProxy !== undefined) {
     context.logger?.warn(
       { variant },
-      `koa-payments: variants.${variant}.trustProxy is deprecated; set the top-level trustProxy: ` +
-        'true instead. Both read X-Forwarded-For by the same rules; the top-level one also gives ' +
-        'the request log the client address. See docs/providers/paystack.md#behind-a-proxy.',
+      `koa-payments: variants.${variant}.trustProxy is deprecated; set the top-level trustProxy ` +
+        'instead (a hop count behind proxies that append to X-Forwarded-For); it also gives the ' +
+        'request log the client address.' +
+        (topLevel === false ? '' : ' Ignored here: the top-level trustProxy is set and decides.') +
+        ' See docs/providers/paystack.md#behind-a-proxy.',
     );
   }
   const allowed = allowList(options.allowedIps, variant);
@@ -176,7 +183,7 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
   });
 
   function verifySignature(request: WebhookRequest): VerifiedEvent {
-    if (allowed !== undefined) checkIp(request, allowed, trustProxy);
+    if (allowed !== undefined) checkIp(request, allowed, trustProxy && topLevel === false);
     const signature = header(request.headers, PAYSTACK_SIGNATURE_HEADER);
     if (signature === undefined) {
       throw new SignatureVerificationError(
