@@ -45,10 +45,11 @@ export function forwardedIp(
   const forwarded = headers['x-forwarded-for'];
   if (forwarded === undefined) return undefined;
   const entries = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',');
-  // The last N entries were appended by our own proxies, the Nth from the right by the outermost,
-  // which saw the client; entries further left are the client's to write. With fewer entries than hops, the leftmost one present is taken,
-  // as Express does (proxy-addr trusts hop i < N and returns the last address it reaches). An
-  // entry that is no address is never skipped for one further left: the caller takes the socket.
+  // The last N entries were appended by our own proxies, the Nth from the right by the
+  // outermost, which saw the client; entries further left are the client's to write. With fewer
+  // entries than hops, the leftmost one present is taken, as Express does (proxy-addr trusts hop
+  // i < N and returns the last address it reaches). An entry that is no address is never skipped
+  // for one further left: the caller takes the socket.
   const index = trust === true ? 0 : Math.max(0, entries.length - trust);
   return normalizeIp(entries[index] as string);
 }
