@@ -86,6 +86,12 @@ const RETRY_KEYS = keySet({
   deferFor: true,
 } satisfies KeysOf<RetrySettings>);
 
+/**
+ * The largest `trustProxy` hop count. A count past the header's length reads its first entry,
+ * the client's own, as `true` does: a count like 1e21 is a mistake, not a deployment.
+ */
+const MAX_PROXY_HOPS = 32;
+
 /** Validates `settings` and applies the defaults. Never mutates the caller's object. */
 export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   if (settings === null || typeof settings !== 'object') {
@@ -205,12 +211,17 @@ export function resolveSettings(settings: PaymentsSettings): ResolvedSettings {
   const trustProxy = settings.trustProxy ?? false;
   if (
     typeof trustProxy !== 'boolean' &&
-    !(typeof trustProxy === 'number' && Number.isInteger(trustProxy) && trustProxy >= 1)
+    !(
+      typeof trustProxy === 'number' &&
+      Number.isInteger(trustProxy) &&
+      trustProxy >= 1 &&
+      trustProxy <= MAX_PROXY_HOPS
+    )
   ) {
     throw new ConfigurationError(
       'trustProxy',
-      'must be a whole number ≥ 1 (how many proxies in front of the app append to ' +
-        'X-Forwarded-For), true (a proxy replaces that header) or false, got ' +
+      `must be a whole number from 1 to ${MAX_PROXY_HOPS} (how many proxies in front of the ` +
+        'app append to X-Forwarded-For), true (a proxy replaces that header) or false, got ' +
         (typeof trustProxy === 'number' ? String(trustProxy) : describe(trustProxy)),
     );
   }

@@ -54,9 +54,14 @@ export function forwardedIp(
   return normalizeIp(entries[index] as string);
 }
 
-/** The client address of `req`: with `trustProxy` the forwarded one when valid, else the socket's. */
+/**
+ * The client address of `req`: with `trustProxy` the forwarded one when valid, else the socket's.
+ * Under a hop count, an X-Forwarded-For sent as several header lines is not read: a proxy that
+ * appends to the first line and passes the client's other lines on (Heroku's router has been
+ * reported to) would leave a client-written line last.
+ */
 export function remoteIp(req: IncomingMessage, trustProxy: TrustProxy): string | undefined {
-  if (trustProxy !== false) {
+  if (trustProxy !== false && (trustProxy === true || !severalLines(req))) {
     const ip = forwardedIp(req.headers, trustProxy);
     if (ip !== undefined) return ip;
   }
@@ -67,6 +72,12 @@ export function remoteIp(req: IncomingMessage, trustProxy: TrustProxy): string |
     socketIps.set(socket, ip);
   }
   return ip ?? undefined;
+}
+
+/** Whether X-Forwarded-For came as more than one header line. */
+function severalLines(req: IncomingMessage): boolean {
+  const lines = req.headersDistinct?.['x-forwarded-for'];
+  return lines !== undefined && lines.length > 1;
 }
 
 /** Each socket's address, normalised once: a keep-alive connection brings many requests. */

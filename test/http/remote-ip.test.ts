@@ -71,7 +71,14 @@ describe('the client address of a request', () => {
   function request(headers: Record<string, string>, socketAddress = '::ffff:10.0.0.9') {
     const socket = new Socket();
     Object.defineProperty(socket, 'remoteAddress', { value: socketAddress });
-    return { headers, socket } as unknown as IncomingMessage;
+    // As Node gives them: each line apart in headersDistinct, joined with ', ' in headers.
+    const headersDistinct = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, value.split('\n')]),
+    );
+    const joined = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, value.split('\n').join(', ')]),
+    );
+    return { headers: joined, headersDistinct, socket } as unknown as IncomingMessage;
   }
   const forged = { 'x-forwarded-for': '52.31.139.75, 198.51.100.4' };
 
@@ -83,6 +90,13 @@ describe('the client address of a request', () => {
     expect(remoteIp(request(forged), 1)).to.equal('198.51.100.4');
     expect(remoteIp(request(forged), 2)).to.equal('52.31.139.75');
     expect(remoteIp(request(forged), true)).to.equal('52.31.139.75');
+  });
+
+  it('under a hop count, is the socket address when the header came as several lines', () => {
+    // A proxy that appends to the first line would leave the client's second line last.
+    const lines = { 'x-forwarded-for': '198.51.100.4\n52.31.139.75' };
+    expect(remoteIp(request(lines), 1)).to.equal('10.0.0.9');
+    expect(remoteIp(request(lines), true)).to.equal('198.51.100.4');
   });
 
   it('is the socket address when the header is absent or the chosen entry is no address', () => {
