@@ -261,7 +261,8 @@ export function payments(settings: PaymentsSettings): Payments {
     ready: () => worker.ready(),
   });
 
-  // Migrate, start and stop the worker, close: `close()` makes the middleware refuse webhooks.
+  // Migrate, start and stop the worker, close: `close()` waits for the webhooks taken in, and
+  // refuses new ones.
   const life = lifecycle({
     db,
     tablePrefix: resolved.tablePrefix,
@@ -269,6 +270,7 @@ export function payments(settings: PaymentsSettings): Payments {
     worker,
     periodic,
     dispatcher,
+    committer,
     hooks,
     telemetry,
     logger: resolved.logger,
@@ -289,7 +291,7 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     webhook: (variant) => telemetry.webhook(variant, providers.get(variant)?.name ?? 'unknown'),
     unknownVariant: () => telemetry.unknownVariant(),
-    isClosing: life.isClosing,
+    admit: life.admit,
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
@@ -315,8 +317,13 @@ export function payments(settings: PaymentsSettings): Payments {
       }
       return webhookUrl(variant);
     },
-    receive(variant, request) {
-      return pipeline.receive(variant, request);
+    async receive(variant, request) {
+      const answered = life.admit();
+      try {
+        return await pipeline.receive(variant, request);
+      } finally {
+        answered();
+      }
     },
     variantSettings(variant) {
       const configured = settings.variants[variant];

@@ -7,6 +7,7 @@
  */
 import type Emittery from 'emittery';
 import type { Knex } from 'knex';
+import { InFlight } from '../in-flight.js';
 import type { PaymentSignal } from '../objects/facts.js';
 import { isPaymentPattern } from '../objects/patterns.js';
 import type { ResolvedSettings } from '../settings.js';
@@ -107,8 +108,9 @@ export class Dispatcher {
   readonly #telemetry: Telemetry;
   readonly #limits = new ReceiverLimits();
   readonly #fetchObject: ObjectFetcher;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new InFlight();
   readonly #renewals = new Set<NodeJS.Timeout>();
+  #closed = false;
 
   constructor(dependencies: DispatcherDependencies) {
     this.#knex = dependencies.knex;
@@ -152,27 +154,32 @@ export class Dispatcher {
     data?: unknown,
     options: RunOptions = {},
   ): Promise<void> {
-    const run = this.#run(event, deliveries, data, options).finally(() =>
-      this.#inFlight.delete(run),
-    );
-    this.#inFlight.add(run);
-    return run;
+    if (this.#closed) {
+      // The database is about to close: a receiver run now could not have its outcome recorded,
+      // and would run again once its lease expires. The deliveries stay leased and pending (their
+      // attempt unspent): a worker runs them after the lease, once.
+      if (deliveries.length > 0) {
+        this.#settings.logger.debug(
+          { event: event.id, receivers: deliveries.map((d) => d.receiver) },
+          'koa-payments: closing; these deliveries are left to a worker after their lease',
+        );
+      }
+      return Promise.resolve();
+    }
+    return this.#inFlight.add(this.#run(event, deliveries, data, options));
   }
 
   /** Resolves when every run in flight has settled (or after `timeoutMs`); returns how many were left. */
-  async drain(timeoutMs: number): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-    });
-    while (this.#inFlight.size > 0) {
-      const settled = Promise.allSettled([...this.#inFlight]).then(() => true);
-      const done = await Promise.race([settled, timeout.then(() => false)]);
-      if (!done) break;
-    }
-    clearTimeout(timer);
-    return this.#inFlight.size;
+  drain(timeoutMs: number): Promise<number> {
+    return this.#inFlight.drain(timeoutMs);
+  }
+
+  /**
+   * Starts no run from now on (`close()`, before the database closes): {@link run} leaves the
+   * deliveries it is given to a worker. Runs already started go on.
+   */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Emits a hook; a throwing listener is logged, never mistaken for a receiver failure. */

@@ -28,7 +28,11 @@ export interface MiddlewareOptions {
    */
   bodyLimitOf?(variant: string): { limit: number; source: string } | undefined;
   trustProxy: TrustProxy;
-  isClosing(): boolean;
+  /**
+   * Takes a webhook in: returns the function to call once it is answered (`close()` waits for
+   * it); throws the 503 `store_unavailable` once `close()` has been called.
+   */
+  admit(): () => void;
   /** Starts the telemetry record (span, count, duration) of a POST to a configured variant. */
   webhook(variant: string): WebhookRecord;
   /** Counts a request to a variant that does not exist. */
@@ -99,15 +103,9 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
     // The ticket is taken only once the body is here: a commit waits for webhooks being
     // verified, never for a client that is slow to send (it could hold every batch open).
     let ticket: Ticket | undefined;
+    let answered: (() => void) | undefined;
     try {
-      if (options.isClosing()) {
-        throw new PaymentsError(
-          'store_unavailable',
-          503,
-          'The webhook receiver is shutting down; retry later.',
-          { expose: true },
-        );
-      }
+      answered = options.admit();
       const own = options.bodyLimitOf?.(variant);
       rawBody =
         own === undefined || own.limit >= bodyLimit
@@ -167,6 +165,8 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
         error.status,
         error,
       );
+    } finally {
+      answered?.();
     }
   }
 }

@@ -1,13 +1,17 @@
 /**
  * An instance's lifecycle members: migrating the schema, starting and stopping the retry worker
- * with the periodic catch-up, running a worker batch now, and closing. `isClosing()` tells the
- * middleware to refuse new webhooks (503) once `close()` has been called.
+ * with the periodic catch-up, running a worker batch now, and closing. `admit()` counts in each
+ * webhook the middleware or `pay.receive()` takes, so that `close()` waits for it, and refuses
+ * new ones (503) once `close()` has been called.
  */
 import type Emittery from 'emittery';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Worker } from '../dispatch/worker.js';
+import { PaymentsError } from '../errors.js';
+import { InFlight } from '../in-flight.js';
 import type { Payments } from '../payments-types.js';
 import type { Database } from '../store/database.js';
+import type { GroupCommitter } from '../store/group-commit.js';
 import { migrateLatest } from '../store/migrate.js';
 import type { TableNames } from '../store/table-names.js';
 import type { PeriodicSync } from '../sync/periodic.js';
@@ -22,6 +26,8 @@ export interface LifecycleDependencies {
   worker: Worker;
   periodic: PeriodicSync;
   dispatcher: Dispatcher;
+  /** The group committer, when group commit is on: `close()` flushes the batch gathering. */
+  committer: GroupCommitter | undefined;
   hooks: Emittery<PaymentsHooks>;
   telemetry: Telemetry;
   logger: Logger;
@@ -33,12 +39,18 @@ export type LifecycleMethods = Pick<
   'migrate' | 'startWorker' | 'stopWorker' | 'runDueDeliveries' | 'close'
 >;
 
-/** The lifecycle members, and whether `close()` has been called. */
+/** The lifecycle members, and the admission of webhooks. */
 export function lifecycle(dependencies: LifecycleDependencies): {
   methods: LifecycleMethods;
-  isClosing(): boolean;
+  /**
+   * Takes a webhook in (the middleware's, or a `pay.receive()` call): returns the function to
+   * call once it is answered, which `close()` waits for. Throws a 503 `store_unavailable` once
+   * `close()` has been called.
+   */
+  admit(): () => void;
 } {
-  const { db, worker, periodic, dispatcher, hooks } = dependencies;
+  const { db, worker, periodic, dispatcher, hooks, logger } = dependencies;
+  const webhooks = new InFlight();
   let closing: Promise<void> | undefined;
   const methods: LifecycleMethods = {
     async migrate() {
@@ -56,15 +68,31 @@ export function lifecycle(dependencies: LifecycleDependencies): {
     close(options = {}) {
       closing ??= (async () => {
         const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-        await Promise.all([
-          worker.stop(Math.max(0, deadline - Date.now())),
-          periodic.stop(Math.max(0, deadline - Date.now())),
+        const left = () => Math.max(0, deadline - Date.now());
+        // A batch gathering commits now: it waits no more for webhooks still being verified.
+        dependencies.committer?.flush();
+        // The webhooks taken in finish first: stored, and (inline) their receivers run and
+        // recorded, or handed to the dispatcher, whose drain below waits for them.
+        const [receiving] = await Promise.all([
+          webhooks.drain(left()),
+          worker.stop(left()),
+          periodic.stop(left()),
         ]);
-        const left = await dispatcher.drain(Math.max(0, deadline - Date.now()));
-        if (left > 0) {
+        // From here on no receiver starts: its outcome could not be recorded once the database
+        // is closed, and it would run again after its lease. A webhook stored later (past the
+        // deadline) leaves its deliveries leased: a worker runs them once the lease expires.
+        dispatcher.close();
+        if (receiving > 0) {
+          logger.warn(
+            { inFlight: receiving },
+            'koa-payments: closing with webhooks still being received; those not stored yet are answered 503 and redelivered, and the receivers of those stored are left to a worker',
+          );
+        }
+        const running = await dispatcher.drain(left());
+        if (running > 0) {
           dispatcher.abandon();
-          dependencies.logger.warn(
-            { inFlight: left },
+          logger.warn(
+            { inFlight: running },
             'koa-payments: closing with receivers still running; their leases expire and they are retried',
           );
         }
@@ -76,5 +104,18 @@ export function lifecycle(dependencies: LifecycleDependencies): {
       return closing;
     },
   };
-  return { methods, isClosing: () => closing !== undefined };
+  return {
+    methods,
+    admit() {
+      if (closing !== undefined) {
+        throw new PaymentsError(
+          'store_unavailable',
+          503,
+          'The webhook receiver is shutting down; retry later.',
+          { expose: true },
+        );
+      }
+      return webhooks.enter();
+    },
+  };
 }

@@ -114,6 +114,8 @@ export class GroupCommitter {
   #inFlight = 0;
   /** Tickets open. */
   #expected = 0;
+  /** Set by {@link flush}: batches no longer gather. */
+  #flushing = false;
 
   constructor(db: Pick<Database, 'knex' | 'direct' | 'postgres'>, options: GroupCommitOptions) {
     this.#knex = db.knex;
@@ -136,6 +138,14 @@ export class GroupCommitter {
         this.#expected -= 1;
       },
     };
+  }
+
+  /**
+   * Stops gathering, for good (`close()`): the batch gathering now commits at the next turn of the
+   * event loop, and each later one as soon as it is submitted, without waiting for open tickets.
+   */
+  flush(): void {
+    this.#flushing = true;
   }
 
   /** Runs `unit` in the next batch; resolves with its result once the batch has committed. */
@@ -192,12 +202,13 @@ export class GroupCommitter {
    * Lets the event loop run, one turn at a time, while it brings more work: requests with an
    * open ticket, being verified, and what the last COMMIT set off (receivers that finish at once
    * and submit their outcomes, requests read meanwhile). Stops at the first turn that brings
-   * nothing with no ticket open, at `maxBatch` units, or at the deadline (a monotonic clock). With a
-   * synchronous driver nothing else runs during a COMMIT, and its fsync is paid once per batch:
-   * fewer, fuller COMMITs are what makes the event loop go further (docs/performance.md).
+   * nothing with no ticket open, at `maxBatch` units, at the deadline (a monotonic clock), or once
+   * {@link flush} has been called. With a synchronous driver nothing else runs during a COMMIT,
+   * and its fsync is paid once per batch: fewer, fuller COMMITs are what makes the event loop go
+   * further (docs/performance.md).
    */
   async #gather(deadline: number): Promise<void> {
-    while (this.#queue.length < this.#maxBatch && performance.now() < deadline) {
+    while (!this.#flushing && this.#queue.length < this.#maxBatch && performance.now() < deadline) {
       const before = this.#queue.length;
       await new Promise((resolve) => setImmediate(resolve));
       if (this.#queue.length === before && this.#expected === 0) return;

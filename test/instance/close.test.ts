@@ -1,0 +1,270 @@
+/**
+ * close() with webhooks still on their way through the pipeline (src/instance/lifecycle.ts): it
+ * waits for them to be stored and their receivers to run and be recorded, before it closes the
+ * database; webhooks arriving after the call are refused.
+ */
+import { expect } from 'chai';
+import {
+  createRegistry,
+  type Payments,
+  type PaymentsSettings,
+  type Provider,
+  payments,
+  type Registry,
+} from '../../src/index.js';
+import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { recordingLogger } from '../helpers/logs.js';
+import { appWith, listen, post, type TestServer } from '../helpers/server.js';
+import { gate } from '../helpers/sync.js';
+
+const REFUSED = {
+  code: 'store_unavailable',
+  message: 'The webhook receiver is shutting down; retry later.',
+};
+
+for (const dialect of DIALECTS)
+  describe(`close() with webhooks in flight on ${dialect}`, () => {
+    let db: TestDatabase;
+    let registry: Registry;
+    let pay: Payments;
+    let server: TestServer;
+    /** Runs of the after-commit receiver, by event id. */
+    let runs: Map<string, number>;
+    /** Verifications: an id given a gate here waits for it in `verify()`. */
+    let verifying: Map<string, ReturnType<typeof gate>>;
+    let holds: Map<string, Promise<void>>;
+    let logger: ReturnType<typeof recordingLogger>;
+
+    /** Accepts any JSON body `{ id }` as a `thing` event; `verify()` waits while the id is held. */
+    const gated: Provider = {
+      name: 'gated',
+      async verify({ rawBody }) {
+        const payload = JSON.parse(rawBody.toString('utf8')) as { id: string };
+        verifying.get(payload.id)?.open();
+        await holds.get(payload.id);
+        return { id: payload.id, type: 'thing', data: payload, payload };
+      },
+    };
+
+    async function start(settings: Partial<PaymentsSettings> = {}) {
+      pay = payments({
+        database: db.setting,
+        registry,
+        worker: false,
+        logger,
+        variants: { gated: { provider: gated } },
+        ...settings,
+      });
+      await pay.migrate();
+      server = await listen(appWith(pay));
+    }
+
+    const send = (id: string) =>
+      post(`${server.origin}/payments/process/gated/`, JSON.stringify({ id }));
+    /** Holds the verification of `id` until the returned gate opens; `seen` opens as it starts. */
+    function hold(id: string): { release(): void; seen: Promise<void> } {
+      const released = gate();
+      const seen = gate();
+      holds.set(id, released.opened);
+      verifying.set(id, seen);
+      return { release: released.open, seen: seen.opened };
+    }
+    /** Holds every webhook once stored, before its receivers run (an `event.stored` listener). */
+    function holdStored(): { release(): void; seen: Promise<void> } {
+      const released = gate();
+      const seen = gate();
+      pay.on('event.stored', async () => {
+        seen.open();
+        await released.opened;
+      });
+      return { release: released.open, seen: seen.opened };
+    }
+    // Read through the second connection, after close(): what was committed.
+    const stored = (eventId: string) =>
+      db.reader('payments_events').where({ event_id: eventId }).select('status');
+    const deliveriesOf = (eventId: string) =>
+      db
+        .reader('payments_deliveries as d')
+        .join('payments_events as e', 'e.id', 'd.event')
+        .where('e.event_id', eventId)
+        .orderBy('d.receiver')
+        .select('d.receiver', 'd.status', 'd.attempts');
+
+    beforeEach(async () => {
+      db = await createTestDatabase(dialect);
+      registry = createRegistry();
+      runs = new Map();
+      verifying = new Map();
+      holds = new Map();
+      logger = recordingLogger();
+      registry.receiver('thing', async function countRuns({ event }) {
+        runs.set(event.eventId, (runs.get(event.eventId) ?? 0) + 1);
+      });
+    });
+
+    afterEach(async () => {
+      await server?.close();
+      await pay?.close();
+      await db.cleanup();
+    });
+
+    it('waits for a webhook held in its storing transaction: stored once, its receivers run once and are recorded', async () => {
+      const inTransaction = gate();
+      const release = gate();
+      registry.receiver(
+        'thing',
+        async function holdTransaction() {
+          inTransaction.open();
+          await release.opened;
+        },
+        { atomic: true },
+      );
+      await start();
+      const answer = send('evt_storing');
+      await inTransaction.opened;
+      const closed = pay.close({ timeoutMs: 30_000 });
+      const refused = send('evt_after_close');
+      release.open();
+      expect((await answer).status).to.equal(200);
+      expect((await answer).body).to.deep.include({ received: true, event: 'evt_storing' });
+      const late = await refused;
+      expect(late.status).to.equal(503);
+      expect(late.body.error).to.deep.equal(REFUSED);
+      await closed;
+      expect(await stored('evt_storing')).to.deep.equal([{ status: 'processed' }]);
+      expect(runs.get('evt_storing')).to.equal(1);
+      expect(await deliveriesOf('evt_storing')).to.deep.equal([
+        { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
+        { receiver: 'holdTransaction', status: 'succeeded', attempts: 1 },
+      ]);
+      expect(await count(db.reader, 'payments_events')).to.equal(1);
+      expect(logger.at('warn')).to.deep.equal([]);
+    });
+
+    it('waits for a webhook stored but not dispatched yet: its receiver runs once and is recorded', async () => {
+      await start();
+      const storedOne = holdStored();
+      const answer = send('evt_stored');
+      await storedOne.seen;
+      const closed = pay.close({ timeoutMs: 30_000 });
+      const refused = await send('evt_after_close');
+      expect(refused.status).to.equal(503);
+      expect(refused.body.error).to.deep.equal(REFUSED);
+      storedOne.release();
+      expect((await answer).status).to.equal(200);
+      await closed;
+      expect(runs.get('evt_stored')).to.equal(1);
+      expect(await stored('evt_stored')).to.deep.equal([{ status: 'processed' }]);
+      expect(await deliveriesOf('evt_stored')).to.deep.equal([
+        { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
+      ]);
+      expect(await stored('evt_after_close')).to.deep.equal([]);
+    });
+
+    it('waits for a webhook being verified, then stores it and runs its receiver', async () => {
+      await start();
+      const verifyingOne = hold('evt_verifying');
+      const answer = send('evt_verifying');
+      await verifyingOne.seen;
+      const closed = pay.close({ timeoutMs: 30_000 });
+      const refused = await send('evt_after_close');
+      expect(refused.status).to.equal(503);
+      verifyingOne.release();
+      const { status, body } = await answer;
+      expect(status).to.equal(200);
+      expect(body).to.deep.include({ received: true, event: 'evt_verifying', duplicate: false });
+      await closed;
+      expect(runs.get('evt_verifying')).to.equal(1);
+      expect(await deliveriesOf('evt_verifying')).to.deep.equal([
+        { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
+      ]);
+    });
+
+    it('waits for pay.receive() calls in progress, and refuses those made after close()', async () => {
+      await start({ dispatch: 'background' });
+      const verifyingOne = hold('evt_direct');
+      const request = (id: string) => ({
+        headers: {},
+        rawBody: Buffer.from(JSON.stringify({ id })),
+        url: 'http://shop.test/payments/process/gated/',
+        receivedAt: new Date(),
+      });
+      const received = pay.receive('gated', request('evt_direct'));
+      await verifyingOne.seen;
+      const closed = pay.close({ timeoutMs: 30_000 });
+      const error = await pay.receive('gated', request('evt_after_close')).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.include({ code: 'store_unavailable', status: 503 });
+      verifyingOne.release();
+      expect((await received).duplicate).to.equal(false);
+      await closed;
+      expect(runs.get('evt_direct')).to.equal(1);
+      expect(await deliveriesOf('evt_direct')).to.deep.equal([
+        { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
+      ]);
+      expect(await stored('evt_after_close')).to.deep.equal([]);
+    });
+
+    it('commits a group-commit batch that is gathering at once, without waiting for webhooks still being verified', async () => {
+      // The batch would wait for the verifying webhook's ticket for up to ten minutes.
+      await start({ groupCommit: { maxWaitMs: 600_000 } });
+      const slow = hold('evt_slow');
+      const slowAnswer = send('evt_slow');
+      await slow.seen;
+      const quick = hold('evt_quick');
+      const quickAnswer = send('evt_quick');
+      await quick.seen;
+      quick.release();
+      const closed = pay.close({ timeoutMs: 30_000 });
+      expect((await quickAnswer).status).to.equal(200);
+      expect(runs.get('evt_quick')).to.equal(1);
+      expect(runs.has('evt_slow')).to.equal(false);
+      slow.release();
+      expect((await slowAnswer).status).to.equal(200);
+      await closed;
+      expect(runs.get('evt_slow')).to.equal(1);
+      expect(await count(db.reader, 'payments_events')).to.equal(2);
+      expect(await deliveriesOf('evt_quick')).to.deep.equal([
+        { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
+      ]);
+    });
+
+    it('past timeoutMs, warns with the count and runs no receiver it could not record', async () => {
+      await start();
+      const stuck = hold('evt_stuck');
+      const answer = send('evt_stuck');
+      await stuck.seen;
+      await pay.close({ timeoutMs: 50 });
+      expect(logger.at('warn')).to.deep.equal([
+        {
+          level: 'warn',
+          fields: { inFlight: 1 },
+          message:
+            'koa-payments: closing with webhooks still being received; those not stored yet are answered 503 and redelivered, and the receivers of those stored are left to a worker',
+        },
+      ]);
+      stuck.release();
+      expect((await answer).status).to.equal(503);
+      expect(runs.has('evt_stuck')).to.equal(false);
+      expect(await stored('evt_stuck')).to.deep.equal([]);
+    });
+
+    it('past timeoutMs, runs no receiver of a webhook stored too late: its delivery is left to a worker', async () => {
+      await start();
+      const storedOne = holdStored();
+      const answer = send('evt_late');
+      await storedOne.seen;
+      await pay.close({ timeoutMs: 50 });
+      expect(logger.at('warn').map((w) => w.fields)).to.deep.equal([{ inFlight: 1 }]);
+      storedOne.release();
+      // Stored: 200, and the receiver runs later, from a worker, once its lease has expired.
+      expect((await answer).status).to.equal(200);
+      expect(runs.has('evt_late')).to.equal(false);
+      expect(await stored('evt_late')).to.deep.equal([{ status: 'pending' }]);
+      expect(await deliveriesOf('evt_late')).to.deep.equal([
+        { receiver: 'countRuns', status: 'pending', attempts: 0 },
+      ]);
+    });
+  });
