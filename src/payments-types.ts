@@ -38,12 +38,26 @@ export interface Payments {
   /** The public URL of a variant's route, to register in the provider's dashboard. */
   webhookUrl(variant: string): string;
   /**
-   * Answers 503 to new webhooks, waits for in-flight receivers (up to `timeoutMs`), stops the
-   * worker, and closes the database if the library opened it (never the host's). Idempotent.
+   * Shuts the instance down: answers 503 `store_unavailable` to new webhooks (and rejects new
+   * `receive()` calls with it), stops the worker, waits for the webhooks already taken in to be
+   * stored and their receivers to run and be recorded (a group-commit batch gathering commits at
+   * once), waits for the receivers still running, then closes the database if the library opened
+   * it (never the host's). Idempotent: a second call returns the same promise.
+   *
+   * Past `timeoutMs` it logs a warning with the count and goes on: no receiver starts any more
+   * (a webhook stored after that keeps its deliveries for a worker, which runs them once their
+   * lease expires), a webhook not stored yet is answered 503 and redelivered by its provider,
+   * and a receiver still running is run again by a worker after its lease.
+   *
+   * @example
+   * process.once('SIGTERM', async () => {
+   *   server.close();
+   *   await pay.close({ timeoutMs: 20_000 });
+   * });
    */
   close(options?: {
     /**
-     * How long to wait for receivers still running, in ms; their leases expire after it.
+     * How long to wait in all, in ms, for the webhooks taken in and the receivers running.
      * @default 10_000
      */
     timeoutMs?: number;
