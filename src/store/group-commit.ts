@@ -215,7 +215,20 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * Commits a batch and answers each of its units. Whatever throws on the way (a defect: every
+   * expected failure is a unit's result) fails the units not answered yet, rather than leaving
+   * their requests waiting; a unit already answered keeps its answer (a promise settles once).
+   */
   async #commit(batch: Queued<unknown>[]): Promise<void> {
+    try {
+      await this.#commitBatch(batch);
+    } catch (error) {
+      for (const unit of batch) unit.reject(error);
+    }
+  }
+
+  async #commitBatch(batch: Queued<unknown>[]): Promise<void> {
     const postgres = this.#postgres;
     if (postgres !== undefined) {
       // A unit without a statement of its own (an atomic receiver runs in its transaction) takes
@@ -336,9 +349,9 @@ export class GroupCommitter {
       else (units[0] as Queued<unknown>).reject(result.error);
       return;
     }
-    let values: unknown[];
+    let rows: Record<string, unknown>[][];
     try {
-      values = await postgres.runBatch(steps, text);
+      rows = await postgres.runBatch(steps, text);
     } catch (error) {
       if (!isSqlError(error)) {
         for (const unit of units) unit.reject(error);
@@ -347,12 +360,15 @@ export class GroupCommitter {
       this.#answer(units, await Promise.all(units.map((_, i) => alone(i))));
       return;
     }
+    // Committed. Each unit reads its own rows: one whose result cannot be built fails alone,
+    // never as a lost connection that would fail the whole part.
     const results = await Promise.all(
-      values.map((value) =>
+      steps.map((step, i) =>
         settled(
-          value instanceof KnexFollowUp
-            ? this.#knex.transaction(value.run)
-            : Promise.resolve(value),
+          Promise.resolve().then(() => {
+            const value = step.result(rows[i] ?? []);
+            return value instanceof KnexFollowUp ? this.#knex.transaction(value.run) : value;
+          }),
         ),
       ),
     );

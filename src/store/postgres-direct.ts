@@ -75,8 +75,9 @@ export interface PgAccess {
   /**
    * Runs several steps in one round trip and one implicit transaction (one COMMIT): all of them
    * are durable, or none (it rejects). `text` is theirs, in their order (postgres-batches.ts).
+   * Resolves with each step's rows, in that order, for the caller to read with `step.result`.
    */
-  runBatch(steps: readonly PgStep<unknown>[], text: string): Promise<unknown[]>;
+  runBatch(steps: readonly PgStep<unknown>[], text: string): Promise<Row[][]>;
 }
 
 /** The statements each connection has prepared for batches, by name. */
@@ -127,7 +128,7 @@ export function postgresAccess(knex: Knex): PgAccess | undefined {
         throw error;
       }
       await releaseConnection(knex, client);
-      return steps.map((step, i) => step.result((results[i] as { rows: Row[] }).rows));
+      return steps.map((_, i) => (results[i] as { rows: Row[] }).rows);
     },
   };
 }

@@ -156,7 +156,7 @@ describe('group commit on Postgres, a batch past the text bound', () => {
     const { alone, commits, submitAll } = committer(async (steps, text) => {
       expect(Buffer.byteLength(text)).to.be.at.most(150);
       sent.push(steps.map((s) => s.values[0] as string));
-      return steps.map((s) => s.result([]));
+      return steps.map(() => []);
     });
     expect(outcomes(await submitAll())).to.deep.equal(['c', 'a', 'e', 'b', 'd']);
     expect(sent).to.deep.equal([
@@ -170,7 +170,7 @@ describe('group commit on Postgres, a batch past the text bound', () => {
   it('runs alone the units of a part the server refused, and only those', async () => {
     const { alone, commits, submitAll } = committer(async (steps) => {
       if (steps[0]?.values[0] === 'c') throw Object.assign(new Error('refused'), { code: '22001' });
-      return steps.map((s) => s.result([]));
+      return steps.map(() => []);
     });
     expect(outcomes(await submitAll())).to.deep.equal(['c', 'a', 'e', 'b', 'd']);
     expect(alone).to.deep.equal(['c', 'd', 'e']);
@@ -181,11 +181,57 @@ describe('group commit on Postgres, a batch past the text bound', () => {
     const lost = new Error('Connection terminated unexpectedly');
     const { alone, commits, submitAll } = committer(async (steps) => {
       if (steps[0]?.values[0] === 'c') throw lost;
-      return steps.map((s) => s.result([]));
+      return steps.map(() => []);
     });
     expect(outcomes(await submitAll())).to.deep.equal([lost, 'a', 'e', 'b', lost]);
     expect(alone).to.deep.equal(['e']);
     expect(commits).to.deep.equal([2, 1]);
+  });
+});
+
+describe('group commit on Postgres, a unit that fails on its own', () => {
+  it('fails alone a unit whose step throws as it is built, or whose rows cannot be read after COMMIT', async () => {
+    const sent: string[][] = [];
+    const access: PgAccess = {
+      run: async () => expect.fail('a batch of three runs as one'),
+      async runBatch(steps) {
+        sent.push(steps.map((s) => s.values[0] as string));
+        return steps.map(() => []);
+      },
+    };
+    const commits: number[] = [];
+    const gc = new GroupCommitter(
+      { knex: {} as Knex, postgres: access },
+      { maxBatch: 10, maxWaitMs: 0, onCommit: (n) => commits.push(n) },
+    );
+    const unreadable = new Error('unreadable row');
+    const unbuildable = new Error('no statement');
+    const unit = (postgres: () => PgStep<string>) =>
+      gc.submit({ knex: async () => expect.fail('the fast path runs these units'), postgres });
+    // Submitted in one turn of the event loop: one batch.
+    const outcomes = await Promise.allSettled([
+      unit(() => step('a', ['a'])),
+      unit(() => {
+        throw unbuildable;
+      }),
+      unit(() => ({ ...step('b', ['b']), result: () => Promise.reject(unreadable) as never })),
+      unit(() => ({
+        ...step('c', ['c']),
+        result: () => {
+          throw unreadable;
+        },
+      })),
+      unit(() => step('d', ['d'])),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason))).to.deep.equal([
+      'a',
+      unbuildable,
+      unreadable,
+      unreadable,
+      'd',
+    ]);
+    expect(sent).to.deep.equal([['a', 'b', 'c', 'd']]);
+    expect(commits).to.deep.equal([4]);
   });
 });
 
@@ -257,9 +303,14 @@ describe('group commit on Postgres, two batches locking the same rows', () => {
   });
 });
 
-/** Polls the server until two of its sessions wait for a lock (no timing assumed). */
+/**
+ * Polls the server until two of its sessions wait for a lock (no timing assumed); fails with a
+ * message after 10 s.
+ */
 async function bothWaitingForLocks(reader: Knex): Promise<void> {
+  const deadline = Date.now() + 10_000;
   for (;;) {
+    if (Date.now() > deadline) expect.fail('the two batches never both waited for a lock');
     const { rows } = (await reader.raw(
       `SELECT count(*)::integer AS n FROM pg_stat_activity ` +
         `WHERE datname = current_database() AND wait_event_type = 'Lock'`,
