@@ -1,3 +1,6 @@
+/** The longest delay setTimeout takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Work in progress that `close()` waits for: the dispatcher's runs, and the webhooks the
  * middleware (or `pay.receive()`) has taken in and not answered yet.
@@ -34,7 +37,9 @@ export class InFlight {
    */
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
+    // Infinity waits for good (setTimeout would fire after 1 ms past 2^31 - 1).
     const timeout = new Promise<false>((resolve) => {
+      if (!(timeoutMs <= MAX_TIMER_MS)) return;
       timer = setTimeout(() => resolve(false), timeoutMs);
       timer.unref();
     });

@@ -45,9 +45,11 @@ export interface Payments {
    * it (never the host's). Idempotent: a second call returns the same promise.
    *
    * Past `timeoutMs` it logs a warning with the count and goes on: no receiver starts any more
-   * (a webhook stored after that keeps its deliveries for a worker, which runs them once their
-   * lease expires), a webhook not stored yet is answered 503 and redelivered by its provider,
-   * and a receiver still running is run again by a worker after its lease.
+   * (deliveries claimed after that are left to a worker), a webhook not stored before the
+   * library's own database closes is answered 503 and redelivered by its provider, and a
+   * receiver still running is run again by a worker after its lease. Closing the database waits
+   * for connections in use, which can take longer than `timeoutMs`. A `timeoutMs` that is not a
+   * number ≥ 0 rejects with a TypeError; `Infinity` waits as long as it takes.
    *
    * @example
    * process.once('SIGTERM', async () => {

@@ -22,7 +22,7 @@ import type { PaymentsHooks } from '../types.js';
 import { nextAttemptAt } from './backoff.js';
 import { deferral, logDeferral } from './deferral.js';
 import { ReceiverLimits } from './limits.js';
-import { holdPaused, type PausedDeliveriesDependencies } from './paused-deliveries.js';
+import { giveBack, holdPaused, type PausedDeliveriesDependencies } from './paused-deliveries.js';
 import type { Pauses } from './pauses.js';
 import { buildSignal } from './signal.js';
 
@@ -111,6 +111,8 @@ export class Dispatcher {
   readonly #inFlight = new InFlight();
   readonly #renewals = new Set<NodeJS.Timeout>();
   #closed = false;
+  /** Set by {@link abandon}: a run still waiting for its turn starts no receiver. */
+  #gaveUp = false;
 
   constructor(dependencies: DispatcherDependencies) {
     this.#knex = dependencies.knex;
@@ -156,15 +158,12 @@ export class Dispatcher {
   ): Promise<void> {
     if (this.#closed) {
       // The database is about to close: a receiver run now could not have its outcome recorded,
-      // and would run again once its lease expires. The deliveries stay leased and pending (their
-      // attempt unspent): a worker runs them after the lease, once.
-      if (deliveries.length > 0) {
-        this.#settings.logger.debug(
-          { event: event.id, receivers: deliveries.map((d) => d.receiver) },
-          'koa-payments: closing; these deliveries are left to a worker after their lease',
-        );
-      }
-      return Promise.resolve();
+      // and would run again once its lease expires. The deliveries are given back instead
+      // (pending, their attempt unspent; a redelivery's, a retry's or a replay's claim counted
+      // one), for a worker to run once.
+      return deliveries.length === 0
+        ? Promise.resolve()
+        : this.#inFlight.add(giveBack(event, deliveries, this.#paused));
     }
     return this.#inFlight.add(this.#run(event, deliveries, data, options));
   }
@@ -200,6 +199,7 @@ export class Dispatcher {
    * their deliveries are then taken over by a worker once the lease expires.
    */
   abandon(): void {
+    this.#gaveUp = true;
     for (const renewal of this.#renewals) clearInterval(renewal);
     this.#renewals.clear();
   }
@@ -323,6 +323,9 @@ export class Dispatcher {
       }
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
       release = await this.#limits.acquire(entry.name, entry.concurrency);
+      // close() gave up waiting while this run waited for its turn, and the database may be
+      // closed: its outcome could not be recorded, and it would run again after its lease.
+      if (this.#gaveUp) throw new LeaseLostError(delivery);
       const run = this.#telemetry.run(entry.name, event.variant, attempt);
       record = run;
       if (entry.atomic) {

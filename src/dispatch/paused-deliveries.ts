@@ -1,6 +1,7 @@
 /**
  * What a run does with the deliveries of paused receivers (pauses.ts says which are paused):
- * gives them back pending, their attempt unspent, for whoever claims them after the resume.
+ * gives them back pending, their attempt unspent, for whoever claims them after the resume; and,
+ * the same way, with deliveries handed to a dispatcher that is closing.
  */
 import type { Deliveries } from '../store/deliveries.js';
 import type { EventStore } from '../store/event-store.js';
@@ -51,4 +52,30 @@ export async function holdPaused(
       await dependencies.store.settle(event.id, []).catch(() => {});
   }
   return runnable;
+}
+
+/**
+ * Gives back leased deliveries that this process will not run because it is closing: pending
+ * again, their attempt unspent, for a worker to run once.
+ */
+export async function giveBack(
+  event: StoredEvent,
+  deliveries: readonly LeasedDelivery[],
+  dependencies: PausedDeliveriesDependencies,
+): Promise<void> {
+  const { logger } = dependencies;
+  const receivers = deliveries.map((d) => d.receiver);
+  try {
+    await dependencies.deliveries.release(deliveries);
+    logger.debug(
+      { event: event.id, receivers },
+      'koa-payments: closing; these deliveries are left to a worker',
+    );
+  } catch (error) {
+    // The database is gone: the leases expire, and a worker takes them over, the attempt spent.
+    logger.warn(
+      { err: error, event: event.id, receivers },
+      'koa-payments: closing; could not give back deliveries, a worker runs them after their lease',
+    );
+  }
 }

@@ -105,12 +105,16 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
     let ticket: Ticket | undefined;
     let answered: (() => void) | undefined;
     try {
-      answered = options.admit();
+      // Refused at once after close(); counted in (close() waits for it) only once its body is
+      // here: a body on its way has nothing stored, and a client slow to send it must not hold
+      // close() up to its deadline (it is refused, and the provider retries).
+      options.admit()();
       const own = options.bodyLimitOf?.(variant);
       rawBody =
         own === undefined || own.limit >= bodyLimit
           ? await readRawBody(ctx, bodyLimit, bodyTimeout)
           : await readRawBody(ctx, own.limit, bodyTimeout, own.source);
+      answered = options.admit();
       ticket = options.ticket();
       const request: WebhookRequest = {
         headers: ctx.req.headers,

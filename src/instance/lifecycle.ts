@@ -58,6 +58,7 @@ export function lifecycle(dependencies: LifecycleDependencies): {
       worker.schemaMigrated();
     },
     startWorker() {
+      if (closing !== undefined) return; // closed: it would claim deliveries nobody runs
       worker.start();
       periodic.start();
     },
@@ -66,8 +67,14 @@ export function lifecycle(dependencies: LifecycleDependencies): {
     },
     runDueDeliveries: () => worker.runOnce(),
     close(options = {}) {
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      if (closing === undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+        return Promise.reject(
+          new TypeError('koa-payments: close({ timeoutMs }) needs a number ≥ 0 (or Infinity)'),
+        );
+      }
       closing ??= (async () => {
-        const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+        const deadline = Date.now() + timeoutMs;
         const left = () => Math.max(0, deadline - Date.now());
         // A batch gathering commits now: it waits no more for webhooks still being verified.
         dependencies.committer?.flush();

@@ -4,6 +4,7 @@
  * database; webhooks arriving after the call are refused.
  */
 import { expect } from 'chai';
+import knexFactory from 'knex';
 import {
   createRegistry,
   type Payments,
@@ -249,6 +250,45 @@ for (const dialect of DIALECTS)
       expect((await answer).status).to.equal(503);
       expect(runs.has('evt_stuck')).to.equal(false);
       expect(await stored('evt_stuck')).to.deep.equal([]);
+    });
+
+    it('after close(), gives back a delivery a replay claims, its attempt unspent, and runs nothing', async () => {
+      // The app's own Knex: it stays open after close(), and operator calls can still claim.
+      const knex = knexFactory(db.config());
+      try {
+        await start({ database: knex });
+        expect((await send('evt_replayed')).status).to.equal(200);
+        expect(runs.get('evt_replayed')).to.equal(1);
+        await pay.close();
+        await pay.replay('evt_replayed', { receivers: 'all' });
+        expect(runs.get('evt_replayed')).to.equal(1);
+        // Pending for a worker to run once, with the attempt the replay's claim counted given back.
+        expect(await deliveriesOf('evt_replayed')).to.deep.equal([
+          { receiver: 'countRuns', status: 'pending', attempts: 1 },
+        ]);
+      } finally {
+        await knex.destroy();
+      }
+    });
+
+    it('refuses a timeoutMs that is not a number ≥ 0, and waits with Infinity', async () => {
+      await start();
+      for (const timeoutMs of [-1, Number.NaN, '10' as unknown as number]) {
+        const error = await pay.close({ timeoutMs }).then(
+          () => expect.fail('close() accepted it'),
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(TypeError);
+      }
+      const held = hold('evt_infinite');
+      const answer = send('evt_infinite');
+      await held.seen;
+      const closed = pay.close({ timeoutMs: Number.POSITIVE_INFINITY });
+      held.release();
+      await closed;
+      expect((await answer).status).to.equal(200);
+      expect(runs.get('evt_infinite')).to.equal(1);
+      expect(logger.at('warn')).to.deep.equal([]);
     });
 
     it('past timeoutMs, runs no receiver of a webhook stored too late: its delivery is left to a worker', async () => {
