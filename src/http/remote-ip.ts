@@ -56,12 +56,11 @@ export function forwardedIp(
 
 /**
  * The client address of `req`: with `trustProxy` the forwarded one when valid, else the socket's.
- * Under a hop count, an X-Forwarded-For sent as several header lines is not read: a proxy that
- * appends to the first line and passes the client's other lines on (Heroku's router has been
- * reported to) would leave a client-written line last.
+ * Several X-Forwarded-For lines count as one list, in order (Node joins them), as in Express: a
+ * proxy that adds a line of its own (HAProxy's `option forwardfor`) is counted right.
  */
 export function remoteIp(req: IncomingMessage, trustProxy: TrustProxy): string | undefined {
-  if (trustProxy !== false && (trustProxy === true || !severalLines(req))) {
+  if (trustProxy !== false) {
     const ip = forwardedIp(req.headers, trustProxy);
     if (ip !== undefined) return ip;
   }
@@ -72,12 +71,6 @@ export function remoteIp(req: IncomingMessage, trustProxy: TrustProxy): string |
     socketIps.set(socket, ip);
   }
   return ip ?? undefined;
-}
-
-/** Whether X-Forwarded-For came as more than one header line. */
-function severalLines(req: IncomingMessage): boolean {
-  const lines = req.headersDistinct?.['x-forwarded-for'];
-  return lines !== undefined && lines.length > 1;
 }
 
 /** Each socket's address, normalised once: a keep-alive connection brings many requests. */

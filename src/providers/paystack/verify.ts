@@ -168,10 +168,12 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
       `koa-payments: variants.${variant}.trustProxy is deprecated; set the top-level trustProxy ` +
         'instead (a hop count behind proxies that append to X-Forwarded-For); it also gives the ' +
         'request log the client address.' +
-        (topLevel === false
-          ? ' It reads the first X-Forwarded-For address, which behind a proxy that appends to ' +
-            'the header is whatever the client sent.'
-          : ' Ignored here: the top-level trustProxy is set and decides.') +
+        (topLevel !== false
+          ? ' Ignored here: the top-level trustProxy is set and decides.'
+          : options.trustProxy
+            ? ' It reads the first X-Forwarded-For address, which behind a proxy that appends ' +
+              'to the header is whatever the client sent.'
+            : '') +
         ' See docs/providers/paystack.md#behind-a-proxy.',
     );
   }
