@@ -1,5 +1,5 @@
 /** The longest delay setTimeout takes as given. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Work in progress that `close()` waits for: the dispatcher's runs, and the webhooks the

@@ -207,6 +207,21 @@ export class Operations {
     );
   }
 
+  /**
+   * Refuses to run receivers once `close()` has closed the dispatcher: a claim would count an
+   * attempt (a dead delivery's past its last) for a run that never starts.
+   */
+  #requireOpen(): void {
+    if (this.#dispatcher.closed) {
+      throw new PaymentsError(
+        'store_unavailable',
+        503,
+        'The webhook receiver is shutting down; retry later.',
+        { expose: true },
+      );
+    }
+  }
+
   /** Refuses to run now a receiver that is paused: resuming it is the operator's call. */
   async #requireRunning(receiver: string): Promise<void> {
     const paused = await this.#pauses.refresh();
@@ -257,6 +272,7 @@ export class Operations {
    * Deliveries leased by a runner at that moment are left to it.
    */
   async replay(id: number | string, options: ReplayOptions = {}): Promise<EventDetails> {
+    this.#requireOpen();
     const event = await this.find(id, options.variant);
     if (event === undefined) {
       throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
@@ -286,6 +302,7 @@ export class Operations {
    * runner holds at that moment, is left alone: `ran` is false.
    */
   async retryDelivery(deliveryId: number): Promise<DeliveryRetry> {
+    this.#requireOpen();
     const delivery = await this.#queries.getDelivery(deliveryId);
     const event = delivery === undefined ? undefined : await this.#queries.getEvent(delivery.event);
     if (delivery === undefined || event === undefined) {
@@ -312,6 +329,7 @@ export class Operations {
    * queue, so that the next call reaches the others.
    */
   async retryDead(receiver: string, options: { limit?: number } = {}): Promise<DeadRetry> {
+    this.#requireOpen();
     this.#requireRegistered(receiver);
     await this.#requireRunning(receiver);
     const dead = await this.#queries.deadOf(receiver, options.limit ?? 100);

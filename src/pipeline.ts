@@ -387,7 +387,8 @@ export class Pipeline {
       );
     }
     let deliveries = stored.deliveries;
-    if (duplicate && rerunFailed) {
+    // Closing: a claim would count an attempt (a dead delivery's past its last) for nothing.
+    if (duplicate && rerunFailed && !this.#dispatcher.closed) {
       deliveries = await this.#deliveries
         .claimForEvent(event.id, this.#settings.retry.leaseMs, {
           statuses: ['failed', 'dead', 'pending', 'running'],

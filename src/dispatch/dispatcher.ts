@@ -181,6 +181,11 @@ export class Dispatcher {
     this.#closed = true;
   }
 
+  /** Whether {@link close} has been called: a claim made now would only be given back. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Emits a hook; a throwing listener is logged, never mistaken for a receiver failure. */
   async #emit<K extends keyof PaymentsHooks>(name: K, data: PaymentsHooks[K]): Promise<void> {
     if (this.#hooks.listenerCount(name) === 0) return; // the common case: nobody listens

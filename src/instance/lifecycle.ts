@@ -8,7 +8,7 @@ import type Emittery from 'emittery';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Worker } from '../dispatch/worker.js';
 import { PaymentsError } from '../errors.js';
-import { InFlight } from '../in-flight.js';
+import { InFlight, MAX_TIMER_MS } from '../in-flight.js';
 import type { Payments } from '../payments-types.js';
 import type { Database } from '../store/database.js';
 import type { GroupCommitter } from '../store/group-commit.js';
@@ -65,7 +65,8 @@ export function lifecycle(dependencies: LifecycleDependencies): {
     async stopWorker() {
       await Promise.all([worker.stop(), periodic.stop()]);
     },
-    runDueDeliveries: () => worker.runOnce(),
+    // Closed: claims would count attempts for runs that never start.
+    runDueDeliveries: () => (closing === undefined ? worker.runOnce() : Promise.resolve(0)),
     close(options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;
       if (closing === undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
@@ -74,7 +75,8 @@ export function lifecycle(dependencies: LifecycleDependencies): {
         );
       }
       closing ??= (async () => {
-        const deadline = Date.now() + timeoutMs;
+        // Past what a timer can wait (about 24.8 days), as long as it takes.
+        const deadline = Date.now() + (timeoutMs > MAX_TIMER_MS ? Infinity : timeoutMs);
         const left = () => Math.max(0, deadline - Date.now());
         // A batch gathering commits now: it waits no more for webhooks still being verified.
         dependencies.committer?.flush();
@@ -87,7 +89,8 @@ export function lifecycle(dependencies: LifecycleDependencies): {
         ]);
         // From here on no receiver starts: its outcome could not be recorded once the database
         // is closed, and it would run again after its lease. A webhook stored later (past the
-        // deadline) leaves its deliveries leased: a worker runs them once the lease expires.
+        // deadline) gives its deliveries back for a worker (or, the database closed, leaves them
+        // leased: a worker runs them once the lease expires).
         dispatcher.close();
         if (receiving > 0) {
           logger.warn(

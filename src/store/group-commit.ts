@@ -224,7 +224,10 @@ export class GroupCommitter {
     try {
       await this.#commitBatch(batch);
     } catch (error) {
-      for (const unit of batch) unit.reject(error);
+      // On Postgres a unit without a statement commits apart, not awaited here: left to it.
+      for (const unit of batch) {
+        if (this.#postgres === undefined || unit.postgres !== undefined) unit.reject(error);
+      }
     }
   }
 

@@ -252,20 +252,45 @@ for (const dialect of DIALECTS)
       expect(await stored('evt_stuck')).to.deep.equal([]);
     });
 
-    it('after close(), gives back a delivery a replay claims, its attempt unspent, and runs nothing', async () => {
-      // The app's own Knex: it stays open after close(), and operator calls can still claim.
+    it('after close(), refuses replay() and runDueDeliveries() before they claim: no attempt counted, nothing run', async () => {
+      // The app's own Knex: it stays open after close(), and operator calls could still claim.
       const knex = knexFactory(db.config());
       try {
         await start({ database: knex });
         expect((await send('evt_replayed')).status).to.equal(200);
         expect(runs.get('evt_replayed')).to.equal(1);
         await pay.close();
-        await pay.replay('evt_replayed', { receivers: 'all' });
+        const refused = await pay.replay('evt_replayed', { receivers: 'all' }).then(
+          () => expect.fail('replay() ran after close()'),
+          (e: { code?: string; status?: number }) => e,
+        );
+        expect(refused).to.include({ code: REFUSED.code, status: 503 });
+        expect(await pay.runDueDeliveries()).to.equal(0);
         expect(runs.get('evt_replayed')).to.equal(1);
-        // Pending for a worker to run once, with the attempt the replay's claim counted given back.
         expect(await deliveriesOf('evt_replayed')).to.deep.equal([
-          { receiver: 'countRuns', status: 'pending', attempts: 1 },
+          { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
         ]);
+      } finally {
+        await knex.destroy();
+      }
+    });
+
+    it("past timeoutMs with the app's own Knex, gives back the deliveries of a webhook stored late, attempt unspent", async () => {
+      const knex = knexFactory(db.config());
+      try {
+        await start({ database: knex });
+        const storedOne = holdStored();
+        const answer = send('evt_given_back');
+        await storedOne.seen;
+        await pay.close({ timeoutMs: 50 });
+        storedOne.release();
+        expect((await answer).status).to.equal(200);
+        expect(runs.has('evt_given_back')).to.equal(false);
+        // Given back: pending with no lease, for a worker to run at once.
+        const rows = await db
+          .reader('payments_deliveries')
+          .select('status', 'attempts', 'lease_token');
+        expect(rows).to.deep.equal([{ status: 'pending', attempts: 0, lease_token: null }]);
       } finally {
         await knex.destroy();
       }
