@@ -116,6 +116,19 @@ export class StoreUnavailableError extends PaymentsError {
   }
 }
 
+/**
+ * The 503 of an instance that `close()` is shutting down: the webhook, or the operator's call,
+ * is refused before anything is stored or claimed, and can be retried (elsewhere) later.
+ */
+export function shuttingDownError(): PaymentsError {
+  return new PaymentsError(
+    'store_unavailable',
+    503,
+    'The webhook receiver is shutting down; retry later.',
+    { expose: true },
+  );
+}
+
 /** An `atomic: true` receiver threw: the storing transaction was rolled back. */
 export class ReceiverFailedError extends PaymentsError {
   /** Name of the receiver that threw. */

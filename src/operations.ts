@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { Pauses } from './dispatch/pauses.js';
-import { PaymentsError } from './errors.js';
+import { PaymentsError, shuttingDownError } from './errors.js';
 import { isPaymentPattern } from './objects/patterns.js';
 import type { ObjectQueries } from './objects/queries.js';
 import type { RegistryCore } from './signals/registry.js';
@@ -212,14 +212,7 @@ export class Operations {
    * attempt (a dead delivery's past its last) for a run that never starts.
    */
   #requireOpen(): void {
-    if (this.#dispatcher.closed) {
-      throw new PaymentsError(
-        'store_unavailable',
-        503,
-        'The webhook receiver is shutting down; retry later.',
-        { expose: true },
-      );
-    }
+    if (this.#dispatcher.closed) throw shuttingDownError();
   }
 
   /** Refuses to run now a receiver that is paused: resuming it is the operator's call. */

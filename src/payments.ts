@@ -292,6 +292,7 @@ export function payments(settings: PaymentsSettings): Payments {
     webhook: (variant) => telemetry.webhook(variant, providers.get(variant)?.name ?? 'unknown'),
     unknownVariant: () => telemetry.unknownVariant(),
     admit: life.admit,
+    refuseIfClosing: life.refuseIfClosing,
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),

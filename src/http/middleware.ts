@@ -33,6 +33,8 @@ export interface MiddlewareOptions {
    * it); throws the 503 `store_unavailable` once `close()` has been called.
    */
   admit(): () => void;
+  /** Throws the 503 `store_unavailable` once `close()` has been called (counts nothing in). */
+  refuseIfClosing(): void;
   /** Starts the telemetry record (span, count, duration) of a POST to a configured variant. */
   webhook(variant: string): WebhookRecord;
   /** Counts a request to a variant that does not exist. */
@@ -108,7 +110,7 @@ export function createMiddleware(options: MiddlewareOptions): Middleware {
       // Refused at once after close(); counted in (close() waits for it) only once its body is
       // here: a body on its way has nothing stored, and a client slow to send it must not hold
       // close() up to its deadline (it is refused, and the provider retries).
-      options.admit()();
+      options.refuseIfClosing();
       const own = options.bodyLimitOf?.(variant);
       rawBody =
         own === undefined || own.limit >= bodyLimit

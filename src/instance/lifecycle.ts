@@ -7,7 +7,7 @@
 import type Emittery from 'emittery';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Worker } from '../dispatch/worker.js';
-import { PaymentsError } from '../errors.js';
+import { shuttingDownError } from '../errors.js';
 import { InFlight, MAX_TIMER_MS } from '../in-flight.js';
 import type { Payments } from '../payments-types.js';
 import type { Database } from '../store/database.js';
@@ -42,6 +42,8 @@ export type LifecycleMethods = Pick<
 /** The lifecycle members, and the admission of webhooks. */
 export function lifecycle(dependencies: LifecycleDependencies): {
   methods: LifecycleMethods;
+  /** Throws the 503 `store_unavailable` once `close()` has been called. */
+  refuseIfClosing(): void;
   /**
    * Takes a webhook in (the middleware's, or a `pay.receive()` call): returns the function to
    * call once it is answered, which `close()` waits for. Throws a 503 `store_unavailable` once
@@ -52,6 +54,9 @@ export function lifecycle(dependencies: LifecycleDependencies): {
   const { db, worker, periodic, dispatcher, hooks, logger } = dependencies;
   const webhooks = new InFlight();
   let closing: Promise<void> | undefined;
+  const refuseIfClosing = (): void => {
+    if (closing !== undefined) throw shuttingDownError();
+  };
   const methods: LifecycleMethods = {
     async migrate() {
       await migrateLatest(db, dependencies.tablePrefix, dependencies.tables);
@@ -116,15 +121,9 @@ export function lifecycle(dependencies: LifecycleDependencies): {
   };
   return {
     methods,
+    refuseIfClosing,
     admit() {
-      if (closing !== undefined) {
-        throw new PaymentsError(
-          'store_unavailable',
-          503,
-          'The webhook receiver is shutting down; retry later.',
-          { expose: true },
-        );
-      }
+      refuseIfClosing();
       return webhooks.enter();
     },
   };

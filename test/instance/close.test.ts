@@ -252,6 +252,32 @@ for (const dialect of DIALECTS)
       expect(await stored('evt_stuck')).to.deep.equal([]);
     });
 
+    it('past timeoutMs, starts no receiver still waiting for its concurrency turn', async () => {
+      const slowRuns: string[] = [];
+      const first = gate();
+      const started = gate();
+      registry.receiver(
+        'thing',
+        async ({ event }) => {
+          slowRuns.push(event.eventId);
+          started.open();
+          await first.opened;
+        },
+        { name: 'oneAtATime', concurrency: 1 },
+      );
+      await start({ dispatch: 'background' });
+      expect((await send('evt_turn_1')).status).to.equal(200);
+      await started.opened;
+      expect((await send('evt_turn_2')).status).to.equal(200); // its run waits for the turn
+      await pay.close({ timeoutMs: 50 });
+      first.open();
+      // Both runs end by failing to record (the database is closed): the second without running.
+      const unrecorded = () =>
+        logger.at('error').filter((e) => e.message.includes('could not record the outcomes'));
+      while (unrecorded().length < 2) await new Promise((resolve) => setImmediate(resolve));
+      expect(slowRuns).to.deep.equal(['evt_turn_1']);
+    });
+
     it('after close(), refuses replay() and runDueDeliveries() before they claim: no attempt counted, nothing run', async () => {
       // The app's own Knex: it stays open after close(), and operator calls could still claim.
       const knex = knexFactory(db.config());
