@@ -25,20 +25,14 @@ import { join, resolve } from 'node:path';
 import { compileLibrary } from './build.js';
 import { Templates } from './database.js';
 import { SERVERS } from './harness.js';
+import { memorySuite } from './memory-suite.js';
 import { type BenchOptions, parseOptions, type Suite, usage } from './options.js';
 import { POSTGRES_SETTINGS } from './postgres.js';
 import { postgresSuite } from './postgres-suite.js';
 import { describeProbe, probeMachine } from './probe.js';
 import type { Run } from './report.js';
-import {
-  bodyLimit,
-  compareSuite,
-  memorySuite,
-  nativeSuite,
-  profileSuite,
-  type SuiteContext,
-  scaleSuite,
-} from './suites.js';
+import { scaleSuite } from './scale-suite.js';
+import { bodyLimit, compareSuite, nativeSuite, profileSuite, type SuiteContext } from './suites.js';
 
 const PACKAGES = [
   'koa',

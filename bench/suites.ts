@@ -29,7 +29,6 @@ import {
 import type { BenchOptions } from './options.js';
 import { formatSummary, type ProfileSummary, summariseFile } from './profile-summary.js';
 import {
-  median,
   medians,
   mediansTable,
   type Run,
@@ -38,7 +37,7 @@ import {
   roundRatiosText,
   runsTable,
 } from './report.js';
-import type { ServerConfig, ServerStats } from './servers/protocol.js';
+import type { ServerConfig } from './servers/protocol.js';
 
 /** What a suite needs from the run. */
 export interface SuiteContext {
@@ -54,7 +53,7 @@ export interface SuiteContext {
 }
 
 /** Pooled bodies are capped at this many bytes; a run that outlasts its pool signs on the fly. */
-const POOL_BYTES = 512 * 1024 * 1024;
+export const POOL_BYTES = 512 * 1024 * 1024;
 
 /** The largest body any server accepts: 2 MiB, or twice the largest payload. */
 export function bodyLimit(options: BenchOptions): number {
@@ -212,170 +211,6 @@ export async function compareSuite(ctx: SuiteContext): Promise<{ runs: Run[]; su
     runs,
     summary: { medians: meds, ratios: ratios(meds), roundRatios: roundRatios(runs) },
   };
-}
-
-/**
- * Each stored-event count at 1 KB, then each body size with nothing stored. Each round runs every
- * case (its A B C), in reverse order in even rounds, instead of each case's rounds together: this
- * VM's CPU speed drifts by tens of per cent over minutes, which would otherwise land on whole
- * cases and show up as an effect of the stored events.
- */
-export async function scaleSuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
-  const { options, log } = ctx;
-  const cases: { preload: number; payload: number }[] = [
-    ...options.preloads.map((preload) => ({ preload, payload: 1024 })),
-    ...options.payloads
-      .filter((payload) => payload !== 1024 || !options.preloads.includes(0))
-      .map((payload) => ({ preload: 0, payload })),
-  ];
-  const once = { ...ctx, options: { ...options, rounds: 1 } };
-  const byCase = cases.map(() => [] as Run[]);
-  for (let round = 1; round <= options.rounds; round += 1) {
-    const order = [...cases.entries()];
-    if (round % 2 === 0) order.reverse();
-    for (const [i, c] of order) {
-      log(`scale, round ${round}: ${c.preload} stored events, ${c.payload} B bodies`);
-      const runs = await alternate(once, 'scale', c.preload, c.payload);
-      byCase[i]?.push(...runs.map((run) => ({ ...run, round })));
-    }
-  }
-  const empty = byCase[cases.findIndex((c) => c.preload === 0 && c.payload === 1024)];
-  const summary = cases.map((c, i) => {
-    const runs = byCase[i] ?? [];
-    const meds = medians(runs);
-    log(
-      `\n${c.preload} stored events, ${c.payload} B bodies\n${mediansTable(meds)}\n${roundRatiosText(runs)}`,
-    );
-    const vsEmpty = c.preload > 0 && empty !== undefined ? overEmpty(runs, empty) : undefined;
-    if (vsEmpty !== undefined)
-      log(`against the empty store, medians of each round's ratio: ${JSON.stringify(vsEmpty)}`);
-    return {
-      ...c,
-      medians: meds,
-      ratios: ratios(meds),
-      roundRatios: roundRatios(runs),
-      ...(vsEmpty === undefined ? {} : { vsEmpty }),
-    };
-  });
-  log(`templates built in (ms): ${JSON.stringify(ctx.templates.buildMs)}`);
-  return { runs: byCase.flat(), summary: { cases: summary, preloadMs: ctx.templates.buildMs } };
-}
-
-/**
- * Each server's req/s and p99 against the empty store's in the same round (run minutes apart at
- * most), the median over rounds.
- */
-function overEmpty(
-  runs: readonly Run[],
-  empty: readonly Run[],
-): Record<string, { rps: number; p99: number }> {
-  const out: Record<string, { rps: number; p99: number }> = {};
-  for (const server of new Set(runs.map((r) => r.server))) {
-    const rps: number[] = [];
-    const p99: number[] = [];
-    for (const run of runs.filter((r) => r.server === server)) {
-      const base = empty.find((r) => r.server === server && r.round === run.round);
-      if (base === undefined) continue;
-      rps.push(run.measurement.rps / base.measurement.rps);
-      p99.push(run.measurement.latency.p99 / base.measurement.latency.p99);
-    }
-    if (rps.length > 0) out[server] = { rps: round2(median(rps)), p99: round2(median(p99)) };
-  }
-  return out;
-}
-
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
-interface MemoryPoint {
-  requests: number;
-  rssMiB: number;
-  heapUsedMiB: number;
-  externalMiB: number;
-  rps?: number;
-}
-
-function point(requests: number, stats: ServerStats, rps?: number): MemoryPoint {
-  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
-  return {
-    requests,
-    rssMiB: mib(stats.memory.rss),
-    heapUsedMiB: mib(stats.memory.heapUsed),
-    externalMiB: mib(stats.memory.external),
-    ...(rps === undefined ? {} : { rps: Math.round(rps) }),
-  };
-}
-
-/**
- * Memory across `requests` requests, sampled (after a full GC) every `checkpoint` requests,
- * after a warm-up of one checkpoint. Memory must not grow with the requests served.
- */
-export async function memorySuite(ctx: SuiteContext): Promise<{ runs: Run[]; summary: unknown }> {
-  const { options, log } = ctx;
-  const runs: Run[] = [];
-  const summary: Record<string, unknown> = {};
-  for (const server of options.servers) {
-    log(
-      `memory: ${server}, ${options.requests} requests of ${options.payload} B, memory every ${options.checkpoint}`,
-    );
-    const file = join(ctx.scratch, `memory-${server}.sqlite3`);
-    removeDatabase(file);
-    const child = await ServerChild.start(server, configOf(ctx, file));
-    const points: MemoryPoint[] = [];
-    try {
-      points.push(point(0, await child.stats(true)));
-      const phase = (amount: number): Promise<Measurement> =>
-        load(child, {
-          connections: options.connections,
-          amount,
-          payloadBytes: options.payload,
-          poolSize: Math.min(amount, Math.floor(POOL_BYTES / options.payload)),
-        });
-      const warm = await phase(options.checkpoint);
-      const before = await child.stats(true);
-      log(`  warm-up ${options.checkpoint}: rss ${point(0, before).rssMiB} MiB`);
-      let served = 0;
-      while (served < options.requests) {
-        const amount = Math.min(options.checkpoint, options.requests - served);
-        const m = await phase(amount);
-        served += amount;
-        const stats = await child.stats(true);
-        const p = point(served, stats, m.rps);
-        points.push(p);
-        runs.push({
-          suite: 'memory',
-          server,
-          round: points.length - 1,
-          preload: 0,
-          payloadBytes: options.payload,
-          measurement: m,
-          problems: problems(m, options.connections),
-        });
-        log(
-          `  ${served}: rss ${p.rssMiB} MiB, heap ${p.heapUsedMiB} MiB, external ${p.externalMiB} MiB, ${p.rps} req/s`,
-        );
-      }
-      const start = point(0, before);
-      const end = points[points.length - 1] as MemoryPoint;
-      summary[server] = {
-        warmupRps: Math.round(warm.rps),
-        afterStart: points[0],
-        beforeLoad: start,
-        afterLoad: end,
-        growthMiB: {
-          rss: Math.round((end.rssMiB - start.rssMiB) * 10) / 10,
-          heapUsed: Math.round((end.heapUsedMiB - start.heapUsedMiB) * 10) / 10,
-        },
-        points,
-      };
-      log(
-        `  ${server}: rss ${start.rssMiB} → ${end.rssMiB} MiB, heap ${start.heapUsedMiB} → ${end.heapUsedMiB} MiB over ${served} requests`,
-      );
-    } finally {
-      await child.stop();
-      removeDatabase(file);
-    }
-  }
-  return { runs, summary };
 }
 
 /** Loads a profiled server for `seconds` with the run's connections and payload. */
