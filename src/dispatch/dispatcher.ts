@@ -20,27 +20,23 @@ import type { ObjectFetcher } from '../sync/fetch.js';
 import { NO_TELEMETRY, type RunRecord, type Telemetry } from '../telemetry/telemetry.js';
 import type { PaymentsHooks } from '../types.js';
 import { nextAttemptAt } from './backoff.js';
-import { deferral, logDeferral } from './deferral.js';
+import { deferral } from './deferral.js';
 import { ReceiverLimits } from './limits.js';
-import { giveBack, holdPaused, type PausedDeliveriesDependencies } from './paused-deliveries.js';
+import {
+  type DeliveryOutcome,
+  describeError,
+  type EmitHook,
+  reportLost,
+  reportOutcome,
+} from './outcomes.js';
+import {
+  giveBack,
+  holdPaused,
+  type PausedDeliveriesDependencies,
+  refreshStatus,
+} from './paused-deliveries.js';
 import type { Pauses } from './pauses.js';
 import { buildSignal } from './signal.js';
-
-const MAX_ERROR_LENGTH = 4_000;
-
-/** What became of one delivery in a run. */
-interface DeliveryOutcome {
-  delivery: LeasedDelivery;
-  attempt: number;
-  /**
-   * How the run ended; `lost` when an atomic receiver's success could not be recorded because
-   * another runner had taken the delivery over (its writes rolled back).
-   */
-  result: 'succeeded' | 'failed' | 'dead' | 'deferred' | 'lost';
-  error?: unknown;
-  /** What to write; undefined when already written (atomic) or lost. */
-  record?: OutcomeRecord;
-}
 
 /** Options of {@link Dispatcher.run}. */
 export interface RunOptions {
@@ -51,26 +47,6 @@ export interface RunOptions {
   retiring?: boolean;
   /** The payment signal the event reports, when the caller has read it already. */
   payment?: PaymentSignal | undefined;
-}
-
-/** Text stored in `last_error`: the stack (or message), truncated. */
-export function describeError(error: unknown): string {
-  const text =
-    error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
-}
-
-/** What a failed delivery is logged with: its error, and what names the event (never its payload). */
-function failureFields(event: StoredEvent, outcome: DeliveryOutcome): Record<string, unknown> {
-  return {
-    err: outcome.error,
-    variant: event.variant,
-    eventId: event.eventId,
-    type: event.type,
-    receiver: outcome.delivery.receiver,
-    attempt: outcome.attempt,
-    event: event.id,
-  };
 }
 
 /** What a {@link Dispatcher} works with. */
@@ -163,7 +139,7 @@ export class Dispatcher {
       // one), for a worker to run once.
       return deliveries.length === 0
         ? Promise.resolve()
-        : this.#inFlight.add(giveBack(event, deliveries, this.#paused));
+        : this.#inFlight.add(giveBack(event, deliveries, this.#paused).then(() => {}));
     }
     return this.#inFlight.add(this.#run(event, deliveries, data, options));
   }
@@ -185,6 +161,9 @@ export class Dispatcher {
   get closed(): boolean {
     return this.#closed;
   }
+
+  /** {@link #emit}, for the reports of outcomes.ts. */
+  readonly #emitHook: EmitHook = (name, data) => this.#emit(name, data);
 
   /** Emits a hook; a throwing listener is logged, never mistaken for a receiver failure. */
   async #emit<K extends keyof PaymentsHooks>(name: K, data: PaymentsHooks[K]): Promise<void> {
@@ -236,6 +215,16 @@ export class Dispatcher {
           : this.#execute(event, d, payloadData, paymentOf),
       ),
     );
+    // close() gave up waiting while these waited for their concurrency turn: never started, they
+    // are given back (pending, their attempt unspent) while the database is still open.
+    const unstarted = outcomes.filter((o) => o.result === 'unstarted').map((o) => o.delivery);
+    if (unstarted.length > 0) {
+      const given = await giveBack(event, unstarted, this.#paused, { unstarted: true });
+      if (unstarted.length === outcomes.length) {
+        if (given) await refreshStatus(event, unstarted, this.#paused);
+        return;
+      }
+    }
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
     // with other requests under group commit) instead of one write per receiver.
     let settled: Settled;
@@ -260,10 +249,10 @@ export class Dispatcher {
       // Another runner claimed the delivery after this one's lease expired: its outcome stands.
       if (outcome.result === 'lost' || lost.has(outcome.delivery.id)) {
         this.#telemetry.delivered(outcome.delivery.receiver, 'lost');
-        this.#reportLost(event, outcome);
-      } else {
+        reportLost(logger, event, outcome);
+      } else if (outcome.result !== 'unstarted') {
         this.#telemetry.delivered(outcome.delivery.receiver, outcome.result, outcome.error);
-        await this.#report(event, outcome);
+        await reportOutcome(logger, this.#emitHook, event, outcome);
       }
     }
     // Checked here too: the copy of the event is built only for a listener.
@@ -329,8 +318,9 @@ export class Dispatcher {
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
       release = await this.#limits.acquire(entry.name, entry.concurrency);
       // close() gave up waiting while this run waited for its turn, and the database may be
-      // closed: its outcome could not be recorded, and it would run again after its lease.
-      if (this.#gaveUp) throw new LeaseLostError(delivery);
+      // closed: its outcome could not be recorded, and it would run again after its lease. The
+      // receiver does not start, and #run gives its delivery back.
+      if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
       const run = this.#telemetry.run(entry.name, event.variant, attempt);
       record = run;
       if (entry.atomic) {
@@ -397,50 +387,5 @@ export class Dispatcher {
       error: new Error(message),
       record: { status: 'dead', error: message, nextAttemptAt: null, abandoned: true },
     };
-  }
-
-  /** Logs an outcome that was not recorded: another runner holds the delivery now. */
-  #reportLost(event: StoredEvent, outcome: DeliveryOutcome): void {
-    this.#settings.logger.warn(
-      {
-        event: event.id,
-        eventId: event.eventId,
-        receiver: outcome.delivery.receiver,
-        attempt: outcome.attempt,
-        result: outcome.result,
-      },
-      'koa-payments: discarded the outcome of a run that lost its lease; another runner took the delivery over',
-    );
-  }
-
-  /** Logs and emits the hooks of one recorded outcome. */
-  async #report(event: StoredEvent, outcome: DeliveryOutcome): Promise<void> {
-    const { logger } = this.#settings;
-    const { delivery, attempt } = outcome;
-    const receiver = delivery.receiver;
-    if (outcome.result === 'succeeded') {
-      await this.#emit('delivery.succeeded', { event, receiver, attempt });
-    } else if (outcome.result === 'deferred') {
-      logDeferral(logger, event, receiver, outcome.record);
-    } else if (outcome.result === 'dead') {
-      logger.error(
-        failureFields(event, outcome),
-        'koa-payments: a receiver failed its last attempt; the delivery is dead',
-      );
-      await this.#emit('delivery.dead', { event, receiver, attempt, error: outcome.error });
-    } else if (outcome.result === 'failed') {
-      const nextAttemptAt = outcome.record?.nextAttemptAt ?? new Date();
-      logger.error(
-        { ...failureFields(event, outcome), nextAttemptAt },
-        'koa-payments: a receiver threw; it will be retried',
-      );
-      await this.#emit('delivery.failed', {
-        event,
-        receiver,
-        attempt,
-        error: outcome.error,
-        nextAttemptAt,
-      });
-    }
   }
 }

@@ -46,36 +46,62 @@ export async function holdPaused(
       'koa-payments: could not give back the deliveries of paused receivers; they wait for their lease to expire',
     );
   }
-  if (runnable.length === 0) {
-    // Nothing runs; a delivery that was failed is pending now, and so is the event.
-    if (held.some((d) => d.attempt > 1))
-      await dependencies.store.settle(event.id, []).catch(() => {});
-  }
+  // Nothing runs; a delivery that was failed is pending now, and so is the event.
+  if (runnable.length === 0) await refreshStatus(event, held, dependencies);
   return runnable;
 }
 
 /**
+ * Refreshes the status of an event none of whose deliveries ran, after `givenBack` went back to
+ * pending: when one of them had failed before, the event is pending again. A failure is left
+ * alone (the status is refreshed by the next run).
+ */
+export async function refreshStatus(
+  event: StoredEvent,
+  givenBack: readonly LeasedDelivery[],
+  dependencies: Pick<PausedDeliveriesDependencies, 'store'>,
+): Promise<void> {
+  if (givenBack.some((d) => d.attempt > 1))
+    await dependencies.store.settle(event.id, []).catch(() => {});
+}
+
+/**
  * Gives back leased deliveries that this process will not run because it is closing: pending
- * again, their attempt unspent, for a worker to run once.
+ * again, their attempt unspent, for a worker to run once; resolves with whether they were.
+ * `unstarted`: runs that waited for their receiver's concurrency turn when `close()` gave up
+ * waiting; the database may be closed by now, and the lease expiry covers a failure, which is
+ * logged at debug only.
  */
 export async function giveBack(
   event: StoredEvent,
   deliveries: readonly LeasedDelivery[],
   dependencies: PausedDeliveriesDependencies,
-): Promise<void> {
+  options: { unstarted?: boolean } = {},
+): Promise<boolean> {
   const { logger } = dependencies;
   const receivers = deliveries.map((d) => d.receiver);
   try {
     await dependencies.deliveries.release(deliveries);
     logger.debug(
       { event: event.id, receivers },
-      'koa-payments: closing; these deliveries are left to a worker',
+      options.unstarted
+        ? 'koa-payments: closing; these receivers were waiting for their concurrency turn and were not started; their deliveries are left to a worker'
+        : 'koa-payments: closing; these deliveries are left to a worker',
     );
+    return true;
   } catch (error) {
+    if (options.unstarted) {
+      logger.debug(
+        { err: error, event: event.id, receivers },
+        'koa-payments: closing; these receivers were waiting for their concurrency turn and were not started; a worker runs them after their lease',
+      );
+      return false;
+    }
     // The database is gone: the leases expire, and a worker takes them over, the attempt spent.
     logger.warn(
       { err: error, event: event.id, receivers },
       'koa-payments: closing; could not give back deliveries, a worker runs them after their lease',
     );
+    return false;
   }
 }

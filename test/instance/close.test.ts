@@ -16,7 +16,7 @@ import {
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { recordingLogger } from '../helpers/logs.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
-import { gate } from '../helpers/sync.js';
+import { gate, until } from '../helpers/sync.js';
 
 const REFUSED = {
   code: 'store_unavailable',
@@ -252,30 +252,72 @@ for (const dialect of DIALECTS)
       expect(await stored('evt_stuck')).to.deep.equal([]);
     });
 
-    it('past timeoutMs, starts no receiver still waiting for its concurrency turn', async () => {
-      const slowRuns: string[] = [];
-      const first = gate();
+    /** A `concurrency: 1` receiver whose runs wait until `release` opens; `started` opens on the first. */
+    function oneAtATime(): { runs: string[]; started: Promise<void>; release(): void } {
+      const runs: string[] = [];
       const started = gate();
+      const released = gate();
       registry.receiver(
         'thing',
         async ({ event }) => {
-          slowRuns.push(event.eventId);
+          runs.push(event.eventId);
           started.open();
-          await first.opened;
+          await released.opened;
         },
         { name: 'oneAtATime', concurrency: 1 },
       );
+      return { runs, started: started.opened, release: released.open };
+    }
+    const notStarted = () =>
+      logger.at('debug').filter((e) => e.message.includes('were not started'));
+    const lostLease = () => logger.entries.filter((e) => e.message.includes('lost its lease'));
+
+    it('past timeoutMs, starts no receiver still waiting for its concurrency turn', async () => {
+      const turns = oneAtATime();
       await start({ dispatch: 'background' });
       expect((await send('evt_turn_1')).status).to.equal(200);
-      await started.opened;
+      await turns.started;
       expect((await send('evt_turn_2')).status).to.equal(200); // its run waits for the turn
       await pay.close({ timeoutMs: 50 });
-      first.open();
-      // Both runs end by failing to record (the database is closed): the second without running.
+      turns.release();
+      // The first run cannot record its outcome (the database is closed); the second never
+      // starts, and giving it back fails quietly: its lease expires.
+      await until(() => notStarted().length > 0);
       const unrecorded = () =>
         logger.at('error').filter((e) => e.message.includes('could not record the outcomes'));
-      while (unrecorded().length < 2) await new Promise((resolve) => setImmediate(resolve));
-      expect(slowRuns).to.deep.equal(['evt_turn_1']);
+      await until(() => unrecorded().length > 0);
+      expect(turns.runs).to.deep.equal(['evt_turn_1']);
+      expect(lostLease()).to.deep.equal([]);
+    });
+
+    it("past timeoutMs with the app's own Knex, gives back the delivery of a run waiting for its concurrency turn, attempt unspent", async () => {
+      const knex = knexFactory(db.config());
+      try {
+        const turns = oneAtATime();
+        await start({ database: knex, dispatch: 'background' });
+        expect((await send('evt_turn_1')).status).to.equal(200);
+        await turns.started;
+        expect((await send('evt_turn_2')).status).to.equal(200); // its run waits for the turn
+        await pay.close({ timeoutMs: 50 });
+        turns.release();
+        await until(() => notStarted().length > 0 || lostLease().length > 0);
+        expect(turns.runs).to.deep.equal(['evt_turn_1']);
+        const row = (eventId: string) =>
+          db
+            .reader('payments_deliveries as d')
+            .join('payments_events as e', 'e.id', 'd.event')
+            .where({ 'e.event_id': eventId, 'd.receiver': 'oneAtATime' })
+            .select('d.status', 'd.attempts', 'd.lease_token', 'd.locked_until');
+        await until(async () => (await row('evt_turn_1'))[0]?.status === 'succeeded');
+        expect(await row('evt_turn_2')).to.deep.equal([
+          { status: 'pending', attempts: 0, lease_token: null, locked_until: null },
+        ]);
+        expect(lostLease()).to.deep.equal([]);
+        expect(notStarted().map((e) => e.fields.receivers)).to.deep.equal([['oneAtATime']]);
+        expect(logger.at('warn').map((w) => w.fields)).to.deep.equal([{ inFlight: 2 }]);
+      } finally {
+        await knex.destroy();
+      }
     });
 
     it('after close(), refuses replay() and runDueDeliveries() before they claim: no attempt counted, nothing run', async () => {
