@@ -5,7 +5,8 @@
  */
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { Pauses } from './dispatch/pauses.js';
-import { PaymentsError, shuttingDownError } from './errors.js';
+import { PaymentsError } from './errors.js';
+import type { Operate } from './instance/shutdown.js';
 import { isPaymentPattern } from './objects/patterns.js';
 import type { ObjectQueries } from './objects/queries.js';
 import type { RegistryCore } from './signals/registry.js';
@@ -70,6 +71,11 @@ export interface OperationsDependencies {
   /** The paused receivers' table, and this process's copy of it. */
   paused: PausedReceivers;
   pauses: Pauses;
+  /**
+   * Counts a call that writes in for `close()`, which waits for it, and refuses it (503) once
+   * `close()` has been called: a claim would count an attempt for a run that never starts.
+   */
+  operate: Operate;
 }
 
 /**
@@ -112,6 +118,7 @@ export class Operations {
   readonly #retentionMs: OperationsDependencies['retentionMs'];
   readonly #paused: PausedReceivers;
   readonly #pauses: Pauses;
+  readonly #operate: Operate;
 
   constructor(dependencies: OperationsDependencies) {
     this.#queries = dependencies.queries;
@@ -125,6 +132,7 @@ export class Operations {
     this.#retentionMs = dependencies.retentionMs;
     this.#paused = dependencies.paused;
     this.#pauses = dependencies.pauses;
+    this.#operate = dependencies.operate;
   }
 
   /**
@@ -132,15 +140,17 @@ export class Operations {
    * deliveries stay pending, their attempts unspent, until {@link resume}. Runs already going
    * finish.
    */
-  async pause(receiver: string, options: { reason?: string } = {}): Promise<ReceiverPause> {
-    this.#requireKnown(receiver, 'pause');
-    const reason = options.reason;
-    if (reason !== undefined && typeof reason !== 'string') {
-      throw new TypeError('koa-payments: pause(receiver, { reason }) takes a string reason');
-    }
-    const changed = await this.#paused.pause(receiver, reason, new Date());
-    this.#pauses.set(receiver, true);
-    return this.#pauseState(receiver, changed);
+  pause(receiver: string, options: { reason?: string } = {}): Promise<ReceiverPause> {
+    return this.#operate(async () => {
+      this.#requireKnown(receiver, 'pause');
+      const reason = options.reason;
+      if (reason !== undefined && typeof reason !== 'string') {
+        throw new TypeError('koa-payments: pause(receiver, { reason }) takes a string reason');
+      }
+      const changed = await this.#paused.pause(receiver, reason, new Date());
+      this.#pauses.set(receiver, true);
+      return this.#pauseState(receiver, changed);
+    });
   }
 
   /**
@@ -148,17 +158,19 @@ export class Operations {
    * them at its next poll. A receiver that is no longer registered may be resumed (to clear its
    * pause); an unknown one that is not paused is refused.
    */
-  async resume(receiver: string): Promise<ReceiverPause> {
-    if (typeof receiver !== 'string' || receiver === '') {
-      throw new TypeError('koa-payments: resume(receiver) takes a receiver name');
-    }
-    if (this.#registry.get(receiver) === undefined) {
-      const paused = await this.#paused.list();
-      if (!paused.some((p) => p.receiver === receiver)) this.#requireKnown(receiver, 'resume');
-    }
-    const changed = await this.#paused.resume(receiver);
-    this.#pauses.set(receiver, false);
-    return this.#pauseState(receiver, changed);
+  resume(receiver: string): Promise<ReceiverPause> {
+    return this.#operate(async () => {
+      if (typeof receiver !== 'string' || receiver === '') {
+        throw new TypeError('koa-payments: resume(receiver) takes a receiver name');
+      }
+      if (this.#registry.get(receiver) === undefined) {
+        const paused = await this.#paused.list();
+        if (!paused.some((p) => p.receiver === receiver)) this.#requireKnown(receiver, 'resume');
+      }
+      const changed = await this.#paused.resume(receiver);
+      this.#pauses.set(receiver, false);
+      return this.#pauseState(receiver, changed);
+    });
   }
 
   /** The names of the receivers registered in this process, sorted. */
@@ -205,14 +217,6 @@ export class Operations {
           ? ' (none is registered: import your receivers first).'
           : `; the receivers are ${known.join(', ')}.`),
     );
-  }
-
-  /**
-   * Refuses to run receivers once `close()` has closed the dispatcher: a claim would count an
-   * attempt (a dead delivery's past its last) for a run that never starts.
-   */
-  #requireOpen(): void {
-    if (this.#dispatcher.closed) throw shuttingDownError();
   }
 
   /** Refuses to run now a receiver that is paused: resuming it is the operator's call. */
@@ -264,29 +268,30 @@ export class Operations {
    * Re-runs receivers of a stored event now and resolves with the event once they have run.
    * Deliveries leased by a runner at that moment are left to it.
    */
-  async replay(id: number | string, options: ReplayOptions = {}): Promise<EventDetails> {
-    this.#requireOpen();
-    const event = await this.find(id, options.variant);
-    if (event === undefined) {
-      throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
-    }
-    const which = options.receivers ?? 'failed';
-    let claimed: LeasedDelivery[];
-    if (which === 'failed') {
-      claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
-        statuses: ['failed', 'dead'],
-      });
-    } else {
-      const names = await this.#receiversToReplay(event, which);
-      await this.#deliveries.ensure(event.id, names);
-      // Skipped deliveries (a stale event) too: a replay forces them.
-      claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
-        statuses: ['pending', 'running', 'failed', 'dead', 'succeeded', 'skipped'],
-        receivers: names,
-      });
-    }
-    await this.#dispatcher.run(event, claimed);
-    return (await this.details(event.id)) as EventDetails;
+  replay(id: number | string, options: ReplayOptions = {}): Promise<EventDetails> {
+    return this.#operate(async () => {
+      const event = await this.find(id, options.variant);
+      if (event === undefined) {
+        throw new PaymentsError('event_not_found', 404, `No stored event ${String(id)}.`);
+      }
+      const which = options.receivers ?? 'failed';
+      let claimed: LeasedDelivery[];
+      if (which === 'failed') {
+        claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+          statuses: ['failed', 'dead'],
+        });
+      } else {
+        const names = await this.#receiversToReplay(event, which);
+        await this.#deliveries.ensure(event.id, names);
+        // Skipped deliveries (a stale event) too: a replay forces them.
+        claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+          statuses: ['pending', 'running', 'failed', 'dead', 'succeeded', 'skipped'],
+          receivers: names,
+        });
+      }
+      await this.#dispatcher.run(event, claimed);
+      return (await this.details(event.id)) as EventDetails;
+    });
   }
 
   /**
@@ -294,26 +299,28 @@ export class Operations {
    * run. A delivery that is not failed or dead any more (it succeeded meanwhile), or that a
    * runner holds at that moment, is left alone: `ran` is false.
    */
-  async retryDelivery(deliveryId: number): Promise<DeliveryRetry> {
-    this.#requireOpen();
-    const delivery = await this.#queries.getDelivery(deliveryId);
-    const event = delivery === undefined ? undefined : await this.#queries.getEvent(delivery.event);
-    if (delivery === undefined || event === undefined) {
-      throw new PaymentsError('invalid_request', 404, `No delivery ${deliveryId}.`);
-    }
-    this.#requireRegistered(delivery.receiver);
-    await this.#requireRunning(delivery.receiver);
-    const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
-      statuses: ['failed', 'dead'],
-      receivers: [delivery.receiver],
+  retryDelivery(deliveryId: number): Promise<DeliveryRetry> {
+    return this.#operate(async () => {
+      const delivery = await this.#queries.getDelivery(deliveryId);
+      const event =
+        delivery === undefined ? undefined : await this.#queries.getEvent(delivery.event);
+      if (delivery === undefined || event === undefined) {
+        throw new PaymentsError('invalid_request', 404, `No delivery ${deliveryId}.`);
+      }
+      this.#requireRegistered(delivery.receiver);
+      await this.#requireRunning(delivery.receiver);
+      const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+        statuses: ['failed', 'dead'],
+        receivers: [delivery.receiver],
+      });
+      await this.#dispatcher.run(event, claimed);
+      const details = (await this.details(event.id)) as EventDetails;
+      return {
+        ran: claimed.length > 0,
+        delivery: details.deliveries.find((d) => d.id === deliveryId) ?? delivery,
+        event: details,
+      };
     });
-    await this.#dispatcher.run(event, claimed);
-    const details = (await this.details(event.id)) as EventDetails;
-    return {
-      ran: claimed.length > 0,
-      delivery: details.deliveries.find((d) => d.id === deliveryId) ?? delivery,
-      event: details,
-    };
   }
 
   /**
@@ -321,38 +328,39 @@ export class Operations {
    * time, and resolves with how they ended. Deliveries that die again go to the back of the
    * queue, so that the next call reaches the others.
    */
-  async retryDead(receiver: string, options: { limit?: number } = {}): Promise<DeadRetry> {
-    this.#requireOpen();
-    this.#requireRegistered(receiver);
-    await this.#requireRunning(receiver);
-    const dead = await this.#queries.deadOf(receiver, options.limit ?? 100);
-    const events = [...new Set(dead.map((d) => d.event))];
-    const result: DeadRetry = { ran: 0, succeeded: 0, failed: 0, dead: 0, remaining: 0 };
-    const runOne = async (eventId: number): Promise<void> => {
-      const event = await this.#queries.getEvent(eventId);
-      if (event === undefined) return;
-      const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
-        statuses: ['dead'],
-        receivers: [receiver],
-      });
-      if (claimed.length === 0) return;
-      await this.#dispatcher.run(event, claimed);
-      for (const after of await this.#queries.deliveriesOf(event.id)) {
-        if (!claimed.some((c) => c.id === after.id)) continue;
-        result.ran += 1;
-        if (after.status === 'succeeded') result.succeeded += 1;
-        else if (after.status === 'dead') result.dead += 1;
-        else result.failed += 1;
-      }
-    };
-    // A few events at a time: the receiver is likely to call the same service for each.
-    const queue = [...events];
-    const lane = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
-    };
-    await Promise.all(Array.from({ length: Math.min(RETRY_LANES, queue.length) }, lane));
-    result.remaining = await this.#queries.countOf(receiver, 'dead');
-    return result;
+  retryDead(receiver: string, options: { limit?: number } = {}): Promise<DeadRetry> {
+    return this.#operate(async () => {
+      this.#requireRegistered(receiver);
+      await this.#requireRunning(receiver);
+      const dead = await this.#queries.deadOf(receiver, options.limit ?? 100);
+      const events = [...new Set(dead.map((d) => d.event))];
+      const result: DeadRetry = { ran: 0, succeeded: 0, failed: 0, dead: 0, remaining: 0 };
+      const runOne = async (eventId: number): Promise<void> => {
+        const event = await this.#queries.getEvent(eventId);
+        if (event === undefined) return;
+        const claimed = await this.#deliveries.claimForEvent(event.id, this.#leaseMs, {
+          statuses: ['dead'],
+          receivers: [receiver],
+        });
+        if (claimed.length === 0) return;
+        await this.#dispatcher.run(event, claimed);
+        for (const after of await this.#queries.deliveriesOf(event.id)) {
+          if (!claimed.some((c) => c.id === after.id)) continue;
+          result.ran += 1;
+          if (after.status === 'succeeded') result.succeeded += 1;
+          else if (after.status === 'dead') result.dead += 1;
+          else result.failed += 1;
+        }
+      };
+      // A few events at a time: the receiver is likely to call the same service for each.
+      const queue = [...events];
+      const lane = async (): Promise<void> => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
+      };
+      await Promise.all(Array.from({ length: Math.min(RETRY_LANES, queue.length) }, lane));
+      result.remaining = await this.#queries.countOf(receiver, 'dead');
+      return result;
+    });
   }
 
   /** Refuses to run a receiver this process does not have: the attempt would only be lost. */

@@ -39,10 +39,12 @@ export interface Payments {
   webhookUrl(variant: string): string;
   /**
    * Shuts the instance down: answers 503 `store_unavailable` to new webhooks (and rejects new
-   * `receive()` calls with it), stops the worker, waits for the webhooks already taken in to be
+   * `receive()` calls with it, and the operator's calls that write: `sync()`, `reconcile()`,
+   * `replay()`, `prune()`, ...), stops the worker, waits for the webhooks already taken in to be
    * stored and their receivers to run and be recorded (a group-commit batch gathering commits at
-   * once), waits for the receivers still running, then closes the database if the library opened
-   * it (never the host's). Idempotent: a second call returns the same promise.
+   * once) and for the operator's calls in progress, waits for the receivers still running, then
+   * closes the database if the library opened it (never the host's). Idempotent: a second call
+   * returns the same promise.
    *
    * Past `timeoutMs` it logs a warning with the count and goes on: no receiver starts any more
    * (deliveries claimed after that are left to a worker), a webhook not stored before the

@@ -17,6 +17,7 @@ import { catchUpMethods } from './instance/catch-up.js';
 import { hookMethods } from './instance/hooks.js';
 import { lifecycle } from './instance/lifecycle.js';
 import { operatorMethods } from './instance/operate.js';
+import { Shutdown } from './instance/shutdown.js';
 import { storedPaymentSignal } from './objects/facts.js';
 import { ObjectQueries } from './objects/queries.js';
 import { Operations } from './operations.js';
@@ -205,6 +206,9 @@ export function payments(settings: PaymentsSettings): Payments {
       }
     },
   });
+  // What close() waits for first, and refuses once called: the webhooks taken in, and the
+  // operators' calls that write through the store.
+  const shutdown = new Shutdown();
   // Find, replay and prune, for the operator.
   const retentionMs = {
     requests:
@@ -226,6 +230,7 @@ export function payments(settings: PaymentsSettings): Payments {
     retentionMs,
     paused: pausedReceivers,
     pauses,
+    operate: shutdown.operate,
   });
   const once = new RunOnce(db, tables, resolved.retry.leaseMs, resolved.logger);
   const worker = new Worker({
@@ -261,9 +266,9 @@ export function payments(settings: PaymentsSettings): Payments {
     ready: () => worker.ready(),
   });
 
-  // Migrate, start and stop the worker, close: `close()` waits for the webhooks taken in, and
-  // refuses new ones.
-  const life = lifecycle({
+  // Migrate, start and stop the worker, close: `close()` waits for the webhooks taken in and the
+  // operators' calls, and refuses new ones.
+  const lifecycleMethods = lifecycle({
     db,
     tablePrefix: resolved.tablePrefix,
     tables,
@@ -274,6 +279,7 @@ export function payments(settings: PaymentsSettings): Payments {
     hooks,
     telemetry,
     logger: resolved.logger,
+    shutdown,
   });
   const middleware = createMiddleware({
     prefix: resolved.prefix,
@@ -291,8 +297,8 @@ export function payments(settings: PaymentsSettings): Payments {
     },
     webhook: (variant) => telemetry.webhook(variant, providers.get(variant)?.name ?? 'unknown'),
     unknownVariant: () => telemetry.unknownVariant(),
-    admit: life.admit,
-    refuseIfClosing: life.refuseIfClosing,
+    admit: () => shutdown.admit(),
+    refuseIfClosing: () => shutdown.refuseIfClosing(),
     onFirstRequest: () => coverage.checkRegistry(),
     ticket: () => pipeline.ticket(),
     receive: (variant, request, ticket) => pipeline.receive(variant, request, ticket),
@@ -319,7 +325,7 @@ export function payments(settings: PaymentsSettings): Payments {
       return webhookUrl(variant);
     },
     async receive(variant, request) {
-      const answered = life.admit();
+      const answered = shutdown.admit();
       try {
         return await pipeline.receive(variant, request);
       } finally {
@@ -333,9 +339,10 @@ export function payments(settings: PaymentsSettings): Payments {
       }
       return Object.freeze({ ...configured });
     },
-    ...life.methods,
+    ...lifecycleMethods,
     ...operatorMethods({
       operations,
+      operate: shutdown.operate,
       requests: requestQueries,
       objects,
       dashboard: () => ({
@@ -346,6 +353,6 @@ export function payments(settings: PaymentsSettings): Payments {
       }),
     }),
     ...hookMethods({ hooks, once }),
-    ...catchUpMethods({ catchUp, state: syncState, periodic }),
+    ...catchUpMethods({ catchUp, state: syncState, periodic, operate: shutdown.operate }),
   };
 }

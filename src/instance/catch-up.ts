@@ -1,13 +1,15 @@
 /**
  * An instance's catch-up members: sync and reconcile store what the provider's API reports
  * through the pipeline (sync/), and the periodic catch-up's state and due runs. Each delegates
- * to the part payments.ts wired for it.
+ * to the part payments.ts wired for it; those that write are counted in for `close()`, which
+ * waits for them, and refused once it has been called.
  */
 import type { Payments } from '../payments-types.js';
 import type { SyncStateStore } from '../store/sync-state.js';
 import type { PeriodicSync } from '../sync/periodic.js';
 import { checkReferences, runReconcile } from '../sync/reconcile.js';
 import { type CatchUpDependencies, runSync, syncRequest } from '../sync/sync.js';
+import type { Operate } from './shutdown.js';
 
 /** What {@link catchUpMethods} delegate to. */
 export interface CatchUpMethodsDependencies {
@@ -16,18 +18,20 @@ export interface CatchUpMethodsDependencies {
   /** The stored state of each variant's periodic catch-up. */
   state: SyncStateStore;
   periodic: PeriodicSync;
+  /** Counts a call in for `close()`, and refuses it once `close()` has been called. */
+  operate: Operate;
 }
 
 /** The catch-up members of an instance. */
 export type CatchUpMethods = Pick<Payments, 'sync' | 'reconcile' | 'syncState' | 'runDueSyncs'>;
 
 export function catchUpMethods(dependencies: CatchUpMethodsDependencies): CatchUpMethods {
-  const { catchUp, state, periodic } = dependencies;
+  const { catchUp, state, periodic, operate } = dependencies;
   return {
-    sync: async (variant, options) => runSync(catchUp, variant, syncRequest(options)),
-    reconcile: async (variant, references) =>
-      runReconcile(catchUp, variant, checkReferences(references)),
+    sync: (variant, options) => operate(() => runSync(catchUp, variant, syncRequest(options))),
+    reconcile: (variant, references) =>
+      operate(() => runReconcile(catchUp, variant, checkReferences(references))),
     syncState: (variant) => state.get(variant),
-    runDueSyncs: () => periodic.runDue(),
+    runDueSyncs: () => operate(() => periodic.runDue()),
   };
 }

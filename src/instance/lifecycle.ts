@@ -1,14 +1,13 @@
 /**
  * An instance's lifecycle members: migrating the schema, starting and stopping the retry worker
- * with the periodic catch-up, running a worker batch now, and closing. `admit()` counts in each
- * webhook the middleware or `pay.receive()` takes, so that `close()` waits for it, and refuses
- * new ones (503) once `close()` has been called.
+ * with the periodic catch-up, running a worker batch now, and closing. What `close()` waits for
+ * first, and refuses once called (webhooks taken in, operators' calls), is counted in by the
+ * {@link Shutdown} it is given.
  */
 import type Emittery from 'emittery';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Worker } from '../dispatch/worker.js';
-import { shuttingDownError } from '../errors.js';
-import { InFlight, MAX_TIMER_MS } from '../in-flight.js';
+import { MAX_TIMER_MS } from '../in-flight.js';
 import type { Payments } from '../payments-types.js';
 import type { Database } from '../store/database.js';
 import type { GroupCommitter } from '../store/group-commit.js';
@@ -17,6 +16,7 @@ import type { TableNames } from '../store/table-names.js';
 import type { PeriodicSync } from '../sync/periodic.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Logger, PaymentsHooks } from '../types.js';
+import type { Shutdown } from './shutdown.js';
 
 /** What {@link lifecycle} works with. */
 export interface LifecycleDependencies {
@@ -31,6 +31,8 @@ export interface LifecycleDependencies {
   hooks: Emittery<PaymentsHooks>;
   telemetry: Telemetry;
   logger: Logger;
+  /** The webhooks and operators' calls in progress, and their refusal once closing. */
+  shutdown: Shutdown;
 }
 
 /** The lifecycle members of an instance. */
@@ -39,31 +41,17 @@ export type LifecycleMethods = Pick<
   'migrate' | 'startWorker' | 'stopWorker' | 'runDueDeliveries' | 'close'
 >;
 
-/** The lifecycle members, and the admission of webhooks. */
-export function lifecycle(dependencies: LifecycleDependencies): {
-  methods: LifecycleMethods;
-  /** Throws the 503 `store_unavailable` once `close()` has been called. */
-  refuseIfClosing(): void;
-  /**
-   * Takes a webhook in (the middleware's, or a `pay.receive()` call): returns the function to
-   * call once it is answered, which `close()` waits for. Throws a 503 `store_unavailable` once
-   * `close()` has been called.
-   */
-  admit(): () => void;
-} {
-  const { db, worker, periodic, dispatcher, hooks, logger } = dependencies;
-  const webhooks = new InFlight();
+/** The lifecycle members of an instance. */
+export function lifecycle(dependencies: LifecycleDependencies): LifecycleMethods {
+  const { db, worker, periodic, dispatcher, hooks, logger, shutdown } = dependencies;
   let closing: Promise<void> | undefined;
-  const refuseIfClosing = (): void => {
-    if (closing !== undefined) throw shuttingDownError();
-  };
   const methods: LifecycleMethods = {
     async migrate() {
       await migrateLatest(db, dependencies.tablePrefix, dependencies.tables);
       worker.schemaMigrated();
     },
     startWorker() {
-      if (closing !== undefined) return; // closed: it would claim deliveries nobody runs
+      if (shutdown.closing) return; // closed: it would claim deliveries nobody runs
       worker.start();
       periodic.start();
     },
@@ -71,7 +59,8 @@ export function lifecycle(dependencies: LifecycleDependencies): {
       await Promise.all([worker.stop(), periodic.stop()]);
     },
     // Closed: claims would count attempts for runs that never start.
-    runDueDeliveries: () => (closing === undefined ? worker.runOnce() : Promise.resolve(0)),
+    runDueDeliveries: () =>
+      shutdown.closing ? Promise.resolve(0) : shutdown.operate(() => worker.runOnce()),
     close(options = {}) {
       const timeoutMs = options.timeoutMs ?? 10_000;
       if (closing === undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
@@ -79,16 +68,18 @@ export function lifecycle(dependencies: LifecycleDependencies): {
           new TypeError('koa-payments: close({ timeoutMs }) needs a number ≥ 0 (or Infinity)'),
         );
       }
+      shutdown.begin();
       closing ??= (async () => {
         // Past what a timer can wait (about 24.8 days), as long as it takes.
         const deadline = Date.now() + (timeoutMs > MAX_TIMER_MS ? Infinity : timeoutMs);
         const left = () => Math.max(0, deadline - Date.now());
         // A batch gathering commits now: it waits no more for webhooks still being verified.
         dependencies.committer?.flush();
-        // The webhooks taken in finish first: stored, and (inline) their receivers run and
-        // recorded, or handed to the dispatcher, whose drain below waits for them.
-        const [receiving] = await Promise.all([
-          webhooks.drain(left()),
+        // The webhooks taken in and the operators' calls (sync, reconcile, replay, ...) finish
+        // first: stored, and (inline) their receivers run and recorded, or handed to the
+        // dispatcher, whose drain below waits for them.
+        const [{ webhooks: receiving, operations }] = await Promise.all([
+          shutdown.drain(left()),
           worker.stop(left()),
           periodic.stop(left()),
         ]);
@@ -101,6 +92,12 @@ export function lifecycle(dependencies: LifecycleDependencies): {
           logger.warn(
             { inFlight: receiving },
             'koa-payments: closing with webhooks still being received; those not stored yet are answered 503 and redelivered, and the receivers of those stored are left to a worker',
+          );
+        }
+        if (operations > 0) {
+          logger.warn(
+            { operations },
+            "koa-payments: closing with operators' calls still running (sync, reconcile, replay, ...); they fail once the database is closed, and the receivers of what they store are left to a worker",
           );
         }
         const running = await dispatcher.drain(left());
@@ -119,12 +116,5 @@ export function lifecycle(dependencies: LifecycleDependencies): {
       return closing;
     },
   };
-  return {
-    methods,
-    refuseIfClosing,
-    admit() {
-      refuseIfClosing();
-      return webhooks.enter();
-    },
-  };
+  return methods;
 }

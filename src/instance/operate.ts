@@ -9,12 +9,15 @@ import type { ObjectQueries } from '../objects/queries.js';
 import type { Operations } from '../operations.js';
 import type { Payments } from '../payments-types.js';
 import type { RequestQueries } from '../store/queries.js';
+import type { Operate } from './shutdown.js';
 
 /** What {@link operatorMethods} delegate to. */
 export interface OperatorDependencies {
   operations: Operations;
   requests: RequestQueries;
   objects: ObjectQueries;
+  /** Counts a call in for `close()`, and refuses it once `close()` has been called. */
+  operate: Operate;
   /** What the dashboard reads beside the operations, built for each `dashboard()` call. */
   dashboard(): Omit<DashboardDependencies, 'operations'>;
 }
@@ -49,7 +52,8 @@ export function operatorMethods(dependencies: OperatorDependencies): OperatorMet
       list: (filter) => objects.list(filter),
     },
     replay: (id, options) => operations.replay(id, options),
-    prune: (options) => operations.prune(options),
+    // Counted in here, not in Operations: the worker prunes too, and close() stops it.
+    prune: (options) => dependencies.operate(() => operations.prune(options)),
     pause: (receiver, options) => operations.pause(receiver, options),
     resume: (receiver) => operations.resume(receiver),
     paused: () => operations.pausedReceivers(),

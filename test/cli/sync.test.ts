@@ -1,19 +1,10 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { samplePayload } from '../../src/testing/index.js';
-import type { StripeApiFake } from '../fakes/stripe-api.js';
 import { catchUpForEach, runTerminal, STRIPE_KEY } from './catch-up.js';
 import { runCli, runMain } from './run.js';
 
 type Json = Record<string, unknown>;
-
-/** Adds a charge.succeeded event created `minutesAgo` to the fake; returns its id. */
-function addCharge(fake: StripeApiFake, minutesAgo: number): string {
-  const created = Math.floor((Date.now() - minutesAgo * 60_000) / 1000);
-  const event = samplePayload('stripe', 'charge.succeeded', { created });
-  fake.addEvent(event);
-  return String(event.id);
-}
 
 describe('koa-payments CLI: sync and reconcile', function () {
   this.timeout(30_000);
@@ -36,7 +27,7 @@ describe('koa-payments CLI: sync and reconcile', function () {
   }
 
   it('syncs through the receivers of the config and prints what it did, without a bar off a terminal', async () => {
-    const ids = [addCharge(t.fake, 30), addCharge(t.fake, 20), addCharge(t.fake, 10)];
+    const ids = [t.fake.addChargeAgo(30), t.fake.addChargeAgo(20), t.fake.addChargeAgo(10)];
     const { code, stdout, stderr } = await runCli([
       'sync',
       'stripe',
@@ -67,8 +58,8 @@ describe('koa-payments CLI: sync and reconcile', function () {
 
   it('draws a progress bar on a terminal, on stderr, and clears it', async () => {
     t.fake.pageSize = 1;
-    addCharge(t.fake, 3);
-    addCharge(t.fake, 2);
+    t.fake.addChargeAgo(3);
+    t.fake.addChargeAgo(2);
     const { code, stdout, stderr } = await runTerminal(
       ['sync', 'stripe', '--since', '1h', '--config', t.files.config],
       true,
@@ -81,10 +72,10 @@ describe('koa-payments CLI: sync and reconcile', function () {
   });
 
   it('compares without storing in a dry run, which needs no receivers', async () => {
-    addCharge(t.fake, 3);
-    addCharge(t.fake, 2);
+    t.fake.addChargeAgo(3);
+    t.fake.addChargeAgo(2);
     await run('sync', 'stripe', '--since', '1h', '--types', 'charge.succeeded');
-    addCharge(t.fake, 1);
+    t.fake.addChargeAgo(1);
     const { code, stdout } = await runMain([
       'sync',
       'stripe',
@@ -109,8 +100,8 @@ describe('koa-payments CLI: sync and reconcile', function () {
 
   it('stops with exit 1 at a page that fails, keeping what it stored', async () => {
     t.fake.pageSize = 1;
-    addCharge(t.fake, 3);
-    addCharge(t.fake, 2);
+    t.fake.addChargeAgo(3);
+    t.fake.addChargeAgo(2);
     t.fake.script(
       (request) => request.query.has('starting_after'),
       { status: 500 },

@@ -44,6 +44,7 @@ export class LoopbackFake {
   readonly #route: Route;
   readonly #script: { match: (request: SeenRequest) => boolean; answers: Scripted[] }[] = [];
   readonly #defaultHeaders: () => Record<string, string>;
+  readonly #holds: { prefix: string; released: Promise<void>; arrived(): void }[] = [];
   #server: Server | undefined;
   #origin: string | undefined;
 
@@ -73,14 +74,21 @@ export class LoopbackFake {
           body: Buffer.concat(chunks).toString('utf8'),
         };
         this.requests.push(seen);
-        const answer = this.#scripted(seen) ?? this.#route(seen);
-        if (answer === 'hang') return;
-        if (answer === 'stall') {
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-          res.write('{"partial":');
-          return;
-        }
-        this.#send(res, answer);
+        const respond = () => {
+          const answer = this.#scripted(seen) ?? this.#route(seen);
+          if (answer === 'hang') return;
+          if (answer === 'stall') {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+            res.write('{"partial":');
+            return;
+          }
+          this.#send(res, answer);
+        };
+        const held = this.#holds.findIndex((hold) => seen.path.startsWith(hold.prefix));
+        if (held === -1) return respond();
+        const [hold] = this.#holds.splice(held, 1);
+        hold?.arrived();
+        void hold?.released.then(respond);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -100,6 +108,16 @@ export class LoopbackFake {
     const test = typeof match === 'string' ? (r: SeenRequest) => r.path.startsWith(match) : match;
     this.#script.push({ match: test, answers: [...answers] });
     return this;
+  }
+
+  /**
+   * Holds the answer to the next request whose path starts with `prefix` until `released`
+   * resolves (the answer is made then); resolves once that request has arrived.
+   */
+  hold(prefix: string, released: Promise<void>): Promise<void> {
+    return new Promise((arrived) => {
+      this.#holds.push({ prefix, released, arrived });
+    });
   }
 
   /** The requests whose path starts with `prefix`. */

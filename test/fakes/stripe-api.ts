@@ -9,6 +9,7 @@
  * Errors have Stripe's shape (`{ error: { type, code, message } }`) and every answer a
  * `Request-Id`. Only the configured API key is accepted.
  */
+import { samplePayload } from '../../src/testing/index.js';
 import { bearer, type FakeAnswer, LoopbackFake, type SeenRequest } from './server.js';
 import { StripeEndpoints } from './stripe-endpoints.js';
 
@@ -65,6 +66,14 @@ export class StripeApiFake extends LoopbackFake {
   addEvent(event: Json, options: { deliverySuccess?: boolean } = {}): this {
     this.#events.set(String(event.id), { event, deliverySuccess: options.deliverySuccess ?? true });
     return this;
+  }
+
+  /** Adds a sample `charge.succeeded` event created `minutesAgo`; returns its id. */
+  addChargeAgo(minutesAgo: number): string {
+    const created = Math.floor((Date.now() - minutesAgo * 60_000) / 1000);
+    const event = samplePayload('stripe', 'charge.succeeded', { created });
+    this.addEvent(event);
+    return String(event.id);
   }
 
   /** Adds a v2 event (`GET /v2/core/events/:id`). */

@@ -11,7 +11,6 @@ import {
   payments,
   type VariantSettings,
 } from '../../src/index.js';
-import { samplePayload } from '../../src/testing/index.js';
 import { fakeForEach } from '../fakes/server.js';
 import { StripeApiFake } from '../fakes/stripe-api.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
@@ -22,14 +21,6 @@ import { until } from '../helpers/sync.js';
 
 const KEY = 'sk_test_51SyncChildProcess';
 const SECRET = 'whsec_sync_child';
-
-/** Adds a Stripe event created `minutesAgo` to the fake. */
-function addEvent(fake: StripeApiFake, minutesAgo: number): string {
-  const created = Math.floor((Date.now() - minutesAgo * 60_000) / 1000);
-  const event = samplePayload('stripe', 'charge.succeeded', { created });
-  fake.addEvent(event);
-  return String(event.id);
-}
 
 describe('the sync option of a variant', () => {
   const make = (variant: Record<string, unknown>) => () =>
@@ -92,8 +83,8 @@ describe('periodic sync in one process', () => {
   const state = () => served.pay.knex('payments_sync_state').where({ variant: 'stripe' });
 
   it('runs once per period, lists the last lookback, stores what is missing and records the run', async () => {
-    const first = addEvent(api.current, 10);
-    addEvent(api.current, 120); // before the lookback
+    const first = api.current.addChargeAgo(10);
+    api.current.addChargeAgo(120); // before the lookback
     const before = Date.now();
     expect(await served.pay.runDueSyncs()).to.deep.equal(['stripe']);
     expect(await served.pay.runDueSyncs()).to.deep.equal([]); // not due again for 15 minutes
@@ -117,7 +108,7 @@ describe('periodic sync in one process', () => {
   });
 
   it('records a failed run, and the next run lists from where the last successful one ended', async () => {
-    addEvent(api.current, 5);
+    api.current.addChargeAgo(5);
     api.current.script('/v1/events', {
       status: 401,
       body: { error: { type: 'invalid_request_error' } },
@@ -166,7 +157,7 @@ describe('periodic sync before the migrations', () => {
 
   it('touches no table before migrate() is done, then runs', async () => {
     const logger = recordingLogger();
-    const id = addEvent(api.current, 5);
+    const id = api.current.addChargeAgo(5);
     pay = payments({
       database: ':memory:',
       registry: createRegistry(),
@@ -228,7 +219,7 @@ for (const dialect of DIALECTS)
     });
 
     it('runs the catch-up once per period between them, each event stored once', async () => {
-      const ids = [addEvent(api.current, 3), addEvent(api.current, 2)];
+      const ids = [api.current.addChargeAgo(3), api.current.addChargeAgo(2)];
       const extra = {
         KP_API_BASE: api.current.origin,
         KP_EVERY: '1s',
