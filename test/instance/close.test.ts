@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import knexFactory from 'knex';
+import Koa from 'koa';
 import {
   createRegistry,
   type Payments,
@@ -13,6 +14,7 @@ import {
   payments,
   type Registry,
 } from '../../src/index.js';
+import { Client, noticeOf } from '../dashboard/fixture.js';
 import { count, createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import { recordingLogger } from '../helpers/logs.js';
 import { appWith, listen, post, type TestServer } from '../helpers/server.js';
@@ -339,6 +341,50 @@ for (const dialect of DIALECTS)
           { receiver: 'countRuns', status: 'succeeded', attempts: 1 },
         ]);
       } finally {
+        await knex.destroy();
+      }
+    });
+
+    it("after close(), refuses the dashboard's retry of a delivery and of a receiver's dead ones: the rows stay as they were", async () => {
+      const knex = knexFactory(db.config());
+      let admin: TestServer | undefined;
+      try {
+        let flakyRuns = 0;
+        registry.receiver('thing', async function flaky() {
+          flakyRuns += 1;
+          throw new Error('flaky is down');
+        });
+        await start({ database: knex, retry: { maxAttempts: 1 } });
+        admin = await listen(
+          new Koa().use(pay.dashboard({ path: '/admin', authorize: () => true })),
+        );
+        expect((await send('evt_dead')).status).to.equal(200);
+        const flakyRow = () =>
+          db
+            .reader('payments_deliveries')
+            .where({ receiver: 'flaky' })
+            .first('id', 'status', 'attempts', 'event');
+        const dead = await flakyRow();
+        expect(dead).to.include({ status: 'dead', attempts: 1 });
+        const client = new Client(admin.origin, {});
+        const eventPage = await client.get(`/admin/events/${dead.event}`);
+        const deliveriesPage = await client.get('/admin/deliveries');
+        await pay.close();
+        for (const [page, action] of [
+          [eventPage, `/deliveries/${dead.id}/retry`],
+          [deliveriesPage, '/deliveries/retry-dead'],
+        ] as const) {
+          const { landed } = await client.submit(page, action);
+          // The 503 store_unavailable of shuttingDownError(), as the dashboard shows a refusal.
+          expect(noticeOf(landed.text), action).to.deep.equal({
+            kind: 'error',
+            text: REFUSED.message,
+          });
+        }
+        expect(flakyRuns).to.equal(1);
+        expect(await flakyRow()).to.deep.equal(dead);
+      } finally {
+        await admin?.close();
         await knex.destroy();
       }
     });
