@@ -163,17 +163,19 @@ export function paystack(options: PaystackOptions, context: ProviderContext): Pr
   // reading the first entry would undo a hop count (that entry is the client's to write).
   const topLevel = context.trustProxy ?? false;
   if (options.trustProxy !== undefined) {
+    // false is the default: it changes nothing, and the top-level setting is not its stand-in.
     context.logger?.warn(
       { variant },
-      `koa-payments: variants.${variant}.trustProxy is deprecated; set the top-level trustProxy ` +
-        'instead (a hop count behind proxies that append to X-Forwarded-For); it also gives the ' +
-        'request log the client address.' +
-        (topLevel !== false
-          ? ' Ignored here: the top-level trustProxy is set and decides.'
-          : options.trustProxy
-            ? ' It reads the first X-Forwarded-For address, which behind a proxy that appends ' +
-              'to the header is whatever the client sent.'
-            : '') +
+      `koa-payments: variants.${variant}.trustProxy is deprecated; ` +
+        (trustProxy === false
+          ? 'false is the default and changes nothing: remove it (behind a proxy, the top-level ' +
+            'trustProxy gives allowedIps and the request log the client address).'
+          : 'set the top-level trustProxy instead (a hop count behind proxies that append to ' +
+            'X-Forwarded-For); it also gives the request log the client address.' +
+            (topLevel !== false
+              ? ' Ignored here: the top-level trustProxy is set and decides.'
+              : ' It reads the first X-Forwarded-For address, which behind a proxy that ' +
+                'appends to the header is whatever the client sent.')) +
         ' See docs/providers/paystack.md#behind-a-proxy.',
     );
   }

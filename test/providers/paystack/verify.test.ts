@@ -495,6 +495,24 @@ describe('paystack provider', () => {
       paystackProvider({ secretKey: SECRET, allowedIps: true }, { ...context, logger });
       expect(logger.at('warn')).to.have.length(1);
     });
+    it('warns at start-up that a variant trustProxy of false is deprecated and changes nothing, without sending to the top-level setting', () => {
+      const logger = recordingLogger();
+      const direct = paystackProvider(
+        { secretKey: SECRET, allowedIps: true, trustProxy: false },
+        { ...context, logger },
+      );
+      expect(logger.at('warn').map((entry) => entry.message)).to.deep.equal([
+        'koa-payments: variants.paystack.trustProxy is deprecated; false is the default and changes nothing: remove it (behind a proxy, the top-level trustProxy gives allowedIps and the request log the client address). See docs/providers/paystack.md#behind-a-proxy.',
+      ]);
+      // As without it: the socket address is checked, a forwarded one is not believed.
+      const forwarded = { ...headers(), 'x-forwarded-for': PAYSTACK_IPS[0]! };
+      expect(reasonOf(() => verifySync(direct, request(body, forwarded, '10.0.0.2')))).to.equal(
+        'ip_not_allowed',
+      );
+      expect(verifySync(direct, request(body, headers(), PAYSTACK_IPS[1])).type).to.equal(
+        'charge.success',
+      );
+    });
   });
 
   describe('options', () => {
