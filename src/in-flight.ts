@@ -2,8 +2,8 @@
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Work in progress that `close()` waits for: the dispatcher's runs, and the webhooks the
- * middleware (or `pay.receive()`) has taken in and not answered yet.
+ * Work in progress that `close()` waits for: the dispatcher's runs, the webhooks the middleware
+ * (or `pay.receive()`) has taken in and not answered yet, and the operator's calls that write.
  */
 export class InFlight {
   readonly #work = new Set<Promise<unknown>>();

@@ -353,6 +353,12 @@ export function payments(settings: PaymentsSettings): Payments {
       }),
     }),
     ...hookMethods({ hooks, once }),
-    ...catchUpMethods({ catchUp, state: syncState, periodic, operate: shutdown.operate }),
+    ...catchUpMethods({
+      catchUp,
+      state: syncState,
+      periodic,
+      operate: shutdown.operate,
+      stopping: (signal) => shutdown.stopping(signal),
+    }),
   };
 }

@@ -29,12 +29,7 @@ import {
   reportLost,
   reportOutcome,
 } from './outcomes.js';
-import {
-  giveBack,
-  holdPaused,
-  type PausedDeliveriesDependencies,
-  refreshStatus,
-} from './paused-deliveries.js';
+import { giveBack, holdPaused, type PausedDeliveriesDependencies } from './paused-deliveries.js';
 import type { Pauses } from './pauses.js';
 import { buildSignal } from './signal.js';
 
@@ -89,6 +84,8 @@ export class Dispatcher {
   #closed = false;
   /** Set by {@link abandon}: a run still waiting for its turn starts no receiver. */
   #gaveUp = false;
+  /** Runs waiting for their receiver's concurrency turn, by delivery id. */
+  readonly #waitingTurn = new Map<number, { event: StoredEvent; delivery: LeasedDelivery }>();
 
   constructor(dependencies: DispatcherDependencies) {
     this.#knex = dependencies.knex;
@@ -180,12 +177,30 @@ export class Dispatcher {
 
   /**
    * Stops renewing the leases of receivers still running (on close, after the drain timeout):
-   * their deliveries are then taken over by a worker once the lease expires.
+   * their deliveries are then taken over by a worker once the lease expires. Runs waiting for
+   * their receiver's concurrency turn never start: resolves once their deliveries are given back
+   * (pending, their attempt unspent), for close() to wait for before it closes the database.
    */
-  abandon(): void {
+  abandon(): Promise<void> {
     this.#gaveUp = true;
     for (const renewal of this.#renewals) clearInterval(renewal);
     this.#renewals.clear();
+    const waiting = [...this.#waitingTurn.values()];
+    this.#waitingTurn.clear();
+    this.#limits.cancelWaiting();
+    const byEvent = new Map<number, { event: StoredEvent; deliveries: LeasedDelivery[] }>();
+    for (const { event, delivery } of waiting) {
+      const entry = byEvent.get(event.id) ?? { event, deliveries: [] };
+      entry.deliveries.push(delivery);
+      byEvent.set(event.id, entry);
+    }
+    return Promise.all(
+      [...byEvent.values()].map(async ({ event, deliveries }) => {
+        const given = await giveBack(event, deliveries, this.#paused, { unstarted: true });
+        // Pending again: the event's status follows (a failed one is pending again, too).
+        if (given) await this.#store.settle(event.id, []).catch(() => {});
+      }),
+    ).then(() => {});
   }
 
   async #run(
@@ -215,16 +230,9 @@ export class Dispatcher {
           : this.#execute(event, d, payloadData, paymentOf),
       ),
     );
-    // close() gave up waiting while these waited for their concurrency turn: never started, they
-    // are given back (pending, their attempt unspent) while the database is still open.
-    const unstarted = outcomes.filter((o) => o.result === 'unstarted').map((o) => o.delivery);
-    if (unstarted.length > 0) {
-      const given = await giveBack(event, unstarted, this.#paused, { unstarted: true });
-      if (unstarted.length === outcomes.length) {
-        if (given) await refreshStatus(event, unstarted, this.#paused);
-        return;
-      }
-    }
+    // close() gave up waiting while these waited for their concurrency turn: never started, and
+    // given back by abandon().
+    if (outcomes.every((o) => o.result === 'unstarted')) return;
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
     // with other requests under group commit) instead of one write per receiver.
     let settled: Settled;
@@ -316,10 +324,15 @@ export class Dispatcher {
         }
       }
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
-      release = await this.#limits.acquire(entry.name, entry.concurrency);
-      // close() gave up waiting while this run waited for its turn, and the database may be
-      // closed: its outcome could not be recorded, and it would run again after its lease. The
-      // receiver does not start, and #run gives its delivery back.
+      if (entry.concurrency !== undefined) this.#waitingTurn.set(delivery.id, { event, delivery });
+      try {
+        release = await this.#limits.acquire(entry.name, entry.concurrency);
+      } finally {
+        this.#waitingTurn.delete(delivery.id);
+      }
+      // close() gave up waiting while this run waited for its turn (abandon() gave its delivery
+      // back, or a woken run's): the database may be closed, so its outcome could not be
+      // recorded. The receiver does not start.
       if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
       const run = this.#telemetry.run(entry.name, event.variant, attempt);
       record = run;

@@ -8,7 +8,8 @@
 class Turns {
   readonly limit: number;
   running = 0;
-  readonly #waiting: (() => void)[] = [];
+  /** Each waiting run's wake-up: with its turn (true), or without one (false: cancelled). */
+  readonly #waiting: ((granted: boolean) => void)[] = [];
 
   constructor(limit: number) {
     this.limit = limit;
@@ -18,7 +19,7 @@ class Turns {
     return this.#waiting.length;
   }
 
-  acquire(): Promise<void> | undefined {
+  acquire(): Promise<boolean> | undefined {
     if (this.running < this.limit) {
       this.running += 1;
       return undefined;
@@ -29,20 +30,28 @@ class Turns {
   release(): void {
     const next = this.#waiting.shift();
     // The turn passes straight to the next run: `running` stays as it is.
-    if (next !== undefined) next();
+    if (next !== undefined) next(true);
     else this.running -= 1;
+  }
+
+  /** Wakes every waiting run without a turn. */
+  cancel(): void {
+    for (const wake of this.#waiting.splice(0)) wake(false);
   }
 }
 
 /** The limits of one dispatcher, by receiver name. */
 export class ReceiverLimits {
   readonly #turns = new Map<string, Turns>();
+  /** Every queue with runs in it, those replaced by a new limit included. */
+  readonly #queues = new Set<Turns>();
 
   /**
    * Waits for a turn of `receiver` (at once when it has no limit, or a turn is free) and
-   * returns the function that gives it back.
+   * returns the function that gives it back; undefined when {@link cancelWaiting} woke it
+   * without one.
    */
-  async acquire(receiver: string, limit: number | undefined): Promise<() => void> {
+  async acquire(receiver: string, limit: number | undefined): Promise<(() => void) | undefined> {
     if (limit === undefined) return noop;
     let turns = this.#turns.get(receiver);
     if (turns === undefined || turns.limit !== limit) {
@@ -51,8 +60,9 @@ export class ReceiverLimits {
       turns = new Turns(limit);
       this.#turns.set(receiver, turns);
     }
+    this.#queues.add(turns);
     const waiting = turns.acquire();
-    if (waiting !== undefined) await waiting;
+    if (waiting !== undefined && !(await waiting)) return undefined;
     let released = false;
     const owner = turns;
     return () => {
@@ -60,6 +70,14 @@ export class ReceiverLimits {
       released = true;
       owner.release();
     };
+  }
+
+  /** Wakes every run waiting for a turn, of every receiver, without one (on close). */
+  cancelWaiting(): void {
+    for (const turns of this.#queues) {
+      turns.cancel();
+      if (turns.running === 0) this.#queues.delete(turns);
+    }
   }
 
   /**

@@ -69,8 +69,7 @@ export async function refreshStatus(
  * Gives back leased deliveries that this process will not run because it is closing: pending
  * again, their attempt unspent, for a worker to run once; resolves with whether they were.
  * `unstarted`: runs that waited for their receiver's concurrency turn when `close()` gave up
- * waiting; the database may be closed by now, and the lease expiry covers a failure, which is
- * logged at debug only.
+ * waiting (the log line says so).
  */
 export async function giveBack(
   event: StoredEvent,
@@ -90,13 +89,6 @@ export async function giveBack(
     );
     return true;
   } catch (error) {
-    if (options.unstarted) {
-      logger.debug(
-        { err: error, event: event.id, receivers },
-        'koa-payments: closing; these receivers were waiting for their concurrency turn and were not started; a worker runs them after their lease',
-      );
-      return false;
-    }
     // The database is gone: the leases expire, and a worker takes them over, the attempt spent.
     logger.warn(
       { err: error, event: event.id, receivers },

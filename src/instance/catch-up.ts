@@ -20,18 +20,24 @@ export interface CatchUpMethodsDependencies {
   periodic: PeriodicSync;
   /** Counts a call in for `close()`, and refuses it once `close()` has been called. */
   operate: Operate;
+  /** A signal `close()` aborts, combined with the caller's. */
+  stopping(signal?: AbortSignal | undefined): AbortSignal;
 }
 
 /** The catch-up members of an instance. */
 export type CatchUpMethods = Pick<Payments, 'sync' | 'reconcile' | 'syncState' | 'runDueSyncs'>;
 
 export function catchUpMethods(dependencies: CatchUpMethodsDependencies): CatchUpMethods {
-  const { catchUp, state, periodic, operate } = dependencies;
+  const { catchUp, state, periodic, operate, stopping } = dependencies;
   return {
-    sync: (variant, options) => operate(() => runSync(catchUp, variant, syncRequest(options))),
+    sync: (variant, options) =>
+      operate(() => {
+        const request = syncRequest(options);
+        return runSync(catchUp, variant, { ...request, signal: stopping(request.signal) });
+      }),
     reconcile: (variant, references) =>
       operate(() => runReconcile(catchUp, variant, checkReferences(references))),
     syncState: (variant) => state.get(variant),
-    runDueSyncs: () => operate(() => periodic.runDue()),
+    runDueSyncs: () => operate(() => periodic.runDue(new Date(), stopping())),
   };
 }

@@ -97,16 +97,18 @@ export function lifecycle(dependencies: LifecycleDependencies): LifecycleMethods
         if (operations > 0) {
           logger.warn(
             { operations },
-            "koa-payments: closing with operators' calls still running (sync, reconcile, replay, ...); they fail once the database is closed, and the receivers of what they store are left to a worker",
+            "koa-payments: closing with operators' calls still running (sync, reconcile, replay, ...); they fail if they write after the database koa-payments opened is closed, and the receivers of what they store are left to a worker",
           );
         }
         const running = await dispatcher.drain(left());
         if (running > 0) {
-          dispatcher.abandon();
           logger.warn(
             { inFlight: running },
             'koa-payments: closing with receivers still running; their leases expire and they are retried',
           );
+          // Those waiting for a concurrency turn never start: given back before the database
+          // closes.
+          await dispatcher.abandon();
         }
         hooks.clearListeners();
         dependencies.telemetry.close();

@@ -14,6 +14,7 @@ export type Operate = <T>(work: () => Promise<T>) => Promise<T>;
 export class Shutdown {
   readonly #webhooks = new InFlight();
   readonly #operations = new InFlight();
+  readonly #abort = new AbortController();
   #closing = false;
 
   /** Whether `close()` has been called. */
@@ -24,6 +25,17 @@ export class Shutdown {
   /** `close()` has been called: everything from now on is refused. */
   begin(): void {
     this.#closing = true;
+    if (!this.#abort.signal.aborted) this.#abort.abort(shuttingDownError());
+  }
+
+  /**
+   * A signal aborted (with the 503) when `close()` is called, or when `signal` is: a sync in
+   * progress stops between two events instead of running on until the database closes.
+   */
+  stopping(signal?: AbortSignal | undefined): AbortSignal {
+    return signal === undefined
+      ? this.#abort.signal
+      : AbortSignal.any([signal, this.#abort.signal]);
   }
 
   /** Throws the 503 `store_unavailable` once `close()` has been called. */

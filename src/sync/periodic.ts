@@ -85,13 +85,17 @@ export class PeriodicSync {
 
   /**
    * Runs the variants that are due now in this process (those whose lease it gets), and waits for
-   * them; resolves with the variants it ran.
+   * them; resolves with the variants it ran. They stop between two events when `stop()` is
+   * called, or `signal` aborts.
    */
-  async runDue(now = new Date()): Promise<string[]> {
+  async runDue(now = new Date(), signal?: AbortSignal): Promise<string[]> {
     const ran: string[] = [];
+    const own = this.#abort?.signal;
+    const stopping =
+      own === undefined || signal === undefined ? (own ?? signal) : AbortSignal.any([own, signal]);
     await Promise.all(
       [...this.#deps.schedules.keys()].map(async (variant) => {
-        if (await this.#tryRun(variant, now, this.#abort?.signal)) ran.push(variant);
+        if (await this.#tryRun(variant, now, stopping)) ran.push(variant);
       }),
     );
     return ran;

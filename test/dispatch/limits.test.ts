@@ -35,13 +35,18 @@ describe('receiver concurrency limits', () => {
   it('gives out at most `limit` turns, then one per release, in arrival order', async () => {
     const limits = new ReceiverLimits();
     const order: string[] = [];
-    const first = await limits.acquire('orders', 2);
-    const second = await limits.acquire('orders', 2);
-    const third = limits.acquire('orders', 2).then((release) => {
+    const turn = async (limit: number | undefined) => {
+      const release = await limits.acquire('orders', limit);
+      if (release === undefined) throw new Error('expected a turn');
+      return release;
+    };
+    const first = await turn(2);
+    const second = await turn(2);
+    const third = turn(2).then((release) => {
       order.push('third');
       return release;
     });
-    const fourth = limits.acquire('orders', 2).then((release) => {
+    const fourth = turn(2).then((release) => {
       order.push('fourth');
       return release;
     });
@@ -56,8 +61,29 @@ describe('receiver concurrency limits', () => {
     expect(limits.usage('orders')).to.deep.equal({ running: 0, waiting: 0 });
     expect(limits.saturated()).to.deep.equal([]);
     // Without a limit, nothing is counted.
-    (await limits.acquire('audit', undefined))();
+    (await limits.acquire('audit', undefined))?.();
     expect(limits.usage('audit')).to.deep.equal({ running: 0, waiting: 0 });
+  });
+
+  it('wakes every waiting run without a turn on cancelWaiting(), the runs going on keeping theirs', async () => {
+    const limits = new ReceiverLimits();
+    const first = await limits.acquire('orders', 1);
+    const old = await limits.acquire('refunds', 1);
+    const waiting = [
+      limits.acquire('orders', 1),
+      limits.acquire('orders', 1),
+      // Registered again with another limit: the old queue is woken too.
+      limits.acquire('refunds', 1),
+    ];
+    const renewed = await limits.acquire('refunds', 2);
+    limits.cancelWaiting();
+    expect(await Promise.all(waiting)).to.deep.equal([undefined, undefined, undefined]);
+    expect(limits.usage('orders')).to.deep.equal({ running: 1, waiting: 0 });
+    first?.();
+    old?.();
+    renewed?.();
+    expect(limits.usage('orders')).to.deep.equal({ running: 0, waiting: 0 });
+    expect(limits.usage('refunds')).to.deep.equal({ running: 0, waiting: 0 });
   });
 
   it('refuses a limit that is not a whole number of runs, and a limit on an atomic receiver', () => {

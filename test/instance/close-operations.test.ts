@@ -1,6 +1,7 @@
 /**
  * close() with operators' calls in progress (src/instance/shutdown.ts): a manual `pay.sync()` and
- * the periodic catch-up are waited for before the database closes, what they store is committed,
+ * the periodic catch-up stop between two events and are waited for before the database closes,
+ * what they stored is committed,
  * and sync, reconcile and runDueSyncs() called after close() are refused with the 503.
  */
 import { expect } from 'chai';
@@ -74,28 +75,39 @@ for (const dialect of DIALECTS)
       await db.cleanup();
     });
 
-    it('waits for a manual sync held mid-request: close() resolves after it, and what it stored is committed', async () => {
+    it('stops a manual sync between two events and waits for it: what it stored is committed, the rest left for the next sync', async () => {
       await start({ worker: false });
-      const id = api.current.addChargeAgo(5);
-      const released = gate();
-      const listing = api.current.hold('/v1/events', released.opened);
-      const synced = pay.sync('stripe', { since: '1h' });
-      await listing;
-      let closedYet = false;
-      const closed = pay.close({ timeoutMs: 30_000 }).then(() => {
-        closedYet = true;
+      api.current.pageSize = 1;
+      // Newest first: the sync stores the newer one, then would list the older one.
+      api.current.addChargeAgo(10);
+      const newer = api.current.addChargeAgo(5);
+      const order: string[] = [];
+      let closed: Promise<void> | undefined;
+      const synced = pay.sync('stripe', {
+        since: '1h',
+        onProgress: (progress) => {
+          // close() is called while the sync is in progress, right after its first event.
+          if (progress.stored === 1 && closed === undefined)
+            closed = pay.close({ timeoutMs: 30_000 }).then(() => {
+              order.push('closed');
+            });
+        },
       });
-      // A round trip to the fake and back: time enough for an unwaited close() to get through.
-      expect((await fetch(`${api.current.origin}/v1/events/${id}`)).status).to.equal(401);
-      expect(closedYet).to.equal(false);
-      released.open();
-      expect(await synced).to.deep.equal({ fetched: 1, stored: 1, duplicates: 0 });
+      const error = (await rejectionOf(synced)) as { cause?: { code?: string; status?: number } };
+      order.push('sync settled');
+      expect(error.cause).to.include({ code: 'store_unavailable', status: 503 });
       await closed;
-      expect(runs).to.deep.equal([id]);
+      expect(order).to.deep.equal(['sync settled', 'closed']);
+      expect(runs).to.deep.equal([newer]);
       expect(await committed()).to.deep.equal([
-        { event_id: id, source: 'sync', status: 'processed', delivery: 'succeeded', attempts: 1 },
+        {
+          event_id: newer,
+          source: 'sync',
+          status: 'processed',
+          delivery: 'succeeded',
+          attempts: 1,
+        },
       ]);
-      expect(logger.at('warn')).to.deep.equal([]);
     });
 
     it('refuses sync, reconcile and runDueSyncs() called after close() began, before asking the API', async () => {
