@@ -86,6 +86,8 @@ export class Dispatcher {
   #gaveUp = false;
   /** Runs waiting for their receiver's concurrency turn, by delivery id. */
   readonly #waitingTurn = new Map<number, { event: StoredEvent; delivery: LeasedDelivery }>();
+  /** The deliveries abandon() gave back (of runs that were waiting for their turn). */
+  readonly #handedBack = new Set<number>();
 
   constructor(dependencies: DispatcherDependencies) {
     this.#knex = dependencies.knex;
@@ -187,6 +189,7 @@ export class Dispatcher {
     this.#renewals.clear();
     const waiting = [...this.#waitingTurn.values()];
     this.#waitingTurn.clear();
+    for (const { delivery } of waiting) this.#handedBack.add(delivery.id);
     this.#limits.cancelWaiting();
     const byEvent = new Map<number, { event: StoredEvent; deliveries: LeasedDelivery[] }>();
     for (const { event, delivery } of waiting) {
@@ -195,12 +198,17 @@ export class Dispatcher {
       byEvent.set(event.id, entry);
     }
     return Promise.all(
-      [...byEvent.values()].map(async ({ event, deliveries }) => {
-        const given = await giveBack(event, deliveries, this.#paused, { unstarted: true });
-        // Pending again: the event's status follows (a failed one is pending again, too).
-        if (given) await this.#store.settle(event.id, []).catch(() => {});
-      }),
+      [...byEvent.values()].map(({ event, deliveries }) =>
+        this.#giveBackUnstarted(event, deliveries),
+      ),
     ).then(() => {});
+  }
+
+  /** Gives back deliveries whose receivers did not start because close() gave up waiting. */
+  async #giveBackUnstarted(event: StoredEvent, deliveries: LeasedDelivery[]): Promise<void> {
+    const given = await giveBack(event, deliveries, this.#paused, { unstarted: true });
+    // Pending again: the event's status follows (a failed one is pending again, too).
+    if (given) await this.#store.settle(event.id, []).catch(() => {});
   }
 
   async #run(
@@ -230,8 +238,13 @@ export class Dispatcher {
           : this.#execute(event, d, payloadData, paymentOf),
       ),
     );
-    // close() gave up waiting while these waited for their concurrency turn: never started, and
-    // given back by abandon().
+    // close() gave up waiting before these started: abandon() gave back those it found waiting
+    // for their concurrency turn; those that got this far later (a pause check still reading)
+    // are given back here.
+    const late = outcomes
+      .filter((o) => o.result === 'unstarted' && !this.#handedBack.has(o.delivery.id))
+      .map((o) => o.delivery);
+    if (late.length > 0) await this.#giveBackUnstarted(event, late);
     if (outcomes.every((o) => o.result === 'unstarted')) return;
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
     // with other requests under group commit) instead of one write per receiver.
@@ -324,11 +337,15 @@ export class Dispatcher {
         }
       }
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
-      if (entry.concurrency !== undefined) this.#waitingTurn.set(delivery.id, { event, delivery });
+      // close() gave up waiting already (this run was still checking pauses): it does not start.
+      if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
+      const waiting = { event, delivery };
+      if (entry.concurrency !== undefined) this.#waitingTurn.set(delivery.id, waiting);
       try {
         release = await this.#limits.acquire(entry.name, entry.concurrency);
       } finally {
-        this.#waitingTurn.delete(delivery.id);
+        // Only its own entry: the same delivery claimed again (its lease lost meanwhile) has one.
+        if (this.#waitingTurn.get(delivery.id) === waiting) this.#waitingTurn.delete(delivery.id);
       }
       // close() gave up waiting while this run waited for its turn (abandon() gave its delivery
       // back, or a woken run's): the database may be closed, so its outcome could not be

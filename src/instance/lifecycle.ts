@@ -4,6 +4,7 @@
  * first, and refuses once called (webhooks taken in, operators' calls), is counted in by the
  * {@link Shutdown} it is given.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type Emittery from 'emittery';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Worker } from '../dispatch/worker.js';
@@ -17,6 +18,12 @@ import type { PeriodicSync } from '../sync/periodic.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Logger, PaymentsHooks } from '../types.js';
 import type { Shutdown } from './shutdown.js';
+
+/**
+ * How long close() waits at least for the deliveries of runs that never started to be given back
+ * (one write per delivery), past its deadline: long enough for a database that answers.
+ */
+const GIVE_BACK_GRACE_MS = 1_000;
 
 /** What {@link lifecycle} works with. */
 export interface LifecycleDependencies {
@@ -107,8 +114,12 @@ export function lifecycle(dependencies: LifecycleDependencies): LifecycleMethods
             'koa-payments: closing with receivers still running; their leases expire and they are retried',
           );
           // Those waiting for a concurrency turn never start: given back before the database
-          // closes.
-          await dispatcher.abandon();
+          // closes, for at most what is left of the deadline or a second.
+          const grace = Math.max(left(), GIVE_BACK_GRACE_MS);
+          const givenBack = dispatcher.abandon();
+          await (grace > MAX_TIMER_MS
+            ? givenBack
+            : Promise.race([givenBack, delay(grace, undefined, { ref: false })]));
         }
         hooks.clearListeners();
         dependencies.telemetry.close();

@@ -334,6 +334,60 @@ for (const dialect of DIALECTS)
       }
     });
 
+    it("past timeoutMs with the app's own Knex, gives back the delivery of a run that was still checking pauses when close() gave up", async () => {
+      const knex = knexFactory(db.config());
+      try {
+        await start({ database: knex, dispatch: 'background' });
+        const released = gate();
+        let held: Promise<unknown> | undefined;
+        pay.on('event.stored', async () => {
+          // Holds what the run's first pause check reads: SQLite's one pooled connection, or
+          // Postgres's table (locked).
+          const holding = gate();
+          held = knex.transaction(async (trx) => {
+            if (dialect === 'postgres')
+              await trx.raw('LOCK TABLE payments_paused_receivers IN ACCESS EXCLUSIVE MODE');
+            holding.open();
+            await released.opened;
+          });
+          await holding.opened;
+        });
+        expect((await send('evt_late_run')).status).to.equal(200);
+        // The run is in the dispatcher, its pause check waiting for the database.
+        await until(async () =>
+          dialect === 'sqlite'
+            ? (
+                knex.client as { pool: { numPendingAcquires(): number } }
+              ).pool.numPendingAcquires() > 0
+            : Number(
+                (
+                  (await db.reader.raw(
+                    `SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+                  )) as { rows: { n: number }[] }
+                ).rows[0]?.n,
+              ) > 0,
+        );
+        await pay.close({ timeoutMs: 0 });
+        released.open();
+        await held;
+        const row = () =>
+          db
+            .reader('payments_deliveries as d')
+            .join('payments_events as e', 'e.id', 'd.event')
+            .where('e.event_id', 'evt_late_run')
+            .select('d.status', 'd.attempts', 'd.lease_token', 'e.status as event');
+        // Given back: its lease cleared (stored leased, attempts 0, for this process to run).
+        await until(async () => (await row())[0]?.lease_token === null);
+        expect(await row()).to.deep.equal([
+          { status: 'pending', attempts: 0, lease_token: null, event: 'pending' },
+        ]);
+        expect(runs.get('evt_late_run')).to.equal(undefined);
+        expect(lostLease()).to.deep.equal([]);
+      } finally {
+        await knex.destroy();
+      }
+    });
+
     it('after close(), refuses replay() and runDueDeliveries() before they claim: no attempt counted, nothing run', async () => {
       // The app's own Knex: it stays open after close(), and operator calls could still claim.
       const knex = knexFactory(db.config());
