@@ -84,10 +84,11 @@ export class Dispatcher {
   #closed = false;
   /** Set by {@link abandon}: a run still waiting for its turn starts no receiver. */
   #gaveUp = false;
-  /** Runs waiting for their receiver's concurrency turn, by delivery id. */
-  readonly #waitingTurn = new Map<number, { event: StoredEvent; delivery: LeasedDelivery }>();
-  /** The deliveries abandon() gave back (of runs that were waiting for their turn). */
-  readonly #handedBack = new Set<number>();
+  /**
+   * The deliveries of runs in progress whose receivers have not started (checking pauses,
+   * waiting for a concurrency turn), by claim: what abandon() gives back.
+   */
+  readonly #notStarted = new Map<LeasedDelivery, StoredEvent>();
 
   constructor(dependencies: DispatcherDependencies) {
     this.#knex = dependencies.knex;
@@ -179,20 +180,20 @@ export class Dispatcher {
 
   /**
    * Stops renewing the leases of receivers still running (on close, after the drain timeout):
-   * their deliveries are then taken over by a worker once the lease expires. Runs waiting for
-   * their receiver's concurrency turn never start: resolves once their deliveries are given back
-   * (pending, their attempt unspent), for close() to wait for before it closes the database.
+   * their deliveries are then taken over by a worker once the lease expires. Runs whose
+   * receivers have not started (checking pauses, waiting for a concurrency turn) never start:
+   * resolves once their deliveries are given back (pending, their attempt unspent), for close()
+   * to wait for before it closes the database.
    */
   abandon(): Promise<void> {
     this.#gaveUp = true;
     for (const renewal of this.#renewals) clearInterval(renewal);
     this.#renewals.clear();
-    const waiting = [...this.#waitingTurn.values()];
-    this.#waitingTurn.clear();
-    for (const { delivery } of waiting) this.#handedBack.add(delivery.id);
+    const waiting = [...this.#notStarted];
+    this.#notStarted.clear();
     this.#limits.cancelWaiting();
     const byEvent = new Map<number, { event: StoredEvent; deliveries: LeasedDelivery[] }>();
-    for (const { event, delivery } of waiting) {
+    for (const [delivery, event] of waiting) {
       const entry = byEvent.get(event.id) ?? { event, deliveries: [] };
       entry.deliveries.push(delivery);
       byEvent.set(event.id, entry);
@@ -218,6 +219,21 @@ export class Dispatcher {
     options: RunOptions,
   ): Promise<void> {
     if (deliveries.length === 0) return;
+    // Until each receiver starts, abandon() may give its delivery back.
+    for (const d of deliveries) this.#notStarted.set(d, event);
+    try {
+      await this.#runAll(event, deliveries, data, options);
+    } finally {
+      for (const d of deliveries) this.#notStarted.delete(d);
+    }
+  }
+
+  async #runAll(
+    event: StoredEvent,
+    deliveries: readonly LeasedDelivery[],
+    data: unknown,
+    options: RunOptions,
+  ): Promise<void> {
     // Read once per run, and only when a payment receiver runs.
     let payment: PaymentSignal | undefined = options.payment;
     const paymentOf = (): PaymentSignal | undefined => {
@@ -231,20 +247,16 @@ export class Dispatcher {
     if (runnable.length === 0) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
     const outcomes = await Promise.all(
-      runnable.map((d) =>
-        // The attempt before this claim was the last one, and never finished.
-        options.retiring && d.attempt > retry.maxAttempts
-          ? this.#abandoned(d)
-          : this.#execute(event, d, payloadData, paymentOf),
-      ),
+      runnable.map((d) => {
+        if (!(options.retiring && d.attempt > retry.maxAttempts))
+          return this.#execute(event, d, payloadData, paymentOf);
+        // The attempt before this claim was the last one, and never finished: it is recorded
+        // dead, not given back.
+        this.#notStarted.delete(d);
+        return this.#abandoned(d);
+      }),
     );
-    // close() gave up waiting before these started: abandon() gave back those it found waiting
-    // for their concurrency turn; those that got this far later (a pause check still reading)
-    // are given back here.
-    const late = outcomes
-      .filter((o) => o.result === 'unstarted' && !this.#handedBack.has(o.delivery.id))
-      .map((o) => o.delivery);
-    if (late.length > 0) await this.#giveBackUnstarted(event, late);
+    // close() gave up waiting before these started, and abandon() gave them back.
     if (outcomes.every((o) => o.result === 'unstarted')) return;
     // Every outcome of the run and the event's new status: one transaction (one COMMIT, shared
     // with other requests under group commit) instead of one write per receiver.
@@ -336,21 +348,15 @@ export class Dispatcher {
           );
         }
       }
+      // close() gave up waiting before this receiver started (it was checking pauses, or it
+      // waited for its turn): abandon() gave its delivery back, and the database may be closed,
+      // so its outcome could not be recorded. It does not start.
+      if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
-      // close() gave up waiting already (this run was still checking pauses): it does not start.
+      release = await this.#limits.acquire(entry.name, entry.concurrency);
       if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
-      const waiting = { event, delivery };
-      if (entry.concurrency !== undefined) this.#waitingTurn.set(delivery.id, waiting);
-      try {
-        release = await this.#limits.acquire(entry.name, entry.concurrency);
-      } finally {
-        // Only its own entry: the same delivery claimed again (its lease lost meanwhile) has one.
-        if (this.#waitingTurn.get(delivery.id) === waiting) this.#waitingTurn.delete(delivery.id);
-      }
-      // close() gave up waiting while this run waited for its turn (abandon() gave its delivery
-      // back, or a woken run's): the database may be closed, so its outcome could not be
-      // recorded. The receiver does not start.
-      if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
+      // Starting: no longer abandon()'s to give back.
+      this.#notStarted.delete(delivery);
       const run = this.#telemetry.run(entry.name, event.variant, attempt);
       record = run;
       if (entry.atomic) {

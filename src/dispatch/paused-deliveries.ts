@@ -68,8 +68,8 @@ export async function refreshStatus(
 /**
  * Gives back leased deliveries that this process will not run because it is closing: pending
  * again, their attempt unspent, for a worker to run once; resolves with whether they were.
- * `unstarted`: runs that waited for their receiver's concurrency turn when `close()` gave up
- * waiting (the log line says so).
+ * `unstarted`: runs whose receivers had not started (checking pauses, waiting for a concurrency
+ * turn) when `close()` gave up waiting (the log line says so).
  */
 export async function giveBack(
   event: StoredEvent,
@@ -84,7 +84,7 @@ export async function giveBack(
     logger.debug(
       { event: event.id, receivers },
       options.unstarted
-        ? 'koa-payments: closing; these receivers were waiting for their concurrency turn and were not started; their deliveries are left to a worker'
+        ? 'koa-payments: closing; these receivers had not started (checking pauses, or waiting for their concurrency turn) and will not; their deliveries are left to a worker'
         : 'koa-payments: closing; these deliveries are left to a worker',
     );
     return true;

@@ -271,7 +271,7 @@ for (const dialect of DIALECTS)
       return { runs, started: started.opened, release: released.open };
     }
     const notStarted = () =>
-      logger.at('debug').filter((e) => e.message.includes('were not started'));
+      logger.at('debug').filter((e) => e.message.includes('had not started'));
     const lostLease = () => logger.entries.filter((e) => e.message.includes('lost its lease'));
 
     /** The `oneAtATime` delivery of `eventId`, and its event's status, read apart from `pay`. */
@@ -387,6 +387,48 @@ for (const dialect of DIALECTS)
         await knex.destroy();
       }
     });
+
+    if (dialect === 'postgres')
+      it('past timeoutMs, gives back the delivery of a run still checking pauses before it closes the database it opened', async () => {
+        await start({ dispatch: 'background' });
+        // Another session locks the table the run's first pause check reads.
+        const released = gate();
+        const locked = gate();
+        const lock = db.reader.transaction(async (trx) => {
+          await trx.raw('LOCK TABLE payments_paused_receivers IN ACCESS EXCLUSIVE MODE');
+          locked.open();
+          await released.opened;
+        });
+        await locked.opened;
+        expect((await send('evt_late_owned')).status).to.equal(200);
+        await until(
+          async () =>
+            Number(
+              (
+                (await db.reader.raw(
+                  `SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+                )) as { rows: { n: number }[] }
+              ).rows[0]?.n,
+            ) > 0,
+        );
+        const row = () =>
+          db
+            .reader('payments_deliveries as d')
+            .join('payments_events as e', 'e.id', 'd.event')
+            .where('e.event_id', 'evt_late_owned')
+            .select('d.status', 'd.attempts', 'd.lease_token', 'e.status as event');
+        const closed = pay.close({ timeoutMs: 0 });
+        // Given back while close() still waits for the pause check's connection to close it.
+        await until(async () => (await row())[0]?.lease_token === null);
+        released.open();
+        await lock;
+        await closed;
+        expect(await row()).to.deep.equal([
+          { status: 'pending', attempts: 0, lease_token: null, event: 'pending' },
+        ]);
+        expect(runs.get('evt_late_owned')).to.equal(undefined);
+        expect(lostLease()).to.deep.equal([]);
+      });
 
     it('after close(), refuses replay() and runDueDeliveries() before they claim: no attempt counted, nothing run', async () => {
       // The app's own Knex: it stays open after close(), and operator calls could still claim.
