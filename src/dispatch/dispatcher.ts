@@ -244,7 +244,10 @@ export class Dispatcher {
     // A paused receiver's deliveries go back to pending, their attempt unspent, for whoever
     // claims them after the resume.
     const runnable = await holdPaused(event, deliveries, this.#paused);
-    if (runnable.length === 0) return;
+    // Held back (paused): given back by holdPaused, not abandon()'s to give back.
+    for (const d of deliveries) if (!runnable.includes(d)) this.#notStarted.delete(d);
+    // close() gave up while this run checked pauses: abandon() gave its deliveries back.
+    if (runnable.length === 0 || this.#gaveUp) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);
     const outcomes = await Promise.all(
       runnable.map((d) => {
@@ -355,23 +358,30 @@ export class Dispatcher {
       // A receiver with a `concurrency` limit waits here for a turn, its lease renewed meanwhile.
       release = await this.#limits.acquire(entry.name, entry.concurrency);
       if (this.#gaveUp) return { delivery, attempt, result: 'unstarted' };
+      if (entry.atomic) {
+        // Outside the storing transaction (a retry or a replay): a transaction of its own,
+        // committed together with the delivery's success (or rolled back with it, when the
+        // lease was lost meanwhile). It starts once the transaction has its connection, unless
+        // close() gave up meanwhile (abandon() then gave the delivery back).
+        const run = await this.#knex.transaction(async (trx) => {
+          if (this.#gaveUp) return undefined;
+          this.#notStarted.delete(delivery);
+          const started = this.#telemetry.run(entry.name, event.variant, attempt);
+          record = started;
+          await started.run(() =>
+            entry.fn(buildSignal(event, data, attempt, this.#fetchObject, trx, payment)),
+          );
+          await this.#deliveries.recordSuccess(delivery, trx);
+          return started;
+        });
+        if (run === undefined) return { delivery, attempt, result: 'unstarted' };
+        run.end('succeeded');
+        return { delivery, attempt, result: 'succeeded' };
+      }
       // Starting: no longer abandon()'s to give back.
       this.#notStarted.delete(delivery);
       const run = this.#telemetry.run(entry.name, event.variant, attempt);
       record = run;
-      if (entry.atomic) {
-        // Outside the storing transaction (a retry or a replay): a transaction of its own,
-        // committed together with the delivery's success (or rolled back with it, when the
-        // lease was lost meanwhile).
-        await this.#knex.transaction(async (trx) => {
-          await run.run(() =>
-            entry.fn(buildSignal(event, data, attempt, this.#fetchObject, trx, payment)),
-          );
-          await this.#deliveries.recordSuccess(delivery, trx);
-        });
-        run.end('succeeded');
-        return { delivery, attempt, result: 'succeeded' };
-      }
       await run.run(() =>
         entry.fn(buildSignal(event, data, attempt, this.#fetchObject, undefined, payment)),
       );
