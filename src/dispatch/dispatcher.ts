@@ -245,7 +245,8 @@ export class Dispatcher {
     // claims them after the resume.
     const runnable = await holdPaused(event, deliveries, this.#paused);
     // Held back (paused): given back by holdPaused, not abandon()'s to give back.
-    for (const d of deliveries) if (!runnable.includes(d)) this.#notStarted.delete(d);
+    if (runnable !== deliveries)
+      for (const d of deliveries) if (!runnable.includes(d)) this.#notStarted.delete(d);
     // close() gave up while this run checked pauses: abandon() gave its deliveries back.
     if (runnable.length === 0 || this.#gaveUp) return;
     const payloadData = data !== undefined ? data : this.#dataOf(event);

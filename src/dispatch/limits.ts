@@ -43,7 +43,7 @@ class Turns {
 /** The limits of one dispatcher, by receiver name. */
 export class ReceiverLimits {
   readonly #turns = new Map<string, Turns>();
-  /** Every queue with runs in it, those replaced by a new limit included. */
+  /** Every queue made, those replaced by a new limit included (one per receiver and limit). */
   readonly #queues = new Set<Turns>();
 
   /**
@@ -59,8 +59,8 @@ export class ReceiverLimits {
       // one finish under it.
       turns = new Turns(limit);
       this.#turns.set(receiver, turns);
+      this.#queues.add(turns);
     }
-    this.#queues.add(turns);
     const waiting = turns.acquire();
     if (waiting !== undefined && !(await waiting)) return undefined;
     let released = false;
@@ -74,10 +74,7 @@ export class ReceiverLimits {
 
   /** Wakes every run waiting for a turn, of every receiver, without one (on close). */
   cancelWaiting(): void {
-    for (const turns of this.#queues) {
-      turns.cancel();
-      if (turns.running === 0) this.#queues.delete(turns);
-    }
+    for (const turns of this.#queues) turns.cancel();
   }
 
   /**

@@ -56,7 +56,7 @@ export async function holdPaused(
  * pending: when one of them had failed before, the event is pending again. A failure is left
  * alone (the status is refreshed by the next run).
  */
-export async function refreshStatus(
+async function refreshStatus(
   event: StoredEvent,
   givenBack: readonly LeasedDelivery[],
   dependencies: Pick<PausedDeliveriesDependencies, 'store'>,
